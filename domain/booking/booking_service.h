@@ -1,0 +1,65 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "domain/booking/booking.h"
+#include "domain/common/command_context.h"
+#include "domain/ports/booking_store.h"
+#include "domain/ports/clock.h"
+#include "domain/ports/property_directory.h"
+#include "domain/ports/random.h"
+
+namespace staylab::booking {
+
+// A booking request as the caller sent it; the service validates every field.
+struct PlaceBooking {
+  std::string property_id;
+  std::string guest;
+  std::string from;  // Check-in, YYYY-MM-DD.
+  std::string to;    // Check-out, YYYY-MM-DD (exclusive).
+  int64_t guests = 1;
+  std::string payment;          // Optional payment fingerprint.
+  std::string device;           // Optional.
+  std::string ip;               // Optional.
+  std::string idempotency_key;  // Optional; retries with the same key get the first answer.
+};
+
+struct CancelBooking {
+  std::string booking_id;
+};
+
+struct PlaceBookingAnswer {
+  Booking booking;
+  bool replayed = false;  // True when the answer is the stored first answer for the key.
+};
+
+// The booking context's command and query handlers.
+//
+// place(): a confirmed booking and its BookingPlaced event commit together; a
+// request whose nights are taken commits a Rejected booking and its
+// BookingRejected event, then answers Refused "booking.nights_taken".
+// Thread safety: safe to call from any thread.
+class BookingService {
+ public:
+  BookingService(BookingStore& store, PropertyDirectory& properties, const Clock& clock,
+                 RandomSource& random)
+      : m_store(store), m_properties(properties), m_clock(clock), m_random(random) {}
+
+  [[nodiscard]] Result<PlaceBookingAnswer> place(const PlaceBooking& command,
+                                                 const CommandContext& context);
+  [[nodiscard]] Result<Booking> cancel(const CancelBooking& command, const CommandContext& context);
+  [[nodiscard]] Result<Booking> get(std::string_view booking_id);
+  [[nodiscard]] Result<std::vector<Booking>> list(const BookingFilter& filter);
+
+ private:
+  EventEnvelope makeEvent(std::string type, const Booking& booking, nlohmann::json payload,
+                          const CommandContext& context);
+
+  BookingStore& m_store;
+  PropertyDirectory& m_properties;
+  const Clock& m_clock;
+  RandomSource& m_random;
+};
+
+}  // namespace staylab::booking

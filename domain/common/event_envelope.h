@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/common/error.h"
+
+namespace staylab {
+
+// Every domain event travels in this envelope, through a context's outbox and
+// the event log. The payload is JSON; its shape is fixed per (type, schema_version).
+struct EventEnvelope {
+  std::string event_id;  // Unique; consumers deduplicate by it.
+  std::string type;      // "BookingPlaced", ...
+  int schema_version = 1;
+  std::string aggregate_type;  // "property" or "booking"; also the event's topic.
+  std::string aggregate_id;
+  int64_t aggregate_version = 0;  // The aggregate's version after this event.
+  int64_t occurred_at_nanos = 0;  // From the Clock port.
+  std::string correlation_id;     // The command that started the chain.
+  std::string causation_id;       // The command or event that caused this one.
+  nlohmann::json payload;
+
+  nlohmann::json toJson() const;
+  // Validates the shape and types of every field; InvalidInput names the field.
+  static Result<EventEnvelope> fromJson(const nlohmann::json& json);
+
+  bool operator==(const EventEnvelope&) const = default;
+};
+
+// An event as kept in a context's outbox: its envelope and the outbox's own
+// increasing sequence number.
+struct OutboxEntry {
+  int64_t sequence = 0;
+  EventEnvelope event;
+};
+
+}  // namespace staylab

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/booking/booking.h"
+#include "domain/common/event_envelope.h"
+#include "domain/ports/outbox.h"
+
+namespace staylab {
+
+// The first answer given to a PlaceBooking with an idempotency key.
+struct IdempotencyRecord {
+  std::string key;
+  std::string request_fingerprint;  // Canonical form of the request it answered.
+  std::string booking_id;
+  booking::BookingStatus status = booking::BookingStatus::Pending;
+  std::string reason;  // The refusal, when the answer was a rejection.
+  bool operator==(const IdempotencyRecord&) const = default;
+};
+
+struct BookedNight {
+  std::string property_id;
+  Date night;
+  std::string booking_id;
+  bool operator==(const BookedNight&) const = default;
+};
+
+// The operations available inside one booking-store transaction. Everything
+// done through it commits together or not at all.
+class BookingTransaction {
+ public:
+  virtual ~BookingTransaction() = default;
+  [[nodiscard]] virtual Result<std::optional<IdempotencyRecord>> findIdempotency(
+      std::string_view key) = 0;
+  [[nodiscard]] virtual Result<void> saveIdempotency(const IdempotencyRecord& record) = 0;
+  // Returns the nights of [check_in, check_out) already held by a booking of the property.
+  [[nodiscard]] virtual Result<std::vector<Date>> takenNights(std::string_view property_id,
+                                                              Date check_in, Date check_out) = 0;
+  [[nodiscard]] virtual Result<std::optional<booking::Booking>> findBooking(
+      std::string_view booking_id) = 0;
+  // Stores a new booking; a Confirmed one also takes its nights. Taking a
+  // night another booking holds fails with Conflict "booking.night_taken":
+  // the store itself refuses double bookings.
+  [[nodiscard]] virtual Result<void> insertBooking(const booking::Booking& booking) = 0;
+  // Stores a changed booking; one that is no longer Confirmed releases its nights.
+  [[nodiscard]] virtual Result<void> updateBooking(const booking::Booking& booking) = 0;
+  [[nodiscard]] virtual Result<void> appendOutbox(const std::vector<EventEnvelope>& events) = 0;
+};
+
+struct BookingFilter {
+  std::optional<std::string> property_id;
+  std::optional<std::string> guest_id;
+};
+
+// The booking context's relational store: bookings, their nights (one row per
+// property and night, unique), idempotency keys and the outbox.
+// Errors: StoreFailure when the engine fails; transact() returns whatever the
+// body returned, after rolling back when it failed.
+// Thread safety: safe from any thread; transactions are serialised.
+class BookingStore : public OutboxSource {
+ public:
+  using TransactionBody = std::function<Result<void>(BookingTransaction&)>;
+
+  // Runs `body` in one serialisable transaction: commits when it succeeds,
+  // rolls everything back when it fails.
+  [[nodiscard]] virtual Result<void> transact(const TransactionBody& body) = 0;
+  [[nodiscard]] virtual Result<std::optional<booking::Booking>> find(
+      std::string_view booking_id) = 0;
+  // Returns matching bookings ordered by creation time, then id.
+  [[nodiscard]] virtual Result<std::vector<booking::Booking>> list(const BookingFilter& filter) = 0;
+  // Returns every held night, ordered by property and night.
+  [[nodiscard]] virtual Result<std::vector<BookedNight>> bookedNights() = 0;
+};
+
+}  // namespace staylab

@@ -1,0 +1,302 @@
+#include "stores/relational/sqlite_booking_store.h"
+
+#include "stores/sqlite/sqlite_outbox.h"
+
+namespace staylab {
+namespace {
+
+using booking::Booking;
+using sqlite::Database;
+using sqlite::Statement;
+using sqlite::Step;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS bookings (
+  id               TEXT PRIMARY KEY,
+  property_id      TEXT NOT NULL,
+  guest_id         TEXT NOT NULL,
+  check_in         INTEGER NOT NULL,
+  check_out        INTEGER NOT NULL CHECK (check_out > check_in),
+  guests           INTEGER NOT NULL CHECK (guests > 0),
+  total_minor      INTEGER NOT NULL CHECK (total_minor >= 0),
+  currency         TEXT NOT NULL,
+  status           TEXT NOT NULL CHECK (status IN ('pending','confirmed','rejected','cancelled')),
+  rejection_reason TEXT NOT NULL DEFAULT '',
+  payment          TEXT NOT NULL DEFAULT '',
+  device           TEXT NOT NULL DEFAULT '',
+  ip               TEXT NOT NULL DEFAULT '',
+  created_at       INTEGER NOT NULL,
+  version          INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bookings_by_property ON bookings (property_id, created_at);
+CREATE INDEX IF NOT EXISTS bookings_by_guest ON bookings (guest_id, created_at);
+CREATE TABLE IF NOT EXISTS booked_nights (
+  property_id TEXT NOT NULL,
+  night       INTEGER NOT NULL,
+  booking_id  TEXT NOT NULL REFERENCES bookings (id),
+  UNIQUE (property_id, night)
+);
+CREATE INDEX IF NOT EXISTS booked_nights_by_booking ON booked_nights (booking_id);
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  key         TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  booking_id  TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  reason      TEXT NOT NULL
+);
+)sql";
+
+constexpr const char* kBookingColumns =
+    "id, property_id, guest_id, check_in, check_out, guests, total_minor, currency, status, "
+    "rejection_reason, payment, device, ip, created_at, version";
+
+Result<Booking> readBooking(const Statement& row) {
+  Booking booking;
+  booking.id = row.columnText(0);
+  booking.property_id = row.columnText(1);
+  booking.guest_id = row.columnText(2);
+  booking.check_in = STAYLAB_TRY(Date::fromDays(row.columnInt(3)));
+  booking.check_out = STAYLAB_TRY(Date::fromDays(row.columnInt(4)));
+  booking.guests = static_cast<int>(row.columnInt(5));
+  booking.total_minor = row.columnInt(6);
+  booking.currency = row.columnText(7);
+  booking.status = STAYLAB_TRY(booking::parseStatus(row.columnText(8)));
+  booking.rejection_reason = row.columnText(9);
+  booking.signals.payment_fingerprint = row.columnText(10);
+  booking.signals.device = row.columnText(11);
+  booking.signals.ip = row.columnText(12);
+  booking.created_at_nanos = row.columnInt(13);
+  booking.version = row.columnInt(14);
+  return booking;
+}
+
+Result<std::vector<Booking>> readBookings(Statement& statement) {
+  std::vector<Booking> bookings;
+  while (STAYLAB_TRY(statement.step()) == Step::Row) {
+    auto booking = readBooking(statement);
+    if (!booking) {
+      return storeFailure("booking.corrupt_row", "booking row is malformed: {}",
+                          booking.error().describe());
+    }
+    bookings.push_back(std::move(*booking));
+  }
+  return bookings;
+}
+
+Result<std::optional<Booking>> findIn(Database& db, std::string_view booking_id) {
+  auto* statement =
+      STAYLAB_TRY(db.cached(fmt::format("SELECT {} FROM bookings WHERE id = ?", kBookingColumns)));
+  statement->bind(1, booking_id);
+  auto bookings = STAYLAB_TRY(readBookings(*statement));
+  if (bookings.empty()) {
+    return std::optional<Booking>();
+  }
+  return std::optional<Booking>(std::move(bookings.front()));
+}
+
+class SqliteBookingTransaction final : public BookingTransaction {
+ public:
+  explicit SqliteBookingTransaction(Database& db) : m_db(db) {}
+
+  Result<std::optional<IdempotencyRecord>> findIdempotency(std::string_view key) override {
+    auto* statement = STAYLAB_TRY(m_db.cached(
+        "SELECT key, fingerprint, booking_id, status, reason FROM idempotency_keys WHERE key = ?"));
+    statement->bind(1, key);
+    if (STAYLAB_TRY(statement->step()) == Step::Done) {
+      return std::optional<IdempotencyRecord>();
+    }
+    IdempotencyRecord record;
+    record.key = statement->columnText(0);
+    record.request_fingerprint = statement->columnText(1);
+    record.booking_id = statement->columnText(2);
+    record.status = STAYLAB_TRY(booking::parseStatus(statement->columnText(3)));
+    record.reason = statement->columnText(4);
+    return std::optional<IdempotencyRecord>(std::move(record));
+  }
+
+  Result<void> saveIdempotency(const IdempotencyRecord& record) override {
+    auto* statement = STAYLAB_TRY(
+        m_db.cached("INSERT INTO idempotency_keys (key, fingerprint, booking_id, status, reason) "
+                    "VALUES (?, ?, ?, ?, ?)"));
+    statement->bind(1, record.key)
+        .bind(2, record.request_fingerprint)
+        .bind(3, record.booking_id)
+        .bind(4, booking::toString(record.status))
+        .bind(5, record.reason);
+    return statement->run();
+  }
+
+  Result<std::vector<Date>> takenNights(std::string_view property_id, Date check_in,
+                                        Date check_out) override {
+    auto* statement = STAYLAB_TRY(
+        m_db.cached("SELECT night FROM booked_nights WHERE property_id = ? AND night >= ? AND "
+                    "night < ? ORDER BY night"));
+    statement->bind(1, property_id)
+        .bind(2, static_cast<int64_t>(check_in.daysSinceEpoch()))
+        .bind(3, static_cast<int64_t>(check_out.daysSinceEpoch()));
+    std::vector<Date> nights;
+    while (STAYLAB_TRY(statement->step()) == Step::Row) {
+      nights.push_back(STAYLAB_TRY(Date::fromDays(statement->columnInt(0))));
+    }
+    return nights;
+  }
+
+  Result<std::optional<Booking>> findBooking(std::string_view booking_id) override {
+    return findIn(m_db, booking_id);
+  }
+
+  Result<void> insertBooking(const Booking& booking) override {
+    auto* statement = STAYLAB_TRY(m_db.cached(fmt::format(
+        "INSERT INTO bookings ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        kBookingColumns)));
+    statement->bind(1, booking.id)
+        .bind(2, booking.property_id)
+        .bind(3, booking.guest_id)
+        .bind(4, static_cast<int64_t>(booking.check_in.daysSinceEpoch()))
+        .bind(5, static_cast<int64_t>(booking.check_out.daysSinceEpoch()))
+        .bind(6, static_cast<int64_t>(booking.guests))
+        .bind(7, booking.total_minor)
+        .bind(8, booking.currency)
+        .bind(9, booking::toString(booking.status))
+        .bind(10, booking.rejection_reason)
+        .bind(11, booking.signals.payment_fingerprint)
+        .bind(12, booking.signals.device)
+        .bind(13, booking.signals.ip)
+        .bind(14, booking.created_at_nanos)
+        .bind(15, booking.version);
+    STAYLAB_TRY(statement->run());
+    if (booking.status == booking::BookingStatus::Confirmed) {
+      STAYLAB_TRY(takeNights(booking));
+    }
+    return {};
+  }
+
+  Result<void> updateBooking(const Booking& booking) override {
+    auto* statement =
+        STAYLAB_TRY(m_db.cached("UPDATE bookings SET status = ?, rejection_reason = ?, version = ? "
+                                "WHERE id = ?"));
+    statement->bind(1, booking::toString(booking.status))
+        .bind(2, booking.rejection_reason)
+        .bind(3, booking.version)
+        .bind(4, booking.id);
+    STAYLAB_TRY(statement->run());
+    if (m_db.changes() != 1) {
+      return std::unexpected(booking::errors::bookingNotFound(booking.id));
+    }
+    if (booking.status != booking::BookingStatus::Confirmed) {
+      auto* release = STAYLAB_TRY(m_db.cached("DELETE FROM booked_nights WHERE booking_id = ?"));
+      release->bind(1, booking.id);
+      STAYLAB_TRY(release->run());
+    }
+    return {};
+  }
+
+  Result<void> appendOutbox(const std::vector<EventEnvelope>& events) override {
+    return sqlite::appendOutbox(m_db, events);
+  }
+
+ private:
+  Result<void> takeNights(const Booking& booking) {
+    auto* statement = STAYLAB_TRY(
+        m_db.cached("INSERT INTO booked_nights (property_id, night, booking_id) VALUES (?, ?, ?)"));
+    for (Date night : booking.nightDates()) {
+      statement->reset();
+      statement->bind(1, booking.property_id)
+          .bind(2, static_cast<int64_t>(night.daysSinceEpoch()))
+          .bind(3, booking.id);
+      auto inserted = statement->run();
+      if (!inserted) {
+        if (inserted.error().kind == ErrorKind::Conflict) {
+          return std::unexpected(Error{ErrorKind::Conflict, "booking.night_taken", "",
+                                       fmt::format("the store refused night {} of property {}: "
+                                                   "it is already booked",
+                                                   night.toString(), booking.property_id)});
+        }
+        return inserted;
+      }
+    }
+    return {};
+  }
+
+  Database& m_db;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteBookingStore>> SqliteBookingStore::open(const Options& options) {
+  auto db = STAYLAB_TRY(sqlite::Database::open({options.path, options.sync}));
+  STAYLAB_TRY(db->exec(kSchema));
+  STAYLAB_TRY(sqlite::createOutboxTable(*db));
+  return std::unique_ptr<SqliteBookingStore>(new SqliteBookingStore(std::move(db)));
+}
+
+Result<void> SqliteBookingStore::transact(const TransactionBody& body) {
+  std::lock_guard lock(m_mutex);
+  SqliteBookingTransaction transaction(*m_db);
+  return m_db->transaction([&]() { return body(transaction); });
+}
+
+Result<std::optional<Booking>> SqliteBookingStore::find(std::string_view booking_id) {
+  std::lock_guard lock(m_mutex);
+  return findIn(*m_db, booking_id);
+}
+
+Result<std::vector<Booking>> SqliteBookingStore::list(const BookingFilter& filter) {
+  std::lock_guard lock(m_mutex);
+  auto* statement = STAYLAB_TRY(
+      m_db->cached(fmt::format("SELECT {} FROM bookings WHERE (?1 IS NULL OR property_id = ?1) AND "
+                               "(?2 IS NULL OR guest_id = ?2) ORDER BY created_at, id",
+                               kBookingColumns)));
+  if (filter.property_id) {
+    statement->bind(1, *filter.property_id);
+  } else {
+    statement->bindNull(1);
+  }
+  if (filter.guest_id) {
+    statement->bind(2, *filter.guest_id);
+  } else {
+    statement->bindNull(2);
+  }
+  return readBookings(*statement);
+}
+
+Result<std::vector<BookedNight>> SqliteBookingStore::bookedNights() {
+  std::lock_guard lock(m_mutex);
+  auto* statement = STAYLAB_TRY(m_db->cached(
+      "SELECT property_id, night, booking_id FROM booked_nights ORDER BY property_id, night"));
+  std::vector<BookedNight> nights;
+  while (STAYLAB_TRY(statement->step()) == Step::Row) {
+    nights.push_back(BookedNight{statement->columnText(0),
+                                 STAYLAB_TRY(Date::fromDays(statement->columnInt(1))),
+                                 statement->columnText(2)});
+  }
+  return nights;
+}
+
+Result<std::vector<OutboxEntry>> SqliteBookingStore::peekOutbox(size_t limit) {
+  std::lock_guard lock(m_mutex);
+  return sqlite::peekOutbox(*m_db, limit);
+}
+
+Result<void> SqliteBookingStore::removeOutbox(int64_t up_to_sequence) {
+  std::lock_guard lock(m_mutex);
+  return sqlite::removeOutbox(*m_db, up_to_sequence);
+}
+
+Result<size_t> SqliteBookingStore::outboxSize() {
+  std::lock_guard lock(m_mutex);
+  return sqlite::outboxSize(*m_db);
+}
+
+Result<std::string> SqliteBookingStore::testIntegrityCheck() {
+  std::lock_guard lock(m_mutex);
+  auto statement = STAYLAB_TRY(m_db->prepare("PRAGMA integrity_check"));
+  std::string answer;
+  while (STAYLAB_TRY(statement.step()) == Step::Row) {
+    answer += answer.empty() ? "" : "; ";
+    answer += statement.columnText(0);
+  }
+  return answer;
+}
+
+}  // namespace staylab

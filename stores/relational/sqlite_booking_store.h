@@ -1,0 +1,45 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+#include "domain/ports/booking_store.h"
+#include "stores/sqlite/sqlite.h"
+
+namespace staylab {
+
+// The booking context's relational store on SQLite (WAL). The table
+// booked_nights has UNIQUE(property_id, night), so SQLite itself refuses a
+// second booking of a night, whatever the code above it does.
+// Thread safety: all methods are safe from any thread; one connection is
+// shared under a mutex, so transactions are serialised.
+class SqliteBookingStore final : public BookingStore {
+ public:
+  struct Options {
+    std::filesystem::path path;
+    sqlite::Sync sync = sqlite::Sync::Normal;  // Default: Normal (survives process crashes).
+  };
+
+  static Result<std::unique_ptr<SqliteBookingStore>> open(const Options& options);
+
+  Result<void> transact(const TransactionBody& body) override;
+  Result<std::optional<booking::Booking>> find(std::string_view booking_id) override;
+  Result<std::vector<booking::Booking>> list(const BookingFilter& filter) override;
+  Result<std::vector<BookedNight>> bookedNights() override;
+
+  Result<std::vector<OutboxEntry>> peekOutbox(size_t limit) override;
+  Result<void> removeOutbox(int64_t up_to_sequence) override;
+  Result<size_t> outboxSize() override;
+
+  // Runs PRAGMA integrity_check; returns its answer ("ok" when sound).
+  Result<std::string> testIntegrityCheck();
+
+ private:
+  explicit SqliteBookingStore(std::unique_ptr<sqlite::Database> db) : m_db(std::move(db)) {}
+
+  std::mutex m_mutex;
+  std::unique_ptr<sqlite::Database> m_db;  // GUARDED_BY(m_mutex)
+};
+
+}  // namespace staylab

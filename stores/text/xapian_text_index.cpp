@@ -1,0 +1,405 @@
+#include "stores/text/xapian_text_index.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <exception>
+#include <set>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <xapian.h>
+#include <nlohmann/json.hpp>
+
+#include "stores/text/text_index_rules.h"
+
+namespace staylab {
+namespace {
+
+// Value slots.
+constexpr Xapian::valueno kPriceSlot = 0;     // sortable_serialise(price_minor)
+constexpr Xapian::valueno kCapacitySlot = 1;  // sortable_serialise(capacity)
+constexpr Xapian::valueno kIdSlot = 2;        // The id itself, to break ties.
+
+// Term prefixes, following Xapian's conventions ("Q" unique id, "X..." custom).
+constexpr std::string_view kIdPrefix = "Q";
+constexpr std::string_view kCityPrefix = "XC";
+constexpr std::string_view kAmenityPrefix = "XA";
+constexpr std::string_view kCurrencyPrefix = "XK";
+constexpr std::string_view kBookedNightPrefix = "XN";
+
+constexpr Xapian::termcount kTitleWdfInc = 2;
+constexpr Xapian::doccount kExactTotalUpTo = 10'000;
+// Xapian refuses terms longer than this many bytes.
+constexpr size_t kMaxTermBytes = 245;
+constexpr int kDocumentFormat = 1;
+
+uint64_t fnv1a64(std::string_view bytes) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (char c : bytes) {
+    hash ^= static_cast<uint8_t>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+// Returns prefix + value; a value too long for a Xapian term is cut short and
+// tagged with a stable hash of the whole value, so long ids and cities still
+// work (get() re-checks the stored id).
+std::string term(std::string_view prefix, std::string_view value) {
+  std::string result(prefix);
+  if (prefix.size() + value.size() <= kMaxTermBytes) {
+    result += value;
+    return result;
+  }
+  std::string tag = fmt::format("#{:016x}", fnv1a64(value));
+  result += value.substr(0, kMaxTermBytes - prefix.size() - tag.size());
+  result += tag;
+  return result;
+}
+
+std::string nightTerm(Date night) {
+  std::string day = night.toString();  // YYYY-MM-DD
+  day.erase(std::remove(day.begin(), day.end(), '-'), day.end());
+  return term(kBookedNightPrefix, day);
+}
+
+Xapian::TermGenerator makeTermGenerator() {
+  Xapian::TermGenerator generator;
+  generator.set_stemmer(Xapian::Stem("english"));
+  generator.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+  return generator;
+}
+
+// Mirrors the TermGenerator's rule for STEM_SOME: a word gets a "Z" stem term
+// only when it starts with a letter.
+bool isStemmed(const std::string& word) {
+  constexpr unsigned kStemmedCategories =
+      (1U << Xapian::Unicode::LOWERCASE_LETTER) | (1U << Xapian::Unicode::TITLECASE_LETTER) |
+      (1U << Xapian::Unicode::MODIFIER_LETTER) | (1U << Xapian::Unicode::OTHER_LETTER);
+  Xapian::Utf8Iterator first(word);
+  if (first == Xapian::Utf8Iterator()) {
+    return false;
+  }
+  return ((kStemmedCategories >> Xapian::Unicode::get_category(*first)) & 1U) != 0;
+}
+
+// Splits query text into the terms a matching document must hold: the stem
+// term of each word, or the word itself when the indexer does not stem it.
+// Tokenising with the indexer's own TermGenerator (instead of QueryParser)
+// guarantees no query syntax is interpreted and that query and documents
+// agree on words; QueryParser would, for instance, leave capitalised words
+// unstemmed and turn "title:foo" into a phrase.
+std::vector<std::string> queryTerms(const std::string& text) {
+  Xapian::Document scratch;
+  Xapian::TermGenerator generator = makeTermGenerator();
+  generator.set_document(scratch);
+  generator.index_text(text);
+  Xapian::Stem stemmer("english");
+  std::set<std::string> terms;
+  for (auto it = scratch.termlist_begin(); it != scratch.termlist_end(); ++it) {
+    std::string word = *it;
+    if (word.starts_with('Z')) {
+      continue;  // A stem term; its word is handled below.
+    }
+    terms.insert(isStemmed(word) ? "Z" + stemmer(word) : word);
+  }
+  return {terms.begin(), terms.end()};
+}
+
+nlohmann::json toJson(const SearchDocument& document) {
+  nlohmann::json nights = nlohmann::json::array();
+  for (Date night : document.booked_nights) {
+    nights.push_back(night.toString());
+  }
+  return {
+      {"format", kDocumentFormat},     {"id", document.id},
+      {"title", document.title},       {"description", document.description},
+      {"city", document.city},         {"amenities", document.amenities},
+      {"capacity", document.capacity}, {"price_minor", document.price_minor},
+      {"currency", document.currency}, {"booked_nights", std::move(nights)},
+  };
+}
+
+Result<SearchDocument> fromJson(const std::string& data) {
+  try {
+    nlohmann::json json = nlohmann::json::parse(data);
+    if (json.at("format").get<int>() != kDocumentFormat) {
+      return storeFailure("text.corrupt", "stored document has unknown format {}",
+                          json.at("format").dump());
+    }
+    SearchDocument document;
+    document.id = json.at("id").get<std::string>();
+    document.title = json.at("title").get<std::string>();
+    document.description = json.at("description").get<std::string>();
+    document.city = json.at("city").get<std::string>();
+    document.amenities = json.at("amenities").get<std::vector<std::string>>();
+    document.capacity = json.at("capacity").get<int>();
+    document.price_minor = json.at("price_minor").get<int64_t>();
+    document.currency = json.at("currency").get<std::string>();
+    for (const auto& night : json.at("booked_nights")) {
+      auto date = Date::parse(night.get<std::string>(), "booked_nights");
+      if (!date) {
+        return storeFailure("text.corrupt", "stored document has a bad night: {}",
+                            date.error().describe());
+      }
+      document.booked_nights.push_back(*date);
+    }
+    return document;
+  } catch (const nlohmann::json::exception& error) {
+    return storeFailure("text.corrupt", "stored document is not valid: {}", error.what());
+  }
+}
+
+Xapian::Document toXapian(const SearchDocument& document) {
+  Xapian::Document xapian_document;
+  Xapian::TermGenerator generator = makeTermGenerator();
+  generator.set_document(xapian_document);
+  generator.index_text(document.title, kTitleWdfInc);
+  generator.increase_termpos();
+  generator.index_text(document.description);
+  generator.increase_termpos();
+  generator.index_text(document.city);
+
+  xapian_document.add_boolean_term(term(kIdPrefix, document.id));
+  xapian_document.add_boolean_term(term(kCityPrefix, text_rules::foldCase(document.city)));
+  for (const auto& amenity : document.amenities) {
+    xapian_document.add_boolean_term(term(kAmenityPrefix, text_rules::foldCase(amenity)));
+  }
+  xapian_document.add_boolean_term(term(kCurrencyPrefix, document.currency));
+  for (Date night : document.booked_nights) {
+    xapian_document.add_boolean_term(nightTerm(night));
+  }
+
+  xapian_document.add_value(kPriceSlot,
+                            Xapian::sortable_serialise(static_cast<double>(document.price_minor)));
+  xapian_document.add_value(kCapacitySlot, Xapian::sortable_serialise(document.capacity));
+  xapian_document.add_value(kIdSlot, document.id);
+  xapian_document.set_data(toJson(document).dump());
+  return xapian_document;
+}
+
+// Returns the query without its text part: every filter of `query`, or
+// nullopt when there is none.
+std::optional<Xapian::Query> filterQuery(const SearchQuery& query) {
+  std::vector<Xapian::Query> filters;
+  if (query.city) {
+    filters.emplace_back(term(kCityPrefix, text_rules::foldCase(*query.city)));
+  }
+  for (const auto& amenity : query.amenities) {
+    filters.emplace_back(term(kAmenityPrefix, text_rules::foldCase(amenity)));
+  }
+  if (query.currency) {
+    filters.emplace_back(term(kCurrencyPrefix, *query.currency));
+  }
+  if (query.max_price_minor) {
+    filters.emplace_back(Xapian::Query::OP_VALUE_LE, kPriceSlot,
+                         Xapian::sortable_serialise(static_cast<double>(*query.max_price_minor)));
+  }
+  if (query.min_capacity) {
+    filters.emplace_back(Xapian::Query::OP_VALUE_GE, kCapacitySlot,
+                         Xapian::sortable_serialise(*query.min_capacity));
+  }
+  if (filters.empty()) {
+    return std::nullopt;
+  }
+  return Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end());
+}
+
+std::optional<Xapian::Query> bookedQuery(const Stay& stay) {
+  std::vector<std::string> nights;
+  for (Date night : stay.nightDates()) {
+    nights.push_back(nightTerm(night));
+  }
+  if (nights.empty()) {
+    return std::nullopt;
+  }
+  return Xapian::Query(Xapian::Query::OP_OR, nights.begin(), nights.end());
+}
+
+// Runs `body`, turning any exception into a StoreFailure so none crosses the port.
+template <typename Body>
+auto translateExceptions(std::string_view what, Body&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Xapian::DatabaseLockError& error) {
+    return storeFailure("text.locked", "{}: the index is held by another writer: {}", what,
+                        error.get_description());
+  } catch (const Xapian::DatabaseCorruptError& error) {
+    return storeFailure("text.corrupt", "{}: {}", what, error.get_description());
+  } catch (const Xapian::Error& error) {
+    return storeFailure("text.engine", "{}: {}", what, error.get_description());
+  } catch (const std::exception& error) {
+    return storeFailure("text.engine", "{}: {}", what, error.what());
+  } catch (...) {
+    return storeFailure("text.engine", "{}: unknown exception", what);
+  }
+}
+
+}  // namespace
+
+XapianTextIndex::XapianTextIndex(std::unique_ptr<Xapian::WritableDatabase> database)
+    : m_database(std::move(database)) {}
+
+XapianTextIndex::~XapianTextIndex() {
+  try {
+    m_database->close();
+  } catch (...) {
+    // Every change was committed by apply(); nothing is lost by ignoring this.
+  }
+}
+
+Result<std::unique_ptr<XapianTextIndex>> XapianTextIndex::open(const Options& options) {
+  if (options.directory.empty()) {
+    return invalidInput("directory", "the text index needs a directory");
+  }
+  std::error_code error;
+  std::filesystem::create_directories(options.directory, error);
+  if (error) {
+    return storeFailure("text.engine", "cannot create {}: {}", options.directory.string(),
+                        error.message());
+  }
+  return translateExceptions("open", [&]() -> Result<std::unique_ptr<XapianTextIndex>> {
+    auto database = std::make_unique<Xapian::WritableDatabase>(options.directory.string(),
+                                                               Xapian::DB_CREATE_OR_OPEN);
+    return std::unique_ptr<XapianTextIndex>(new XapianTextIndex(std::move(database)));
+  });
+}
+
+Result<void> XapianTextIndex::apply(const TextIndexBatch& batch) {
+  STAYLAB_TRY(text_rules::checkBatch(batch));
+  if (batch.empty()) {
+    return ok();
+  }
+  std::lock_guard lock(m_mutex);
+  return translateExceptions("apply", [&]() -> Result<void> {
+    // Built before the transaction starts so that only Xapian calls run inside it.
+    std::vector<Xapian::Document> documents;
+    documents.reserve(batch.upserts.size());
+    for (const auto& document : batch.upserts) {
+      documents.push_back(toXapian(document));
+    }
+    m_database->begin_transaction();
+    try {
+      for (size_t index = 0; index < documents.size(); ++index) {
+        m_database->replace_document(term(kIdPrefix, batch.upserts[index].id), documents[index]);
+      }
+      for (const auto& id : batch.removals) {
+        m_database->delete_document(term(kIdPrefix, id));
+      }
+      for (const auto& [key, value] : batch.metadata) {
+        m_database->set_metadata(key, value);
+      }
+      m_database->commit_transaction();
+    } catch (...) {
+      try {
+        m_database->cancel_transaction();
+      } catch (...) {
+        // The original failure is the one worth reporting.
+      }
+      throw;
+    }
+    return ok();
+  });
+}
+
+Result<std::optional<SearchDocument>> XapianTextIndex::get(std::string_view id) {
+  std::lock_guard lock(m_mutex);
+  return translateExceptions("get", [&]() -> Result<std::optional<SearchDocument>> {
+    std::string id_term = term(kIdPrefix, id);
+    for (auto it = m_database->postlist_begin(id_term); it != m_database->postlist_end(id_term);
+         ++it) {
+      SearchDocument document = STAYLAB_TRY(fromJson(m_database->get_document(*it).get_data()));
+      if (document.id == id) {
+        return document;
+      }
+    }
+    return std::nullopt;
+  });
+}
+
+Result<SearchPage> XapianTextIndex::search(const SearchQuery& query) {
+  STAYLAB_TRY(text_rules::checkQuery(query));
+  std::lock_guard lock(m_mutex);
+  return translateExceptions("search", [&]() -> Result<SearchPage> {
+    const bool has_text = !text_rules::isBlank(query.text);
+    Xapian::Query xapian_query = Xapian::Query::MatchAll;
+    if (has_text) {
+      std::vector<std::string> terms = queryTerms(query.text);
+      if (terms.empty()) {
+        return SearchPage{};  // Only punctuation: nothing can match.
+      }
+      xapian_query = Xapian::Query(Xapian::Query::OP_AND, terms.begin(), terms.end());
+    }
+    if (auto filters = filterQuery(query)) {
+      xapian_query = Xapian::Query(Xapian::Query::OP_FILTER, xapian_query, *filters);
+    }
+    if (query.stay) {
+      if (auto booked = bookedQuery(*query.stay)) {
+        xapian_query = Xapian::Query(Xapian::Query::OP_AND_NOT, xapian_query, *booked);
+      }
+    }
+
+    Xapian::Enquire enquire(*m_database);
+    enquire.set_query(xapian_query);
+    if (!has_text) {
+      enquire.set_weighting_scheme(Xapian::BoolWeight());
+    }
+    Xapian::MultiValueKeyMaker price_then_id;
+    price_then_id.add_value(kPriceSlot);
+    price_then_id.add_value(kIdSlot);
+    switch (query.sort) {
+      case SearchSort::Relevance:
+        enquire.set_sort_by_relevance_then_value(kIdSlot, false);
+        break;
+      case SearchSort::PriceAscending:
+        enquire.set_sort_by_key(&price_then_id, false);
+        break;
+    }
+
+    // Xapian counts documents in 32 bits; an offset past every document
+    // returns no hits but still reports the total.
+    const Xapian::doccount document_count = m_database->get_doccount();
+    const bool past_end = query.offset >= document_count;
+    const auto first = past_end ? 0 : static_cast<Xapian::doccount>(query.offset);
+    const auto limit = past_end ? 0 : static_cast<Xapian::doccount>(query.limit);
+    Xapian::MSet matches = enquire.get_mset(first, limit, kExactTotalUpTo);
+
+    SearchPage page;
+    page.estimated_total = matches.get_matches_estimated();
+    page.hits.reserve(matches.size());
+    for (auto it = matches.begin(); it != matches.end(); ++it) {
+      SearchDocument document = STAYLAB_TRY(fromJson(it.get_document().get_data()));
+      page.hits.push_back(SearchHit{
+          .id = std::move(document.id),
+          .title = std::move(document.title),
+          .city = std::move(document.city),
+          .price_minor = document.price_minor,
+          .currency = std::move(document.currency),
+          .relevance = has_text ? it.get_weight() : 0.0,
+      });
+    }
+    return page;
+  });
+}
+
+Result<std::optional<std::string>> XapianTextIndex::metadata(std::string_view key) {
+  STAYLAB_TRY(text_rules::checkMetadataKey(key));
+  std::lock_guard lock(m_mutex);
+  return translateExceptions("metadata", [&]() -> Result<std::optional<std::string>> {
+    std::string value = m_database->get_metadata(std::string(key));
+    if (value.empty()) {
+      return std::nullopt;  // Xapian does not tell an empty value from an absent key.
+    }
+    return value;
+  });
+}
+
+Result<size_t> XapianTextIndex::documentCount() {
+  std::lock_guard lock(m_mutex);
+  return translateExceptions("documentCount", [&]() -> Result<size_t> {
+    return static_cast<size_t>(m_database->get_doccount());
+  });
+}
+
+}  // namespace staylab

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/ports/text_index.h"
+
+namespace Xapian {
+class WritableDatabase;
+}
+
+namespace staylab {
+
+// The TextIndex on a Xapian (glass) database in one directory.
+//
+// Each property is one Xapian document whose data is the full SearchDocument
+// as JSON, so get() returns exactly what was written. Title (counted twice),
+// description and city are indexed as English-stemmed free text; city,
+// amenities (ASCII case folded), currency and booked nights are boolean
+// filter terms; price, capacity and id are value slots for ranges and sorting.
+//
+// Query text is split into words by Xapian's own tokeniser and every word
+// must match by stem; no query syntax is interpreted, so quotes, AND/OR/NOT,
+// brackets, "field:" and "*" are plain words or separators. Blank text
+// matches every document with relevance 0; text without a single word (only
+// punctuation) matches none. estimated_total is exact up to 10,000 matches.
+//
+// Batches: upserts are applied in order (a later one with the same id wins),
+// then removals, then metadata, all in one Xapian transaction that commits
+// to disk before apply() returns. A metadata key is 1 to 253 bytes (others
+// are InvalidInput, on reads too); setting a key to the empty string removes
+// it, since Xapian cannot tell an empty value from an absent key.
+//
+// Errors: InvalidInput as documented on TextIndex, plus text that is not
+// well-formed UTF-8. StoreFailure "text.locked" when another writer holds the
+// directory, "text.corrupt" for unreadable stored data, "text.engine" for
+// any other Xapian or system failure. No exception escapes.
+// Thread safety: every method is safe from any thread; calls are serialised
+// by one mutex. Only one XapianTextIndex (in any process) may hold a
+// directory at a time.
+class XapianTextIndex final : public TextIndex {
+ public:
+  struct Options {
+    // Where the database lives; created with its parents when missing. Required.
+    std::filesystem::path directory;
+  };
+
+  // Opens the database in `options.directory`, creating it when missing.
+  static Result<std::unique_ptr<XapianTextIndex>> open(const Options& options);
+  ~XapianTextIndex() override;
+  XapianTextIndex(const XapianTextIndex&) = delete;
+  XapianTextIndex& operator=(const XapianTextIndex&) = delete;
+
+  [[nodiscard]] Result<void> apply(const TextIndexBatch& batch) override;
+  [[nodiscard]] Result<std::optional<SearchDocument>> get(std::string_view id) override;
+  [[nodiscard]] Result<SearchPage> search(const SearchQuery& query) override;
+  [[nodiscard]] Result<std::optional<std::string>> metadata(std::string_view key) override;
+  [[nodiscard]] Result<size_t> documentCount() override;
+
+ private:
+  explicit XapianTextIndex(std::unique_ptr<Xapian::WritableDatabase> database);
+
+  std::mutex m_mutex;
+  // Reads go through the writer too: it always sees its own commits.
+  std::unique_ptr<Xapian::WritableDatabase> m_database;  // GUARDED_BY(m_mutex)
+};
+
+}  // namespace staylab

@@ -1,0 +1,310 @@
+#include "app/cli/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <ostream>
+
+#include "app/cli/output.h"
+#include "app/platform/platform.h"
+
+namespace staylab::app {
+namespace {
+
+constexpr const char* kAdminCaller = "admin";
+
+int exitCodeFor(const Error& error) {
+  switch (error.kind) {
+    case ErrorKind::InvalidInput:
+      return kExitBadInput;
+    case ErrorKind::NotFound:
+    case ErrorKind::Refused:
+    case ErrorKind::Conflict:
+      return kExitRefused;
+    case ErrorKind::StoreFailure:
+      return kExitStoreFailure;
+  }
+  return kExitStoreFailure;
+}
+
+struct GlobalOptions {
+  std::string data_dir;
+  bool json = false;
+};
+
+// What a parsed command does once the platform is open.
+using Action = std::function<Result<void>(Platform&, std::ostream&)>;
+
+struct PropertyFields {
+  std::string host, title, description, city, price, currency, payment, device, ip;
+  int64_t capacity = 0;
+  std::vector<std::string> amenities;
+};
+
+// Declares the property options shared by `create` and `update`.
+void addPropertyOptions(CLI::App& command, PropertyFields& fields, bool required) {
+  auto mark = [&](CLI::Option* option) {
+    if (required) {
+      option->required();
+    }
+    return option;
+  };
+  mark(command.add_option("--host", fields.host, "Host account handle"));
+  mark(command.add_option("--title", fields.title, "Listing title (1-120 characters)"));
+  mark(command.add_option("--city", fields.city, "City"));
+  mark(command.add_option("--price", fields.price, "Nightly price, e.g. 120.50"));
+  mark(command.add_option("--currency", fields.currency, "ISO 4217 currency, e.g. EUR"));
+  mark(command.add_option("--capacity", fields.capacity, "Maximum number of guests (1-50)"));
+  command.add_option("--description", fields.description, "Description (up to 5000 characters)");
+  command.add_option("--amenity", fields.amenities, "An amenity; repeat for several")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  command.add_option("--payment", fields.payment, "Host payout fingerprint");
+  command.add_option("--device", fields.device, "Host device id");
+  command.add_option("--ip", fields.ip, "Host IP address");
+}
+
+template <typename T>
+std::optional<T> given(CLI::App& command, const char* name, const T& value) {
+  return command.count(name) > 0 ? std::optional<T>(value) : std::nullopt;
+}
+
+}  // namespace
+
+int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{
+      "staylab-cli: the Staylab booking platform from the command line.\n"
+      "Exit codes: 0 done; 1 refused by the domain; 2 bad input; 3 store failure.",
+      "staylab-cli"};
+  app.require_subcommand(1);
+  GlobalOptions global;
+  app.add_option("--data", global.data_dir,
+                 "Data directory (default: $XDG_DATA_HOME/staylab or ~/.local/share/staylab)");
+  app.add_flag("--json", global.json, "Print results as JSON");
+  app.set_help_all_flag("--help-all", "Show help for every command");
+
+  Action action;
+
+  // property create | get | list | update
+  auto* property = app.add_subcommand("property", "Create, show, list and update listings");
+  property->require_subcommand(1);
+
+  PropertyFields create_fields;
+  auto* create = property->add_subcommand("create", "Create a listing");
+  addPropertyOptions(*create, create_fields, true);
+  create->callback([&] {
+    action = [&](Platform& platform, std::ostream& os) -> Result<void> {
+      listing::CreateProperty command{create_fields.host,     create_fields.title,
+                                      create_fields.description, create_fields.city,
+                                      create_fields.price,    create_fields.currency,
+                                      create_fields.capacity, create_fields.amenities,
+                                      create_fields.payment,  create_fields.device,
+                                      create_fields.ip};
+      auto created = STAYLAB_TRY(platform.listing().create(command, platform.newCommand(kAdminCaller)));
+      if (global.json) {
+        os << dumpJson(propertyJson(created)) << '\n';
+      } else {
+        os << "created property " << created.id << '\n';
+      }
+      return {};
+    };
+  });
+
+  std::string get_id;
+  auto* get = property->add_subcommand("get", "Show one listing");
+  get->add_option("ID", get_id, "Property id")->required();
+  get->callback([&] {
+    action = [&](Platform& platform, std::ostream& os) -> Result<void> {
+      auto found = STAYLAB_TRY(platform.listing().get(get_id));
+      if (global.json) {
+        os << dumpJson(propertyJson(found)) << '\n';
+      } else {
+        printProperty(os, found);
+      }
+      return {};
+    };
+  });
+
+  std::string list_city;
+  auto* list = property->add_subcommand("list", "List listings");
+  list->add_option("--city", list_city, "Only listings in this city (case-insensitive)");
+  list->callback([&] {
+    action = [&](Platform& platform, std::ostream& os) -> Result<void> {
+      std::optional<std::string_view> city;
+      if (list->count("--city") > 0) {
+        city = list_city;
+      }
+      auto properties = STAYLAB_TRY(platform.listing().list(city));
+      if (global.json) {
+        nlohmann::json array = nlohmann::json::array();
+        for (const auto& item : properties) {
+          array.push_back(propertyJson(item));
+        }
+        os << dumpJson(array) << '\n';
+        return {};
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& item : properties) {
+        rows.push_back({item.id, item.city, formatMoney(item.price_minor, item.currency),
+                        std::to_string(item.capacity), std::string(listing::toString(item.status)),
+                        item.title});
+      }
+      printTable(os, {"ID", "CITY", "PRICE", "SLEEPS", "STATUS", "TITLE"}, rows);
+      return {};
+    };
+  });
+
+  std::string update_id;
+  PropertyFields update_fields;
+  auto* update = property->add_subcommand("update", "Change a listing; unnamed fields keep their value");
+  update->add_option("ID", update_id, "Property id")->required();
+  addPropertyOptions(*update, update_fields, false);
+  update->callback([&] {
+    action = [&](Platform& platform, std::ostream& os) -> Result<void> {
+      listing::UpdateProperty command;
+      command.property_id = update_id;
+      command.host = given(*update, "--host", update_fields.host);
+      command.title = given(*update, "--title", update_fields.title);
+      command.description = given(*update, "--description", update_fields.description);
+      command.city = given(*update, "--city", update_fields.city);
+      command.price = given(*update, "--price", update_fields.price);
+      command.currency = given(*update, "--currency", update_fields.currency);
+      command.capacity = given(*update, "--capacity", update_fields.capacity);
+      command.amenities = given(*update, "--amenity", update_fields.amenities);
+      command.payment = given(*update, "--payment", update_fields.payment);
+      command.device = given(*update, "--device", update_fields.device);
+      command.ip = given(*update, "--ip", update_fields.ip);
+      auto updated =
+          STAYLAB_TRY(platform.listing().update(command, platform.newCommand(kAdminCaller)));
+      if (global.json) {
+        os << dumpJson(propertyJson(updated)) << '\n';
+      } else {
+        os << "updated property " << updated.id << " (version " << updated.version << ")\n";
+      }
+      return {};
+    };
+  });
+
+  // book
+  booking::PlaceBooking place;
+  auto* book = app.add_subcommand("book", "Book a stay");
+  book->add_option("--property", place.property_id, "Property id")->required();
+  book->add_option("--guest", place.guest, "Guest account handle")->required();
+  book->add_option("--from", place.from, "Check-in day, YYYY-MM-DD")->required();
+  book->add_option("--to", place.to, "Check-out day, YYYY-MM-DD (the last night is the day before)")
+      ->required();
+  book->add_option("--guests", place.guests, "Number of guests (default 1)");
+  book->add_option("--payment", place.payment, "Payment fingerprint");
+  book->add_option("--device", place.device, "Device id");
+  book->add_option("--ip", place.ip, "IP address");
+  book->add_option("--key", place.idempotency_key,
+                   "Idempotency key: a retry with the same key returns the first answer");
+  book->callback([&] {
+    action = [&](Platform& platform, std::ostream& os) -> Result<void> {
+      auto answer =
+          STAYLAB_TRY(platform.bookings().place(place, platform.newCommand(kAdminCaller)));
+      if (global.json) {
+        auto json = bookingJson(answer.booking);
+        json["replayed"] = answer.replayed;
+        os << dumpJson(json) << '\n';
+      } else {
+        printBooking(os, answer.booking);
+        if (answer.replayed) {
+          os << "(the first answer for this idempotency key; nothing new was booked)\n";
+        }
+      }
+      return {};
+    };
+  });
+
+  // cancel
+  std::string cancel_id;
+  auto* cancel = app.add_subcommand("cancel", "Cancel a confirmed booking");
+  cancel->add_option("BOOKING_ID", cancel_id, "Booking id")->required();
+  cancel->callback([&] {
+    action = [&](Platform& platform, std::ostream& os) -> Result<void> {
+      auto cancelled = STAYLAB_TRY(platform.bookings().cancel(
+          booking::CancelBooking{cancel_id}, platform.newCommand(kAdminCaller)));
+      if (global.json) {
+        os << dumpJson(bookingJson(cancelled)) << '\n';
+      } else {
+        printBooking(os, cancelled);
+      }
+      return {};
+    };
+  });
+
+  // bookings list
+  auto* bookings = app.add_subcommand("bookings", "Query bookings");
+  bookings->require_subcommand(1);
+  std::string filter_property, filter_guest;
+  auto* bookings_list = bookings->add_subcommand("list", "List bookings, oldest first");
+  bookings_list->add_option("--property", filter_property, "Only this property's bookings");
+  bookings_list->add_option("--guest", filter_guest, "Only this guest's bookings");
+  bookings_list->callback([&] {
+    action = [&](Platform& platform, std::ostream& os) -> Result<void> {
+      BookingFilter filter;
+      if (bookings_list->count("--property") > 0) {
+        filter.property_id = filter_property;
+      }
+      if (bookings_list->count("--guest") > 0) {
+        filter.guest_id = filter_guest;
+      }
+      auto found = STAYLAB_TRY(platform.bookings().list(filter));
+      if (global.json) {
+        nlohmann::json array = nlohmann::json::array();
+        for (const auto& item : found) {
+          array.push_back(bookingJson(item));
+        }
+        os << dumpJson(array) << '\n';
+        return {};
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& item : found) {
+        rows.push_back({item.id, std::string(booking::toString(item.status)), item.property_id,
+                        item.guest_id, item.check_in.toString(), item.check_out.toString(),
+                        std::to_string(item.guests), formatMoney(item.total_minor, item.currency)});
+      }
+      printTable(os, {"ID", "STATUS", "PROPERTY", "GUEST", "FROM", "TO", "GUESTS", "TOTAL"}, rows);
+      return {};
+    };
+  });
+
+  auto report = [&](const Error& error) {
+    if (global.json) {
+      err << dumpJson(errorJson(error)) << '\n';
+    } else {
+      err << "staylab-cli: " << toString(error.kind) << ": " << error.describe() << '\n';
+    }
+    return exitCodeFor(error);
+  };
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    if (error.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+      // --help or --help-all: CLI11 prints the help of the innermost command given.
+      app.exit(error, out, err);
+      return kExitOk;
+    }
+    return report(Error{ErrorKind::InvalidInput, "cli.usage", "",
+                        fmt::format("{} (see --help)", error.what())});
+  }
+  if (!action) {
+    return report(Error{ErrorKind::InvalidInput, "cli.usage", "", "no command given (see --help)"});
+  }
+
+  PlatformOptions options;
+  options.data_dir = global.data_dir.empty() ? defaultDataDir() : std::filesystem::path(global.data_dir);
+  options.durability = Durability::Full;
+  auto platform = Platform::open(options);
+  if (!platform) {
+    return report(platform.error());
+  }
+  auto done = action(**platform, out);
+  if (!done) {
+    return report(done.error());
+  }
+  return kExitOk;
+}
+
+}  // namespace staylab::app

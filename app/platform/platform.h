@@ -1,0 +1,77 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "domain/booking/booking_service.h"
+#include "domain/listing/listing_service.h"
+#include "domain/ports/booking_store.h"
+#include "domain/ports/clock.h"
+#include "domain/ports/document_store.h"
+#include "domain/ports/random.h"
+#include "domain/ports/text_index.h"
+#include "domain/ports/wide_column_store.h"
+
+namespace staylab::app {
+
+enum class Durability {
+  Normal,  // Survives a crash of the process (WAL, no fsync per commit).
+  Full,    // Also survives a power loss (fsync per commit).
+};
+
+struct PlatformOptions {
+  std::filesystem::path data_dir;  // Created when missing.
+  Durability durability = Durability::Normal;  // Default: Normal.
+  // Sources of time and randomness; when null, the system clock and a
+  // randomly seeded generator are used. Not owned; must outlive the platform.
+  const Clock* clock = nullptr;
+  RandomSource* random = nullptr;
+};
+
+// The composition root: opens every context's store in its own files under
+// the data directory and wires the services to them.
+//
+// Layout of the data directory:
+//   listing.db   document store (SQLite + JSON1)   Listing context
+//   booking.db   relational store (SQLite, WAL)    Booking context
+//   history/     wide-column store (RocksDB)       booking history projection
+//   search/      text index (Xapian)               search projection
+class Platform {
+ public:
+  static Result<std::unique_ptr<Platform>> open(const PlatformOptions& options);
+  ~Platform();
+
+  listing::ListingService& listing() { return *m_listing; }
+  booking::BookingService& bookings() { return *m_bookings; }
+  DocumentStore& listingStore() { return *m_listing_store; }
+  BookingStore& bookingStore() { return *m_booking_store; }
+  WideColumnStore& historyStore() { return *m_history_store; }
+  TextIndex& searchIndex() { return *m_search_index; }
+  const Clock& clock() const { return *m_clock; }
+  RandomSource& random() { return *m_random; }
+  const std::filesystem::path& dataDir() const { return m_data_dir; }
+
+  // Returns a fresh context for a command issued by `caller`.
+  CommandContext newCommand(std::string caller);
+
+ private:
+  Platform() = default;
+
+  std::filesystem::path m_data_dir;
+  std::unique_ptr<Clock> m_owned_clock;
+  std::unique_ptr<RandomSource> m_owned_random;
+  const Clock* m_clock = nullptr;
+  RandomSource* m_random = nullptr;
+  std::unique_ptr<DocumentStore> m_listing_store;
+  std::unique_ptr<BookingStore> m_booking_store;
+  std::unique_ptr<WideColumnStore> m_history_store;
+  std::unique_ptr<TextIndex> m_search_index;
+  std::unique_ptr<listing::ListingService> m_listing;
+  std::unique_ptr<PropertyDirectory> m_directory;
+  std::unique_ptr<booking::BookingService> m_bookings;
+};
+
+// Returns $XDG_DATA_HOME/staylab, or ~/.local/share/staylab.
+std::filesystem::path defaultDataDir();
+
+}  // namespace staylab::app

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Staylab needs (only those missing), then
+# configures and builds the project in ./build. Sourced by run.sh and test.sh.
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${STAYLAB_BUILD_DIR:-$repo_root/build}
+
+packages=(
+  build-essential cmake pkg-config git
+  libsqlite3-dev librocksdb-dev libxapian-dev libboost-graph-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev
+  python3
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "staylab: installing missing packages: ${missing[*]}"
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+      as_root=(sudo)
+    else
+      echo "staylab: need root (or sudo) to install: ${missing[*]}" >&2
+      exit 1
+    fi
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+jobs=${STAYLAB_JOBS:-$(nproc)}
+cmake -S "$repo_root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DSTAYLAB_WERROR=ON >/dev/null
+cmake --build "$build_dir" -j "$jobs"

@@ -1,5 +1,7 @@
 #include "stores/sqlite/sqlite.h"
 
+#include <exception>
+
 namespace staylab::sqlite {
 
 Result<std::unique_ptr<Database>> Database::open(const OpenOptions& options) {
@@ -69,7 +71,12 @@ Result<Statement*> Database::cached(const std::string& sql) {
 
 Result<void> Database::transaction(const std::function<Result<void>()>& body) {
   STAYLAB_TRY(exec("BEGIN IMMEDIATE"));
-  Result<void> result = body();
+  Result<void> result;
+  try {
+    result = body();
+  } catch (const std::exception& error) {
+    result = storeFailure("sqlite.exception", "transaction aborted: {}", error.what());
+  }
   if (!result) {
     (void)exec("ROLLBACK");
     return result;

@@ -14,11 +14,12 @@ Result<void> appendOutbox(Database& db, const std::vector<EventEnvelope>& events
   if (events.empty()) {
     return {};
   }
-  auto statement = STAYLAB_TRY(db.prepare("INSERT INTO outbox (event_id, envelope) VALUES (?, ?)"));
+  auto* statement = STAYLAB_TRY(db.cached("INSERT INTO outbox (event_id, envelope) VALUES (?, ?)"));
   for (const auto& event : events) {
-    statement.reset();
-    statement.bind(1, event.event_id).bind(2, event.toJson().dump());
-    STAYLAB_TRY(statement.run());
+    statement->reset();
+    statement->bind(1, event.event_id)
+        .bind(2, event.toJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    STAYLAB_TRY(statement->run());
   }
   return {};
 }

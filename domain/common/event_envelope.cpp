@@ -32,8 +32,10 @@ Result<EventEnvelope> EventEnvelope::fromJson(const nlohmann::json& json) {
   };
   auto int_field = [&](const char* name, int64_t& out) -> Result<void> {
     auto it = json.find(name);
-    if (it == json.end() || !it->is_number_integer()) {
-      return invalidInput(fmt::format("event.{}", name), "must be an integer");
+    // An unsigned value above INT64_MAX would wrap to a negative number.
+    if (it == json.end() || !it->is_number_integer() ||
+        (it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX)) {
+      return invalidInput(fmt::format("event.{}", name), "must be a 64-bit integer");
     }
     out = it->get<int64_t>();
     return {};

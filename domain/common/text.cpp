@@ -71,12 +71,19 @@ Result<std::string> boundedText(std::string_view text, std::string_view field,
   if (text.empty()) {
     return invalidInput(name, "must not be empty");
   }
+  uint8_t previous = 0;
   for (char c : text) {
     auto byte = static_cast<uint8_t>(c);
     bool allowed_break = lines == Lines::Multi && (c == '\n' || c == '\t' || c == '\r');
     if ((byte < 0x20 || byte == 0x7F) && !allowed_break) {
       return invalidInput(name, "contains control character 0x{:02X}", byte);
     }
+    // The C1 controls U+0080..U+009F (0xC2 0x80..0x9F) include NEL and the
+    // 8-bit CSI that starts terminal escape sequences.
+    if (previous == 0xC2 && byte <= 0x9F) {
+      return invalidInput(name, "contains control character U+{:04X}", byte);
+    }
+    previous = byte;
   }
   size_t count = codePointCount(text);
   if (count > max_code_points) {

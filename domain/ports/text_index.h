@@ -23,6 +23,10 @@ struct SearchDocument {
   int64_t price_minor = 0;  // Nightly price in minor units of `currency`.
   std::string currency;
   std::vector<Date> booked_nights;  // Nights on which the property is not available.
+  // False keeps the document stored (get(), allDocuments()) but out of every
+  // search result, e.g. a suspended property or a placeholder.
+  bool listed = true;
+  int64_t source_version = 0;  // The property version the document reflects; 0 when none.
 
   bool operator==(const SearchDocument&) const = default;
 };
@@ -71,6 +75,9 @@ struct TextIndexBatch {
 // description and city with English stemming; query syntax in the text is
 // treated as plain words, never as operators.
 //
+// Documents with `listed` false are kept and returned by get() and
+// allDocuments() but never match a search (nor count in estimated_total).
+//
 // Errors: InvalidInput for a bad query (limit 0, max price without currency...)
 // or document (empty id); StoreFailure when the engine fails. No engine
 // exception escapes. A failed apply changes nothing.
@@ -85,6 +92,12 @@ class TextIndex {
   [[nodiscard]] virtual Result<SearchPage> search(const SearchQuery& query) = 0;
   [[nodiscard]] virtual Result<std::optional<std::string>> metadata(std::string_view key) = 0;
   [[nodiscard]] virtual Result<size_t> documentCount() = 0;
+  // Returns every document, listed or not, ordered by id.
+  [[nodiscard]] virtual Result<std::vector<SearchDocument>> allDocuments() = 0;
+  // Returns every metadata key and its value.
+  [[nodiscard]] virtual Result<std::map<std::string, std::string>> allMetadata() = 0;
+  // Removes every document and every metadata key in one commit.
+  [[nodiscard]] virtual Result<void> clear() = 0;
 };
 
 }  // namespace staylab

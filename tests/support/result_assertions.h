@@ -1,0 +1,44 @@
+#pragma once
+
+#include <string_view>
+
+#include <gtest/gtest.h>
+
+#include "domain/common/error.h"
+
+namespace staylab::testing {
+
+// Returns success when `result` failed with InvalidInput naming `field`.
+// Use as EXPECT_TRUE(invalidInputOn(Date::parse("x"), "date")).
+template <typename T>
+::testing::AssertionResult invalidInputOn(const Result<T>& result, std::string_view field) {
+  if (result) {
+    return ::testing::AssertionFailure() << "succeeded; expected InvalidInput on '" << field << "'";
+  }
+  const Error& error = result.error();
+  if (error.kind != ErrorKind::InvalidInput || error.field != field) {
+    return ::testing::AssertionFailure()
+           << "failed with " << toString(error.kind) << " on '" << error.field << "' ("
+           << error.code << ": " << error.describe() << "); expected InvalidInput on '" << field
+           << "'";
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Returns success when `result` failed with `kind` and the error code `code`.
+template <typename T>
+::testing::AssertionResult failsWith(const Result<T>& result, ErrorKind kind,
+                                     std::string_view code) {
+  if (result) {
+    return ::testing::AssertionFailure() << "succeeded; expected " << toString(kind) << " " << code;
+  }
+  const Error& error = result.error();
+  if (error.kind != kind || error.code != code) {
+    return ::testing::AssertionFailure()
+           << "failed with " << toString(error.kind) << " " << error.code << " ("
+           << error.describe() << "); expected " << toString(kind) << " " << code;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace staylab::testing

@@ -1,0 +1,413 @@
+#include "events/rocksdb_event_log.h"
+
+#include <cstdint>
+#include <exception>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <rocksdb/db.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice.h>
+#include <rocksdb/status.h>
+#include <rocksdb/write_batch.h>
+#include <nlohmann/json.hpp>
+
+#include "events/memory_event_log.h"
+
+namespace staylab {
+
+namespace {
+
+constexpr int kMaxPartitions = 256;
+constexpr size_t kMaxTopicBytes = 255;
+constexpr size_t kPartitionBytes = 4;
+constexpr size_t kOffsetBytes = 8;
+constexpr int kTopicsFormatVersion = 1;
+// Sorts before every record key, whose first byte is a topic's and never NUL.
+constexpr std::string_view kTopicsKey("\0topics", 7);
+
+using EndOffsets = std::map<std::string, std::vector<int64_t>, std::less<>>;
+
+// Runs `body`, turning any exception it lets out into a StoreFailure, so no
+// exception crosses the port.
+template <typename Body>
+auto guarded(std::string_view operation, Body&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const std::exception& exception) {
+    return storeFailure("eventlog.exception", "{} failed: {}", operation, exception.what());
+  } catch (...) {
+    return storeFailure("eventlog.exception", "{} failed: unknown exception", operation);
+  }
+}
+
+std::unexpected<Error> engineFailure(std::string code, std::string_view operation,
+                                     const rocksdb::Status& status) {
+  return storeFailure(std::move(code), "rocksdb {} failed: {}", operation, status.ToString());
+}
+
+void appendBigEndian(std::string& key, uint64_t value, size_t bytes) {
+  for (size_t index = 0; index < bytes; ++index) {
+    key.push_back(static_cast<char>(value >> (8 * (bytes - 1 - index))));
+  }
+}
+
+uint64_t decodeBigEndian(std::string_view bytes) {
+  uint64_t value = 0;
+  for (char byte : bytes) {
+    value = (value << 8) | static_cast<unsigned char>(byte);
+  }
+  return value;
+}
+
+// Returns the prefix every record key of the partition starts with. A topic
+// holds no NUL, so no other partition's keys start with it.
+std::string partitionPrefix(std::string_view topic, int partition) {
+  std::string key(topic);
+  key.push_back('\0');
+  appendBigEndian(key, static_cast<uint32_t>(partition), kPartitionBytes);
+  return key;
+}
+
+std::string recordKey(std::string_view topic, int partition, uint64_t offset) {
+  std::string key = partitionPrefix(topic, partition);
+  appendBigEndian(key, offset, kOffsetBytes);
+  return key;
+}
+
+Result<void> checkTopic(const std::string& topic, int partitions) {
+  if (topic.empty() || topic.size() > kMaxTopicBytes) {
+    return invalidInput("topics", "topic name '{}' must be 1..{} bytes", topic, kMaxTopicBytes);
+  }
+  if (topic.find('\0') != std::string::npos) {
+    return invalidInput("topics", "topic name must not contain a NUL byte");
+  }
+  if (partitions < 1 || partitions > kMaxPartitions) {
+    return invalidInput("topics", "topic '{}' has {} partitions; must be 1..{}", topic, partitions,
+                        kMaxPartitions);
+  }
+  return ok();
+}
+
+// Returns the topics recorded in the database, or nullopt when none are.
+Result<std::optional<std::map<std::string, int>>> readRecordedTopics(rocksdb::DB& db) {
+  std::string value;
+  rocksdb::Status status = db.Get(rocksdb::ReadOptions(), rocksdb::Slice(kTopicsKey), &value);
+  if (status.IsNotFound()) {
+    return std::nullopt;
+  }
+  if (!status.ok()) {
+    return engineFailure("eventlog.open", "read topic configuration", status);
+  }
+  auto corrupt = [](std::string_view why) {
+    return storeFailure("eventlog.corrupt", "the recorded topic configuration {}", why);
+  };
+  const nlohmann::json json = nlohmann::json::parse(value, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) {
+    return corrupt("is not a JSON object");
+  }
+  auto version = json.find("version");
+  if (version == json.end() || *version != kTopicsFormatVersion) {
+    return corrupt(fmt::format("has an unknown version (expected {})", kTopicsFormatVersion));
+  }
+  auto topics = json.find("topics");
+  if (topics == json.end() || !topics->is_object()) {
+    return corrupt("has no topics object");
+  }
+  std::map<std::string, int> recorded;
+  for (const auto& [topic, partitions] : topics->items()) {
+    const int64_t count = partitions.is_number_integer() ? partitions.get<int64_t>() : 0;
+    if (count < 1 || count > kMaxPartitions || !checkTopic(topic, static_cast<int>(count))) {
+      return corrupt(fmt::format("holds a bad entry for topic '{}'", topic));
+    }
+    recorded.emplace(topic, static_cast<int>(count));
+  }
+  return recorded;
+}
+
+// Records `topics` durably, whatever the log's Sync mode: it is written rarely
+// and everything else relies on it.
+Result<void> writeRecordedTopics(rocksdb::DB& db, const std::map<std::string, int>& topics) {
+  const nlohmann::json json{{"version", kTopicsFormatVersion}, {"topics", topics}};
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  rocksdb::Status status = db.Put(write_options, rocksdb::Slice(kTopicsKey), json.dump());
+  if (!status.ok()) {
+    return engineFailure("eventlog.open", "record topic configuration", status);
+  }
+  return ok();
+}
+
+// Returns true when the database holds any key at all.
+Result<bool> holdsAnyKey(rocksdb::DB& db) {
+  std::unique_ptr<rocksdb::Iterator> iterator(db.NewIterator(rocksdb::ReadOptions()));
+  iterator->SeekToFirst();
+  if (rocksdb::Status status = iterator->status(); !status.ok()) {
+    return engineFailure("eventlog.open", "iterate", status);
+  }
+  return iterator->Valid();
+}
+
+// Returns the offset after the last record of the partition (0 when empty).
+Result<int64_t> recoverEndOffset(rocksdb::DB& db, std::string_view topic, int partition) {
+  const std::string prefix = partitionPrefix(topic, partition);
+  std::unique_ptr<rocksdb::Iterator> iterator(db.NewIterator(rocksdb::ReadOptions()));
+  iterator->SeekForPrev(recordKey(topic, partition, std::numeric_limits<uint64_t>::max()));
+  if (rocksdb::Status status = iterator->status(); !status.ok()) {
+    return engineFailure("eventlog.open", "seek last record", status);
+  }
+  if (!iterator->Valid() || !iterator->key().starts_with(prefix)) {
+    return int64_t{0};
+  }
+  const std::string_view key = iterator->key().ToStringView();
+  const uint64_t last = decodeBigEndian(key.substr(prefix.size()));
+  if (key.size() != prefix.size() + kOffsetBytes ||
+      last >= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return storeFailure("eventlog.corrupt", "topic {} partition {} ends with a malformed key",
+                        topic, partition);
+  }
+  return static_cast<int64_t>(last + 1);
+}
+
+// Returns the envelope's stored form, or InvalidInput when reading it back
+// would not give the same envelope (so a bad event cannot block a partition).
+Result<std::string> serialise(const EventEnvelope& event) {
+  std::string text;
+  try {
+    text = event.toJson().dump();
+  } catch (const nlohmann::json::type_error& error) {
+    // nlohmann refuses strings that are not valid UTF-8.
+    return invalidInput("event", "cannot be serialised: {}", error.what());
+  }
+  const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_discarded()) {
+    return invalidInput("event", "does not serialise to valid JSON");
+  }
+  EventEnvelope read_back = STAYLAB_TRY(EventEnvelope::fromJson(json));
+  if (read_back != event) {
+    return invalidInput("event.payload",
+                        "does not read back unchanged (a NaN or infinite number?)");
+  }
+  return text;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const Options& options) {
+  return guarded("open", [&]() -> Result<std::unique_ptr<RocksDbEventLog>> {
+    if (options.directory.empty()) {
+      return invalidInput("directory", "must not be empty");
+    }
+    for (const auto& [topic, partitions] : options.topics) {
+      STAYLAB_TRY(checkTopic(topic, partitions));
+    }
+
+    std::error_code error;
+    std::filesystem::create_directories(options.directory, error);
+    if (error) {
+      return storeFailure("eventlog.open", "cannot create {}: {}", options.directory.string(),
+                          error.message());
+    }
+
+    rocksdb::Options db_options;
+    db_options.create_if_missing = true;
+    // A torn WAL tail (a crash mid-append) drops only the batches after the
+    // last whole one, so a partition never ends up with a gap.
+    db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+    const std::string path = options.directory.string();
+    rocksdb::DB* raw_db = nullptr;
+    rocksdb::Status status = rocksdb::DB::Open(db_options, path, &raw_db);
+    if (!status.ok()) {
+      return engineFailure("eventlog.open", fmt::format("open {}", path), status);
+    }
+    std::unique_ptr<rocksdb::DB> db(raw_db);
+
+    std::optional<std::map<std::string, int>> recorded = STAYLAB_TRY(readRecordedTopics(*db));
+    if (!recorded && STAYLAB_TRY(holdsAnyKey(*db))) {
+      return storeFailure("eventlog.open", "{} holds a database that is not an event log", path);
+    }
+    std::map<std::string, int> topics = recorded.value_or(std::map<std::string, int>());
+    for (const auto& [topic, partitions] : options.topics) {
+      auto [found, inserted] = topics.emplace(topic, partitions);
+      if (!inserted && found->second != partitions) {
+        return std::unexpected(
+            Error{ErrorKind::InvalidInput, "eventlog.partitions_changed", "topics",
+                  fmt::format("topic '{}' was created with {} partitions; opening it with {} would "
+                              "move aggregates to other partitions",
+                              topic, found->second, partitions)});
+      }
+    }
+    if (!recorded || topics != *recorded) {
+      STAYLAB_TRY(writeRecordedTopics(*db, topics));
+    }
+
+    EndOffsets end_offsets;
+    for (const auto& [topic, partitions] : topics) {
+      std::vector<int64_t>& ends = end_offsets[topic];
+      for (int partition = 0; partition < partitions; ++partition) {
+        ends.push_back(STAYLAB_TRY(recoverEndOffset(*db, topic, partition)));
+      }
+    }
+    return std::unique_ptr<RocksDbEventLog>(new RocksDbEventLog(
+        std::move(db), std::move(topics), std::move(end_offsets), options.sync));
+  });
+}
+
+RocksDbEventLog::RocksDbEventLog(std::unique_ptr<rocksdb::DB> db, std::map<std::string, int> topics,
+                                 EndOffsets end_offsets, Sync sync)
+    : m_db(std::move(db)),
+      m_topics(std::move(topics)),
+      m_sync(sync),
+      m_end_offsets(std::move(end_offsets)) {}
+
+RocksDbEventLog::~RocksDbEventLog() {
+  // A destructor cannot report failures; the WAL makes an unclean close safe.
+  m_db->Close().PermitUncheckedError();
+}
+
+Result<void> RocksDbEventLog::checkPartition(std::string_view topic, int partition) const {
+  auto found = m_topics.find(std::string(topic));
+  if (found == m_topics.end()) {
+    return invalidInput("topic", "'{}' is not a topic of this log", topic);
+  }
+  if (partition < 0 || partition >= found->second) {
+    return invalidInput("partition", "{} is outside 0..{} for topic {}", partition,
+                        found->second - 1, topic);
+  }
+  return ok();
+}
+
+Result<std::vector<LogPosition>> RocksDbEventLog::append(const std::vector<EventEnvelope>& events) {
+  return guarded("append", [&]() -> Result<std::vector<LogPosition>> {
+    // Everything that can reject an event happens before the lock and the write.
+    std::vector<std::string> records;
+    records.reserve(events.size());
+    for (const EventEnvelope& event : events) {
+      STAYLAB_TRY(validateForLog(event, m_topics));
+      records.push_back(STAYLAB_TRY(serialise(event)));
+    }
+    std::vector<LogPosition> positions;
+    if (events.empty()) {
+      return positions;
+    }
+
+    std::lock_guard lock(m_mutex);
+    if (m_failed) {
+      return storeFailure("eventlog.failed", "an earlier append failed; reopen the log");
+    }
+    // Offsets this batch takes, on top of the committed end offsets.
+    std::map<std::pair<std::string_view, int>, int64_t> next_offsets;
+    rocksdb::WriteBatch batch;
+    for (size_t index = 0; index < events.size(); ++index) {
+      const std::string& topic = events[index].aggregate_type;
+      const int partition = partitionFor(events[index].aggregate_id, m_topics.at(topic));
+      auto [next, inserted] = next_offsets.try_emplace({topic, partition}, 0);
+      if (inserted) {
+        next->second = m_end_offsets.find(topic)->second[static_cast<size_t>(partition)];
+      }
+      const int64_t offset = next->second++;
+      rocksdb::Status status =
+          batch.Put(recordKey(topic, partition, static_cast<uint64_t>(offset)), records[index]);
+      if (!status.ok()) {
+        return engineFailure("eventlog.write", "batch put", status);
+      }
+      positions.push_back(LogPosition{topic, partition, offset});
+    }
+
+    rocksdb::WriteOptions write_options;
+    write_options.sync = m_sync == Sync::Full;
+    rocksdb::Status status = m_db->Write(write_options, &batch);
+    if (!status.ok()) {
+      m_failed = true;
+      return engineFailure("eventlog.write", "write batch", status);
+    }
+    for (const auto& [partition_key, next_offset] : next_offsets) {
+      m_end_offsets.find(partition_key.first)->second[static_cast<size_t>(partition_key.second)] =
+          next_offset;
+    }
+    return positions;
+  });
+}
+
+Result<std::vector<LogRecord>> RocksDbEventLog::read(std::string_view topic, int partition,
+                                                     int64_t from_offset, size_t limit) {
+  return guarded("read", [&]() -> Result<std::vector<LogRecord>> {
+    if (from_offset < 0) {
+      return invalidInput("offset", "must not be negative");
+    }
+    STAYLAB_TRY(checkPartition(topic, partition));
+    std::vector<LogRecord> records;
+    if (limit == 0) {
+      return records;
+    }
+
+    const std::string prefix = partitionPrefix(topic, partition);
+    const std::string end = partitionPrefix(topic, partition + 1);
+    rocksdb::ReadOptions read_options;
+    const rocksdb::Slice upper_bound(end);  // Must outlive the iterator.
+    read_options.iterate_upper_bound = &upper_bound;
+    std::unique_ptr<rocksdb::Iterator> iterator(m_db->NewIterator(read_options));
+    for (iterator->Seek(recordKey(topic, partition, static_cast<uint64_t>(from_offset)));
+         iterator->Valid() && records.size() < limit; iterator->Next()) {
+      const int64_t expected = from_offset + static_cast<int64_t>(records.size());
+      const std::string_view key = iterator->key().ToStringView();
+      if (key.size() != prefix.size() + kOffsetBytes ||
+          decodeBigEndian(key.substr(prefix.size())) != static_cast<uint64_t>(expected)) {
+        return storeFailure("eventlog.corrupt",
+                            "topic {} partition {} offset {}: the record is missing or its key "
+                            "is malformed",
+                            topic, partition, expected);
+      }
+      const rocksdb::Slice value = iterator->value();
+      const nlohmann::json json =
+          nlohmann::json::parse(value.data(), value.data() + value.size(), nullptr, false);
+      if (json.is_discarded()) {
+        return storeFailure("eventlog.corrupt",
+                            "topic {} partition {} offset {}: the record is not valid JSON", topic,
+                            partition, expected);
+      }
+      Result<EventEnvelope> event = EventEnvelope::fromJson(json);
+      if (!event) {
+        return storeFailure("eventlog.corrupt",
+                            "topic {} partition {} offset {}: the record is not an envelope: {}",
+                            topic, partition, expected, event.error().describe());
+      }
+      records.push_back(
+          LogRecord{LogPosition{std::string(topic), partition, expected}, std::move(*event)});
+    }
+    if (rocksdb::Status status = iterator->status(); !status.ok()) {
+      return engineFailure("eventlog.read", "iterate", status);
+    }
+    return records;
+  });
+}
+
+Result<int64_t> RocksDbEventLog::endOffset(std::string_view topic, int partition) {
+  return guarded("endOffset", [&]() -> Result<int64_t> {
+    STAYLAB_TRY(checkPartition(topic, partition));
+    std::lock_guard lock(m_mutex);
+    return m_end_offsets.find(topic)->second[static_cast<size_t>(partition)];
+  });
+}
+
+Result<void> RocksDbEventLog::testWriteRaw(const LogPosition& position, std::string_view bytes) {
+  return guarded("testWriteRaw", [&]() -> Result<void> {
+    STAYLAB_TRY(checkPartition(position.topic, position.partition));
+    rocksdb::Status status = m_db->Put(
+        rocksdb::WriteOptions(),
+        recordKey(position.topic, position.partition, static_cast<uint64_t>(position.offset)),
+        rocksdb::Slice(bytes.data(), bytes.size()));
+    if (!status.ok()) {
+      return engineFailure("eventlog.write", "put", status);
+    }
+    return ok();
+  });
+}
+
+}  // namespace staylab

@@ -1,11 +1,14 @@
 #include "app/cli/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <charconv>
 #include <functional>
 #include <ostream>
 
 #include "app/cli/output.h"
 #include "app/platform/platform.h"
+#include "domain/common/text.h"
 
 namespace staylab::app {
 namespace {
@@ -35,8 +38,7 @@ struct GlobalOptions {
 using Action = std::function<Result<void>(Platform&, std::ostream&)>;
 
 struct PropertyFields {
-  std::string host, title, description, city, price, currency, payment, device, ip;
-  int64_t capacity = 0;
+  std::string host, title, description, city, price, currency, capacity, payment, device, ip;
   std::vector<std::string> amenities;
 };
 
@@ -61,6 +63,56 @@ void addPropertyOptions(CLI::App& command, PropertyFields& fields, bool required
   command.add_option("--payment", fields.payment, "Host payout fingerprint");
   command.add_option("--device", fields.device, "Host device id");
   command.add_option("--ip", fields.ip, "Host IP address");
+}
+
+// Parses a count written as plain decimal digits with an optional minus sign.
+// Counts are taken as text because CLI11's own conversion also reads hex and
+// octal ("010" is 8), skips leading space and clamps overflow, so a range error
+// would quote a number the user never typed.
+Result<int64_t> wholeNumber(std::string_view text, std::string_view field) {
+  std::string_view digits = text.starts_with('-') ? text.substr(1) : text;
+  bool plain = !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos;
+  if (!plain) {
+    return invalidInput(std::string(field), "'{}' is not a whole number",
+                        isValidUtf8(text) ? std::string(text) : std::string("(not UTF-8)"));
+  }
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    return invalidInput(std::string(field), "'{}' is out of range", text);
+  }
+  return value;
+}
+
+// Returns the error for a command line CLI11 refused, naming the missing
+// option or positional as the field when CLI11 reports one as required.
+Error usageError(const CLI::App& app, const CLI::ParseError& error) {
+  Error usage{ErrorKind::InvalidInput, "cli.usage", "",
+              fmt::format("{} (see --help)", error.what())};
+  const CLI::App* command = &app;
+  while (!command->get_subcommands().empty()) {
+    command = command->get_subcommands().front();
+  }
+  if (dynamic_cast<const CLI::RequiredError*>(&error) == nullptr) {
+    return usage;
+  }
+  if (auto extra = command->remaining(); command->get_require_subcommand_min() > 0 &&
+                                         !extra.empty() && !extra.front().starts_with('-')) {
+    // CLI11 reports an unknown subcommand as a missing one; say which word it did not know.
+    usage.message = fmt::format("unknown command '{}' (see --help)",
+                                isValidUtf8(extra.front()) ? extra.front() : "(not UTF-8)");
+    return usage;
+  }
+  for (const CLI::Option* option : command->get_options()) {
+    if (option->get_required() && option->count() == 0) {
+      usage.field = option->get_single_name();
+      std::transform(usage.field.begin(), usage.field.end(), usage.field.begin(), [](char c) {
+        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+      });
+      break;
+    }
+  }
+  return usage;
 }
 
 template <typename T>
@@ -93,13 +145,20 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   addPropertyOptions(*create, create_fields, true);
   create->callback([&] {
     action = [&](Platform& platform, std::ostream& os) -> Result<void> {
-      listing::CreateProperty command{create_fields.host,     create_fields.title,
-                                      create_fields.description, create_fields.city,
-                                      create_fields.price,    create_fields.currency,
-                                      create_fields.capacity, create_fields.amenities,
-                                      create_fields.payment,  create_fields.device,
+      int64_t capacity = STAYLAB_TRY(wholeNumber(create_fields.capacity, "capacity"));
+      listing::CreateProperty command{create_fields.host,
+                                      create_fields.title,
+                                      create_fields.description,
+                                      create_fields.city,
+                                      create_fields.price,
+                                      create_fields.currency,
+                                      capacity,
+                                      create_fields.amenities,
+                                      create_fields.payment,
+                                      create_fields.device,
                                       create_fields.ip};
-      auto created = STAYLAB_TRY(platform.listing().create(command, platform.newCommand(kAdminCaller)));
+      auto created =
+          STAYLAB_TRY(platform.listing().create(command, platform.newCommand(kAdminCaller)));
       if (global.json) {
         os << dumpJson(propertyJson(created)) << '\n';
       } else {
@@ -155,7 +214,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
 
   std::string update_id;
   PropertyFields update_fields;
-  auto* update = property->add_subcommand("update", "Change a listing; unnamed fields keep their value");
+  auto* update =
+      property->add_subcommand("update", "Change a listing; unnamed fields keep their value");
   update->add_option("ID", update_id, "Property id")->required();
   addPropertyOptions(*update, update_fields, false);
   update->callback([&] {
@@ -168,7 +228,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       command.city = given(*update, "--city", update_fields.city);
       command.price = given(*update, "--price", update_fields.price);
       command.currency = given(*update, "--currency", update_fields.currency);
-      command.capacity = given(*update, "--capacity", update_fields.capacity);
+      if (update->count("--capacity") > 0) {
+        command.capacity = STAYLAB_TRY(wholeNumber(update_fields.capacity, "capacity"));
+      }
       command.amenities = given(*update, "--amenity", update_fields.amenities);
       command.payment = given(*update, "--payment", update_fields.payment);
       command.device = given(*update, "--device", update_fields.device);
@@ -186,13 +248,14 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
 
   // book
   booking::PlaceBooking place;
+  std::string place_guests = "1";
   auto* book = app.add_subcommand("book", "Book a stay");
   book->add_option("--property", place.property_id, "Property id")->required();
   book->add_option("--guest", place.guest, "Guest account handle")->required();
   book->add_option("--from", place.from, "Check-in day, YYYY-MM-DD")->required();
   book->add_option("--to", place.to, "Check-out day, YYYY-MM-DD (the last night is the day before)")
       ->required();
-  book->add_option("--guests", place.guests, "Number of guests (default 1)");
+  book->add_option("--guests", place_guests, "Number of guests (default 1)");
   book->add_option("--payment", place.payment, "Payment fingerprint");
   book->add_option("--device", place.device, "Device id");
   book->add_option("--ip", place.ip, "IP address");
@@ -200,6 +263,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                    "Idempotency key: a retry with the same key returns the first answer");
   book->callback([&] {
     action = [&](Platform& platform, std::ostream& os) -> Result<void> {
+      place.guests = STAYLAB_TRY(wholeNumber(place_guests, "guests"));
       auto answer =
           STAYLAB_TRY(platform.bookings().place(place, platform.newCommand(kAdminCaller)));
       if (global.json) {
@@ -222,8 +286,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   cancel->add_option("BOOKING_ID", cancel_id, "Booking id")->required();
   cancel->callback([&] {
     action = [&](Platform& platform, std::ostream& os) -> Result<void> {
-      auto cancelled = STAYLAB_TRY(platform.bookings().cancel(
-          booking::CancelBooking{cancel_id}, platform.newCommand(kAdminCaller)));
+      auto cancelled = STAYLAB_TRY(platform.bookings().cancel(booking::CancelBooking{cancel_id},
+                                                              platform.newCommand(kAdminCaller)));
       if (global.json) {
         os << dumpJson(bookingJson(cancelled)) << '\n';
       } else {
@@ -286,15 +350,15 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       app.exit(error, out, err);
       return kExitOk;
     }
-    return report(Error{ErrorKind::InvalidInput, "cli.usage", "",
-                        fmt::format("{} (see --help)", error.what())});
+    return report(usageError(app, error));
   }
   if (!action) {
     return report(Error{ErrorKind::InvalidInput, "cli.usage", "", "no command given (see --help)"});
   }
 
   PlatformOptions options;
-  options.data_dir = global.data_dir.empty() ? defaultDataDir() : std::filesystem::path(global.data_dir);
+  options.data_dir =
+      global.data_dir.empty() ? defaultDataDir() : std::filesystem::path(global.data_dir);
   options.durability = Durability::Full;
   auto platform = Platform::open(options);
   if (!platform) {

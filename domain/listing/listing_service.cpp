@@ -194,9 +194,10 @@ Result<Property> ListingService::update(const UpdateProperty& command,
   if (command.currency) {
     STAYLAB_TRY(Currency::parse(*command.currency));
   }
-  if (command.price) {
-    // Checked against the final currency below; this catches malformed text early.
-    STAYLAB_TRY(validatePrice(*command.price, command.currency.value_or("EUR")));
+  if (command.price && command.currency) {
+    // Without a new currency the price is checked below against the property's
+    // own, once read: its minor digits decide which amounts are valid.
+    STAYLAB_TRY(validatePrice(*command.price, *command.currency));
   }
 
   return replaceWithRetry(

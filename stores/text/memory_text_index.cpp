@@ -73,6 +73,9 @@ bool isFreeDuring(const SearchDocument& document, const Stay& stay) {
 }
 
 bool passesFilters(const SearchDocument& document, const SearchQuery& query) {
+  if (!document.listed) {
+    return false;
+  }
   if (query.city && text_rules::foldCase(document.city) != text_rules::foldCase(*query.city)) {
     return false;
   }
@@ -207,6 +210,28 @@ Result<std::optional<std::string>> MemoryTextIndex::metadata(std::string_view ke
 Result<size_t> MemoryTextIndex::documentCount() {
   std::lock_guard lock(m_mutex);
   return m_documents.size();
+}
+
+Result<std::vector<SearchDocument>> MemoryTextIndex::allDocuments() {
+  std::lock_guard lock(m_mutex);
+  std::vector<SearchDocument> documents;
+  documents.reserve(m_documents.size());
+  for (const auto& [id, document] : m_documents) {
+    documents.push_back(document);
+  }
+  return documents;
+}
+
+Result<std::map<std::string, std::string>> MemoryTextIndex::allMetadata() {
+  std::lock_guard lock(m_mutex);
+  return std::map<std::string, std::string>(m_metadata.begin(), m_metadata.end());
+}
+
+Result<void> MemoryTextIndex::clear() {
+  std::lock_guard lock(m_mutex);
+  m_documents.clear();
+  m_metadata.clear();
+  return ok();
 }
 
 }  // namespace staylab

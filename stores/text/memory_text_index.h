@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/ports/text_index.h"
 
@@ -34,6 +35,9 @@ class MemoryTextIndex final : public TextIndex {
   [[nodiscard]] Result<SearchPage> search(const SearchQuery& query) override;
   [[nodiscard]] Result<std::optional<std::string>> metadata(std::string_view key) override;
   [[nodiscard]] Result<size_t> documentCount() override;
+  [[nodiscard]] Result<std::vector<SearchDocument>> allDocuments() override;
+  [[nodiscard]] Result<std::map<std::string, std::string>> allMetadata() override;
+  [[nodiscard]] Result<void> clear() override;
 
  private:
   std::mutex m_mutex;

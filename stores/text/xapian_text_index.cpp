@@ -27,6 +27,8 @@ constexpr std::string_view kCityPrefix = "XC";
 constexpr std::string_view kAmenityPrefix = "XA";
 constexpr std::string_view kCurrencyPrefix = "XK";
 constexpr std::string_view kBookedNightPrefix = "XN";
+// Carried by unlisted documents only, so searches can exclude them.
+constexpr std::string_view kUnlistedTerm = "XU";
 
 constexpr Xapian::termcount kTitleWdfInc = 2;
 constexpr Xapian::doccount kExactTotalUpTo = 10'000;
@@ -118,6 +120,7 @@ nlohmann::json toJson(const SearchDocument& document) {
       {"city", document.city},         {"amenities", document.amenities},
       {"capacity", document.capacity}, {"price_minor", document.price_minor},
       {"currency", document.currency}, {"booked_nights", std::move(nights)},
+      {"listed", document.listed},     {"source_version", document.source_version},
   };
 }
 
@@ -145,6 +148,9 @@ Result<SearchDocument> fromJson(const std::string& data) {
       }
       document.booked_nights.push_back(*date);
     }
+    // Documents written before these fields existed are listed and unversioned.
+    document.listed = json.value("listed", true);
+    document.source_version = json.value("source_version", int64_t{0});
     return document;
   } catch (const nlohmann::json::exception& error) {
     return storeFailure("text.corrupt", "stored document is not valid: {}", error.what());
@@ -169,6 +175,9 @@ Xapian::Document toXapian(const SearchDocument& document) {
   xapian_document.add_boolean_term(term(kCurrencyPrefix, document.currency));
   for (Date night : document.booked_nights) {
     xapian_document.add_boolean_term(nightTerm(night));
+  }
+  if (!document.listed) {
+    xapian_document.add_boolean_term(std::string(kUnlistedTerm));
   }
 
   xapian_document.add_value(kPriceSlot,
@@ -339,6 +348,8 @@ Result<SearchPage> XapianTextIndex::search(const SearchQuery& query) {
         xapian_query = Xapian::Query(Xapian::Query::OP_AND_NOT, xapian_query, *booked);
       }
     }
+    xapian_query = Xapian::Query(Xapian::Query::OP_AND_NOT, xapian_query,
+                                 Xapian::Query(std::string(kUnlistedTerm)));
 
     Xapian::Enquire enquire(*m_database);
     enquire.set_query(xapian_query);
@@ -399,6 +410,73 @@ Result<size_t> XapianTextIndex::documentCount() {
   std::lock_guard lock(m_mutex);
   return translateExceptions("documentCount", [&]() -> Result<size_t> {
     return static_cast<size_t>(m_database->get_doccount());
+  });
+}
+
+Result<std::vector<SearchDocument>> XapianTextIndex::allDocuments() {
+  std::lock_guard lock(m_mutex);
+  return translateExceptions("allDocuments", [&]() -> Result<std::vector<SearchDocument>> {
+    std::vector<SearchDocument> documents;
+    documents.reserve(m_database->get_doccount());
+    // The empty term's posting list holds every document.
+    for (auto it = m_database->postlist_begin(""); it != m_database->postlist_end(""); ++it) {
+      documents.push_back(STAYLAB_TRY(fromJson(m_database->get_document(*it).get_data())));
+    }
+    std::sort(
+        documents.begin(), documents.end(),
+        [](const SearchDocument& left, const SearchDocument& right) { return left.id < right.id; });
+    return documents;
+  });
+}
+
+Result<std::map<std::string, std::string>> XapianTextIndex::allMetadata() {
+  std::lock_guard lock(m_mutex);
+  return translateExceptions("allMetadata", [&]() -> Result<std::map<std::string, std::string>> {
+    std::map<std::string, std::string> metadata;
+    for (auto it = m_database->metadata_keys_begin(); it != m_database->metadata_keys_end(); ++it) {
+      std::string key = *it;
+      std::string value = m_database->get_metadata(key);
+      if (!value.empty()) {
+        metadata.emplace(std::move(key), std::move(value));
+      }
+    }
+    return metadata;
+  });
+}
+
+Result<void> XapianTextIndex::clear() {
+  std::lock_guard lock(m_mutex);
+  return translateExceptions("clear", [&]() -> Result<void> {
+    // Collected first: a database is not changed while it is being iterated.
+    std::vector<Xapian::docid> documents;
+    for (auto it = m_database->postlist_begin(""); it != m_database->postlist_end(""); ++it) {
+      documents.push_back(*it);
+    }
+    std::vector<std::string> keys;
+    for (auto it = m_database->metadata_keys_begin(); it != m_database->metadata_keys_end(); ++it) {
+      keys.push_back(*it);
+    }
+    if (documents.empty() && keys.empty()) {
+      return ok();
+    }
+    m_database->begin_transaction();
+    try {
+      for (Xapian::docid document : documents) {
+        m_database->delete_document(document);
+      }
+      for (const auto& key : keys) {
+        m_database->set_metadata(key, "");
+      }
+      m_database->commit_transaction();
+    } catch (...) {
+      try {
+        m_database->cancel_transaction();
+      } catch (...) {
+        // The original failure is the one worth reporting.
+      }
+      throw;
+    }
+    return ok();
   });
 }
 

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/ports/text_index.h"
 
@@ -22,6 +24,8 @@ namespace staylab {
 // description and city are indexed as English-stemmed free text; city,
 // amenities (ASCII case folded), currency and booked nights are boolean
 // filter terms; price, capacity and id are value slots for ranges and sorting.
+// An unlisted document carries one more boolean term that every search
+// excludes.
 //
 // Query text is split into words by Xapian's own tokeniser and every word
 // must match by stem; no query syntax is interpreted, so quotes, AND/OR/NOT,
@@ -33,7 +37,8 @@ namespace staylab {
 // then removals, then metadata, all in one Xapian transaction that commits
 // to disk before apply() returns. A metadata key is 1 to 253 bytes (others
 // are InvalidInput, on reads too); setting a key to the empty string removes
-// it, since Xapian cannot tell an empty value from an absent key.
+// it, since Xapian cannot tell an empty value from an absent key. clear()
+// deletes every document and metadata key in one transaction.
 //
 // Errors: InvalidInput as documented on TextIndex, plus text that is not
 // well-formed UTF-8. StoreFailure "text.locked" when another writer holds the
@@ -60,6 +65,9 @@ class XapianTextIndex final : public TextIndex {
   [[nodiscard]] Result<SearchPage> search(const SearchQuery& query) override;
   [[nodiscard]] Result<std::optional<std::string>> metadata(std::string_view key) override;
   [[nodiscard]] Result<size_t> documentCount() override;
+  [[nodiscard]] Result<std::vector<SearchDocument>> allDocuments() override;
+  [[nodiscard]] Result<std::map<std::string, std::string>> allMetadata() override;
+  [[nodiscard]] Result<void> clear() override;
 
  private:
   explicit XapianTextIndex(std::unique_ptr<Xapian::WritableDatabase> database);

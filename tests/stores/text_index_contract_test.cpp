@@ -571,6 +571,81 @@ TEST_P(TextIndexContractTest, ConcurrentWritersAndReadersSeeWholeBatches) {
   EXPECT_EQ(m_index->documentCount().value(), size_t{kThreads * kBatches * 2});
 }
 
+TEST_P(TextIndexContractTest, ListedFlagAndSourceVersionAreStored) {
+  SearchDocument document = property("p1", "Cozy apartment");
+  document.listed = false;
+  document.source_version = 7;
+  upsert({document, property("p2", "Sunny villa")});
+
+  EXPECT_EQ(m_index->get("p1").value(), document);
+  SearchDocument defaults = m_index->get("p2").value().value();
+  EXPECT_TRUE(defaults.listed);
+  EXPECT_EQ(defaults.source_version, 0);
+}
+
+TEST_P(TextIndexContractTest, UnlistedDocumentNeverMatchesASearch) {
+  SearchDocument hidden = property("hidden", "Cozy apartment", "Lisbon", 5000);
+  hidden.listed = false;
+  hidden.amenities = {"wifi"};
+  upsert({hidden, property("shown", "Cozy apartment", "Lisbon", 9000)});
+
+  EXPECT_EQ(searchIds(query()), Ids{"shown"});
+  EXPECT_EQ(search(query()).estimated_total, 1u);
+  EXPECT_EQ(searchIds(query().text("cozy apartment")), Ids{"shown"});
+  EXPECT_EQ(searchIds(query().city("lisbon").sort(SearchSort::PriceAscending)), Ids{"shown"});
+  EXPECT_EQ(searchIds(query().amenities({"wifi"})), Ids{});
+  EXPECT_EQ(searchIds(query().maxPriceMinor(6000).currency("EUR")), Ids{});
+  EXPECT_EQ(searchIds(query().stay(stay("2027-06-01", "2027-06-03"))), Ids{"shown"});
+  EXPECT_EQ(m_index->documentCount().value(), 2u);
+  EXPECT_TRUE(m_index->get("hidden").value().has_value());
+
+  hidden.listed = true;
+  upsert({hidden});
+  EXPECT_EQ(searchIds(query().amenities({"wifi"})), Ids{"hidden"});
+}
+
+TEST_P(TextIndexContractTest, AllDocumentsReturnsListedAndUnlistedOrderedById) {
+  SearchDocument hidden = property("b", "Villa");
+  hidden.listed = false;
+  hidden.booked_nights = {day("2027-06-01")};
+  upsert({property("c", "Loft"), hidden, property("a", "Flat")});
+
+  auto documents = m_index->allDocuments();
+  ASSERT_TRUE(documents) << documents.error().describe();
+  EXPECT_EQ(*documents,
+            (std::vector<SearchDocument>{property("a", "Flat"), hidden, property("c", "Loft")}));
+}
+
+TEST_P(TextIndexContractTest, AllDocumentsOfAnEmptyIndexIsEmpty) {
+  EXPECT_EQ(m_index->allDocuments().value(), std::vector<SearchDocument>{});
+  EXPECT_EQ(m_index->allMetadata().value(), (std::map<std::string, std::string>{}));
+}
+
+TEST_P(TextIndexContractTest, AllMetadataReturnsEveryKeyButRemovedOnes) {
+  ASSERT_TRUE(m_index->apply(batch({}, {}, {{"offset/a/0", "3"}, {"b", "x"}, {"gone", "y"}})));
+  ASSERT_TRUE(m_index->apply(batch({}, {}, {{"gone", ""}})));
+  EXPECT_EQ(m_index->allMetadata().value(),
+            (std::map<std::string, std::string>{{"b", "x"}, {"offset/a/0", "3"}}));
+}
+
+TEST_P(TextIndexContractTest, ClearRemovesEveryDocumentAndMetadataKey) {
+  SearchDocument hidden = property("p2", "Villa");
+  hidden.listed = false;
+  ASSERT_TRUE(m_index->apply(batch({property("p1", "Flat"), hidden}, {}, {{"offset", "9"}})));
+
+  ASSERT_TRUE(m_index->clear());
+  EXPECT_EQ(m_index->documentCount().value(), 0u);
+  EXPECT_FALSE(m_index->get("p1").value().has_value());
+  EXPECT_EQ(m_index->metadata("offset").value(), std::nullopt);
+  EXPECT_EQ(m_index->allDocuments().value(), std::vector<SearchDocument>{});
+  EXPECT_EQ(m_index->allMetadata().value(), (std::map<std::string, std::string>{}));
+  EXPECT_EQ(searchIds(query()), Ids{});
+
+  ASSERT_TRUE(m_index->clear());  // Clearing an empty index is fine.
+  upsert({property("p3", "Loft")});
+  EXPECT_EQ(searchIds(query()), Ids{"p3"});
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Adapters, TextIndexContractTest,
     ::testing::Values(Adapter{"Xapian", openXapian},
@@ -605,6 +680,30 @@ TEST_F(XapianTextIndexTest, DataAndMetadataSurviveCloseAndReopen) {
   auto available = reopened->search(query().stay(stay("2027-06-05", "2027-06-07")));
   ASSERT_TRUE(available);
   EXPECT_EQ(ids(*available), Ids{"p2"});
+}
+
+TEST_F(XapianTextIndexTest, ListedFlagAndClearSurviveReopen) {
+  SearchDocument hidden = property("p1", "Cozy apartment");
+  hidden.listed = false;
+  hidden.source_version = 3;
+  {
+    auto index = openXapian(m_dir / "index");
+    ASSERT_NE(index, nullptr);
+    ASSERT_TRUE(index->apply(batch({hidden, property("p2", "Villa")}, {}, {{"k", "v"}})));
+  }
+  {
+    auto index = openXapian(m_dir / "index");
+    ASSERT_NE(index, nullptr);
+    EXPECT_EQ(index->get("p1").value(), hidden);
+    auto page = index->search(query().text("apartment"));
+    ASSERT_TRUE(page);
+    EXPECT_EQ(ids(*page), Ids{});
+    ASSERT_TRUE(index->clear());
+  }
+  auto reopened = openXapian(m_dir / "index");
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->documentCount().value(), 0u);
+  EXPECT_EQ(reopened->allMetadata().value(), (std::map<std::string, std::string>{}));
 }
 
 TEST_F(XapianTextIndexTest, OpenCreatesMissingParentDirectories) {

@@ -1,0 +1,173 @@
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/common/error.h"
+#include "domain/ports/event_log.h"
+
+namespace staylab {
+
+// A consumer of the event log that maintains a read model in its own store.
+//
+// Delivery is at least once, the effect exactly once: a consumer stores the
+// offset of every partition it reads in its own store, in the same commit as
+// the effects of the events before that offset, and makes each effect
+// idempotent, so replaying any part of the log changes nothing. The read
+// model can be dropped and rebuilt from offset 0 and comes out equal.
+//
+// Errors: StoreFailure when the log or the store fails (nothing of the failed
+// batch is applied; the next step() retries it); InvalidInput when the log
+// lacks a topic or the store a family the consumer needs. A malformed event
+// is never an error: it is skipped, recorded as poison and its offset passed.
+// Thread safety: a consumer is driven by one thread at a time, and one
+// consumer instance at a time may drive a given store.
+class Consumer {
+ public:
+  virtual ~Consumer() = default;
+
+  // Returns a stable name, e.g. "search".
+  virtual std::string name() const = 0;
+  // Applies up to `max_events` events, visiting the partitions of its topics
+  // round-robin; returns how many were consumed (applied, skipped as
+  // duplicates, unknown or poison). 0 means the consumer is caught up.
+  [[nodiscard]] virtual Result<size_t> step(size_t max_events) = 0;
+  // Returns how many events the log holds past the consumer's stored offsets.
+  [[nodiscard]] virtual Result<int64_t> lag() = 0;
+  // Drops the read model and its offsets, then replays the log from offset 0
+  // until caught up.
+  [[nodiscard]] virtual Result<void> rebuild() = 0;
+  // Returns a stable hash of the read model's content, without offsets or
+  // other bookkeeping: equal read models give equal digests, whatever store
+  // adapter holds them and whatever order or repetition built them.
+  [[nodiscard]] virtual Result<std::string> canonicalDigest() = 0;
+};
+
+// An event a consumer skipped because it could not apply it.
+struct PoisonRecord {
+  LogPosition position;
+  std::string event_id;
+  std::string type;
+  std::string reason;
+
+  bool operator==(const PoisonRecord&) const = default;
+
+  nlohmann::json toJson() const {
+    return nlohmann::json{{"topic", position.topic},
+                          {"partition", position.partition},
+                          {"offset", position.offset},
+                          {"event_id", event_id},
+                          {"type", type},
+                          {"reason", reason}};
+  }
+  // Parses what toJson() wrote; InvalidInput when `text` is not a poison record.
+  static Result<PoisonRecord> fromJson(std::string_view text) {
+    auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!json.is_object()) {
+      return invalidInput("poison", "not a JSON object");
+    }
+    try {
+      PoisonRecord record;
+      record.position.topic = json.at("topic").get<std::string>();
+      record.position.partition = json.at("partition").get<int>();
+      record.position.offset = json.at("offset").get<int64_t>();
+      record.event_id = json.at("event_id").get<std::string>();
+      record.type = json.at("type").get<std::string>();
+      record.reason = json.at("reason").get<std::string>();
+      return record;
+    } catch (const nlohmann::json::exception& error) {
+      return invalidInput("poison", "{}", error.what());
+    }
+  }
+};
+
+// Walks the partitions of a consumer's topics round-robin, reading from the
+// offsets the consumer keeps in its store. Shared by the projections so they
+// schedule work the same way. Not thread-safe.
+class PartitionCursor {
+ public:
+  // Returns the next offset to read of (topic, partition): 0 when none is stored.
+  using LoadOffset = std::function<Result<int64_t>(const std::string& topic, int partition)>;
+  // Applies records of one partition (consecutive offsets, at least one) and
+  // stores the offset after the last one, in one commit.
+  using ApplyRecords = std::function<Result<void>(const std::vector<LogRecord>& records)>;
+
+  PartitionCursor(EventLog& log, std::vector<std::string> topics)
+      : m_log(log), m_topics(std::move(topics)) {}
+
+  // Reads and applies up to `max_events` events, at most `batch_size` from one
+  // partition per commit, moving to the next partition after each read.
+  // Returns how many were applied.
+  [[nodiscard]] Result<size_t> step(size_t max_events, size_t batch_size,
+                                    const LoadOffset& load_offset, const ApplyRecords& apply) {
+    const Partitions& partitions = *STAYLAB_TRY(allPartitions());
+    size_t consumed = 0;
+    size_t idle_partitions = 0;
+    while (consumed < max_events && idle_partitions < partitions.size()) {
+      const auto& [topic, partition] = partitions[m_next];
+      m_next = (m_next + 1) % partitions.size();
+      const int64_t offset = STAYLAB_TRY(load_offset(topic, partition));
+      const size_t limit = std::min(max_events - consumed, std::max<size_t>(batch_size, 1));
+      auto records = STAYLAB_TRY(m_log.read(topic, partition, offset, limit));
+      if (records.empty()) {
+        ++idle_partitions;
+        continue;
+      }
+      idle_partitions = 0;
+      STAYLAB_TRY(apply(records));
+      consumed += records.size();
+    }
+    return consumed;
+  }
+
+  // Returns the number of events past the stored offsets, over every partition.
+  [[nodiscard]] Result<int64_t> lag(const LoadOffset& load_offset) {
+    const Partitions& partitions = *STAYLAB_TRY(allPartitions());
+    int64_t lag = 0;
+    for (const auto& [topic, partition] : partitions) {
+      const int64_t end = STAYLAB_TRY(m_log.endOffset(topic, partition));
+      const int64_t offset = STAYLAB_TRY(load_offset(topic, partition));
+      lag += std::max<int64_t>(end - offset, 0);
+    }
+    return lag;
+  }
+
+  // Starts the next step() at the first partition again.
+  void reset() { m_next = 0; }
+
+ private:
+  using Partitions = std::vector<std::pair<std::string, int>>;
+
+  // Returns every (topic, partition), topics in the consumer's order; the
+  // log's topics are fixed once it is open, so this is computed once.
+  Result<const Partitions*> allPartitions() {
+    if (m_partitions.empty()) {
+      const auto topics = m_log.topics();
+      for (const auto& topic : m_topics) {
+        auto found = topics.find(topic);
+        if (found == topics.end() || found->second < 1) {
+          return invalidInput("topic", "the event log has no topic '{}'", topic);
+        }
+        for (int partition = 0; partition < found->second; ++partition) {
+          m_partitions.emplace_back(topic, partition);
+        }
+      }
+    }
+    return &m_partitions;
+  }
+
+  EventLog& m_log;
+  const std::vector<std::string> m_topics;
+  Partitions m_partitions;
+  size_t m_next = 0;
+};
+
+}  // namespace staylab

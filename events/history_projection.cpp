@@ -1,0 +1,306 @@
+#include "events/history_projection.h"
+
+#include <algorithm>
+#include <charconv>
+#include <iterator>
+#include <limits>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "domain/common/date.h"
+#include "domain/common/text.h"
+
+namespace staylab {
+namespace {
+
+constexpr std::string_view kBookingTopic = "booking";
+constexpr std::string_view kOffsetsRow = "offsets";
+constexpr std::string_view kPoisonRow = "poison";
+// The store's limit on row keys and qualifiers.
+constexpr size_t kMaxKeyBytes = 1024;
+constexpr int kSchemaVersion = 1;
+// Events per step() while rebuilding, and cells per scan while deleting.
+constexpr size_t kRebuildStep = 4096;
+constexpr size_t kDeletePage = 4096;
+constexpr size_t kEverything = std::numeric_limits<size_t>::max();
+
+std::string dumpJson(const nlohmann::json& json) {
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+uint64_t fnv1a64(std::string_view bytes) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (char c : bytes) {
+    hash ^= static_cast<uint8_t>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+std::optional<int64_t> parseDecimal(std::string_view text) {
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// Payload accessors: each returns InvalidInput naming the field, which the
+// projection records as the poison reason.
+Result<std::string> stringField(const nlohmann::json& payload, const char* name) {
+  auto it = payload.find(name);
+  if (it == payload.end() || !it->is_string()) {
+    return invalidInput(fmt::format("payload.{}", name), "must be a string");
+  }
+  std::string value = it->get<std::string>();
+  if (!isValidUtf8(value)) {
+    return invalidInput(fmt::format("payload.{}", name), "is not well-formed UTF-8");
+  }
+  return value;
+}
+
+// Returns a string usable as a row key or qualifier.
+Result<std::string> keyField(const nlohmann::json& payload, const char* name) {
+  std::string key = STAYLAB_TRY(stringField(payload, name));
+  if (key.empty() || key.size() > kMaxKeyBytes || key.find('\0') != std::string::npos) {
+    return invalidInput(fmt::format("payload.{}", name),
+                        "must be 1 to {} bytes without NUL; got {} bytes", kMaxKeyBytes,
+                        key.size());
+  }
+  return key;
+}
+
+Result<nlohmann::json> integerField(const nlohmann::json& payload, const char* name,
+                                    bool required) {
+  auto it = payload.find(name);
+  if (it == payload.end() && !required) {
+    return nlohmann::json();  // null
+  }
+  if (it == payload.end() || !it->is_number_integer() ||
+      (it->is_number_unsigned() &&
+       it->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))) {
+    return invalidInput(fmt::format("payload.{}", name), "must be a 64-bit integer");
+  }
+  return nlohmann::json(it->get<int64_t>());
+}
+
+std::string_view statusOf(std::string_view type) {
+  if (type == "BookingPlaced") {
+    return "confirmed";
+  }
+  if (type == "BookingRejected") {
+    return "rejected";
+  }
+  if (type == "BookingCancelled") {
+    return "cancelled";
+  }
+  return {};
+}
+
+}  // namespace
+
+HistoryProjection::HistoryProjection(WideColumnStore& store, EventLog& log)
+    : HistoryProjection(store, log, Options()) {}
+
+HistoryProjection::HistoryProjection(WideColumnStore& store, EventLog& log, Options options)
+    : m_store(store), m_options(options), m_cursor(log, {std::string(kBookingTopic)}) {}
+
+Result<int64_t> HistoryProjection::loadOffset(const std::string& topic, int partition) {
+  auto cell =
+      STAYLAB_TRY(m_store.latest(kOffsetsRow, kMeta, fmt::format("{}/{}", topic, partition)));
+  if (!cell) {
+    return 0;
+  }
+  auto offset = parseDecimal(cell->value);
+  if (!offset) {
+    return storeFailure("history.corrupt_offset", "offset of {}/{} is '{}'", topic, partition,
+                        cell->value);
+  }
+  return *offset;
+}
+
+Result<size_t> HistoryProjection::step(size_t max_events) {
+  return m_cursor.step(
+      max_events, m_options.max_batch,
+      [this](const std::string& topic, int partition) { return loadOffset(topic, partition); },
+      [this](const std::vector<LogRecord>& records) { return applyRecords(records); });
+}
+
+Result<int64_t> HistoryProjection::lag() {
+  return m_cursor.lag(
+      [this](const std::string& topic, int partition) { return loadOffset(topic, partition); });
+}
+
+Result<void> HistoryProjection::addCells(const LogRecord& record, WideColumnBatch& batch) const {
+  const EventEnvelope& event = record.event;
+  std::string_view status = statusOf(event.type);
+  if (status.empty()) {
+    return ok();  // Another consumer's business.
+  }
+  if (event.schema_version != kSchemaVersion) {
+    return invalidInput("event.schema_version", "{} {} is not supported", event.type,
+                        event.schema_version);
+  }
+  const nlohmann::json& payload = event.payload;
+  if (!payload.is_object()) {
+    return invalidInput("event.payload", "must be a JSON object");
+  }
+  std::string booking_id = STAYLAB_TRY(keyField(payload, "booking_id"));
+  std::string property_id = STAYLAB_TRY(keyField(payload, "property_id"));
+  std::string guest_id = STAYLAB_TRY(keyField(payload, "guest_id"));
+  std::string check_in = STAYLAB_TRY(stringField(payload, "check_in"));
+  std::string check_out = STAYLAB_TRY(stringField(payload, "check_out"));
+  STAYLAB_TRY(Stay::parse(check_in, check_out));
+  nlohmann::json value{
+      {"type", event.type},
+      {"status", status},
+      {"booking_id", booking_id},
+      {"guest_id", guest_id},
+      {"property_id", property_id},
+      {"check_in", check_in},
+      {"check_out", check_out},
+      {"nights", STAYLAB_TRY(integerField(payload, "nights", /*required=*/true))},
+      {"total_minor", STAYLAB_TRY(integerField(payload, "total_minor", /*required=*/false))},
+      {"currency", nullptr},
+      {"occurred_at", event.occurred_at_nanos},
+      {"event_id", event.event_id},
+  };
+  if (payload.contains("currency")) {
+    value["currency"] = STAYLAB_TRY(stringField(payload, "currency"));
+  }
+  if (event.type == "BookingRejected" && payload.contains("reason")) {
+    value["reason"] = STAYLAB_TRY(stringField(payload, "reason"));
+  }
+  std::string text = dumpJson(value);
+  batch.put(property_id, kByProperty, booking_id, event.aggregate_version, text);
+  batch.put(guest_id, kByGuest, booking_id, event.aggregate_version, std::move(text));
+  return ok();
+}
+
+void HistoryProjection::addPoison(const LogRecord& record, std::string reason,
+                                  WideColumnBatch& batch) {
+  PoisonRecord poison{record.position, record.event.event_id, record.event.type, std::move(reason)};
+  batch.put(std::string(kPoisonRow), kMeta,
+            fmt::format("{}/{}/{}", record.position.topic, record.position.partition,
+                        record.position.offset),
+            0, dumpJson(poison.toJson()));
+}
+
+void HistoryProjection::addOffset(const LogPosition& last, WideColumnBatch& batch) {
+  batch.put(std::string(kOffsetsRow), kMeta, fmt::format("{}/{}", last.topic, last.partition), 0,
+            std::to_string(last.offset + 1));
+}
+
+Result<void> HistoryProjection::applyRecords(const std::vector<LogRecord>& records) {
+  WideColumnBatch batch;
+  size_t poison_count = 0;
+  for (const auto& record : records) {
+    WideColumnBatch cells;
+    auto added = addCells(record, cells);
+    if (added) {
+      std::move(cells.puts.begin(), cells.puts.end(), std::back_inserter(batch.puts));
+    } else {
+      addPoison(record, added.error().describe(), batch);
+      ++poison_count;
+    }
+  }
+  addOffset(records.back().position, batch);
+  auto committed = m_store.apply(batch);
+  if (committed) {
+    m_poison_count += poison_count;
+    return ok();
+  }
+  if (committed.error().kind != ErrorKind::InvalidInput) {
+    return committed;
+  }
+  // The store refused a cell these checks let through. Apply the records one
+  // by one, so that only the offending one becomes poison.
+  for (const auto& record : records) {
+    WideColumnBatch single;
+    auto added = addCells(record, single);
+    if (!added) {
+      addPoison(record, added.error().describe(), single);
+    }
+    addOffset(record.position, single);
+    auto applied = m_store.apply(single);
+    if (applied) {
+      m_poison_count += added ? 0 : 1;
+      continue;
+    }
+    if (applied.error().kind != ErrorKind::InvalidInput) {
+      return applied;
+    }
+    WideColumnBatch poison;
+    addPoison(record, fmt::format("the store refused its cells: {}", applied.error().describe()),
+              poison);
+    addOffset(record.position, poison);
+    STAYLAB_TRY(m_store.apply(poison));
+    ++m_poison_count;
+  }
+  return ok();
+}
+
+Result<void> HistoryProjection::rebuild() {
+  // The bookkeeping goes first: once the offsets are gone, whatever cells
+  // remain are rewritten identically by the replay.
+  for (const char* family : {kMeta, kByProperty, kByGuest}) {
+    for (;;) {
+      auto cells = STAYLAB_TRY(m_store.scanPrefix("", family, kDeletePage));
+      if (cells.empty()) {
+        break;
+      }
+      std::set<std::string> rows;
+      for (auto& cell : cells) {
+        rows.insert(std::move(cell.row));
+      }
+      WideColumnBatch batch;
+      for (const auto& row : rows) {
+        batch.deleteRow(family, row);
+      }
+      STAYLAB_TRY(m_store.apply(batch));
+    }
+  }
+  m_cursor.reset();
+  m_poison_count = 0;
+  while (STAYLAB_TRY(step(kRebuildStep)) > 0) {
+  }
+  return ok();
+}
+
+Result<std::string> HistoryProjection::canonicalContent() {
+  std::string content;
+  for (const char* family : {kByProperty, kByGuest}) {
+    for (const auto& cell : STAYLAB_TRY(m_store.scanPrefix("", family, kEverything))) {
+      content += dumpJson(nlohmann::json::array(
+          {cell.family, cell.row, cell.qualifier, cell.timestamp, cell.value}));
+      content += '\n';
+    }
+  }
+  return content;
+}
+
+Result<std::string> HistoryProjection::canonicalDigest() {
+  std::string content = STAYLAB_TRY(canonicalContent());
+  const auto cells = static_cast<size_t>(std::count(content.begin(), content.end(), '\n'));
+  return fmt::format("history:{}:{:016x}", cells, fnv1a64(content));
+}
+
+Result<std::vector<PoisonRecord>> HistoryProjection::poisonRecords() {
+  std::vector<PoisonRecord> records;
+  for (const auto& cell : STAYLAB_TRY(m_store.scanRow(kPoisonRow, kMeta))) {
+    auto record = PoisonRecord::fromJson(cell.value);
+    if (!record) {
+      return storeFailure("history.corrupt_poison", "poison record {}: {}", cell.qualifier,
+                          record.error().describe());
+    }
+    records.push_back(std::move(*record));
+  }
+  return records;
+}
+
+}  // namespace staylab

@@ -1,0 +1,510 @@
+#include "events/search_projection.h"
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "domain/common/text.h"
+
+namespace staylab {
+namespace {
+
+constexpr std::string_view kPropertyTopic = "property";
+constexpr std::string_view kBookingTopic = "booking";
+constexpr std::string_view kOffsetPrefix = "offset/";
+constexpr std::string_view kBookingPrefix = "booking/";
+constexpr std::string_view kHoldsPrefix = "holds/";
+constexpr std::string_view kPoisonPrefix = "poison/";
+// Ids name metadata keys ("holds/<id>"), which the text index caps at 253
+// bytes; longer ids are refused as poison rather than by the store.
+constexpr size_t kMaxIdBytes = 200;
+constexpr int kSchemaVersion = 1;
+// Events per step() while rebuilding.
+constexpr size_t kRebuildStep = 4096;
+
+std::string offsetKey(std::string_view topic, int partition) {
+  return fmt::format("{}{}/{}", kOffsetPrefix, topic, partition);
+}
+
+std::string poisonKey(const LogPosition& position) {
+  return fmt::format("{}{}/{}/{}", kPoisonPrefix, position.topic, position.partition,
+                     position.offset);
+}
+
+template <typename Prefix>
+std::string keyOf(Prefix prefix, std::string_view id) {
+  return fmt::format("{}{}", prefix, id);
+}
+
+uint64_t fnv1a64(std::string_view bytes) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (char c : bytes) {
+    hash ^= static_cast<uint8_t>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+// Returns `text` as a non-negative decimal int64, or nullopt.
+std::optional<int64_t> parseDecimal(std::string_view text) {
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// Payload accessors: each returns InvalidInput naming the field, which the
+// projection records as the poison reason.
+Result<std::string> stringField(const nlohmann::json& payload, const char* name) {
+  auto it = payload.find(name);
+  if (it == payload.end() || !it->is_string()) {
+    return invalidInput(fmt::format("payload.{}", name), "must be a string");
+  }
+  std::string value = it->get<std::string>();
+  if (!isValidUtf8(value)) {
+    return invalidInput(fmt::format("payload.{}", name), "is not well-formed UTF-8");
+  }
+  return value;
+}
+
+Result<std::string> idField(const nlohmann::json& payload, const char* name) {
+  std::string id = STAYLAB_TRY(stringField(payload, name));
+  if (id.empty() || id.size() > kMaxIdBytes) {
+    return invalidInput(fmt::format("payload.{}", name), "must be 1 to {} bytes; got {}",
+                        kMaxIdBytes, id.size());
+  }
+  return id;
+}
+
+Result<int64_t> integerField(const nlohmann::json& payload, const char* name, int64_t min,
+                             int64_t max) {
+  auto it = payload.find(name);
+  if (it == payload.end() || !it->is_number_integer() ||
+      (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(max))) {
+    return invalidInput(fmt::format("payload.{}", name), "must be an integer");
+  }
+  int64_t value = it->get<int64_t>();
+  if (value < min || value > max) {
+    return invalidInput(fmt::format("payload.{}", name), "must be {}..{}; got {}", min, max, value);
+  }
+  return value;
+}
+
+Result<Stay> stayFields(const nlohmann::json& payload) {
+  std::string check_in = STAYLAB_TRY(stringField(payload, "check_in"));
+  std::string check_out = STAYLAB_TRY(stringField(payload, "check_out"));
+  return Stay::parse(check_in, check_out);
+}
+
+// Returns the listing fields of a PropertyCreated/PropertyUpdated snapshot.
+Result<SearchDocument> parseSnapshot(const nlohmann::json& payload) {
+  SearchDocument document;
+  document.id = STAYLAB_TRY(idField(payload, "property_id"));
+  document.title = STAYLAB_TRY(stringField(payload, "title"));
+  document.description = STAYLAB_TRY(stringField(payload, "description"));
+  document.city = STAYLAB_TRY(stringField(payload, "city"));
+  auto amenities = payload.find("amenities");
+  if (amenities == payload.end() || !amenities->is_array()) {
+    return invalidInput("payload.amenities", "must be an array of strings");
+  }
+  for (const auto& amenity : *amenities) {
+    if (!amenity.is_string() || !isValidUtf8(amenity.get_ref<const std::string&>())) {
+      return invalidInput("payload.amenities", "must be an array of UTF-8 strings");
+    }
+    document.amenities.push_back(amenity.get<std::string>());
+  }
+  document.capacity = static_cast<int>(
+      STAYLAB_TRY(integerField(payload, "capacity", 0, std::numeric_limits<int>::max())));
+  document.price_minor =
+      STAYLAB_TRY(integerField(payload, "price_minor", 0, std::numeric_limits<int64_t>::max()));
+  document.currency = STAYLAB_TRY(stringField(payload, "currency"));
+  std::string status = STAYLAB_TRY(stringField(payload, "status"));
+  if (status != "active" && status != "suspended") {
+    return invalidInput("payload.status", "must be 'active' or 'suspended'; got '{}'", status);
+  }
+  document.listed = status == "active";
+  return document;
+}
+
+SearchDocument placeholder(const std::string& id) {
+  SearchDocument document;
+  document.id = id;
+  document.listed = false;
+  return document;
+}
+
+nlohmann::json canonicalJson(const SearchDocument& document) {
+  nlohmann::json nights = nlohmann::json::array();
+  for (Date night : document.booked_nights) {
+    nights.push_back(night.toString());
+  }
+  return nlohmann::json{
+      {"id", document.id},
+      {"title", document.title},
+      {"description", document.description},
+      {"city", document.city},
+      {"amenities", document.amenities},
+      {"capacity", document.capacity},
+      {"price_minor", document.price_minor},
+      {"currency", document.currency},
+      {"booked_nights", std::move(nights)},
+      {"listed", document.listed},
+      {"source_version", document.source_version},
+  };
+}
+
+// Returns one canonical JSON line per document, in the given order.
+std::string canonicalLines(const std::vector<SearchDocument>& documents) {
+  std::string content;
+  for (const auto& document : documents) {
+    content +=
+        canonicalJson(document).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    content += '\n';
+  }
+  return content;
+}
+
+}  // namespace
+
+// The effects of a run of records, staged over what the index holds: reads
+// go to the index once per key, writes stay here until build().
+class SearchProjection::Batch {
+ public:
+  explicit Batch(TextIndex& index) : m_index(index) {}
+
+  // Stages the effect of `record`, or a poison record when it cannot be
+  // applied. Fails only when the index cannot be read.
+  Result<void> add(const LogRecord& record) {
+    auto applied = addEvent(record.event);
+    if (!applied) {
+      if (applied.error().kind == ErrorKind::StoreFailure) {
+        return applied;
+      }
+      addPoison(record, applied.error().describe());
+    }
+    return ok();
+  }
+
+  void addPoison(const LogRecord& record, std::string reason) {
+    PoisonRecord poison{record.position, record.event.event_id, record.event.type,
+                        std::move(reason)};
+    m_metadata.insert_or_assign(
+        poisonKey(record.position),
+        poison.toJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    ++m_poison_count;
+  }
+
+  size_t poisonCount() const { return m_poison_count; }
+
+  // Returns every staged change, and the offset after `last` for its partition.
+  TextIndexBatch build(const LogPosition& last) const {
+    TextIndexBatch batch;
+    for (const auto& id : m_dirty_documents) {
+      batch.upserts.push_back(*m_documents.at(id));
+    }
+    batch.metadata = m_metadata;
+    for (const auto& id : m_dirty_bookings) {
+      batch.metadata.insert_or_assign(keyOf(kBookingPrefix, id),
+                                      std::to_string(m_booking_versions.at(id)));
+    }
+    for (const auto& property_id : m_dirty_holds) {
+      const Holds& holds = m_holds.at(property_id);
+      std::string value;  // Empty removes the key.
+      if (!holds.empty()) {
+        nlohmann::json json = nlohmann::json::object();
+        for (const auto& [booking_id, stay] : holds) {
+          json[booking_id] = {stay.checkIn().toString(), stay.checkOut().toString()};
+        }
+        value = json.dump();
+      }
+      batch.metadata.insert_or_assign(keyOf(kHoldsPrefix, property_id), std::move(value));
+    }
+    batch.metadata.insert_or_assign(offsetKey(last.topic, last.partition),
+                                    std::to_string(last.offset + 1));
+    return batch;
+  }
+
+ private:
+  using Holds = std::map<std::string, Stay>;  // booking_id -> its stay
+
+  Result<void> addEvent(const EventEnvelope& event) {
+    const bool known = event.type == "PropertyCreated" || event.type == "PropertyUpdated" ||
+                       event.type == "PropertySuspended" || event.type == "BookingPlaced" ||
+                       event.type == "BookingCancelled" || event.type == "BookingRejected";
+    if (!known) {
+      return ok();  // Another consumer's business.
+    }
+    if (event.schema_version != kSchemaVersion) {
+      return invalidInput("event.schema_version", "{} {} is not supported", event.type,
+                          event.schema_version);
+    }
+    if (!event.payload.is_object()) {
+      return invalidInput("event.payload", "must be a JSON object");
+    }
+    if (event.aggregate_version < 1) {
+      // Versions start at 1; 0 would read as "nothing applied yet".
+      return invalidInput("event.aggregate_version", "must be at least 1; got {}",
+                          event.aggregate_version);
+    }
+    if (event.type == "PropertyCreated" || event.type == "PropertyUpdated") {
+      return applySnapshot(STAYLAB_TRY(parseSnapshot(event.payload)), event.aggregate_version);
+    }
+    if (event.type == "PropertySuspended") {
+      return applySuspension(STAYLAB_TRY(idField(event.payload, "property_id")),
+                             event.aggregate_version);
+    }
+    if (event.type == "BookingPlaced" || event.type == "BookingCancelled") {
+      std::string booking_id = STAYLAB_TRY(idField(event.payload, "booking_id"));
+      std::string property_id = STAYLAB_TRY(idField(event.payload, "property_id"));
+      Stay stay = STAYLAB_TRY(stayFields(event.payload));
+      return applyBooking(booking_id, property_id, stay, event.aggregate_version,
+                          event.type == "BookingPlaced" ? Hold::Take : Hold::Release);
+    }
+    return ok();  // BookingRejected holds no nights.
+  }
+
+  Result<void> applySnapshot(SearchDocument snapshot, int64_t version) {
+    SearchDocument* current = STAYLAB_TRY(document(snapshot.id));
+    if (current && current->source_version >= version) {
+      return ok();  // A duplicate or an older snapshot.
+    }
+    if (current) {
+      snapshot.booked_nights = current->booked_nights;
+    }
+    snapshot.source_version = version;
+    put(std::move(snapshot));
+    return ok();
+  }
+
+  Result<void> applySuspension(const std::string& property_id, int64_t version) {
+    SearchDocument* current = STAYLAB_TRY(document(property_id));
+    if (current && current->source_version >= version) {
+      return ok();
+    }
+    SearchDocument suspended = current ? *current : placeholder(property_id);
+    suspended.listed = false;
+    suspended.source_version = version;
+    put(std::move(suspended));
+    return ok();
+  }
+
+  enum class Hold { Take, Release };
+
+  Result<void> applyBooking(const std::string& booking_id, const std::string& property_id,
+                            const Stay& stay, int64_t version, Hold hold) {
+    int64_t* applied_version = STAYLAB_TRY(bookingVersion(booking_id));
+    if (version <= *applied_version) {
+      return ok();  // A duplicate or an older state of the booking.
+    }
+    *applied_version = version;
+    m_dirty_bookings.insert(booking_id);
+
+    Holds* holds = STAYLAB_TRY(holdsOf(property_id));
+    if (hold == Hold::Take) {
+      holds->insert_or_assign(booking_id, stay);
+    } else {
+      holds->erase(booking_id);
+    }
+    m_dirty_holds.insert(property_id);
+
+    std::set<Date> nights;
+    for (const auto& [held_by, held_stay] : *holds) {
+      for (Date night : held_stay.nightDates()) {
+        nights.insert(night);
+      }
+    }
+    SearchDocument* current = STAYLAB_TRY(document(property_id));
+    SearchDocument updated = current ? *current : placeholder(property_id);
+    updated.booked_nights.assign(nights.begin(), nights.end());
+    put(std::move(updated));
+    return ok();
+  }
+
+  // Returns the staged or stored document, or nullptr when there is none.
+  Result<SearchDocument*> document(const std::string& id) {
+    auto it = m_documents.find(id);
+    if (it == m_documents.end()) {
+      auto stored = STAYLAB_TRY(m_index.get(id));
+      it = m_documents.emplace(id, std::move(stored)).first;
+    }
+    return it->second ? &*it->second : nullptr;
+  }
+
+  void put(SearchDocument document) {
+    std::string id = document.id;
+    m_documents.insert_or_assign(id, std::move(document));
+    m_dirty_documents.insert(std::move(id));
+  }
+
+  // Returns the staged or stored applied version of a booking (0: none).
+  Result<int64_t*> bookingVersion(const std::string& booking_id) {
+    auto it = m_booking_versions.find(booking_id);
+    if (it == m_booking_versions.end()) {
+      int64_t version = 0;
+      auto stored = STAYLAB_TRY(m_index.metadata(keyOf(kBookingPrefix, booking_id)));
+      if (stored) {
+        auto parsed = parseDecimal(*stored);
+        if (!parsed) {
+          return storeFailure("search.corrupt_metadata", "booking version of {} is '{}'",
+                              booking_id, *stored);
+        }
+        version = *parsed;
+      }
+      it = m_booking_versions.emplace(booking_id, version).first;
+    }
+    return &it->second;
+  }
+  // Returns the staged or stored holds on a property.
+  Result<Holds*> holdsOf(const std::string& property_id) {
+    auto it = m_holds.find(property_id);
+    if (it == m_holds.end()) {
+      Holds holds;
+      auto stored = STAYLAB_TRY(m_index.metadata(keyOf(kHoldsPrefix, property_id)));
+      if (stored) {
+        auto json = nlohmann::json::parse(*stored, nullptr, /*allow_exceptions=*/false);
+        if (!json.is_object()) {
+          return storeFailure("search.corrupt_metadata", "holds of {} are not a JSON object",
+                              property_id);
+        }
+        for (const auto& [booking_id, range] : json.items()) {
+          if (!range.is_array() || range.size() != 2 || !range[0].is_string() ||
+              !range[1].is_string()) {
+            return storeFailure("search.corrupt_metadata", "hold {} of {} is malformed", booking_id,
+                                property_id);
+          }
+          auto stay = Stay::parse(range[0].get<std::string>(), range[1].get<std::string>());
+          if (!stay) {
+            return storeFailure("search.corrupt_metadata", "hold {} of {}: {}", booking_id,
+                                property_id, stay.error().describe());
+          }
+          holds.insert_or_assign(booking_id, *stay);
+        }
+      }
+      it = m_holds.emplace(property_id, std::move(holds)).first;
+    }
+    return &it->second;
+  }
+
+  TextIndex& m_index;
+  // Documents read or staged; nullopt: none stored.
+  std::map<std::string, std::optional<SearchDocument>> m_documents;
+  std::set<std::string> m_dirty_documents;
+  std::map<std::string, int64_t> m_booking_versions;
+  std::set<std::string> m_dirty_bookings;
+  std::map<std::string, Holds> m_holds;  // property_id -> holds
+  std::set<std::string> m_dirty_holds;
+  std::map<std::string, std::string> m_metadata;  // Poison records.
+  size_t m_poison_count = 0;
+};
+
+SearchProjection::SearchProjection(TextIndex& index, EventLog& log)
+    : SearchProjection(index, log, Options()) {}
+
+SearchProjection::SearchProjection(TextIndex& index, EventLog& log, Options options)
+    : m_index(index),
+      m_options(options),
+      m_cursor(log, {std::string(kPropertyTopic), std::string(kBookingTopic)}) {}
+
+Result<int64_t> SearchProjection::loadOffset(const std::string& topic, int partition) {
+  auto stored = STAYLAB_TRY(m_index.metadata(offsetKey(topic, partition)));
+  if (!stored) {
+    return 0;
+  }
+  auto offset = parseDecimal(*stored);
+  if (!offset) {
+    return storeFailure("search.corrupt_metadata", "offset of {}/{} is '{}'", topic, partition,
+                        *stored);
+  }
+  return *offset;
+}
+
+Result<size_t> SearchProjection::step(size_t max_events) {
+  return m_cursor.step(
+      max_events, m_options.max_batch,
+      [this](const std::string& topic, int partition) { return loadOffset(topic, partition); },
+      [this](const std::vector<LogRecord>& records) { return applyRecords(records); });
+}
+
+Result<int64_t> SearchProjection::lag() {
+  return m_cursor.lag(
+      [this](const std::string& topic, int partition) { return loadOffset(topic, partition); });
+}
+
+Result<void> SearchProjection::applyRecords(const std::vector<LogRecord>& records) {
+  Batch batch(m_index);
+  for (const auto& record : records) {
+    STAYLAB_TRY(batch.add(record));
+  }
+  auto committed = m_index.apply(batch.build(records.back().position));
+  if (committed) {
+    m_poison_count += batch.poisonCount();
+    return ok();
+  }
+  if (committed.error().kind != ErrorKind::InvalidInput) {
+    return committed;
+  }
+  // The index refused an effect these checks let through. Apply the records
+  // one by one, so that only the offending one becomes poison.
+  for (const auto& record : records) {
+    Batch single(m_index);
+    STAYLAB_TRY(single.add(record));
+    auto applied = m_index.apply(single.build(record.position));
+    if (!applied) {
+      if (applied.error().kind != ErrorKind::InvalidInput) {
+        return applied;
+      }
+      Batch poison(m_index);
+      poison.addPoison(
+          record, fmt::format("the text index refused its effect: {}", applied.error().describe()));
+      STAYLAB_TRY(m_index.apply(poison.build(record.position)));
+      ++m_poison_count;
+      continue;
+    }
+    m_poison_count += single.poisonCount();
+  }
+  return ok();
+}
+
+Result<void> SearchProjection::rebuild() {
+  STAYLAB_TRY(m_index.clear());
+  m_cursor.reset();
+  m_poison_count = 0;
+  while (STAYLAB_TRY(step(kRebuildStep)) > 0) {
+  }
+  return ok();
+}
+
+Result<std::string> SearchProjection::canonicalContent() {
+  return canonicalLines(STAYLAB_TRY(m_index.allDocuments()));
+}
+
+Result<std::string> SearchProjection::canonicalDigest() {
+  auto documents = STAYLAB_TRY(m_index.allDocuments());
+  return fmt::format("search:{}:{:016x}", documents.size(), fnv1a64(canonicalLines(documents)));
+}
+
+Result<std::vector<PoisonRecord>> SearchProjection::poisonRecords() {
+  auto metadata = STAYLAB_TRY(m_index.allMetadata());
+  std::vector<PoisonRecord> records;
+  for (auto it = metadata.lower_bound(std::string(kPoisonPrefix));
+       it != metadata.end() && it->first.starts_with(kPoisonPrefix); ++it) {
+    auto record = PoisonRecord::fromJson(it->second);
+    if (!record) {
+      return storeFailure("search.corrupt_metadata", "poison record {}: {}", it->first,
+                          record.error().describe());
+    }
+    records.push_back(std::move(*record));
+  }
+  return records;
+}
+
+}  // namespace staylab

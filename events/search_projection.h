@@ -1,0 +1,91 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "domain/ports/event_log.h"
+#include "domain/ports/text_index.h"
+#include "events/consumer.h"
+
+namespace staylab {
+
+// The search read model: one SearchDocument per property, fed by the
+// "property" and "booking" topics.
+//
+// Effects, each applied at most once whatever the log repeats:
+// - PropertyCreated / PropertyUpdated replace the document's listing fields
+//   with the event's snapshot (its booked nights are kept); listed is
+//   (status == "active") and source_version the event's aggregate_version.
+//   Applied only when aggregate_version > the document's source_version.
+// - PropertySuspended unlists the document (same version rule), so the
+//   property leaves every search.
+// - BookingPlaced holds its nights [check_in, check_out) on the property,
+//   BookingCancelled releases them; BookingRejected changes nothing. Applied
+//   only when aggregate_version > the booking's applied version.
+// - A booking event for a property not seen yet creates an unlisted
+//   placeholder (id and booked nights, source_version 0) that
+//   PropertyCreated completes.
+// - Other event types are skipped. An event that cannot be applied (bad
+//   payload, unsupported schema version, refused by the store) is skipped
+//   and recorded as poison.
+//
+// Bookkeeping, all in the text index's metadata and written in the same
+// apply() as the documents it concerns:
+//   "offset/<topic>/<partition>"  next offset to read, decimal
+//   "booking/<booking_id>"        the booking's applied aggregate_version, decimal
+//   "holds/<property_id>"         JSON {booking_id: [check_in, check_out]} of the
+//                                 bookings holding the property's nights; a
+//                                 document's booked_nights is their union, so
+//                                 bookings applied in any order across
+//                                 partitions give the same nights
+//   "poison/<topic>/<partition>/<offset>"  PoisonRecord::toJson()
+//
+// Thread safety: see Consumer.
+class SearchProjection final : public Consumer {
+ public:
+  struct Options {
+    // Most events read from one partition and applied in one commit. Default: 256.
+    size_t max_batch = 256;
+  };
+
+  // Keeps references to `index` and `log`, which must outlive the projection.
+  SearchProjection(TextIndex& index, EventLog& log);
+  SearchProjection(TextIndex& index, EventLog& log, Options options);
+
+  std::string name() const override { return "search"; }
+  [[nodiscard]] Result<size_t> step(size_t max_events) override;
+  [[nodiscard]] Result<int64_t> lag() override;
+  // Clears the whole text index (documents and metadata) in one commit, then
+  // replays from offset 0.
+  [[nodiscard]] Result<void> rebuild() override;
+  // Returns "search:<documents>:<16 hex digits>", a 64-bit FNV-1a hash of
+  // canonicalContent().
+  [[nodiscard]] Result<std::string> canonicalDigest() override;
+  // Returns every document, listed or not, one JSON line each in id order with
+  // every field of SearchDocument: what canonicalDigest() hashes.
+  [[nodiscard]] Result<std::string> canonicalContent();
+
+  // Returns the poison events recorded in the index, in key order.
+  [[nodiscard]] Result<std::vector<PoisonRecord>> poisonRecords();
+  // Returns how many poison events this instance has skipped since it was
+  // made (rebuild() counts again).
+  size_t poisonCount() const { return m_poison_count; }
+
+ private:
+  class Batch;
+
+  Result<int64_t> loadOffset(const std::string& topic, int partition);
+  // Applies `records` in one commit; when the store refuses the commit as
+  // invalid, applies them one by one so only the offending event is poison.
+  Result<void> applyRecords(const std::vector<LogRecord>& records);
+  Result<void> commit(Batch& batch, const std::vector<LogRecord>& records);
+
+  TextIndex& m_index;
+  Options m_options;
+  PartitionCursor m_cursor;
+  size_t m_poison_count = 0;
+};
+
+}  // namespace staylab

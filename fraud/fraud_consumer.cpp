@@ -1,0 +1,183 @@
+#include "fraud/fraud_consumer.h"
+
+#include <tuple>
+
+namespace staylab::fraud {
+namespace {
+
+// One partition's records read for a step, consumed front to back.
+struct Cursor {
+  size_t topic_rank = 0;
+  int partition = 0;
+  std::vector<LogRecord> records;
+  size_t next = 0;
+
+  bool done() const { return next >= records.size(); }
+  auto orderKey() const {
+    return std::make_tuple(records[next].event.occurred_at_nanos, topic_rank, partition);
+  }
+};
+
+}  // namespace
+
+FraudConsumer::FraudConsumer(EventLog& log, FraudSnapshotStore& store, FraudConsumerOptions options,
+                             FraudDetector detector, FraudSnapshot snapshot)
+    : m_log(log),
+      m_store(store),
+      m_options(std::move(options)),
+      m_detector(std::move(detector)),
+      m_offsets(std::move(snapshot.offsets)),
+      m_pending(std::move(snapshot.pending)),
+      m_skipped_events(snapshot.skipped_events) {}
+
+Result<std::unique_ptr<FraudConsumer>> FraudConsumer::open(EventLog& log, FraudSnapshotStore& store,
+                                                           FraudConsumerOptions options) {
+  if (options.rebuild_batch < 1) {
+    return invalidInput("rebuild_batch", "must be at least 1");
+  }
+  if (options.topics.empty()) {
+    return invalidInput("topics", "must name at least one topic");
+  }
+  FraudSnapshot snapshot = STAYLAB_TRY(store.load());
+  auto detector = FraudDetector::restore(options.detector, std::move(snapshot.detector));
+  if (!detector) {
+    if (detector.error().kind == ErrorKind::InvalidInput && !detector.error().field.empty() &&
+        detector.error().field.starts_with("state")) {
+      return storeFailure("fraud.snapshot_corrupt", "snapshot {} is inconsistent: {}",
+                          store.file().string(), detector.error().describe());
+    }
+    return std::unexpected(detector.error());
+  }
+  snapshot.detector = {};
+  return std::unique_ptr<FraudConsumer>(
+      new FraudConsumer(log, store, std::move(options), std::move(*detector), std::move(snapshot)));
+}
+
+Result<size_t> FraudConsumer::consume(size_t max_events) {
+  if (max_events == 0) {
+    return size_t{0};
+  }
+  // Read first: a failed read changes nothing.
+  const auto log_topics = m_log.topics();
+  std::vector<Cursor> cursors;
+  for (size_t rank = 0; rank < m_options.topics.size(); ++rank) {
+    const std::string& topic = m_options.topics[rank];
+    auto found = log_topics.find(topic);
+    if (found == log_topics.end()) {
+      return invalidInput("topic", "'{}' is not a topic of the event log", topic);
+    }
+    for (int partition = 0; partition < found->second; ++partition) {
+      auto offset = m_offsets.find(offsetKey(topic, partition));
+      int64_t from = offset == m_offsets.end() ? 0 : offset->second;
+      Cursor cursor;
+      cursor.topic_rank = rank;
+      cursor.partition = partition;
+      cursor.records = STAYLAB_TRY(m_log.read(topic, partition, from, max_events));
+      if (!cursor.done()) {
+        cursors.push_back(std::move(cursor));
+      }
+    }
+  }
+
+  size_t consumed = 0;
+  while (consumed < max_events) {
+    Cursor* earliest = nullptr;
+    for (auto& cursor : cursors) {
+      if (!cursor.done() && (!earliest || cursor.orderKey() < earliest->orderKey())) {
+        earliest = &cursor;
+      }
+    }
+    if (!earliest) {
+      break;
+    }
+    const LogRecord& record = earliest->records[earliest->next];
+    auto actions = m_detector.apply(record.event);
+    if (!actions) {
+      if (actions.error().kind != ErrorKind::InvalidInput) {
+        return std::unexpected(actions.error());
+      }
+      ++m_skipped_events;
+    } else {
+      for (auto& action : *actions) {
+        m_pending.push_back(std::move(action));
+      }
+    }
+    m_offsets[offsetKey(record.position.topic, record.position.partition)] =
+        record.position.offset + 1;
+    m_unsaved = true;
+    ++earliest->next;
+    ++consumed;
+  }
+  return consumed;
+}
+
+Result<size_t> FraudConsumer::step(size_t max_events) {
+  size_t consumed = STAYLAB_TRY(consume(max_events));
+  if (m_unsaved) {
+    STAYLAB_TRY(save());
+  }
+  return consumed;
+}
+
+Result<void> FraudConsumer::acknowledge(size_t count) {
+  if (count > m_pending.size()) {
+    return invalidInput("count", "{} exceeds the {} pending actions", count, m_pending.size());
+  }
+  if (count == 0) {
+    return {};
+  }
+  m_pending.erase(m_pending.begin(), m_pending.begin() + static_cast<std::ptrdiff_t>(count));
+  m_unsaved = true;
+  return save();
+}
+
+Result<void> FraudConsumer::rebuild() {
+  FraudDetector fresh = STAYLAB_TRY(FraudDetector::create(m_options.detector));
+  FraudDetector previous_detector = std::move(m_detector);
+  auto previous_offsets = std::move(m_offsets);
+  auto previous_pending = std::move(m_pending);
+  int64_t previous_skipped = m_skipped_events;
+  bool previous_unsaved = m_unsaved;
+
+  m_detector = std::move(fresh);
+  m_offsets.clear();
+  m_pending.clear();
+  m_skipped_events = 0;
+  for (;;) {
+    auto consumed = consume(m_options.rebuild_batch);
+    if (!consumed) {
+      m_detector = std::move(previous_detector);
+      m_offsets = std::move(previous_offsets);
+      m_pending = std::move(previous_pending);
+      m_skipped_events = previous_skipped;
+      m_unsaved = previous_unsaved;
+      return std::unexpected(consumed.error());
+    }
+    if (*consumed == 0) {
+      break;
+    }
+  }
+  m_unsaved = true;
+  return save();
+}
+
+Result<std::string> FraudConsumer::canonicalDigest() const {
+  return m_detector.canonicalDigest();
+}
+
+FraudSnapshot FraudConsumer::snapshot() const {
+  FraudSnapshot snapshot;
+  snapshot.detector = m_detector.state();
+  snapshot.offsets = m_offsets;
+  snapshot.pending = m_pending;
+  snapshot.skipped_events = m_skipped_events;
+  return snapshot;
+}
+
+Result<void> FraudConsumer::save() {
+  STAYLAB_TRY(m_store.save(snapshot()));
+  m_unsaved = false;
+  return {};
+}
+
+}  // namespace staylab::fraud

@@ -1,0 +1,96 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "domain/ports/event_log.h"
+#include "fraud/fraud_detector.h"
+#include "fraud/fraud_snapshot_store.h"
+
+namespace staylab::fraud {
+
+struct FraudConsumerOptions {
+  FraudDetectorOptions detector;
+  // Topics read, all partitions of each. Their order breaks ties of event time
+  // (a property's event before a booking's at the same instant).
+  // Default: {"property", "booking"}.
+  std::vector<std::string> topics{"property", "booking"};
+  // Events per batch during rebuild(). Default: 1000. Must be >= 1.
+  size_t rebuild_batch = 1000;
+};
+
+// Feeds fraud detection from the event log and keeps its offsets in the fraud
+// snapshot, in the same atomic write as the effects (detector state and pending
+// actions). Delivery from the log is at least once; the effect is exactly once,
+// because offsets and effects are never saved apart.
+//
+// Order: a step merges the partitions it reads by (occurred_at, topic order,
+// partition), keeping each partition's own order. The suspicions found do not
+// depend on this order (see FraudDetector), so a rebuild gives the same
+// canonicalDigest() even when partitions were consumed in another interleaving.
+//
+// Delivery of actions is the application's: it appends each FraudSuspected to
+// the log's "fraud" topic and sends each MarkPropertyFraud through the gateway,
+// then calls acknowledge(). A crash between delivery and acknowledge() delivers
+// again; the ids are deterministic, so that is harmless (consumers deduplicate
+// events by id; marking a suspended property again changes nothing).
+//
+// Errors: InvalidInput for a bad option or a topic missing from the log;
+// StoreFailure from the log or the snapshot store. A known event whose payload
+// is malformed is skipped (counted in skippedEvents()) rather than blocking the
+// partition forever. When a save fails the consumer keeps its newer in-memory
+// state (effects and offsets still agree) and retries the save on the next step.
+// Lifetime: `log` and `store` must outlive the consumer.
+// Thread safety: none; one consumer per store.
+class FraudConsumer {
+ public:
+  // Loads the snapshot from `store` and restores the detector from it.
+  [[nodiscard]] static Result<std::unique_ptr<FraudConsumer>> open(
+      EventLog& log, FraudSnapshotStore& store, FraudConsumerOptions options = {});
+
+  // Reads up to `max_events` events after the saved offsets, applies them, appends
+  // their actions to the pending list and saves everything in one write. Returns
+  // the number of events consumed (skipped ones included); 0 when caught up.
+  [[nodiscard]] Result<size_t> step(size_t max_events);
+  // Returns the actions not yet acknowledged, oldest first.
+  const std::vector<FraudAction>& pendingActions() const { return m_pending; }
+  // Removes the first `count` pending actions (delivered) and saves.
+  // InvalidInput when `count` exceeds the pending actions.
+  [[nodiscard]] Result<void> acknowledge(size_t count);
+  // Starts from an empty state at offset 0 of every partition and consumes the
+  // log up to its end, then saves. Pending actions are regenerated for every
+  // suspicion; the app delivers them again, harmlessly. When reading or applying
+  // fails the previous state stays in place; when only the save fails the rebuilt
+  // state is kept and the next step() saves it.
+  [[nodiscard]] Result<void> rebuild();
+  // Returns the detector's canonical digest of its suspicions.
+  [[nodiscard]] Result<std::string> canonicalDigest() const;
+
+  const FraudDetector& detector() const { return m_detector; }
+  const std::map<std::string, int64_t>& offsets() const { return m_offsets; }
+  int64_t skippedEvents() const { return m_skipped_events; }
+  // Returns what save() would write.
+  FraudSnapshot snapshot() const;
+
+ private:
+  FraudConsumer(EventLog& log, FraudSnapshotStore& store, FraudConsumerOptions options,
+                FraudDetector detector, FraudSnapshot snapshot);
+
+  // Applies up to `max_events` in memory, without saving.
+  Result<size_t> consume(size_t max_events);
+  Result<void> save();
+
+  EventLog& m_log;
+  FraudSnapshotStore& m_store;
+  FraudConsumerOptions m_options;
+  FraudDetector m_detector;
+  std::map<std::string, int64_t> m_offsets;
+  std::vector<FraudAction> m_pending;
+  int64_t m_skipped_events = 0;
+  bool m_unsaved = false;  // In-memory state is ahead of the store.
+};
+
+}  // namespace staylab::fraud

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string_view>
+
+#include "domain/common/error.h"
+#include "fraud/fraud_snapshot.h"
+
+namespace staylab::fraud {
+
+inline constexpr std::string_view kSnapshotFileName = "fraud_snapshot.json";
+
+// Keeps one FraudSnapshot in `<directory>/fraud_snapshot.json`.
+//
+// Durability: save() writes `fraud_snapshot.json.tmp`, fsyncs it, renames it over
+// the snapshot and fsyncs the directory, so after a crash the file holds either
+// the previous snapshot or the new one, never a mix. The file carries a checksum
+// of its content (FNV-1a 64), so a damaged file that is still JSON is caught too.
+//
+// Errors (all StoreFailure): "fraud.snapshot_io" when the file system fails
+// (the message names the call and errno text); "fraud.snapshot_corrupt" when the
+// file exists but is not a valid snapshot (the message says why). A missing
+// file is not an error: load() returns an empty snapshot.
+// Thread safety: none; one store object per directory, one owner.
+class FraudSnapshotStore {
+ public:
+  // Opens (creating it when missing) the directory.
+  [[nodiscard]] static Result<std::unique_ptr<FraudSnapshotStore>> open(
+      const std::filesystem::path& directory);
+
+  // Returns the saved snapshot, or an empty one when none was saved yet.
+  [[nodiscard]] Result<FraudSnapshot> load() const;
+  // Replaces the saved snapshot atomically and durably.
+  [[nodiscard]] Result<void> save(const FraudSnapshot& snapshot);
+
+  const std::filesystem::path& file() const { return m_file; }
+
+ private:
+  explicit FraudSnapshotStore(std::filesystem::path directory);
+
+  std::filesystem::path m_directory;
+  std::filesystem::path m_file;
+  std::filesystem::path m_temp_file;
+};
+
+}  // namespace staylab::fraud

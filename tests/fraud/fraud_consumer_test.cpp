@@ -1,0 +1,257 @@
+#include <fstream>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "events/memory_event_log.h"
+#include "fraud/fraud_consumer.h"
+#include "tests/fraud/fraud_test_events.h"
+#include "tests/support/temp_dir.h"
+
+namespace staylab::fraud {
+namespace {
+
+using testing::EventFactory;
+using testing::kHour;
+using testing::kT0;
+using testing::Signals;
+
+// Six hosts and a crowd of guests whose instruments overlap, with one guest
+// booking hourly: every rule fires somewhere.
+std::vector<EventEnvelope> busyScenario(EventFactory& events) {
+  std::vector<EventEnvelope> all;
+  for (int property = 0; property < 6; ++property) {
+    all.push_back(events.propertyCreated(
+        fmt::format("prop-{}", property), fmt::format("host-{}", property),
+        Signals{fmt::format("payout-{}", property), fmt::format("hdev-{}", property), ""},
+        kT0 + property));
+  }
+  for (int booking = 0; booking < 120; ++booking) {
+    int property = booking % 6;
+    std::string guest =
+        booking % 4 == 0 ? std::string("speedy") : fmt::format("guest-{}", (booking * 7) % 30);
+    Signals signals{fmt::format("card-{}", (booking * 11) % 40),
+                    booking % 9 == 0 ? fmt::format("hdev-{}", (booking / 9) % 6)
+                                     : fmt::format("dev-{}", booking % 25),
+                    booking % 5 == 0 ? fmt::format("10.0.0.{}", booking % 3) : std::string()};
+    all.push_back(events.bookingPlaced(
+        fmt::format("bkg-{}", booking), fmt::format("prop-{}", property), guest,
+        fmt::format("host-{}", property), signals, kT0 + booking * (kHour / 3)));
+  }
+  return all;
+}
+
+class FraudConsumerTest : public ::testing::Test {
+ protected:
+  FraudConsumerTest() : m_log({{"property", 4}, {"booking", 4}, {"fraud", 2}}) {
+    m_scenario = busyScenario(m_events);
+  }
+
+  void appendScenario() { ASSERT_TRUE(m_log.append(m_scenario).has_value()); }
+
+  std::unique_ptr<FraudSnapshotStore> openStore(const std::string& name = "fraud") {
+    auto store = FraudSnapshotStore::open(m_dir / name);
+    EXPECT_TRUE(store.has_value());
+    return std::move(*store);
+  }
+
+  std::unique_ptr<FraudConsumer> openConsumer(FraudSnapshotStore& store) {
+    auto consumer = FraudConsumer::open(m_log, store);
+    EXPECT_TRUE(consumer.has_value()) << consumer.error().describe();
+    return std::move(*consumer);
+  }
+
+  // Steps until caught up; returns the events consumed.
+  size_t drain(FraudConsumer& consumer, size_t batch) {
+    size_t total = 0;
+    for (;;) {
+      auto consumed = consumer.step(batch);
+      EXPECT_TRUE(consumed.has_value()) << consumed.error().describe();
+      if (!consumed || *consumed == 0) {
+        return total;
+      }
+      total += *consumed;
+    }
+  }
+
+  std::string digest(const FraudConsumer& consumer) {
+    auto result = consumer.canonicalDigest();
+    EXPECT_TRUE(result.has_value());
+    return result.value_or("");
+  }
+
+  staylab::testing::TempDir m_dir;
+  MemoryEventLog m_log;
+  EventFactory m_events;
+  std::vector<EventEnvelope> m_scenario;
+};
+
+int64_t sumOfOffsets(const std::map<std::string, int64_t>& offsets) {
+  return std::accumulate(offsets.begin(), offsets.end(), int64_t{0},
+                         [](int64_t sum, const auto& entry) { return sum + entry.second; });
+}
+
+TEST_F(FraudConsumerTest, ConsumesBothTopicsAndSavesOffsetsWithEffects) {
+  appendScenario();
+  auto store = openStore();
+  auto consumer = openConsumer(*store);
+  auto consumed = consumer->step(10'000);
+  ASSERT_TRUE(consumed.has_value()) << consumed.error().describe();
+  EXPECT_EQ(*consumed, m_scenario.size());
+  for (auto rule :
+       {FraudRule::SharedPayment, FraudRule::Velocity, FraudRule::SelfDealing, FraudRule::Ring}) {
+    EXPECT_FALSE(testing::suspicionsOf(consumer->detector(), rule).empty()) << toString(rule);
+  }
+  EXPECT_FALSE(consumer->pendingActions().empty());
+
+  auto saved = store->load();
+  ASSERT_TRUE(saved.has_value()) << saved.error().describe();
+  EXPECT_EQ(sumOfOffsets(saved->offsets), static_cast<int64_t>(m_scenario.size()));
+  EXPECT_EQ(saved->detector, consumer->detector().state());
+  EXPECT_EQ(saved->pending, consumer->pendingActions());
+  auto again = consumer->step(10'000);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(*again, 0u);
+}
+
+TEST_F(FraudConsumerTest, ResumesAfterRestartWithoutDoubleApplying) {
+  appendScenario();
+  auto reference_store = openStore("reference");
+  auto reference = openConsumer(*reference_store);
+  drain(*reference, 10'000);
+
+  auto store = openStore();
+  {
+    auto first = openConsumer(*store);
+    for (int step = 0; step < 5; ++step) {
+      auto consumed = first->step(7);
+      ASSERT_TRUE(consumed.has_value());
+      EXPECT_EQ(*consumed, 7u);
+    }
+  }  // "Crash": only what step() saved survives.
+  auto second = openConsumer(*store);
+  EXPECT_EQ(sumOfOffsets(second->offsets()), 35);
+  EXPECT_EQ(drain(*second, 7), m_scenario.size() - 35);
+
+  EXPECT_EQ(second->detector().state().bookings.size(), 120u);
+  EXPECT_EQ(digest(*second), digest(*reference));
+  EXPECT_EQ(second->detector().state(), reference->detector().state());
+  EXPECT_EQ(second->pendingActions(), reference->pendingActions());
+  EXPECT_EQ(second->offsets(), reference->offsets());
+}
+
+TEST_F(FraudConsumerTest, RebuildYieldsTheSameDigestAndRegeneratesActions) {
+  auto store = openStore();
+  auto consumer = openConsumer(*store);
+  // Bookings reach the log (and the consumer) before the properties they name:
+  // an interleaving unlike the time-merged one a rebuild will see.
+  std::vector<EventEnvelope> bookings;
+  std::vector<EventEnvelope> properties;
+  for (const auto& event : m_scenario) {
+    (event.aggregate_type == "booking" ? bookings : properties).push_back(event);
+  }
+  ASSERT_TRUE(m_log.append(bookings).has_value());
+  EXPECT_EQ(drain(*consumer, 40), bookings.size());
+  ASSERT_TRUE(m_log.append(properties).has_value());
+  EXPECT_EQ(drain(*consumer, 40), properties.size());
+  std::string before = digest(*consumer);
+  size_t produced = consumer->pendingActions().size();
+  ASSERT_TRUE(consumer->acknowledge(produced).has_value());
+
+  auto rebuilt = consumer->rebuild();
+  ASSERT_TRUE(rebuilt.has_value()) << rebuilt.error().describe();
+  EXPECT_EQ(digest(*consumer), before);
+  EXPECT_EQ(consumer->pendingActions().size(), produced);
+  EXPECT_EQ(sumOfOffsets(consumer->offsets()), static_cast<int64_t>(m_scenario.size()));
+
+  // The rebuilt state is what was saved.
+  auto reopened = openConsumer(*store);
+  EXPECT_EQ(digest(*reopened), before);
+  EXPECT_EQ(reopened->detector().state(), consumer->detector().state());
+}
+
+TEST_F(FraudConsumerTest, AcknowledgeRemovesDeliveredActionsDurably) {
+  appendScenario();
+  auto store = openStore();
+  auto consumer = openConsumer(*store);
+  drain(*consumer, 50);
+  const auto pending = consumer->pendingActions();
+  ASSERT_GE(pending.size(), 3u);
+
+  // Deliver the first two the way the application does.
+  for (size_t index = 0; index < 2; ++index) {
+    if (const auto* publish = std::get_if<PublishFraudSuspected>(&pending[index])) {
+      ASSERT_TRUE(m_log.append({publish->event}).has_value());
+    }
+  }
+  ASSERT_TRUE(consumer->acknowledge(2).has_value());
+  EXPECT_EQ(consumer->pendingActions().size(), pending.size() - 2);
+
+  auto too_many = consumer->acknowledge(pending.size());
+  ASSERT_FALSE(too_many.has_value());
+  EXPECT_EQ(too_many.error().kind, ErrorKind::InvalidInput);
+
+  auto reopened = openConsumer(*store);
+  ASSERT_EQ(reopened->pendingActions().size(), pending.size() - 2);
+  EXPECT_EQ(reopened->pendingActions().front(), pending[2]);
+  // The fraud topic's own events are not consumed.
+  auto consumed = reopened->step(100);
+  ASSERT_TRUE(consumed.has_value());
+  EXPECT_EQ(*consumed, 0u);
+}
+
+TEST_F(FraudConsumerTest, EveryFraudSuspectedIsAcceptedByTheLog) {
+  appendScenario();
+  auto store = openStore();
+  auto consumer = openConsumer(*store);
+  drain(*consumer, 1000);
+  std::vector<EventEnvelope> events = testing::published(consumer->pendingActions());
+  ASSERT_FALSE(events.empty());
+  auto positions = m_log.append(events);
+  ASSERT_TRUE(positions.has_value()) << positions.error().describe();
+  for (const auto& position : *positions) {
+    EXPECT_EQ(position.topic, "fraud");
+  }
+}
+
+TEST_F(FraudConsumerTest, SkipsAMalformedEventAndCountsIt) {
+  EventEnvelope broken = m_events.bookingPlaced("bkg-broken", "prop-0", "guest", "host-0");
+  broken.payload.erase("guest_id");
+  ASSERT_TRUE(m_log.append({broken}).has_value());
+  appendScenario();
+  auto store = openStore();
+  auto consumer = openConsumer(*store);
+  EXPECT_EQ(drain(*consumer, 1000), m_scenario.size() + 1);
+  EXPECT_EQ(consumer->skippedEvents(), 1);
+  auto reopened = openConsumer(*store);
+  EXPECT_EQ(reopened->skippedEvents(), 1);
+}
+
+TEST_F(FraudConsumerTest, RefusesALogWithoutItsTopics) {
+  MemoryEventLog other({{"booking", 2}});
+  auto store = openStore();
+  auto consumer = FraudConsumer::open(other, *store);
+  ASSERT_TRUE(consumer.has_value());
+  auto consumed = (*consumer)->step(10);
+  ASSERT_FALSE(consumed.has_value());
+  EXPECT_EQ(consumed.error().kind, ErrorKind::InvalidInput);
+  EXPECT_EQ(consumed.error().field, "topic");
+}
+
+TEST_F(FraudConsumerTest, CorruptSnapshotFailsToOpen) {
+  auto store = openStore();
+  {
+    std::ofstream out(store->file());
+    out << "{ not json";
+  }
+  auto consumer = FraudConsumer::open(m_log, *store);
+  ASSERT_FALSE(consumer.has_value());
+  EXPECT_EQ(consumer.error().kind, ErrorKind::StoreFailure);
+  EXPECT_EQ(consumer.error().code, "fraud.snapshot_corrupt");
+}
+
+}  // namespace
+}  // namespace staylab::fraud

@@ -6,14 +6,13 @@
 #include <functional>
 #include <ostream>
 
+#include "app/cli/cli_commands.h"
 #include "app/cli/output.h"
 #include "app/platform/platform.h"
 #include "domain/common/text.h"
 
 namespace staylab::app {
 namespace {
-
-constexpr const char* kAdminCaller = "admin";
 
 int exitCodeFor(const Error& error) {
   switch (error.kind) {
@@ -28,14 +27,6 @@ int exitCodeFor(const Error& error) {
   }
   return kExitStoreFailure;
 }
-
-struct GlobalOptions {
-  std::string data_dir;
-  bool json = false;
-};
-
-// What a parsed command does once the platform is open.
-using Action = std::function<Result<void>(Platform&, std::ostream&)>;
 
 struct PropertyFields {
   std::string host, title, description, city, price, currency, capacity, payment, device, ip;
@@ -63,25 +54,6 @@ void addPropertyOptions(CLI::App& command, PropertyFields& fields, bool required
   command.add_option("--payment", fields.payment, "Host payout fingerprint");
   command.add_option("--device", fields.device, "Host device id");
   command.add_option("--ip", fields.ip, "Host IP address");
-}
-
-// Parses a count written as plain decimal digits with an optional minus sign.
-// Counts are taken as text because CLI11's own conversion also reads hex and
-// octal ("010" is 8), skips leading space and clamps overflow, so a range error
-// would quote a number the user never typed.
-Result<int64_t> wholeNumber(std::string_view text, std::string_view field) {
-  std::string_view digits = text.starts_with('-') ? text.substr(1) : text;
-  bool plain = !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos;
-  if (!plain) {
-    return invalidInput(std::string(field), "'{}' is not a whole number",
-                        isValidUtf8(text) ? std::string(text) : std::string("(not UTF-8)"));
-  }
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) {
-    return invalidInput(std::string(field), "'{}' is out of range", text);
-  }
-  return value;
 }
 
 // Returns the error for a command line CLI11 refused, naming the missing
@@ -122,6 +94,25 @@ std::optional<T> given(CLI::App& command, const char* name, const T& value) {
 
 }  // namespace
 
+// Parses a count written as plain decimal digits with an optional minus sign.
+// Counts are taken as text because CLI11's own conversion also reads hex and
+// octal ("010" is 8), skips leading space and clamps overflow, so a range error
+// would quote a number the user never typed.
+Result<int64_t> wholeNumber(std::string_view text, std::string_view field) {
+  std::string_view digits = text.starts_with('-') ? text.substr(1) : text;
+  bool plain = !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos;
+  if (!plain) {
+    return invalidInput(std::string(field), "'{}' is not a whole number",
+                        isValidUtf8(text) ? std::string(text) : std::string("(not UTF-8)"));
+  }
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    return invalidInput(std::string(field), "'{}' is out of range", text);
+  }
+  return value;
+}
+
 int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{
       "staylab-cli: the Staylab booking platform from the command line.\n"
@@ -132,9 +123,12 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   app.add_option("--data", global.data_dir,
                  "Data directory (default: $XDG_DATA_HOME/staylab or ~/.local/share/staylab)");
   app.add_flag("--json", global.json, "Print results as JSON");
+  app.add_option("--api-key", global.api_key,
+                 "Act as the caller this API key belongs to (default: the local admin)");
   app.set_help_all_flag("--help-all", "Show help for every command");
 
   Action action;
+  addPlatformCommands(app, global, action);
 
   // property create | get | list | update
   auto* property = app.add_subcommand("property", "Create, show, list and update listings");
@@ -144,6 +138,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   auto* create = property->add_subcommand("create", "Create a listing");
   addPropertyOptions(*create, create_fields, true);
   create->callback([&] {
+    global.writes = true;
     action = [&](Platform& platform, std::ostream& os) -> Result<void> {
       int64_t capacity = STAYLAB_TRY(wholeNumber(create_fields.capacity, "capacity"));
       listing::CreateProperty command{create_fields.host,
@@ -157,8 +152,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                                       create_fields.payment,
                                       create_fields.device,
                                       create_fields.ip};
-      auto created =
-          STAYLAB_TRY(platform.listing().create(command, platform.newCommand(kAdminCaller)));
+      auto created = STAYLAB_TRY(platform.gateway().createProperty(global.caller, command));
       if (global.json) {
         os << dumpJson(propertyJson(created)) << '\n';
       } else {
@@ -173,7 +167,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   get->add_option("ID", get_id, "Property id")->required();
   get->callback([&] {
     action = [&](Platform& platform, std::ostream& os) -> Result<void> {
-      auto found = STAYLAB_TRY(platform.listing().get(get_id));
+      auto found = STAYLAB_TRY(platform.gateway().getProperty(get_id));
       if (global.json) {
         os << dumpJson(propertyJson(found)) << '\n';
       } else {
@@ -192,7 +186,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       if (list->count("--city") > 0) {
         city = list_city;
       }
-      auto properties = STAYLAB_TRY(platform.listing().list(city));
+      auto properties = STAYLAB_TRY(platform.gateway().listProperties(city));
       if (global.json) {
         nlohmann::json array = nlohmann::json::array();
         for (const auto& item : properties) {
@@ -219,6 +213,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   update->add_option("ID", update_id, "Property id")->required();
   addPropertyOptions(*update, update_fields, false);
   update->callback([&] {
+    global.writes = true;
     action = [&](Platform& platform, std::ostream& os) -> Result<void> {
       listing::UpdateProperty command;
       command.property_id = update_id;
@@ -235,8 +230,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       command.payment = given(*update, "--payment", update_fields.payment);
       command.device = given(*update, "--device", update_fields.device);
       command.ip = given(*update, "--ip", update_fields.ip);
-      auto updated =
-          STAYLAB_TRY(platform.listing().update(command, platform.newCommand(kAdminCaller)));
+      auto updated = STAYLAB_TRY(platform.gateway().updateProperty(global.caller, command));
       if (global.json) {
         os << dumpJson(propertyJson(updated)) << '\n';
       } else {
@@ -262,10 +256,10 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   book->add_option("--key", place.idempotency_key,
                    "Idempotency key: a retry with the same key returns the first answer");
   book->callback([&] {
+    global.writes = true;
     action = [&](Platform& platform, std::ostream& os) -> Result<void> {
       place.guests = STAYLAB_TRY(wholeNumber(place_guests, "guests"));
-      auto answer =
-          STAYLAB_TRY(platform.bookings().place(place, platform.newCommand(kAdminCaller)));
+      auto answer = STAYLAB_TRY(platform.gateway().placeBooking(global.caller, place));
       if (global.json) {
         auto json = bookingJson(answer.booking);
         json["replayed"] = answer.replayed;
@@ -285,9 +279,10 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   auto* cancel = app.add_subcommand("cancel", "Cancel a confirmed booking");
   cancel->add_option("BOOKING_ID", cancel_id, "Booking id")->required();
   cancel->callback([&] {
+    global.writes = true;
     action = [&](Platform& platform, std::ostream& os) -> Result<void> {
-      auto cancelled = STAYLAB_TRY(platform.bookings().cancel(booking::CancelBooking{cancel_id},
-                                                              platform.newCommand(kAdminCaller)));
+      auto cancelled = STAYLAB_TRY(
+          platform.gateway().cancelBooking(global.caller, booking::CancelBooking{cancel_id}));
       if (global.json) {
         os << dumpJson(bookingJson(cancelled)) << '\n';
       } else {
@@ -313,7 +308,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       if (bookings_list->count("--guest") > 0) {
         filter.guest_id = filter_guest;
       }
-      auto found = STAYLAB_TRY(platform.bookings().list(filter));
+      auto found = STAYLAB_TRY(platform.gateway().listBookings(filter));
       if (global.json) {
         nlohmann::json array = nlohmann::json::array();
         for (const auto& item : found) {
@@ -359,14 +354,33 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   PlatformOptions options;
   options.data_dir =
       global.data_dir.empty() ? defaultDataDir() : std::filesystem::path(global.data_dir);
-  options.durability = Durability::Full;
+  options.durability = global.durability;
+  options.clock = global.clock.get();
+  options.random = global.random.get();
   auto platform = Platform::open(options);
   if (!platform) {
     return report(platform.error());
   }
+  if (!global.api_key.empty()) {
+    auto caller = (*platform)->keys().authenticate(global.api_key);
+    if (!caller) {
+      return report(caller.error());
+    }
+    global.caller = *caller;
+  }
   auto done = action(**platform, out);
+  // A refused command may still have written (a rejected booking and its
+  // event), so the pump runs whenever a write command ran, before the next
+  // command can look.
+  Result<PumpReport> drained = PumpReport{};
+  if (global.writes) {
+    drained = (*platform)->pump().drain();
+  }
   if (!done) {
     return report(done.error());
+  }
+  if (!drained) {
+    return report(drained.error());
   }
   return kExitOk;
 }

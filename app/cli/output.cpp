@@ -122,8 +122,7 @@ void printProperty(std::ostream& out, const listing::Property& property) {
       << "capacity:    " << property.capacity << '\n'
       << "amenities:   " << (amenities.empty() ? "-" : amenities) << '\n'
       << "status:      " << listing::toString(property.status)
-      << (property.suspension_reason.empty() ? "" : " (" + property.suspension_reason + ")")
-      << '\n'
+      << (property.suspension_reason.empty() ? "" : " (" + property.suspension_reason + ")") << '\n'
       << "version:     " << property.version << '\n';
   if (!property.description.empty()) {
     out << "description: " << property.description << '\n';

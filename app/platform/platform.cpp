@@ -4,6 +4,9 @@
 #include <cstdlib>
 #include <random>
 
+#include "events/history_projection.h"
+#include "events/rocksdb_event_log.h"
+#include "events/search_projection.h"
 #include "stores/document/sqlite_document_store.h"
 #include "stores/relational/sqlite_booking_store.h"
 #include "stores/text/xapian_text_index.h"
@@ -27,9 +30,9 @@ class ListingPropertyDirectory final : public PropertyDirectory {
   explicit ListingPropertyDirectory(listing::ListingService& listing) : m_listing(listing) {}
   Result<PropertySnapshot> find(std::string_view property_id) override {
     auto property = STAYLAB_TRY(m_listing.get(property_id));
-    return PropertySnapshot{property.id,          property.host_id,  property.capacity,
-                            property.price_minor, property.currency,
-                            property.status == listing::PropertyStatus::Active};
+    return PropertySnapshot{property.id,       property.host_id,
+                            property.capacity, property.price_minor,
+                            property.currency, property.status == listing::PropertyStatus::Active};
   }
 
  private:
@@ -68,8 +71,8 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
   if (options.random) {
     platform->m_random = options.random;
   } else {
-    platform->m_owned_random = std::make_unique<SeededRandom>(std::random_device{}() ^
-                                                              (uint64_t{std::random_device{}()} << 32));
+    platform->m_owned_random = std::make_unique<SeededRandom>(
+        std::random_device{}() ^ (uint64_t{std::random_device{}()} << 32));
     platform->m_random = platform->m_owned_random.get();
   }
   auto sync = options.durability == Durability::Full ? sqlite::Sync::Full : sqlite::Sync::Normal;
@@ -80,19 +83,45 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
       STAYLAB_TRY(SqliteBookingStore::open({options.data_dir / "booking.db", sync}));
   RocksDbWideColumnStore::Options history;
   history.directory = options.data_dir / "history";
-  history.families = {"by_property", "by_guest", "meta"};
+  history.families = HistoryProjection::families();
   platform->m_history_store = STAYLAB_TRY(RocksDbWideColumnStore::open(history));
   XapianTextIndex::Options search;
   search.directory = options.data_dir / "search";
   platform->m_search_index = STAYLAB_TRY(XapianTextIndex::open(search));
+
+  RocksDbEventLog::Options log;
+  log.directory = options.data_dir / "events";
+  log.sync = options.durability == Durability::Full ? RocksDbEventLog::Sync::Full
+                                                    : RocksDbEventLog::Sync::Normal;
+  platform->m_event_log = STAYLAB_TRY(RocksDbEventLog::open(log));
+  platform->m_fraud_store =
+      STAYLAB_TRY(fraud::FraudSnapshotStore::open(options.data_dir / "fraud"));
 
   platform->m_listing = std::make_unique<listing::ListingService>(
       *platform->m_listing_store, *platform->m_clock, *platform->m_random);
   STAYLAB_TRY(platform->m_listing->prepare());
   platform->m_directory = std::make_unique<ListingPropertyDirectory>(*platform->m_listing);
   platform->m_bookings = std::make_unique<booking::BookingService>(
-      *platform->m_booking_store, *platform->m_directory, *platform->m_clock,
-      *platform->m_random);
+      *platform->m_booking_store, *platform->m_directory, *platform->m_clock, *platform->m_random);
+
+  auto& event_log = *platform->m_event_log;
+  platform->m_search_projection = std::make_unique<SearchProjection>(
+      *platform->m_search_index, event_log, SearchProjection::Options{options.pump_batch});
+  platform->m_history_projection = std::make_unique<HistoryProjection>(
+      *platform->m_history_store, event_log, HistoryProjection::Options{options.pump_batch});
+  platform->m_fraud = STAYLAB_TRY(fraud::FraudConsumer::open(event_log, *platform->m_fraud_store));
+  platform->m_relay = std::make_unique<OutboxRelay>(
+      std::vector<OutboxRelay::Source>{{"listing", platform->m_listing_store.get()},
+                                       {"booking", platform->m_booking_store.get()}},
+      event_log);
+  platform->m_keys = STAYLAB_TRY(KeyRing::open(options.data_dir / "api-keys.json"));
+  platform->m_gateway =
+      std::make_unique<Gateway>(*platform->m_listing, *platform->m_bookings, *platform->m_random);
+  platform->m_pump = std::make_unique<Pump>(
+      *platform->m_relay,
+      std::vector<Consumer*>{platform->m_search_projection.get(),
+                             platform->m_history_projection.get()},
+      *platform->m_fraud, event_log, *platform->m_gateway, Pump::Options{options.pump_batch});
   return platform;
 }
 

@@ -3,11 +3,14 @@
 #include <filesystem>
 #include <memory>
 
+#include "app/platform/gateway.h"
+#include "app/platform/pump.h"
 #include "domain/booking/booking_service.h"
 #include "domain/listing/listing_service.h"
 #include "domain/ports/booking_store.h"
 #include "domain/ports/clock.h"
 #include "domain/ports/document_store.h"
+#include "domain/ports/event_log.h"
 #include "domain/ports/random.h"
 #include "domain/ports/text_index.h"
 #include "domain/ports/wide_column_store.h"
@@ -20,12 +23,13 @@ enum class Durability {
 };
 
 struct PlatformOptions {
-  std::filesystem::path data_dir;  // Created when missing.
+  std::filesystem::path data_dir;              // Created when missing.
   Durability durability = Durability::Normal;  // Default: Normal.
   // Sources of time and randomness; when null, the system clock and a
   // randomly seeded generator are used. Not owned; must outlive the platform.
   const Clock* clock = nullptr;
   RandomSource* random = nullptr;
+  size_t pump_batch = 4096;  // Most events per pump step and per read-model commit. Default: 4096.
 };
 
 // The composition root: opens every context's store in its own files under
@@ -36,6 +40,9 @@ struct PlatformOptions {
 //   booking.db   relational store (SQLite, WAL)    Booking context
 //   history/     wide-column store (RocksDB)       booking history projection
 //   search/      text index (Xapian)               search projection
+//   events/      event log (RocksDB)               topics property, booking, fraud
+//   fraud/       fraud snapshot (JSON file)        fraud detection
+//   api-keys.json                                  the gateway's API keys
 class Platform {
  public:
   static Result<std::unique_ptr<Platform>> open(const PlatformOptions& options);
@@ -47,6 +54,13 @@ class Platform {
   BookingStore& bookingStore() { return *m_booking_store; }
   WideColumnStore& historyStore() { return *m_history_store; }
   TextIndex& searchIndex() { return *m_search_index; }
+  EventLog& eventLog() { return *m_event_log; }
+  Consumer& searchProjection() { return *m_search_projection; }
+  Consumer& historyProjection() { return *m_history_projection; }
+  fraud::FraudConsumer& fraudDetection() { return *m_fraud; }
+  Gateway& gateway() { return *m_gateway; }
+  KeyRing& keys() { return *m_keys; }
+  Pump& pump() { return *m_pump; }
   const Clock& clock() const { return *m_clock; }
   RandomSource& random() { return *m_random; }
   const std::filesystem::path& dataDir() const { return m_data_dir; }
@@ -66,9 +80,18 @@ class Platform {
   std::unique_ptr<BookingStore> m_booking_store;
   std::unique_ptr<WideColumnStore> m_history_store;
   std::unique_ptr<TextIndex> m_search_index;
+  std::unique_ptr<EventLog> m_event_log;
+  std::unique_ptr<fraud::FraudSnapshotStore> m_fraud_store;
   std::unique_ptr<listing::ListingService> m_listing;
   std::unique_ptr<PropertyDirectory> m_directory;
   std::unique_ptr<booking::BookingService> m_bookings;
+  std::unique_ptr<Consumer> m_search_projection;
+  std::unique_ptr<Consumer> m_history_projection;
+  std::unique_ptr<fraud::FraudConsumer> m_fraud;
+  std::unique_ptr<OutboxRelay> m_relay;
+  std::unique_ptr<KeyRing> m_keys;
+  std::unique_ptr<Gateway> m_gateway;
+  std::unique_ptr<Pump> m_pump;
 };
 
 // Returns $XDG_DATA_HOME/staylab, or ~/.local/share/staylab.

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "app/platform/platform.h"
+
+// Shared by the files that declare staylab-cli's commands.
+namespace staylab::app {
+
+struct GlobalOptions {
+  std::string data_dir;
+  bool json = false;
+  std::string api_key;
+  Caller caller{"admin", Role::Admin};  // Replaced by the key's caller when --api-key is given.
+  bool writes = false;                  // The command changes state: drain the pump afterwards.
+  // How the platform is opened; `seed` makes ids and times deterministic.
+  Durability durability = Durability::Full;
+  std::shared_ptr<ManualClock> clock;
+  std::shared_ptr<RandomSource> random;
+};
+
+// What a parsed command does once the platform is open.
+using Action = std::function<Result<void>(Platform&, std::ostream&)>;
+
+// Parses a count written as plain decimal digits with an optional minus sign.
+Result<int64_t> wholeNumber(std::string_view text, std::string_view field);
+
+// Declares search, history, events, fraud, seed, drain, check, rebuild and keys.
+void addPlatformCommands(CLI::App& app, GlobalOptions& global, Action& action);
+
+}  // namespace staylab::app

@@ -1,0 +1,539 @@
+// staylab-cli commands over the event-driven platform: search, history, the
+// event log, fraud detection, demo data, and the pump's drain/check/rebuild.
+#include <map>
+
+#include "app/cli/cli_commands.h"
+#include "app/cli/output.h"
+#include "app/platform/checks.h"
+#include "app/platform/seed.h"
+#include "domain/common/money.h"
+#include "domain/common/text.h"
+#include "events/history_projection.h"
+
+namespace staylab::app {
+namespace {
+
+constexpr size_t kPageSize = 20;
+
+std::string formatTime(int64_t nanos) {
+  auto seconds = nanos / 1'000'000'000;
+  auto days = seconds / 86400;
+  auto date = Date::fromDays(days);
+  auto in_day = seconds % 86400;
+  return fmt::format("{}T{:02}:{:02}:{:02}Z", date ? date->toString() : std::string("?"),
+                     in_day / 3600, in_day / 60 % 60, in_day % 60);
+}
+
+// Returns the currency most listings in `city` use, or EUR when none is found.
+Result<std::string> currencyOf(Platform& platform, const std::string& city) {
+  auto properties = STAYLAB_TRY(platform.gateway().listProperties(city));
+  std::map<std::string, int> counts;
+  for (const auto& property : properties) {
+    ++counts[property.currency];
+  }
+  std::string best = "EUR";
+  int most = 0;
+  for (const auto& [currency, count] : counts) {
+    if (count > most) {
+      best = currency;
+      most = count;
+    }
+  }
+  return best;
+}
+
+struct SearchOptions {
+  std::vector<std::string> words;
+  std::string city, from, to, guests, max_price, currency, sort = "relevance", page = "1";
+  std::vector<std::string> amenities;
+};
+
+void addSearch(CLI::App& app, GlobalOptions& global, Action& action) {
+  auto options = std::make_shared<SearchOptions>();
+  auto* search = app.add_subcommand("search", "Search listings (the Xapian read model)");
+  search->add_option("TEXT", options->words, "Words to look for (stemmed, all required)");
+  search->add_option("--city", options->city, "Only this city (case-insensitive)");
+  search->add_option("--from", options->from, "Available from this check-in day, YYYY-MM-DD");
+  search->add_option("--to", options->to, "... to this check-out day, YYYY-MM-DD");
+  search->add_option("--guests", options->guests, "Sleeps at least this many");
+  search->add_option("--max-price", options->max_price, "Highest nightly price, e.g. 120.50");
+  search->add_option("--currency", options->currency,
+                     "Currency of --max-price (default: the city's, else EUR)");
+  search->add_option("--amenity", options->amenities, "Required amenity; repeat for several")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  search->add_option("--sort", options->sort, "relevance (default) or price");
+  search->add_option("--page", options->page, "Page number, from 1 (20 hits a page)");
+  search->callback([&global, &action, options, search] {
+    action = [&global, options, search](Platform& platform, std::ostream& os) -> Result<void> {
+      SearchQuery query;
+      for (const auto& word : options->words) {
+        query.text += (query.text.empty() ? "" : " ") + word;
+      }
+      if (!query.text.empty()) {
+        query.text = STAYLAB_TRY(boundedText(query.text, "text", 500));
+      }
+      if (search->count("--city") > 0) {
+        query.city = STAYLAB_TRY(boundedText(options->city, "city", listing::kMaxCity));
+      }
+      bool has_from = search->count("--from") > 0;
+      bool has_to = search->count("--to") > 0;
+      if (has_from != has_to) {
+        return invalidInput(has_from ? "to" : "from", "--from and --to go together");
+      }
+      if (has_from) {
+        query.stay = STAYLAB_TRY(Stay::parse(options->from, options->to));
+      }
+      if (search->count("--guests") > 0) {
+        int64_t guests = STAYLAB_TRY(wholeNumber(options->guests, "guests"));
+        if (guests < 1 || guests > booking::kMaxGuests) {
+          return invalidInput("guests", "must be 1..{}, got {}", booking::kMaxGuests, guests);
+        }
+        query.min_capacity = static_cast<int>(guests);
+      }
+      if (search->count("--max-price") > 0) {
+        std::string code = search->count("--currency") > 0 ? options->currency
+                           : query.city ? STAYLAB_TRY(currencyOf(platform, *query.city))
+                                        : std::string("EUR");
+        Currency currency = STAYLAB_TRY(Currency::parse(code));
+        Money price = STAYLAB_TRY(Money::parse(options->max_price, currency, "max-price"));
+        query.max_price_minor = price.minorUnits();
+        query.currency = std::string(currency.code());
+      } else if (search->count("--currency") > 0) {
+        query.currency = std::string(STAYLAB_TRY(Currency::parse(options->currency)).code());
+      }
+      for (const auto& amenity : options->amenities) {
+        std::string text = STAYLAB_TRY(boundedText(amenity, "amenity", listing::kMaxAmenity));
+        query.amenities.push_back(text);
+      }
+      if (options->sort == "relevance") {
+        query.sort = SearchSort::Relevance;
+      } else if (options->sort == "price") {
+        query.sort = SearchSort::PriceAscending;
+      } else {
+        return invalidInput("sort", "'{}' is not relevance or price", options->sort);
+      }
+      int64_t page = STAYLAB_TRY(wholeNumber(options->page, "page"));
+      if (page < 1 || page > 10000) {
+        return invalidInput("page", "must be 1..10000, got {}", page);
+      }
+      query.offset = static_cast<size_t>(page - 1) * kPageSize;
+      query.limit = kPageSize;
+
+      auto result = STAYLAB_TRY(platform.searchIndex().search(query));
+      if (global.json) {
+        nlohmann::json hits = nlohmann::json::array();
+        for (const auto& hit : result.hits) {
+          hits.push_back({{"id", hit.id},
+                          {"title", hit.title},
+                          {"city", hit.city},
+                          {"price", formatMoney(hit.price_minor, hit.currency)},
+                          {"price_minor", hit.price_minor},
+                          {"currency", hit.currency},
+                          {"relevance", hit.relevance}});
+        }
+        os << dumpJson(hits) << '\n';
+        return {};
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& hit : result.hits) {
+        rows.push_back({hit.id, hit.city, formatMoney(hit.price_minor, hit.currency), hit.title});
+      }
+      printTable(os, {"ID", "CITY", "PRICE", "TITLE"}, rows);
+      size_t pages = std::max<size_t>(1, (result.estimated_total + kPageSize - 1) / kPageSize);
+      os << fmt::format("page {} of {} ({} {})\n", page, pages, result.estimated_total,
+                        result.estimated_total == 1 ? "match" : "matches");
+      return {};
+    };
+  });
+}
+
+void addHistory(CLI::App& app, GlobalOptions& global, Action& action) {
+  auto property = std::make_shared<std::string>();
+  auto guest = std::make_shared<std::string>();
+  auto* history = app.add_subcommand("history",
+                                     "Every state change of the bookings of a "
+                                     "property or a guest (the RocksDB read model)");
+  auto* by_property = history->add_option("--property", *property, "Property id");
+  auto* by_guest = history->add_option("--guest", *guest, "Guest handle");
+  by_property->excludes(by_guest);
+  history->callback([&global, &action, property, guest, history] {
+    action = [&global, property, guest, history](Platform& platform,
+                                                 std::ostream& os) -> Result<void> {
+      bool for_property = history->count("--property") > 0;
+      if (!for_property && history->count("--guest") == 0) {
+        return invalidInput("property", "give --property ID or --guest G");
+      }
+      const std::string& row = for_property ? *property : *guest;
+      if (row.empty()) {
+        return invalidInput(for_property ? "property" : "guest", "must not be empty");
+      }
+      auto cells = STAYLAB_TRY(platform.historyStore().scanRow(
+          row, for_property ? HistoryProjection::kByProperty : HistoryProjection::kByGuest));
+      if (global.json) {
+        nlohmann::json array = nlohmann::json::array();
+        for (const auto& cell : cells) {
+          auto value = nlohmann::json::parse(cell.value, nullptr, false);
+          array.push_back({{"booking_id", cell.qualifier},
+                           {"version", cell.timestamp},
+                           {"change", value.is_discarded() ? nlohmann::json(cell.value) : value}});
+        }
+        os << dumpJson(array) << '\n';
+        return {};
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& cell : cells) {
+        auto value = nlohmann::json::parse(cell.value, nullptr, false);
+        auto text = [&](const char* key) {
+          return value.is_object() && value.contains(key) && value[key].is_string()
+                     ? value[key].get<std::string>()
+                     : std::string("-");
+        };
+        int64_t at = value.is_object() ? value.value("occurred_at", int64_t{0}) : 0;
+        rows.push_back({cell.qualifier, std::to_string(cell.timestamp), text("type"),
+                        for_property ? text("guest_id") : text("property_id"), text("check_in"),
+                        text("check_out"), formatTime(at)});
+      }
+      printTable(
+          os,
+          {"BOOKING", "VERSION", "CHANGE", for_property ? "GUEST" : "PROPERTY", "FROM", "TO", "AT"},
+          rows);
+      if (rows.empty()) {
+        os << "no history for " << row << '\n';
+      }
+      return {};
+    };
+  });
+}
+
+struct TailOptions {
+  std::string topic, from, limit = "20";
+};
+
+void addEvents(CLI::App& app, GlobalOptions& global, Action& action) {
+  auto options = std::make_shared<TailOptions>();
+  auto* events = app.add_subcommand("events", "Read the durable event log");
+  events->require_subcommand(1);
+  auto* tail = events->add_subcommand("tail", "The latest events, oldest first");
+  tail->add_option("--topic", options->topic, "property, booking or fraud (default: all)");
+  tail->add_option("--from", options->from, "Read each partition from this offset");
+  tail->add_option("--limit", options->limit, "At most this many events (default 20)");
+  tail->callback([&global, &action, options, tail] {
+    action = [&global, options, tail](Platform& platform, std::ostream& os) -> Result<void> {
+      int64_t limit = STAYLAB_TRY(wholeNumber(options->limit, "limit"));
+      if (limit < 1 || limit > 100000) {
+        return invalidInput("limit", "must be 1..100000, got {}", limit);
+      }
+      std::optional<int64_t> from;
+      if (tail->count("--from") > 0) {
+        from = STAYLAB_TRY(wholeNumber(options->from, "from"));
+        if (*from < 0) {
+          return invalidInput("from", "an offset is 0 or more, got {}", *from);
+        }
+      }
+      auto topics = platform.eventLog().topics();
+      if (tail->count("--topic") > 0 && !topics.contains(options->topic)) {
+        std::string known;
+        for (const auto& [name, partitions] : topics) {
+          known += (known.empty() ? "" : ", ") + name;
+        }
+        return invalidInput("topic", "'{}' is not a topic ({})",
+                            isValidUtf8(options->topic) ? options->topic : "(not UTF-8)", known);
+      }
+      std::vector<LogRecord> records;
+      for (const auto& [topic, partitions] : topics) {
+        if (tail->count("--topic") > 0 && topic != options->topic) {
+          continue;
+        }
+        for (int partition = 0; partition < partitions; ++partition) {
+          int64_t end = STAYLAB_TRY(platform.eventLog().endOffset(topic, partition));
+          int64_t start = from ? *from : std::max<int64_t>(0, end - limit);
+          auto read = STAYLAB_TRY(
+              platform.eventLog().read(topic, partition, start, static_cast<size_t>(limit)));
+          records.insert(records.end(), read.begin(), read.end());
+        }
+      }
+      std::stable_sort(records.begin(), records.end(), [](const LogRecord& a, const LogRecord& b) {
+        return std::tie(a.event.occurred_at_nanos, a.position.topic, a.position.partition,
+                        a.position.offset) < std::tie(b.event.occurred_at_nanos, b.position.topic,
+                                                      b.position.partition, b.position.offset);
+      });
+      if (!from && records.size() > static_cast<size_t>(limit)) {
+        records.erase(records.begin(), records.end() - limit);
+      } else if (records.size() > static_cast<size_t>(limit)) {
+        records.resize(static_cast<size_t>(limit));
+      }
+      if (global.json) {
+        nlohmann::json array = nlohmann::json::array();
+        for (const auto& record : records) {
+          array.push_back({{"topic", record.position.topic},
+                           {"partition", record.position.partition},
+                           {"offset", record.position.offset},
+                           {"event", record.event.toJson()}});
+        }
+        os << dumpJson(array) << '\n';
+        return {};
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& record : records) {
+        std::string payload = dumpJson(record.event.payload);
+        if (codePointCount(payload) > 60) {
+          payload = payload.substr(0, 57) + "...";
+          while (!isValidUtf8(payload)) {
+            payload.erase(payload.size() - 4, 1);
+          }
+        }
+        rows.push_back({record.position.topic, std::to_string(record.position.partition),
+                        std::to_string(record.position.offset),
+                        formatTime(record.event.occurred_at_nanos), record.event.type,
+                        record.event.aggregate_id, payload});
+      }
+      printTable(os, {"TOPIC", "PART", "OFFSET", "AT", "TYPE", "AGGREGATE", "PAYLOAD"}, rows);
+      return {};
+    };
+  });
+}
+
+void addFraud(CLI::App& app, GlobalOptions& global, Action& action) {
+  auto* fraud = app.add_subcommand("fraud", "Fraud detection");
+  fraud->require_subcommand(1);
+  auto* report = fraud->add_subcommand("report", "Every suspicion, oldest first");
+  report->callback([&global, &action] {
+    action = [&global](Platform& platform, std::ostream& os) -> Result<void> {
+      const auto& detector = platform.fraudDetection().detector();
+      std::vector<fraud::Suspicion> suspicions = detector.suspicions();
+      std::stable_sort(suspicions.begin(), suspicions.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.detected_at_nanos, a.id) < std::tie(b.detected_at_nanos, b.id);
+      });
+      if (global.json) {
+        nlohmann::json array = nlohmann::json::array();
+        for (const auto& suspicion : suspicions) {
+          array.push_back(suspicion.toJson());
+        }
+        os << dumpJson(array) << '\n';
+        return {};
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& suspicion : suspicions) {
+        auto subject = suspicion.toJson().value("subject", nlohmann::json::object());
+        std::string subject_text =
+            subject.is_object() ? fmt::format("{} {}", subject.value("kind", std::string("?")),
+                                              subject.value("id", std::string("?")))
+                                : dumpJson(subject);
+        rows.push_back({suspicion.id, std::string(fraud::toString(suspicion.rule)), subject_text,
+                        suspicion.property_id.empty() ? "-" : suspicion.property_id,
+                        formatTime(suspicion.detected_at_nanos)});
+      }
+      printTable(os, {"SUSPICION", "RULE", "SUBJECT", "PROPERTY", "DETECTED"}, rows);
+      auto stats = detector.graphStats();
+      os << fmt::format("{} suspicions; entity graph: {} accounts, {} instruments, {} links\n",
+                        suspicions.size(), stats.accounts, stats.instruments, stats.edges);
+      return {};
+    };
+  });
+}
+
+struct SeedFlags {
+  std::string properties, seed = "1";
+};
+
+void addSeed(CLI::App& app, GlobalOptions& global, Action& action) {
+  auto flags = std::make_shared<SeedFlags>();
+  auto* seed = app.add_subcommand(
+      "seed", "Make a deterministic demo data set: listings, a year of bookings, planted fraud");
+  seed->add_option("--properties", flags->properties, "Number of listings (1-100000)")->required();
+  seed->add_option("--seed", flags->seed, "Seed (default 1): the same seed, the same data");
+  seed->callback([&global, &action, flags] {
+    global.writes = true;
+    // Ids and event times come from the seed, so a seed gives the same data
+    // set; the log's durability is the crash-safe Normal for speed.
+    uint64_t seed_value = 0;
+    auto parsed = wholeNumber(flags->seed, "seed");
+    if (parsed && *parsed >= 0) {
+      seed_value = static_cast<uint64_t>(*parsed);
+    }
+    auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    int64_t today = now / 86'400'000'000'000LL;
+    global.clock = std::make_shared<ManualClock>(today * 86'400'000'000'000LL);
+    global.random = std::make_shared<SeededRandom>(seed_value * 0x9E3779B97F4A7C15ULL + 1);
+    global.durability = Durability::Normal;
+    action = [&global, flags, today](Platform& platform, std::ostream& os) -> Result<void> {
+      int64_t properties = STAYLAB_TRY(wholeNumber(flags->properties, "properties"));
+      int64_t seed_number = STAYLAB_TRY(wholeNumber(flags->seed, "seed"));
+      if (seed_number < 0) {
+        return invalidInput("seed", "must be 0 or more, got {}", seed_number);
+      }
+      if (properties < 1 || properties > 100'000) {
+        return invalidInput("properties", "must be 1..100000, got {}", properties);
+      }
+      SeedOptions options;
+      options.properties = static_cast<int>(properties);
+      options.seed = static_cast<uint64_t>(seed_number);
+      options.first_night = STAYLAB_TRY(Date::fromDays(today + 1));
+      auto started = std::chrono::steady_clock::now();
+      auto report = seedDemoData(platform.gateway(), *global.clock, options);
+      if (!report) {
+        if (report.error().kind == ErrorKind::Conflict) {
+          return std::unexpected(Error{ErrorKind::Refused, "seed.exists", "seed",
+                                       fmt::format("this data directory already holds the data "
+                                                   "set of seed {}; use another seed or directory",
+                                                   seed_number)});
+        }
+        return std::unexpected(report.error());
+      }
+      auto committed = std::chrono::steady_clock::now();
+      STAYLAB_TRY(platform.pump().drain());
+      auto drained = std::chrono::steady_clock::now();
+      auto seconds = [](auto duration) { return std::chrono::duration<double>(duration).count(); };
+      if (global.json) {
+        os << dumpJson({{"properties", report->properties},
+                        {"bookings", report->bookings},
+                        {"rejected", report->rejected},
+                        {"planted", report->planted}})
+           << '\n';
+        return {};
+      }
+      os << fmt::format("seeded {} listings and {} bookings ({} refused: nights taken)\n",
+                        report->properties, report->bookings, report->rejected);
+      os << fmt::format(
+          "commands committed in {:.1f} s; log, search, history and fraud "
+          "detection caught up in {:.1f} s\n",
+          seconds(committed - started), seconds(drained - committed));
+      for (const auto& line : report->planted) {
+        os << "planted " << line << '\n';
+      }
+      return {};
+    };
+  });
+}
+
+void addPump(CLI::App& app, GlobalOptions& global, Action& action) {
+  auto* drain = app.add_subcommand(
+      "drain", "Relay every outbox to the log and bring every read model up to date");
+  drain->callback([&global, &action] {
+    action = [&global](Platform& platform, std::ostream& os) -> Result<void> {
+      auto report = STAYLAB_TRY(platform.pump().drain());
+      if (global.json) {
+        os << dumpJson({{"relayed", report.relayed},
+                        {"consumed", report.consumed},
+                        {"delivered", report.delivered}})
+           << '\n';
+      } else {
+        os << fmt::format("relayed {} events, applied {}, delivered {} fraud actions\n",
+                          report.relayed, report.consumed, report.delivered);
+      }
+      return {};
+    };
+  });
+
+  auto* check =
+      app.add_subcommand("check", "Drain, then verify the invariants; exit 1 when one fails");
+  check->callback([&global, &action] {
+    action = [&global](Platform& platform, std::ostream& os) -> Result<void> {
+      auto results = STAYLAB_TRY(checkInvariants(platform));
+      bool all = true;
+      nlohmann::json array = nlohmann::json::array();
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& result : results) {
+        all = all && result.passed;
+        array.push_back(
+            {{"check", result.name}, {"passed", result.passed}, {"detail", result.detail}});
+        rows.push_back({result.passed ? "pass" : "FAIL", result.name, result.detail});
+      }
+      if (global.json) {
+        os << dumpJson(array) << '\n';
+      } else {
+        printTable(os, {"RESULT", "CHECK", "DETAIL"}, rows);
+      }
+      if (!all) {
+        return std::unexpected(Error{ErrorKind::Refused, "check.failed", "",
+                                     "an invariant does not hold (see the table)"});
+      }
+      return {};
+    };
+  });
+
+  auto* rebuild = app.add_subcommand(
+      "rebuild", "Drop the read models (search, history, fraud) and replay the log from 0");
+  rebuild->callback([&global, &action] {
+    global.writes = true;
+    action = [&global](Platform& platform, std::ostream& os) -> Result<void> {
+      STAYLAB_TRY(rebuildReadModels(platform));
+      if (global.json) {
+        os << dumpJson({{"rebuilt", {"search", "history", "fraud"}}}) << '\n';
+      } else {
+        os << "rebuilt search, history and fraud detection from the log\n";
+      }
+      return {};
+    };
+  });
+}
+
+struct KeyFlags {
+  std::string caller, role;
+};
+
+void addKeys(CLI::App& app, GlobalOptions& global, Action& action) {
+  auto flags = std::make_shared<KeyFlags>();
+  auto* keys = app.add_subcommand("keys", "API keys for the gateway (admin only)");
+  keys->require_subcommand(1);
+  auto* add = keys->add_subcommand("add", "Issue a key for a caller and print it");
+  add->add_option("--caller", flags->caller, "The caller's handle")->required();
+  add->add_option("--role", flags->role, "guest, host, fraud-service or admin")->required();
+  add->callback([&global, &action, flags] {
+    action = [&global, flags](Platform& platform, std::ostream& os) -> Result<void> {
+      if (global.caller.role != Role::Admin) {
+        return std::unexpected(
+            Error{ErrorKind::Refused, "gateway.forbidden", "", "only an admin may issue API keys"});
+      }
+      Caller caller{STAYLAB_TRY(handle(flags->caller, "caller")),
+                    STAYLAB_TRY(parseRole(flags->role))};
+      auto key = STAYLAB_TRY(platform.keys().issue(caller, platform.random()));
+      if (global.json) {
+        os << dumpJson({{"key", key}, {"caller", caller.name}, {"role", toString(caller.role)}})
+           << '\n';
+      } else {
+        os << key << '\n';
+      }
+      return {};
+    };
+  });
+  auto* list = keys->add_subcommand("list", "Show the callers that hold keys");
+  list->callback([&global, &action] {
+    action = [&global](Platform& platform, std::ostream& os) -> Result<void> {
+      if (global.caller.role != Role::Admin) {
+        return std::unexpected(
+            Error{ErrorKind::Refused, "gateway.forbidden", "", "only an admin may list API keys"});
+      }
+      std::vector<std::vector<std::string>> rows;
+      nlohmann::json array = nlohmann::json::array();
+      for (const auto& [key, caller] : platform.keys().keys()) {
+        std::string shown = key.substr(0, 7) + "...";
+        rows.push_back({shown, caller.name, std::string(toString(caller.role))});
+        array.push_back({{"key", shown}, {"caller", caller.name}, {"role", toString(caller.role)}});
+      }
+      if (global.json) {
+        os << dumpJson(array) << '\n';
+      } else {
+        printTable(os, {"KEY", "CALLER", "ROLE"}, rows);
+      }
+      return {};
+    };
+  });
+}
+
+}  // namespace
+
+void addPlatformCommands(CLI::App& app, GlobalOptions& global, Action& action) {
+  addSearch(app, global, action);
+  addHistory(app, global, action);
+  addEvents(app, global, action);
+  addFraud(app, global, action);
+  addSeed(app, global, action);
+  addPump(app, global, action);
+  addKeys(app, global, action);
+}
+
+}  // namespace staylab::app

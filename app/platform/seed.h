@@ -1,0 +1,35 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "app/platform/gateway.h"
+#include "domain/common/date.h"
+#include "domain/ports/clock.h"
+
+namespace staylab::app {
+
+struct SeedOptions {
+  int properties = 100;  // 1..100000.
+  uint64_t seed = 1;
+  Date first_night;  // Bookings fall within a year from here.
+};
+
+struct SeedReport {
+  int properties = 0;
+  int bookings = 0;                  // Confirmed.
+  int rejected = 0;                  // Refused because the nights were taken.
+  std::vector<std::string> planted;  // One line per planted fraud case.
+};
+
+// Makes a demo data set through the gateway, as the admin: properties across
+// cities with realistic titles, descriptions, amenities and prices, bookings
+// over the year after `first_night`, and (from 12 properties on) planted fraud
+// cases, one per rule. The same options give the same commands in the same
+// order; the caller makes ids and times deterministic by opening the
+// platform with a SeededRandom and advancing `clock` (a ManualClock).
+[[nodiscard]] Result<SeedReport> seedDemoData(Gateway& gateway, ManualClock& clock,
+                                              const SeedOptions& options);
+
+}  // namespace staylab::app

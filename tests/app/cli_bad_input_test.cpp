@@ -9,7 +9,9 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -126,6 +128,18 @@ State snapshot(const fs::path& data_dir) {
         fmt::format("{} {} {}", night.property_id, night.night.toString(), night.booking_id));
   }
   state.sections["booking.outbox"] = outboxState(platform->bookingStore(), "booking outbox");
+  for (const auto& [topic, partitions] : platform->eventLog().topics()) {
+    for (int partition = 0; partition < partitions; ++partition) {
+      for (const auto& record :
+           must(platform->eventLog().read(topic, partition, 0, 1'000'000), "event log")) {
+        state.sections["events.log"].push_back(
+            fmt::format("{}/{}/{} {}", topic, partition, record.position.offset,
+                        record.event.toJson().dump()));
+      }
+    }
+  }
+  state.sections["fraud.suspicions"].push_back(
+      fmt::format("{}", platform->fraudDetection().detector().suspicions().size()));
   for (const char* key : {kSeedKey, kFreshKey}) {
     must(platform->bookingStore().transact([&](BookingTransaction& tx) -> Result<void> {
       auto record = STAYLAB_TRY(tx.findIdempotency(key));
@@ -474,14 +488,18 @@ std::vector<BadInputCase> badInputCases() {
 class CliBadInputTest : public SeededDataDir, public ::testing::WithParamInterface<BadInputCase> {};
 
 // Checks that `after` is `before` plus one Rejected booking for the case's
-// request and its BookingRejected event, and nothing else.
+// request, its BookingRejected event in the log (the CLI drains after every
+// write, so the outbox is empty again) and its history rows, and nothing else.
 void expectOneRejectedBooking(const State& before, const State& after) {
   State before_rest = before, after_rest = after;
-  for (const char* section : {"booking.bookings", "booking.outbox"}) {
+  for (const char* section :
+       {"booking.bookings", "events.log", "history.by_property", "history.by_guest",
+        "history.meta"}) {
     before_rest.sections.erase(section);
     after_rest.sections.erase(section);
   }
   EXPECT_EQ(before_rest.toString(), after_rest.toString());
+  EXPECT_TRUE(after.sections.at("booking.outbox").empty());
 
   const auto& bookings_before = before.sections.at("booking.bookings");
   const auto& bookings_after = after.sections.at("booking.bookings");
@@ -494,14 +512,23 @@ void expectOneRejectedBooking(const State& before, const State& after) {
   EXPECT_EQ(rejected["check_out"], "2027-05-06");
   EXPECT_EQ(rejected["property_id"], seed().ids.at("{P1}"));
 
-  const auto& outbox_before = before.sections.at("booking.outbox");
-  const auto& outbox_after = after.sections.at("booking.outbox");
-  ASSERT_EQ(outbox_after.size(), outbox_before.size() + 1);
-  EXPECT_TRUE(std::equal(outbox_before.begin(), outbox_before.end(), outbox_after.begin()));
-  const std::string& line = outbox_after.back();
+  const auto& log_before = before.sections.at("events.log");
+  const auto& log_after = after.sections.at("events.log");
+  ASSERT_EQ(log_after.size(), log_before.size() + 1);
+  std::vector<std::string> sorted_before = log_before, sorted_after = log_after, added;
+  std::sort(sorted_before.begin(), sorted_before.end());
+  std::sort(sorted_after.begin(), sorted_after.end());
+  std::set_difference(sorted_after.begin(), sorted_after.end(), sorted_before.begin(),
+                      sorted_before.end(), std::back_inserter(added));
+  ASSERT_EQ(added.size(), 1u);
+  const std::string& line = added.front();
   auto event = nlohmann::json::parse(line.substr(line.find(' ') + 1));
   EXPECT_EQ(event["type"], "BookingRejected");
   EXPECT_EQ(event["aggregate_id"], rejected["id"]);
+  for (const char* section : {"history.by_property", "history.by_guest"}) {
+    EXPECT_EQ(after.sections.at(section).size(), before.sections.at(section).size() + 1)
+        << section;
+  }
   EXPECT_EQ(event["payload"]["reason"], "nights_taken");
 }
 

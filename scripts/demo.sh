@@ -33,3 +33,11 @@ step cancel "$booking"
 step bookings list
 echo
 echo "Data kept in $data"
+
+echo
+echo "Now a seeded data set: 300 listings, a year of bookings, planted fraud."
+step seed --properties 300 --seed 7
+step search loft --city Lisbon --from 2027-06-01 --to 2027-06-04 --guests 2 --sort price
+step fraud report
+step events tail --limit 6
+step check

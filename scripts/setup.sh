@@ -11,7 +11,7 @@ packages=(
   libsqlite3-dev librocksdb-dev libxapian-dev libboost-graph-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev
-  python3
+  python3 python3-simpy
 )
 
 missing=()

@@ -123,8 +123,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   app.add_option("--data", global.data_dir,
                  "Data directory (default: $XDG_DATA_HOME/staylab or ~/.local/share/staylab)");
   app.add_flag("--json", global.json, "Print results as JSON");
-  app.add_option("--api-key", global.api_key,
-                 "Act as the caller this API key belongs to (default: the local admin)");
+  auto* api_key =
+      app.add_option("--api-key", global.api_key,
+                     "Act as the caller this API key belongs to (default: the local admin)");
   app.set_help_all_flag("--help-all", "Show help for every command");
 
   Action action;
@@ -361,7 +362,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (!platform) {
     return report(platform.error());
   }
-  if (!global.api_key.empty()) {
+  // A key given empty (an unset variable in a script) is refused like any
+  // unknown key; only leaving --api-key out means the local admin.
+  if (api_key->count() > 0) {
     auto caller = (*platform)->keys().authenticate(global.api_key);
     if (!caller) {
       return report(caller.error());

@@ -107,7 +107,8 @@ Result<SeedReport> seedDemoData(Gateway& gateway, ManualClock& clock, const Seed
     command.price = std::to_string(std::max<int64_t>(price, 1));
     command.currency = city.currency;
     command.capacity = 1 + static_cast<int64_t>(picker.below(8));
-    for (size_t amenity = 0; amenity < 2 + picker.below(5); ++amenity) {
+    const size_t amenity_count = 2 + picker.below(5);  // Drawn once, not per iteration.
+    for (size_t amenity = 0; amenity < amenity_count; ++amenity) {
       command.amenities.push_back(picker.pick(kAmenities));
     }
     command.payment = fmt::format("payout-h{:05}", host);

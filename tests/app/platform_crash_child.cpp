@@ -1,0 +1,216 @@
+// A child process for the platform crash test: opens the whole platform on a
+// data directory and, by mode, seeds demo data, places bookings or drains the
+// pump in a loop until it is killed. Each committed booking is acknowledged
+// on stdout. With some probability the relay's test hook kills the process
+// itself between the log append and the outbox delete, after saying
+// "RELAY-KILL".
+//
+// Usage: platform_crash_child DATA_DIR seed|book|drain SEED RELAY_KILL_ONE_IN
+#include <signal.h>
+#include <unistd.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "app/platform/checks.h"
+#include "app/platform/platform.h"
+#include "app/platform/seed.h"
+
+namespace {
+
+using namespace staylab;
+
+// Every property the book and drain modes use belongs to this host, away
+// from the seeded ones (and from what fraud detection suspends there).
+constexpr const char* kHost = "host-crash";
+constexpr const char* kCity = "Crashville";
+constexpr size_t kProperties = 10;
+constexpr int kDaysAhead = 700;
+constexpr int64_t kNanosPerDay = 86'400'000'000'000LL;
+// 2027-01-01, the seeded data's "today".
+constexpr int64_t kSeedToday = 20'819;
+
+void say(const std::string& line) {
+  std::string text = line + "\n";
+  const char* data = text.data();
+  size_t left = text.size();
+  while (left > 0) {
+    ssize_t written = write(STDOUT_FILENO, data, left);
+    if (written <= 0) {
+      _exit(3);
+    }
+    data += written;
+    left -= static_cast<size_t>(written);
+  }
+}
+
+[[noreturn]] void fail(const std::string& what, const Error& error) {
+  say("ERROR " + what + ": " + error.describe());
+  _exit(3);
+}
+
+template <typename T>
+T orFail(Result<T> result, const std::string& what) {
+  if (!result) {
+    fail(what, result.error());
+  }
+  return std::move(*result);
+}
+
+void orFail(Result<void> result, const std::string& what) {
+  if (!result) {
+    fail(what, result.error());
+  }
+}
+
+// Returns the active crash-test properties, creating them up to kProperties.
+std::vector<listing::Property> crashProperties(app::Platform& platform) {
+  const app::Caller admin{"crash-test", app::Role::Admin};
+  std::vector<listing::Property> properties;
+  for (auto& property :
+       orFail(platform.gateway().listProperties(std::string_view(kCity)), "list properties")) {
+    if (property.host_id == kHost && property.status == listing::PropertyStatus::Active) {
+      properties.push_back(std::move(property));
+    }
+  }
+  while (properties.size() < kProperties) {
+    listing::CreateProperty command;
+    command.host = kHost;
+    command.title = "Crash test flat";
+    command.description = "Survives being killed.";
+    command.city = kCity;
+    command.price = "80.00";
+    command.currency = "EUR";
+    command.capacity = 4;
+    properties.push_back(
+        orFail(platform.gateway().createProperty(admin, command), "create property"));
+  }
+  return properties;
+}
+
+// Places random bookings in the crash-test properties, each by a guest of its
+// own (so fraud detection's velocity rule never fires), acknowledging each
+// confirmed one on stdout.
+class Booker {
+ public:
+  Booker(app::Platform& platform, uint64_t seed)
+      : m_platform(platform), m_rng(seed), m_properties(crashProperties(platform)) {}
+
+  void placeOne() {
+    const app::Caller admin{"crash-test", app::Role::Admin};
+    const Date first = Date::parse("2029-01-01").value();
+    const auto& property = m_properties[m_rng() % m_properties.size()];
+    int start = static_cast<int>(m_rng() % kDaysAhead);
+    int nights = 1 + static_cast<int>(m_rng() % 4);
+    booking::PlaceBooking command;
+    command.property_id = property.id;
+    command.guest = "guest-" + std::to_string(m_rng() % 1'000'000'000);
+    command.from = first.plusDays(start).toString();
+    command.to = first.plusDays(start + nights).toString();
+    auto answer = m_platform.gateway().placeBooking(admin, command);
+    if (answer) {
+      say("ACK " + answer->booking.id + " " + command.property_id + " " + command.guest + " " +
+          command.from + " " + command.to);
+    } else if (answer.error().code != "booking.nights_taken") {
+      fail("place booking", answer.error());
+    }
+  }
+
+  std::mt19937_64& rng() { return m_rng; }
+
+ private:
+  app::Platform& m_platform;
+  std::mt19937_64 m_rng;
+  std::vector<listing::Property> m_properties;
+};
+
+void seedLoop(app::Platform& platform, ManualClock& clock, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (uint64_t iteration = 0;; ++iteration) {
+    app::SeedOptions options;
+    options.properties = 12 + static_cast<int>(rng() % 8);  // 12+ plants fraud cases.
+    options.seed = seed + iteration;
+    options.first_night = Date::fromDays(kSeedToday + 1).value();
+    auto report = orFail(app::seedDemoData(platform.gateway(), clock, options), "seed");
+    say("SEEDED " + std::to_string(report.properties) + " " + std::to_string(report.bookings));
+    orFail(platform.pump().drain(), "drain");
+    say("DRAINED");
+  }
+}
+
+void bookLoop(app::Platform& platform, uint64_t seed) {
+  Booker booker(platform, seed);
+  for (uint64_t attempt = 1;; ++attempt) {
+    booker.placeOne();
+    if (attempt % 5 == 0) {
+      orFail(platform.pump().round(), "pump round");
+    }
+  }
+}
+
+// Makes a burst of work for the pump, then drains it (or, now and then,
+// rebuilds every read model from the log, which drains too).
+void drainLoop(app::Platform& platform, uint64_t seed) {
+  Booker booker(platform, seed);
+  for (;;) {
+    const size_t burst = 10 + booker.rng()() % 40;
+    for (size_t index = 0; index < burst; ++index) {
+      booker.placeOne();
+    }
+    if (booker.rng()() % 3 == 0) {
+      say("REBUILDING");
+      orFail(app::rebuildReadModels(platform), "rebuild");
+      say("REBUILT");
+    } else {
+      orFail(platform.pump().drain(), "drain");
+      say("DRAINED");
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 5) {
+    say("usage: platform_crash_child DATA_DIR seed|book|drain SEED RELAY_KILL_ONE_IN");
+    return 2;
+  }
+  const std::string mode = argv[2];
+  const uint64_t seed = std::stoull(argv[3]);
+  const uint64_t relay_kill_one_in = std::stoull(argv[4]);
+  if (mode != "seed" && mode != "book" && mode != "drain") {
+    say("ERROR unknown mode " + mode);
+    return 2;
+  }
+
+  // Seeding wants its ids and times from the seed; a fresh seed per run keeps
+  // the ids of one run from colliding with those of the last.
+  ManualClock clock(kSeedToday * kNanosPerDay);
+  SeededRandom random(seed * 0x9E3779B97F4A7C15ULL + 1);
+  app::PlatformOptions options;
+  options.data_dir = argv[1];
+  options.pump_batch = 16;  // Small steps: more relay windows and commits to land in.
+  if (mode == "seed") {
+    options.clock = &clock;
+    options.random = &random;
+  }
+  auto platform = orFail(app::Platform::open(options), "open");
+
+  std::mt19937_64 kill_rng(seed ^ 0x5DEECE66DULL);
+  platform->pump().relay().testSetAfterAppend([&kill_rng, relay_kill_one_in] {
+    if (relay_kill_one_in > 0 && kill_rng() % relay_kill_one_in == 0) {
+      say("RELAY-KILL");
+      raise(SIGKILL);
+    }
+  });
+  say("READY");
+
+  if (mode == "seed") {
+    seedLoop(*platform, clock, seed);
+  } else if (mode == "book") {
+    bookLoop(*platform, seed);
+  } else {
+    drainLoop(*platform, seed);
+  }
+}

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -96,25 +97,33 @@ class PartitionCursor {
  public:
   // Returns the next offset to read of (topic, partition): 0 when none is stored.
   using LoadOffset = std::function<Result<int64_t>(const std::string& topic, int partition)>;
-  // Applies records of one partition (consecutive offsets, at least one) and
-  // stores the offset after the last one, in one commit.
-  using ApplyRecords = std::function<Result<void>(const std::vector<LogRecord>& records)>;
+  // Applies runs of records, each run from one partition (consecutive offsets,
+  // at least one record, no two runs of the same partition), and stores the
+  // offset after each run's last record, all in one commit.
+  using ApplyRuns = std::function<Result<void>(const std::vector<std::vector<LogRecord>>& runs)>;
 
   PartitionCursor(EventLog& log, std::vector<std::string> topics)
       : m_log(log), m_topics(std::move(topics)) {}
 
-  // Reads and applies up to `max_events` events, at most `batch_size` from one
-  // partition per commit, moving to the next partition after each read.
-  // Returns how many were applied.
+  // Reads up to `max_events` events, at most `batch_size` per read, moving to
+  // the next partition after each read, and applies everything read in one
+  // commit: a step costs the store one commit however many partitions it
+  // touched. Returns how many were applied.
   [[nodiscard]] Result<size_t> step(size_t max_events, size_t batch_size,
-                                    const LoadOffset& load_offset, const ApplyRecords& apply) {
+                                    const LoadOffset& load_offset, const ApplyRuns& apply) {
     const Partitions& partitions = *STAYLAB_TRY(allPartitions());
+    std::vector<std::vector<LogRecord>> runs;
+    std::vector<size_t> run_of(partitions.size(), kNoRun);  // Partition index -> run.
     size_t consumed = 0;
     size_t idle_partitions = 0;
     while (consumed < max_events && idle_partitions < partitions.size()) {
-      const auto& [topic, partition] = partitions[m_next];
+      const size_t index = m_next;
+      const auto& [topic, partition] = partitions[index];
       m_next = (m_next + 1) % partitions.size();
-      const int64_t offset = STAYLAB_TRY(load_offset(topic, partition));
+      // A partition read earlier in this step continues where that read ended.
+      const int64_t offset = run_of[index] == kNoRun
+                                 ? STAYLAB_TRY(load_offset(topic, partition))
+                                 : runs[run_of[index]].back().position.offset + 1;
       const size_t limit = std::min(max_events - consumed, std::max<size_t>(batch_size, 1));
       auto records = STAYLAB_TRY(m_log.read(topic, partition, offset, limit));
       if (records.empty()) {
@@ -122,8 +131,17 @@ class PartitionCursor {
         continue;
       }
       idle_partitions = 0;
-      STAYLAB_TRY(apply(records));
       consumed += records.size();
+      if (run_of[index] == kNoRun) {
+        run_of[index] = runs.size();
+        runs.push_back(std::move(records));
+      } else {
+        auto& run = runs[run_of[index]];
+        std::move(records.begin(), records.end(), std::back_inserter(run));
+      }
+    }
+    if (!runs.empty()) {
+      STAYLAB_TRY(apply(runs));
     }
     return consumed;
   }
@@ -145,6 +163,7 @@ class PartitionCursor {
 
  private:
   using Partitions = std::vector<std::pair<std::string, int>>;
+  static constexpr size_t kNoRun = static_cast<size_t>(-1);
 
   // Returns every (topic, partition), topics in the consumer's order; the
   // log's topics are fixed once it is open, so this is computed once.

@@ -128,7 +128,7 @@ Result<size_t> HistoryProjection::step(size_t max_events) {
   return m_cursor.step(
       max_events, m_options.max_batch,
       [this](const std::string& topic, int partition) { return loadOffset(topic, partition); },
-      [this](const std::vector<LogRecord>& records) { return applyRecords(records); });
+      [this](const std::vector<std::vector<LogRecord>>& runs) { return applyRuns(runs); });
 }
 
 Result<int64_t> HistoryProjection::lag() {
@@ -196,20 +196,22 @@ void HistoryProjection::addOffset(const LogPosition& last, WideColumnBatch& batc
             std::to_string(last.offset + 1));
 }
 
-Result<void> HistoryProjection::applyRecords(const std::vector<LogRecord>& records) {
+Result<void> HistoryProjection::applyRuns(const std::vector<std::vector<LogRecord>>& runs) {
   WideColumnBatch batch;
   size_t poison_count = 0;
-  for (const auto& record : records) {
-    WideColumnBatch cells;
-    auto added = addCells(record, cells);
-    if (added) {
-      std::move(cells.puts.begin(), cells.puts.end(), std::back_inserter(batch.puts));
-    } else {
-      addPoison(record, added.error().describe(), batch);
-      ++poison_count;
+  for (const auto& run : runs) {
+    for (const auto& record : run) {
+      WideColumnBatch cells;
+      auto added = addCells(record, cells);
+      if (added) {
+        std::move(cells.puts.begin(), cells.puts.end(), std::back_inserter(batch.puts));
+      } else {
+        addPoison(record, added.error().describe(), batch);
+        ++poison_count;
+      }
     }
+    addOffset(run.back().position, batch);
   }
-  addOffset(records.back().position, batch);
   auto committed = m_store.apply(batch);
   if (committed) {
     m_poison_count += poison_count;
@@ -220,28 +222,35 @@ Result<void> HistoryProjection::applyRecords(const std::vector<LogRecord>& recor
   }
   // The store refused a cell these checks let through. Apply the records one
   // by one, so that only the offending one becomes poison.
-  for (const auto& record : records) {
-    WideColumnBatch single;
-    auto added = addCells(record, single);
-    if (!added) {
-      addPoison(record, added.error().describe(), single);
+  for (const auto& run : runs) {
+    for (const auto& record : run) {
+      STAYLAB_TRY(applyAlone(record));
     }
-    addOffset(record.position, single);
-    auto applied = m_store.apply(single);
-    if (applied) {
-      m_poison_count += added ? 0 : 1;
-      continue;
-    }
-    if (applied.error().kind != ErrorKind::InvalidInput) {
-      return applied;
-    }
-    WideColumnBatch poison;
-    addPoison(record, fmt::format("the store refused its cells: {}", applied.error().describe()),
-              poison);
-    addOffset(record.position, poison);
-    STAYLAB_TRY(m_store.apply(poison));
-    ++m_poison_count;
   }
+  return ok();
+}
+
+Result<void> HistoryProjection::applyAlone(const LogRecord& record) {
+  WideColumnBatch single;
+  auto added = addCells(record, single);
+  if (!added) {
+    addPoison(record, added.error().describe(), single);
+  }
+  addOffset(record.position, single);
+  auto applied = m_store.apply(single);
+  if (applied) {
+    m_poison_count += added ? 0 : 1;
+    return ok();
+  }
+  if (applied.error().kind != ErrorKind::InvalidInput) {
+    return applied;
+  }
+  WideColumnBatch poison;
+  addPoison(record, fmt::format("the store refused its cells: {}", applied.error().describe()),
+            poison);
+  addOffset(record.position, poison);
+  STAYLAB_TRY(m_store.apply(poison));
+  ++m_poison_count;
   return ok();
 }
 

@@ -45,7 +45,8 @@ class HistoryProjection final : public Consumer {
   static std::vector<std::string> families() { return {kByProperty, kByGuest, kMeta}; }
 
   struct Options {
-    // Most events read from one partition and applied in one batch. Default: 256.
+    // Most events read from one partition at a time. A step applies all it
+    // reads, from every partition, in one batch. Default: 256.
     size_t max_batch = 256;
   };
 
@@ -74,7 +75,13 @@ class HistoryProjection final : public Consumer {
 
  private:
   Result<int64_t> loadOffset(const std::string& topic, int partition);
-  Result<void> applyRecords(const std::vector<LogRecord>& records);
+  // Applies runs of records (see PartitionCursor) in one batch; when the store
+  // refuses it as invalid, applies them one by one so only the offending
+  // event is poison.
+  Result<void> applyRuns(const std::vector<std::vector<LogRecord>>& runs);
+  // Applies one record and its offset in a batch of its own; a record whose
+  // cells the store refuses becomes poison.
+  Result<void> applyAlone(const LogRecord& record);
   // Adds the cells of `record` to `batch`; InvalidInput when it cannot be applied.
   Result<void> addCells(const LogRecord& record, WideColumnBatch& batch) const;
   static void addPoison(const LogRecord& record, std::string reason, WideColumnBatch& batch);

@@ -4,7 +4,8 @@
 
 namespace staylab {
 
-Result<void> validateForLog(const EventEnvelope& event, const std::map<std::string, int>& topics) {
+Result<std::string> serialiseForLog(const EventEnvelope& event,
+                                    const std::map<std::string, int>& topics) {
   if (event.event_id.empty()) {
     return invalidInput("event.event_id", "must not be empty");
   }
@@ -24,7 +25,7 @@ Result<void> validateForLog(const EventEnvelope& event, const std::map<std::stri
   // What a consumer reads back must be what was appended: refuse envelopes that
   // would not survive serialisation (bad UTF-8, NaN, missing ids...).
   try {
-    auto text = event.toJson().dump();
+    std::string text = event.toJson().dump();
     auto round_trip = EventEnvelope::fromJson(nlohmann::json::parse(text));
     if (!round_trip) {
       return std::unexpected(round_trip.error());
@@ -32,9 +33,14 @@ Result<void> validateForLog(const EventEnvelope& event, const std::map<std::stri
     if (!(*round_trip == event)) {
       return invalidInput("event.payload", "does not read back as written (NaN or infinity?)");
     }
+    return text;
   } catch (const nlohmann::json::exception& error) {
     return invalidInput("event", "cannot be serialised: {}", error.what());
   }
+}
+
+Result<void> validateForLog(const EventEnvelope& event, const std::map<std::string, int>& topics) {
+  STAYLAB_TRY(serialiseForLog(event, topics));
   return {};
 }
 

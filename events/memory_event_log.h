@@ -31,5 +31,10 @@ class MemoryEventLog final : public EventLog {
 
 // Checks what every log adapter requires of an appended envelope.
 Result<void> validateForLog(const EventEnvelope& event, const std::map<std::string, int>& topics);
+// Checks as validateForLog does and returns the envelope's JSON text
+// (EventEnvelope::toJson), which the check has already read back: adapters
+// that store the text use this to serialise each event once.
+Result<std::string> serialiseForLog(const EventEnvelope& event,
+                                    const std::map<std::string, int>& topics);
 
 }  // namespace staylab

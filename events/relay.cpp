@@ -9,10 +9,11 @@ Result<size_t> OutboxRelay::step(size_t max_events) {
     if (entries.empty()) {
       continue;
     }
+    const int64_t last_sequence = entries.back().sequence;
     std::vector<EventEnvelope> events;
     events.reserve(entries.size());
-    for (const auto& entry : entries) {
-      events.push_back(entry.event);
+    for (auto& entry : entries) {
+      events.push_back(std::move(entry.event));
     }
     auto appended = m_log.append(events);
     if (!appended) {
@@ -23,7 +24,7 @@ Result<size_t> OutboxRelay::step(size_t max_events) {
     if (m_test_after_append) {
       m_test_after_append();
     }
-    STAYLAB_TRY(source.outbox->removeOutbox(entries.back().sequence));
+    STAYLAB_TRY(source.outbox->removeOutbox(last_sequence));
     moved += entries.size();
   }
   return moved;

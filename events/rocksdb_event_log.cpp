@@ -1,5 +1,6 @@
 #include "events/rocksdb_event_log.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <limits>
@@ -175,28 +176,6 @@ Result<int64_t> recoverEndOffset(rocksdb::DB& db, std::string_view topic, int pa
   return static_cast<int64_t>(last + 1);
 }
 
-// Returns the envelope's stored form, or InvalidInput when reading it back
-// would not give the same envelope (so a bad event cannot block a partition).
-Result<std::string> serialise(const EventEnvelope& event) {
-  std::string text;
-  try {
-    text = event.toJson().dump();
-  } catch (const nlohmann::json::type_error& error) {
-    // nlohmann refuses strings that are not valid UTF-8.
-    return invalidInput("event", "cannot be serialised: {}", error.what());
-  }
-  const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
-  if (json.is_discarded()) {
-    return invalidInput("event", "does not serialise to valid JSON");
-  }
-  EventEnvelope read_back = STAYLAB_TRY(EventEnvelope::fromJson(json));
-  if (read_back != event) {
-    return invalidInput("event.payload",
-                        "does not read back unchanged (a NaN or infinite number?)");
-  }
-  return text;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const Options& options) {
@@ -254,17 +233,23 @@ Result<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const Options& op
         ends.push_back(STAYLAB_TRY(recoverEndOffset(*db, topic, partition)));
       }
     }
-    return std::unique_ptr<RocksDbEventLog>(new RocksDbEventLog(
-        std::move(db), std::move(topics), std::move(end_offsets), options.sync));
+    return std::unique_ptr<RocksDbEventLog>(
+        new RocksDbEventLog(std::move(db), std::move(topics), std::move(end_offsets), options.sync,
+                            options.cached_per_partition));
   });
 }
 
 RocksDbEventLog::RocksDbEventLog(std::unique_ptr<rocksdb::DB> db, std::map<std::string, int> topics,
-                                 EndOffsets end_offsets, Sync sync)
+                                 EndOffsets end_offsets, Sync sync, size_t cached_per_partition)
     : m_db(std::move(db)),
       m_topics(std::move(topics)),
       m_sync(sync),
-      m_end_offsets(std::move(end_offsets)) {}
+      m_cached_per_partition(cached_per_partition),
+      m_end_offsets(std::move(end_offsets)) {
+  for (const auto& [topic, partitions] : m_topics) {
+    m_tails[topic].resize(static_cast<size_t>(partitions));
+  }
+}
 
 RocksDbEventLog::~RocksDbEventLog() {
   // A destructor cannot report failures; the WAL makes an unclean close safe.
@@ -289,8 +274,7 @@ Result<std::vector<LogPosition>> RocksDbEventLog::append(const std::vector<Event
     std::vector<std::string> records;
     records.reserve(events.size());
     for (const EventEnvelope& event : events) {
-      STAYLAB_TRY(validateForLog(event, m_topics));
-      records.push_back(STAYLAB_TRY(serialise(event)));
+      records.push_back(STAYLAB_TRY(serialiseForLog(event, m_topics)));
     }
     std::vector<LogPosition> positions;
     if (events.empty()) {
@@ -331,6 +315,18 @@ Result<std::vector<LogPosition>> RocksDbEventLog::append(const std::vector<Event
       m_end_offsets.find(partition_key.first)->second[static_cast<size_t>(partition_key.second)] =
           next_offset;
     }
+    if (m_cached_per_partition > 0) {
+      // The records just written read back as exactly these envelopes
+      // (serialiseForLog checked), so the tail can answer for them.
+      for (size_t index = 0; index < events.size(); ++index) {
+        Tail& tail = m_tails.find(positions[index].topic)
+                         ->second[static_cast<size_t>(positions[index].partition)];
+        tail.push_back(events[index]);
+        if (tail.size() > m_cached_per_partition) {
+          tail.pop_front();
+        }
+      }
+    }
     return positions;
   });
 }
@@ -345,6 +341,9 @@ Result<std::vector<LogRecord>> RocksDbEventLog::read(std::string_view topic, int
     std::vector<LogRecord> records;
     if (limit == 0) {
       return records;
+    }
+    if (auto cached = readTail(topic, partition, from_offset, limit)) {
+      return std::move(*cached);
     }
 
     const std::string prefix = partitionPrefix(topic, partition);
@@ -388,6 +387,28 @@ Result<std::vector<LogRecord>> RocksDbEventLog::read(std::string_view topic, int
   });
 }
 
+std::optional<std::vector<LogRecord>> RocksDbEventLog::readTail(std::string_view topic,
+                                                                int partition, int64_t from_offset,
+                                                                size_t limit) {
+  std::lock_guard lock(m_mutex);
+  const Tail& tail = m_tails.find(topic)->second[static_cast<size_t>(partition)];
+  const int64_t end = m_end_offsets.find(topic)->second[static_cast<size_t>(partition)];
+  const int64_t first = end - static_cast<int64_t>(tail.size());
+  if (tail.empty() || from_offset < first || from_offset >= end) {
+    return std::nullopt;
+  }
+  const size_t count = std::min(limit, static_cast<size_t>(end - from_offset));
+  std::vector<LogRecord> records;
+  records.reserve(count);
+  auto event = tail.begin() + (from_offset - first);
+  for (size_t index = 0; index < count; ++index, ++event) {
+    records.push_back(LogRecord{
+        LogPosition{std::string(topic), partition, from_offset + static_cast<int64_t>(index)},
+        *event});
+  }
+  return records;
+}
+
 Result<int64_t> RocksDbEventLog::endOffset(std::string_view topic, int partition) {
   return guarded("endOffset", [&]() -> Result<int64_t> {
     STAYLAB_TRY(checkPartition(topic, partition));
@@ -399,6 +420,11 @@ Result<int64_t> RocksDbEventLog::endOffset(std::string_view topic, int partition
 Result<void> RocksDbEventLog::testWriteRaw(const LogPosition& position, std::string_view bytes) {
   return guarded("testWriteRaw", [&]() -> Result<void> {
     STAYLAB_TRY(checkPartition(position.topic, position.partition));
+    {
+      // The planted bytes, not a cached envelope, are what reads must see.
+      std::lock_guard lock(m_mutex);
+      m_tails.find(position.topic)->second[static_cast<size_t>(position.partition)].clear();
+    }
     rocksdb::Status status = m_db->Put(
         rocksdb::WriteOptions(),
         recordKey(position.topic, position.partition, static_cast<uint64_t>(position.offset)),

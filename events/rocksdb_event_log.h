@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,7 +39,10 @@ namespace staylab {
 // and nothing is appended. One call is one atomic RocksDB write batch. End
 // offsets are kept in memory and recovered at open from the last key of each
 // partition, so after a crash appends continue densely after the last
-// recovered record.
+// recovered record. The latest events appended through this object are also
+// kept in memory per partition (Options::cached_per_partition): a read that
+// starts among them copies the envelopes instead of parsing records,
+// which is what consumers that keep up with the log do.
 //
 // Errors: InvalidInput as the port says, also for bad Options (field
 // "directory" or "topics") and for a changed partition count (code
@@ -67,6 +72,11 @@ class RocksDbEventLog final : public EventLog {
     std::map<std::string, int> topics = {{"property", 4}, {"booking", 4}, {"fraud", 2}};
     // Default: Sync::Normal.
     Sync sync = Sync::Normal;
+    // How many of the latest events appended through this object each
+    // partition keeps in memory as envelopes, so that consumers keeping up
+    // with the log read them without parsing JSON again. 0 keeps none.
+    // Default: 1024.
+    size_t cached_per_partition = 1024;
   };
 
   // Opens or creates the log at `options.directory`.
@@ -88,8 +98,17 @@ class RocksDbEventLog final : public EventLog {
   [[nodiscard]] Result<void> testWriteRaw(const LogPosition& position, std::string_view bytes);
 
  private:
+  // The latest appended envelopes of one partition, ending at its end offset.
+  using Tail = std::deque<EventEnvelope>;
+
   RocksDbEventLog(std::unique_ptr<rocksdb::DB> db, std::map<std::string, int> topics,
-                  std::map<std::string, std::vector<int64_t>, std::less<>> end_offsets, Sync sync);
+                  std::map<std::string, std::vector<int64_t>, std::less<>> end_offsets, Sync sync,
+                  size_t cached_per_partition);
+  // Returns the records of [from_offset, from_offset + limit) held in the
+  // partition's tail, or nullopt when the tail does not start at or before
+  // from_offset or holds nothing from there.
+  std::optional<std::vector<LogRecord>> readTail(std::string_view topic, int partition,
+                                                 int64_t from_offset, size_t limit);
 
   // Returns InvalidInput unless `partition` is one of `topic`'s.
   Result<void> checkPartition(std::string_view topic, int partition) const;
@@ -98,11 +117,13 @@ class RocksDbEventLog final : public EventLog {
   std::unique_ptr<rocksdb::DB> m_db;
   const std::map<std::string, int> m_topics;
   const Sync m_sync;
+  const size_t m_cached_per_partition;
 
   std::mutex m_mutex;
   // Topic -> the next offset of each partition.
   std::map<std::string, std::vector<int64_t>, std::less<>> m_end_offsets;  // GUARDED_BY(m_mutex)
   bool m_failed = false;                                                   // GUARDED_BY(m_mutex)
+  std::map<std::string, std::vector<Tail>, std::less<>> m_tails;           // GUARDED_BY(m_mutex)
 };
 
 }  // namespace staylab

@@ -205,8 +205,9 @@ class SearchProjection::Batch {
 
   size_t poisonCount() const { return m_poison_count; }
 
-  // Returns every staged change, and the offset after `last` for its partition.
-  TextIndexBatch build(const LogPosition& last) const {
+  // Returns every staged change, and for each of `lasts` the offset after it
+  // for its partition.
+  TextIndexBatch build(const std::vector<LogPosition>& lasts) const {
     TextIndexBatch batch;
     for (const auto& id : m_dirty_documents) {
       batch.upserts.push_back(*m_documents.at(id));
@@ -228,8 +229,10 @@ class SearchProjection::Batch {
       }
       batch.metadata.insert_or_assign(keyOf(kHoldsPrefix, property_id), std::move(value));
     }
-    batch.metadata.insert_or_assign(offsetKey(last.topic, last.partition),
-                                    std::to_string(last.offset + 1));
+    for (const LogPosition& last : lasts) {
+      batch.metadata.insert_or_assign(offsetKey(last.topic, last.partition),
+                                      std::to_string(last.offset + 1));
+    }
     return batch;
   }
 
@@ -431,7 +434,7 @@ Result<size_t> SearchProjection::step(size_t max_events) {
   return m_cursor.step(
       max_events, m_options.max_batch,
       [this](const std::string& topic, int partition) { return loadOffset(topic, partition); },
-      [this](const std::vector<LogRecord>& records) { return applyRecords(records); });
+      [this](const std::vector<std::vector<LogRecord>>& runs) { return applyRuns(runs); });
 }
 
 Result<int64_t> SearchProjection::lag() {
@@ -439,12 +442,16 @@ Result<int64_t> SearchProjection::lag() {
       [this](const std::string& topic, int partition) { return loadOffset(topic, partition); });
 }
 
-Result<void> SearchProjection::applyRecords(const std::vector<LogRecord>& records) {
+Result<void> SearchProjection::applyRuns(const std::vector<std::vector<LogRecord>>& runs) {
   Batch batch(m_index);
-  for (const auto& record : records) {
-    STAYLAB_TRY(batch.add(record));
+  std::vector<LogPosition> lasts;
+  for (const auto& run : runs) {
+    for (const auto& record : run) {
+      STAYLAB_TRY(batch.add(record));
+    }
+    lasts.push_back(run.back().position);
   }
-  auto committed = m_index.apply(batch.build(records.back().position));
+  auto committed = m_index.apply(batch.build(lasts));
   if (committed) {
     m_poison_count += batch.poisonCount();
     return ok();
@@ -454,22 +461,24 @@ Result<void> SearchProjection::applyRecords(const std::vector<LogRecord>& record
   }
   // The index refused an effect these checks let through. Apply the records
   // one by one, so that only the offending one becomes poison.
-  for (const auto& record : records) {
-    Batch single(m_index);
-    STAYLAB_TRY(single.add(record));
-    auto applied = m_index.apply(single.build(record.position));
-    if (!applied) {
-      if (applied.error().kind != ErrorKind::InvalidInput) {
-        return applied;
+  for (const auto& run : runs) {
+    for (const auto& record : run) {
+      Batch single(m_index);
+      STAYLAB_TRY(single.add(record));
+      auto applied = m_index.apply(single.build({record.position}));
+      if (!applied) {
+        if (applied.error().kind != ErrorKind::InvalidInput) {
+          return applied;
+        }
+        Batch poison(m_index);
+        poison.addPoison(record, fmt::format("the text index refused its effect: {}",
+                                             applied.error().describe()));
+        STAYLAB_TRY(m_index.apply(poison.build({record.position})));
+        ++m_poison_count;
+        continue;
       }
-      Batch poison(m_index);
-      poison.addPoison(
-          record, fmt::format("the text index refused its effect: {}", applied.error().describe()));
-      STAYLAB_TRY(m_index.apply(poison.build(record.position)));
-      ++m_poison_count;
-      continue;
+      m_poison_count += single.poisonCount();
     }
-    m_poison_count += single.poisonCount();
   }
   return ok();
 }

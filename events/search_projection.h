@@ -46,7 +46,8 @@ namespace staylab {
 class SearchProjection final : public Consumer {
  public:
   struct Options {
-    // Most events read from one partition and applied in one commit. Default: 256.
+    // Most events read from one partition at a time. A step applies all it
+    // reads, from every partition, in one commit. Default: 256.
     size_t max_batch = 256;
   };
 
@@ -77,10 +78,10 @@ class SearchProjection final : public Consumer {
   class Batch;
 
   Result<int64_t> loadOffset(const std::string& topic, int partition);
-  // Applies `records` in one commit; when the store refuses the commit as
-  // invalid, applies them one by one so only the offending event is poison.
-  Result<void> applyRecords(const std::vector<LogRecord>& records);
-  Result<void> commit(Batch& batch, const std::vector<LogRecord>& records);
+  // Applies runs of records (see PartitionCursor) in one commit; when the
+  // store refuses the commit as invalid, applies them one by one so only the
+  // offending event is poison.
+  Result<void> applyRuns(const std::vector<std::vector<LogRecord>>& runs);
 
   TextIndex& m_index;
   Options m_options;

@@ -1,22 +1,42 @@
 #include "fraud/fraud_consumer.h"
 
+#include <algorithm>
 #include <tuple>
 
 namespace staylab::fraud {
 namespace {
 
-// One partition's records read for a step, consumed front to back.
+// Records of one partition read for a step, a chunk at a time, consumed
+// front to back.
 struct Cursor {
+  std::string topic;
   size_t topic_rank = 0;
   int partition = 0;
+  int64_t next_offset = 0;  // Of the record after the current chunk.
   std::vector<LogRecord> records;
   size_t next = 0;
+  bool at_end = false;  // The last read reached the end of the partition.
 
   bool done() const { return next >= records.size(); }
   auto orderKey() const {
     return std::make_tuple(records[next].event.occurred_at_nanos, topic_rank, partition);
   }
+  // Reads the next chunk once the current one is consumed, until the end.
+  Result<void> refill(EventLog& log, size_t chunk) {
+    if (!done() || at_end) {
+      return {};
+    }
+    records = STAYLAB_TRY(log.read(topic, partition, next_offset, chunk));
+    next = 0;
+    next_offset += static_cast<int64_t>(records.size());
+    at_end = records.size() < chunk;
+    return {};
+  }
 };
+
+// Records read from one partition at a time: the merge needs the head of
+// every partition, not all that a step may consume from each.
+constexpr size_t kReadChunk = 256;
 
 }  // namespace
 
@@ -34,6 +54,9 @@ Result<std::unique_ptr<FraudConsumer>> FraudConsumer::open(EventLog& log, FraudS
                                                            FraudConsumerOptions options) {
   if (options.rebuild_batch < 1) {
     return invalidInput("rebuild_batch", "must be at least 1");
+  }
+  if (options.save_every_events < 1) {
+    return invalidInput("save_every_events", "must be at least 1");
   }
   if (options.topics.empty()) {
     return invalidInput("topics", "must name at least one topic");
@@ -57,8 +80,9 @@ Result<size_t> FraudConsumer::consume(size_t max_events) {
   if (max_events == 0) {
     return size_t{0};
   }
-  // Read first: a failed read changes nothing.
+  // Read and merge first, apply after: a failed read changes nothing.
   const auto log_topics = m_log.topics();
+  const size_t chunk = std::min(max_events, kReadChunk);
   std::vector<Cursor> cursors;
   for (size_t rank = 0; rank < m_options.topics.size(); ++rank) {
     const std::string& topic = m_options.topics[rank];
@@ -68,21 +92,23 @@ Result<size_t> FraudConsumer::consume(size_t max_events) {
     }
     for (int partition = 0; partition < found->second; ++partition) {
       auto offset = m_offsets.find(offsetKey(topic, partition));
-      int64_t from = offset == m_offsets.end() ? 0 : offset->second;
       Cursor cursor;
+      cursor.topic = topic;
       cursor.topic_rank = rank;
       cursor.partition = partition;
-      cursor.records = STAYLAB_TRY(m_log.read(topic, partition, from, max_events));
+      cursor.next_offset = offset == m_offsets.end() ? 0 : offset->second;
+      STAYLAB_TRY(cursor.refill(m_log, chunk));
       if (!cursor.done()) {
         cursors.push_back(std::move(cursor));
       }
     }
   }
 
-  size_t consumed = 0;
-  while (consumed < max_events) {
+  std::vector<LogRecord> merged;
+  while (merged.size() < max_events) {
     Cursor* earliest = nullptr;
     for (auto& cursor : cursors) {
+      STAYLAB_TRY(cursor.refill(m_log, chunk));
       if (!cursor.done() && (!earliest || cursor.orderKey() < earliest->orderKey())) {
         earliest = &cursor;
       }
@@ -90,7 +116,11 @@ Result<size_t> FraudConsumer::consume(size_t max_events) {
     if (!earliest) {
       break;
     }
-    const LogRecord& record = earliest->records[earliest->next];
+    merged.push_back(std::move(earliest->records[earliest->next]));
+    ++earliest->next;
+  }
+
+  for (const LogRecord& record : merged) {
     auto actions = m_detector.apply(record.event);
     if (!actions) {
       if (actions.error().kind != ErrorKind::InvalidInput) {
@@ -105,18 +135,21 @@ Result<size_t> FraudConsumer::consume(size_t max_events) {
     m_offsets[offsetKey(record.position.topic, record.position.partition)] =
         record.position.offset + 1;
     m_unsaved = true;
-    ++earliest->next;
-    ++consumed;
   }
-  return consumed;
+  return merged.size();
 }
 
 Result<size_t> FraudConsumer::step(size_t max_events) {
   size_t consumed = STAYLAB_TRY(consume(max_events));
-  if (m_unsaved) {
+  m_events_since_save += consumed;
+  if (m_unsaved && (m_save_failed || m_events_since_save >= m_options.save_every_events)) {
     STAYLAB_TRY(save());
   }
   return consumed;
+}
+
+Result<void> FraudConsumer::flush() {
+  return m_unsaved ? save() : Result<void>();
 }
 
 Result<void> FraudConsumer::acknowledge(size_t count) {
@@ -175,8 +208,11 @@ FraudSnapshot FraudConsumer::snapshot() const {
 }
 
 Result<void> FraudConsumer::save() {
-  STAYLAB_TRY(m_store.save(snapshot()));
+  auto saved = m_store.save(snapshot());
+  m_save_failed = !saved;
+  STAYLAB_TRY(saved);
   m_unsaved = false;
+  m_events_since_save = 0;
   return {};
 }
 

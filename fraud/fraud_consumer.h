@@ -20,6 +20,12 @@ struct FraudConsumerOptions {
   std::vector<std::string> topics{"property", "booking"};
   // Events per batch during rebuild(). Default: 1000. Must be >= 1.
   size_t rebuild_batch = 1000;
+  // A step saves once at least this many events were consumed since the last
+  // save; until then offsets and effects stay in memory together, and a crash
+  // only makes the log replay them. The snapshot is written whole, so saving
+  // less often is what keeps a large state cheap to follow. Default: 1 (every
+  // step that consumed an event saves). Must be >= 1.
+  size_t save_every_events = 1;
 };
 
 // Feeds fraud detection from the event log and keeps its offsets in the fraud
@@ -38,6 +44,10 @@ struct FraudConsumerOptions {
 // again; the ids are deterministic, so that is harmless (consumers deduplicate
 // events by id; marking a suspended property again changes nothing).
 //
+// Saving: offsets, detector state and pending actions are always saved together
+// in one atomic write (FraudSnapshotStore::save); save_every_events only makes
+// steps save less often. acknowledge(), rebuild() and flush() always save.
+//
 // Errors: InvalidInput for a bad option or a topic missing from the log;
 // StoreFailure from the log or the snapshot store. A known event whose payload
 // is malformed is skipped (counted in skippedEvents()) rather than blocking the
@@ -51,10 +61,13 @@ class FraudConsumer {
   [[nodiscard]] static Result<std::unique_ptr<FraudConsumer>> open(
       EventLog& log, FraudSnapshotStore& store, FraudConsumerOptions options = {});
 
-  // Reads up to `max_events` events after the saved offsets, applies them, appends
-  // their actions to the pending list and saves everything in one write. Returns
-  // the number of events consumed (skipped ones included); 0 when caught up.
+  // Reads up to `max_events` events after the offsets reached, applies them,
+  // appends their actions to the pending list and, once save_every_events were
+  // consumed since the last save, saves everything in one write. Returns the
+  // number of events consumed (skipped ones included); 0 when caught up.
   [[nodiscard]] Result<size_t> step(size_t max_events);
+  // Saves the in-memory state when it is ahead of the store; does nothing otherwise.
+  [[nodiscard]] Result<void> flush();
   // Returns the actions not yet acknowledged, oldest first.
   const std::vector<FraudAction>& pendingActions() const { return m_pending; }
   // Removes the first `count` pending actions (delivered) and saves.
@@ -90,7 +103,9 @@ class FraudConsumer {
   std::map<std::string, int64_t> m_offsets;
   std::vector<FraudAction> m_pending;
   int64_t m_skipped_events = 0;
-  bool m_unsaved = false;  // In-memory state is ahead of the store.
+  bool m_unsaved = false;           // In-memory state is ahead of the store.
+  size_t m_events_since_save = 0;  // Events consumed since the last save.
+  bool m_save_failed = false;      // The last save failed: the next step retries it.
 };
 
 }  // namespace staylab::fraud

@@ -77,13 +77,14 @@ Result<void> fsyncDirectory(const std::filesystem::path& directory) {
 
 }  // namespace
 
-FraudSnapshotStore::FraudSnapshotStore(std::filesystem::path directory)
+FraudSnapshotStore::FraudSnapshotStore(std::filesystem::path directory, Sync sync)
     : m_directory(std::move(directory)),
+      m_sync(sync),
       m_file(m_directory / std::string(kSnapshotFileName)),
       m_temp_file(m_directory / fmt::format("{}.tmp", kSnapshotFileName)) {}
 
 Result<std::unique_ptr<FraudSnapshotStore>> FraudSnapshotStore::open(
-    const std::filesystem::path& directory) {
+    const std::filesystem::path& directory, Sync sync) {
   if (directory.empty()) {
     return invalidInput("directory", "must not be empty");
   }
@@ -93,7 +94,7 @@ Result<std::unique_ptr<FraudSnapshotStore>> FraudSnapshotStore::open(
     return storeFailure("fraud.snapshot_io", "cannot create directory {}: {}", directory.string(),
                         error.message());
   }
-  return std::unique_ptr<FraudSnapshotStore>(new FraudSnapshotStore(directory));
+  return std::unique_ptr<FraudSnapshotStore>(new FraudSnapshotStore(directory, sync));
 }
 
 Result<FraudSnapshot> FraudSnapshotStore::load() const {
@@ -167,7 +168,8 @@ Result<void> FraudSnapshotStore::save(const FraudSnapshot& snapshot) {
       return ioFailure("open", m_temp_file, errno);
     }
     STAYLAB_TRY(writeAll(fd.get(), text, m_temp_file));
-    if (::fsync(fd.get()) != 0) {
+    const bool full = m_sync == Sync::Full;
+    if (full && ::fsync(fd.get()) != 0) {
       return ioFailure("fsync", m_temp_file, errno);
     }
     if (int error_number = fd.close(); error_number != 0) {
@@ -176,7 +178,7 @@ Result<void> FraudSnapshotStore::save(const FraudSnapshot& snapshot) {
     if (::rename(m_temp_file.c_str(), m_file.c_str()) != 0) {
       return ioFailure("rename", m_temp_file, errno);
     }
-    return fsyncDirectory(m_directory);
+    return full ? fsyncDirectory(m_directory) : Result<void>();
   }();
   if (!written) {
     ::unlink(m_temp_file.c_str());  // Best effort; a stale temp file is overwritten next time.

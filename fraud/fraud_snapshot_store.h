@@ -13,10 +13,12 @@ inline constexpr std::string_view kSnapshotFileName = "fraud_snapshot.json";
 
 // Keeps one FraudSnapshot in `<directory>/fraud_snapshot.json`.
 //
-// Durability: save() writes `fraud_snapshot.json.tmp`, fsyncs it, renames it over
-// the snapshot and fsyncs the directory, so after a crash the file holds either
-// the previous snapshot or the new one, never a mix. The file carries a checksum
-// of its content (FNV-1a 64), so a damaged file that is still JSON is caught too.
+// Durability: save() writes `fraud_snapshot.json.tmp` and renames it over the
+// snapshot, so after a crash the file holds either the previous snapshot or the
+// new one, never a mix. With Sync::Full it also fsyncs the file before the
+// rename and the directory after it, so that holds after a power loss too. The
+// file carries a checksum of its content (FNV-1a 64), so a damaged file that is
+// still JSON is caught too.
 //
 // Errors (all StoreFailure): "fraud.snapshot_io" when the file system fails
 // (the message names the call and errno text); "fraud.snapshot_corrupt" when the
@@ -25,9 +27,15 @@ inline constexpr std::string_view kSnapshotFileName = "fraud_snapshot.json";
 // Thread safety: none; one store object per directory, one owner.
 class FraudSnapshotStore {
  public:
-  // Opens (creating it when missing) the directory.
+  enum class Sync {
+    Normal,  // No fsync: a save survives a crash of the process; a power loss
+             // may bring back an older snapshot.
+    Full,    // Each save is fsynced (file and directory) before it returns.
+  };
+
+  // Opens (creating it when missing) the directory. Default sync: Full.
   [[nodiscard]] static Result<std::unique_ptr<FraudSnapshotStore>> open(
-      const std::filesystem::path& directory);
+      const std::filesystem::path& directory, Sync sync = Sync::Full);
 
   // Returns the saved snapshot, or an empty one when none was saved yet.
   [[nodiscard]] Result<FraudSnapshot> load() const;
@@ -37,9 +45,10 @@ class FraudSnapshotStore {
   const std::filesystem::path& file() const { return m_file; }
 
  private:
-  explicit FraudSnapshotStore(std::filesystem::path directory);
+  FraudSnapshotStore(std::filesystem::path directory, Sync sync);
 
   std::filesystem::path m_directory;
+  Sync m_sync;
   std::filesystem::path m_file;
   std::filesystem::path m_temp_file;
 };

@@ -178,6 +178,31 @@ Result<booking::PlaceBookingAnswer> Gateway::placeBooking(const Caller& caller,
   return m_bookings.place(command, newContext(caller));
 }
 
+std::vector<Result<booking::PlaceBookingAnswer>> Gateway::placeBookings(
+    const Caller& caller, const std::vector<booking::PlaceBooking>& commands) {
+  std::vector<Result<booking::PlaceBookingAnswer>> answers(commands.size());
+  std::vector<size_t> allowed;
+  std::vector<booking::PlaceBooking> forwarded;
+  std::vector<CommandContext> contexts;
+  for (size_t index = 0; index < commands.size(); ++index) {
+    const booking::PlaceBooking& command = commands[index];
+    if (caller.role != Role::Admin &&
+        !(caller.role == Role::Guest && command.guest == caller.name)) {
+      answers[index] =
+          std::unexpected(forbidden(caller, "book for guest '" + command.guest + "'"));
+      continue;
+    }
+    allowed.push_back(index);
+    forwarded.push_back(command);
+    contexts.push_back(newContext(caller));
+  }
+  auto placed = m_bookings.placeMany(forwarded, contexts);
+  for (size_t position = 0; position < allowed.size(); ++position) {
+    answers[allowed[position]] = std::move(placed[position]);
+  }
+  return answers;
+}
+
 Result<booking::Booking> Gateway::cancelBooking(const Caller& caller,
                                                 const booking::CancelBooking& command) {
   if (caller.role != Role::Admin) {

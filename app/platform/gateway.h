@@ -66,6 +66,12 @@ class Gateway {
       std::optional<CommandContext> context = std::nullopt);
   [[nodiscard]] Result<booking::PlaceBookingAnswer> placeBooking(
       const Caller& caller, const booking::PlaceBooking& command);
+  // Group commit of PlaceBooking commands (BookingService::placeMany): each
+  // command is checked, gets its own ids and answer exactly as through
+  // placeBooking(), and the accepted ones share one store commit. Returns one
+  // answer per command, in order.
+  [[nodiscard]] std::vector<Result<booking::PlaceBookingAnswer>> placeBookings(
+      const Caller& caller, const std::vector<booking::PlaceBooking>& commands);
   [[nodiscard]] Result<booking::Booking> cancelBooking(const Caller& caller,
                                                        const booking::CancelBooking& command);
 

@@ -1,5 +1,6 @@
 #include "app/platform/platform.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <random>
@@ -51,7 +52,11 @@ std::filesystem::path defaultDataDir() {
   return std::filesystem::current_path() / "staylab-data";
 }
 
-Platform::~Platform() = default;
+Platform::~Platform() {
+  if (m_fraud) {
+    (void)m_fraud->flush();
+  }
+}
 
 Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options) {
   std::unique_ptr<Platform> platform(new Platform());
@@ -87,6 +92,8 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
   platform->m_history_store = STAYLAB_TRY(RocksDbWideColumnStore::open(history));
   XapianTextIndex::Options search;
   search.directory = options.data_dir / "search";
+  search.sync = options.durability == Durability::Full ? XapianTextIndex::Sync::Full
+                                                       : XapianTextIndex::Sync::Normal;
   platform->m_search_index = STAYLAB_TRY(XapianTextIndex::open(search));
 
   RocksDbEventLog::Options log;
@@ -94,8 +101,10 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
   log.sync = options.durability == Durability::Full ? RocksDbEventLog::Sync::Full
                                                     : RocksDbEventLog::Sync::Normal;
   platform->m_event_log = STAYLAB_TRY(RocksDbEventLog::open(log));
-  platform->m_fraud_store =
-      STAYLAB_TRY(fraud::FraudSnapshotStore::open(options.data_dir / "fraud"));
+  platform->m_fraud_store = STAYLAB_TRY(fraud::FraudSnapshotStore::open(
+      options.data_dir / "fraud", options.durability == Durability::Full
+                                      ? fraud::FraudSnapshotStore::Sync::Full
+                                      : fraud::FraudSnapshotStore::Sync::Normal));
 
   platform->m_listing = std::make_unique<listing::ListingService>(
       *platform->m_listing_store, *platform->m_clock, *platform->m_random);
@@ -109,7 +118,10 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
       *platform->m_search_index, event_log, SearchProjection::Options{options.pump_batch});
   platform->m_history_projection = std::make_unique<HistoryProjection>(
       *platform->m_history_store, event_log, HistoryProjection::Options{options.pump_batch});
-  platform->m_fraud = STAYLAB_TRY(fraud::FraudConsumer::open(event_log, *platform->m_fraud_store));
+  fraud::FraudConsumerOptions fraud_options;
+  fraud_options.save_every_events = std::max<size_t>(options.fraud_save_every_events, 1);
+  platform->m_fraud = STAYLAB_TRY(
+      fraud::FraudConsumer::open(event_log, *platform->m_fraud_store, std::move(fraud_options)));
   platform->m_relay = std::make_unique<OutboxRelay>(
       std::vector<OutboxRelay::Source>{{"listing", platform->m_listing_store.get()},
                                        {"booking", platform->m_booking_store.get()}},

@@ -30,6 +30,10 @@ struct PlatformOptions {
   const Clock* clock = nullptr;
   RandomSource* random = nullptr;
   size_t pump_batch = 4096;  // Most events per pump step and per read-model commit. Default: 4096.
+  // Fraud detection writes its whole snapshot at most once per this many
+  // events consumed (and when the platform closes); a crash replays the rest
+  // from the log. Default: 8192.
+  size_t fraud_save_every_events = 8192;
 };
 
 // The composition root: opens every context's store in its own files under
@@ -46,6 +50,8 @@ struct PlatformOptions {
 class Platform {
  public:
   static Result<std::unique_ptr<Platform>> open(const PlatformOptions& options);
+  // Saves what fraud detection holds only in memory (best effort: what a
+  // failed save loses, the log replays at the next open).
   ~Platform();
 
   listing::ListingService& listing() { return *m_listing; }

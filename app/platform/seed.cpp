@@ -69,6 +69,9 @@ class Picker {
   SeededRandom m_random;
 };
 
+// Ordinary bookings placed per store commit.
+constexpr size_t kBookingGroup = 64;
+
 std::string documentationIp(uint64_t index) {
   // A unique address per account from the IPv6 documentation prefix (RFC 3849):
   // never a real host, and no two ordinary accounts share one by accident.
@@ -118,9 +121,8 @@ Result<SeedReport> seedDemoData(Gateway& gateway, ManualClock& clock, const Seed
     properties.push_back(STAYLAB_TRY(gateway.createProperty(admin, command)));
   }
 
-  auto book = [&](const std::string& guest, const listing::Property& property, int start,
-                  int nights, std::string payment, std::string device,
-                  std::string ip) -> Result<void> {
+  auto command_for = [&](const std::string& guest, const listing::Property& property, int start,
+                         int nights, std::string payment, std::string device, std::string ip) {
     booking::PlaceBooking command;
     command.property_id = property.id;
     command.guest = guest;
@@ -131,7 +133,9 @@ Result<SeedReport> seedDemoData(Gateway& gateway, ManualClock& clock, const Seed
     command.payment = std::move(payment);
     command.device = std::move(device);
     command.ip = std::move(ip);
-    auto answer = gateway.placeBooking(admin, command);
+    return command;
+  };
+  auto count = [&](const Result<booking::PlaceBookingAnswer>& answer) -> Result<void> {
     if (answer) {
       ++report.bookings;
     } else if (answer.error().code == "booking.nights_taken") {
@@ -141,18 +145,42 @@ Result<SeedReport> seedDemoData(Gateway& gateway, ManualClock& clock, const Seed
     }
     return {};
   };
+  auto book = [&](const std::string& guest, const listing::Property& property, int start,
+                  int nights, std::string payment, std::string device,
+                  std::string ip) -> Result<void> {
+    return count(gateway.placeBooking(
+        admin, command_for(guest, property, start, nights, std::move(payment), std::move(device),
+                           std::move(ip))));
+  };
 
+  // The ordinary bookings go through the gateway in groups that share one
+  // store commit (Gateway::placeBookings); a group is placed at the time of
+  // its last booking.
+  std::vector<booking::PlaceBooking> group;
+  auto place_group = [&]() -> Result<void> {
+    for (const auto& answer : gateway.placeBookings(admin, group)) {
+      STAYLAB_TRY(count(answer));
+    }
+    group.clear();
+    return {};
+  };
   for (const auto& property : properties) {
     int stays = static_cast<int>(picker.below(6));
     for (int stay = 0; stay < stays; ++stay) {
       int guest = static_cast<int>(picker.below(static_cast<uint64_t>(guest_count)));
       tick(40);
-      STAYLAB_TRY(book(fmt::format("guest-{:05}", guest), property,
-                       static_cast<int>(picker.below(358)), 1 + static_cast<int>(picker.below(7)),
-                       fmt::format("card-g{:05}", guest), fmt::format("device-g{:05}", guest),
-                       documentationIp(static_cast<uint64_t>(guest) * 2 + 1)));
+      group.push_back(command_for(fmt::format("guest-{:05}", guest), property,
+                                  static_cast<int>(picker.below(358)),
+                                  1 + static_cast<int>(picker.below(7)),
+                                  fmt::format("card-g{:05}", guest),
+                                  fmt::format("device-g{:05}", guest),
+                                  documentationIp(static_cast<uint64_t>(guest) * 2 + 1)));
+      if (group.size() == kBookingGroup) {
+        STAYLAB_TRY(place_group());
+      }
     }
   }
+  STAYLAB_TRY(place_group());
   report.properties = static_cast<int>(properties.size());
 
   if (properties.size() < 12) {

@@ -28,7 +28,10 @@ struct SeedReport {
 // over the year after `first_night`, and (from 12 properties on) planted fraud
 // cases, one per rule. The same options give the same commands in the same
 // order; the caller makes ids and times deterministic by opening the
-// platform with a SeededRandom and advancing `clock` (a ManualClock).
+// platform with a SeededRandom and advancing `clock` (a ManualClock). The
+// ordinary bookings are placed in groups of 64 commands per store commit
+// (Gateway::placeBookings), all of a group at the time of its last one; the
+// planted cases one by one, at their own times.
 [[nodiscard]] Result<SeedReport> seedDemoData(Gateway& gateway, ManualClock& clock,
                                               const SeedOptions& options);
 

@@ -1,5 +1,7 @@
 #include "domain/booking/booking_service.h"
 
+#include <cassert>
+
 #include "domain/common/money.h"
 #include "domain/common/text.h"
 #include "domain/listing/listing_service.h"
@@ -46,8 +48,27 @@ EventEnvelope BookingService::makeEvent(std::string type, const Booking& booking
   return event;
 }
 
-Result<PlaceBookingAnswer> BookingService::place(const PlaceBooking& command,
-                                                 const CommandContext& context) {
+struct BookingService::Prepared {
+  std::string property_id;
+  std::string guest;
+  Stay stay;
+  int guests = 1;
+  GuestSignals signals;
+  std::string key;
+  std::string fingerprint;  // Canonical form of the request, for idempotency keys.
+  PropertySnapshot property;
+  int64_t total_minor = 0;
+};
+
+// What placeIn() decided: the answer, or the refusal to answer with once the
+// transaction has committed (a rejection is committed, then refused).
+struct BookingService::Outcome {
+  PlaceBookingAnswer answer;
+  std::optional<Error> refusal;
+};
+
+Result<BookingService::Prepared> BookingService::prepare(
+    const PlaceBooking& command, std::map<std::string, PropertySnapshot>* known) {
   if (command.property_id.empty()) {
     return invalidInput("property", "must not be empty");
   }
@@ -63,7 +84,21 @@ Result<PlaceBookingAnswer> BookingService::place(const PlaceBooking& command,
   std::string key = STAYLAB_TRY(optionalHandle(command.idempotency_key, "key"));
   std::string property_id = STAYLAB_TRY(handle(command.property_id, "property"));
 
-  PropertySnapshot property = STAYLAB_TRY(m_properties.find(property_id));
+  const PropertySnapshot* seen = nullptr;
+  if (known) {
+    if (auto found = known->find(property_id); found != known->end()) {
+      seen = &found->second;
+    }
+  }
+  PropertySnapshot property;
+  if (seen) {
+    property = *seen;
+  } else {
+    property = STAYLAB_TRY(m_properties.find(property_id));
+    if (known) {
+      known->emplace(property_id, property);
+    }
+  }
   if (!property.active) {
     return std::unexpected(listing::errors::propertySuspended(property_id));
   }
@@ -79,79 +114,103 @@ Result<PlaceBookingAnswer> BookingService::place(const PlaceBooking& command,
       fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", property_id, guest, stay.checkIn().toString(),
                   stay.checkOut().toString(), command.guests, signals.payment_fingerprint,
                   signals.device, signals.ip);
+  return Prepared{std::move(property_id),
+                  std::move(guest),
+                  stay,
+                  static_cast<int>(command.guests),
+                  std::move(signals),
+                  std::move(key),
+                  std::move(fingerprint),
+                  std::move(property),
+                  total.minorUnits()};
+}
 
-  for (int attempt = 0;; ++attempt) {
-    Booking booking;
-    booking.id = newId(m_random, "bkg");
-    booking.property_id = property_id;
-    booking.guest_id = guest;
-    booking.check_in = stay.checkIn();
-    booking.check_out = stay.checkOut();
-    booking.guests = static_cast<int>(command.guests);
-    booking.total_minor = total.minorUnits();
-    booking.currency = property.currency;
-    booking.signals = signals;
-    booking.created_at_nanos = m_clock.nowNanos();
+Booking BookingService::draft(const Prepared& prepared) {
+  Booking booking;
+  booking.id = newId(m_random, "bkg");
+  booking.property_id = prepared.property_id;
+  booking.guest_id = prepared.guest;
+  booking.check_in = prepared.stay.checkIn();
+  booking.check_out = prepared.stay.checkOut();
+  booking.guests = prepared.guests;
+  booking.total_minor = prepared.total_minor;
+  booking.currency = prepared.property.currency;
+  booking.signals = prepared.signals;
+  booking.created_at_nanos = m_clock.nowNanos();
+  return booking;
+}
 
-    PlaceBookingAnswer answer;
-    std::optional<Error> refusal;
-    auto committed = m_store.transact([&](BookingTransaction& tx) -> Result<void> {
-      refusal.reset();
-      answer = PlaceBookingAnswer{};
-      if (!key.empty()) {
-        auto record = STAYLAB_TRY(tx.findIdempotency(key));
-        if (record) {
-          if (record->request_fingerprint != fingerprint) {
-            return std::unexpected(errors::idempotencyKeyReused(key));
-          }
-          auto first = STAYLAB_TRY(tx.findBooking(record->booking_id));
-          if (!first) {
-            return storeFailure("booking.idempotency_dangling",
-                                "idempotency key '{}' names missing booking {}", key,
-                                record->booking_id);
-          }
-          answer.booking = *first;
-          answer.booking.status = record->status;
-          answer.replayed = true;
-          if (record->status == BookingStatus::Rejected) {
-            refusal = Error{ErrorKind::Refused, "booking.nights_taken", "", record->reason};
-          }
-          return {};
-        }
+Result<void> BookingService::placeIn(BookingTransaction& tx, const Prepared& prepared,
+                                     Booking booking, const CommandContext& context,
+                                     Outcome& outcome) {
+  outcome = Outcome{};
+  const std::string& key = prepared.key;
+  if (!key.empty()) {
+    auto record = STAYLAB_TRY(tx.findIdempotency(key));
+    if (record) {
+      if (record->request_fingerprint != prepared.fingerprint) {
+        return std::unexpected(errors::idempotencyKeyReused(key));
       }
-      auto taken = STAYLAB_TRY(tx.takenNights(property_id, stay.checkIn(), stay.checkOut()));
-      std::vector<EventEnvelope> events;
-      if (!taken.empty()) {
-        Error error = errors::nightsTaken(property_id, taken);
-        STAYLAB_TRY(booking.reject(error.message));
-        nlohmann::json payload = stayPayload(booking);
-        payload["reason"] = "nights_taken";
-        nlohmann::json nights = nlohmann::json::array();
-        for (const auto& night : taken) {
-          nights.push_back(night.toString());
-        }
-        payload["taken_nights"] = nights;
-        events.push_back(makeEvent("BookingRejected", booking, std::move(payload), context));
-        refusal = error;
-      } else {
-        STAYLAB_TRY(booking.confirm());
-        nlohmann::json payload = stayPayload(booking);
-        payload["total_minor"] = booking.total_minor;
-        payload["currency"] = booking.currency;
-        payload["payment_fingerprint"] = signals.payment_fingerprint;
-        payload["device"] = signals.device;
-        payload["ip"] = signals.ip;
-        payload["host_id"] = property.host_id;
-        events.push_back(makeEvent("BookingPlaced", booking, std::move(payload), context));
+      auto first = STAYLAB_TRY(tx.findBooking(record->booking_id));
+      if (!first) {
+        return storeFailure("booking.idempotency_dangling",
+                            "idempotency key '{}' names missing booking {}", key,
+                            record->booking_id);
       }
-      STAYLAB_TRY(tx.insertBooking(booking));
-      STAYLAB_TRY(tx.appendOutbox(events));
-      if (!key.empty()) {
-        STAYLAB_TRY(tx.saveIdempotency(IdempotencyRecord{
-            key, fingerprint, booking.id, booking.status, booking.rejection_reason}));
+      outcome.answer.booking = *first;
+      outcome.answer.booking.status = record->status;
+      outcome.answer.replayed = true;
+      if (record->status == BookingStatus::Rejected) {
+        outcome.refusal = Error{ErrorKind::Refused, "booking.nights_taken", "", record->reason};
       }
-      answer.booking = booking;
       return {};
+    }
+  }
+  const std::string& property_id = prepared.property_id;
+  auto taken = STAYLAB_TRY(
+      tx.takenNights(property_id, prepared.stay.checkIn(), prepared.stay.checkOut()));
+  std::vector<EventEnvelope> events;
+  if (!taken.empty()) {
+    Error error = errors::nightsTaken(property_id, taken);
+    STAYLAB_TRY(booking.reject(error.message));
+    nlohmann::json payload = stayPayload(booking);
+    payload["reason"] = "nights_taken";
+    nlohmann::json nights = nlohmann::json::array();
+    for (const auto& night : taken) {
+      nights.push_back(night.toString());
+    }
+    payload["taken_nights"] = nights;
+    events.push_back(makeEvent("BookingRejected", booking, std::move(payload), context));
+    outcome.refusal = error;
+  } else {
+    STAYLAB_TRY(booking.confirm());
+    nlohmann::json payload = stayPayload(booking);
+    payload["total_minor"] = booking.total_minor;
+    payload["currency"] = booking.currency;
+    payload["payment_fingerprint"] = prepared.signals.payment_fingerprint;
+    payload["device"] = prepared.signals.device;
+    payload["ip"] = prepared.signals.ip;
+    payload["host_id"] = prepared.property.host_id;
+    events.push_back(makeEvent("BookingPlaced", booking, std::move(payload), context));
+  }
+  STAYLAB_TRY(tx.insertBooking(booking));
+  STAYLAB_TRY(tx.appendOutbox(events));
+  if (!key.empty()) {
+    STAYLAB_TRY(tx.saveIdempotency(IdempotencyRecord{key, prepared.fingerprint, booking.id,
+                                                     booking.status, booking.rejection_reason}));
+  }
+  outcome.answer.booking = std::move(booking);
+  return {};
+}
+
+Result<PlaceBookingAnswer> BookingService::place(const PlaceBooking& command,
+                                                 const CommandContext& context) {
+  const Prepared prepared = STAYLAB_TRY(prepare(command, nullptr));
+  for (int attempt = 0;; ++attempt) {
+    Booking booking = draft(prepared);
+    Outcome outcome;
+    auto committed = m_store.transact([&](BookingTransaction& tx) -> Result<void> {
+      return placeIn(tx, prepared, booking, context, outcome);
     });
     if (!committed) {
       if (committed.error().kind == ErrorKind::Conflict && attempt + 1 < kAttempts) {
@@ -159,11 +218,62 @@ Result<PlaceBookingAnswer> BookingService::place(const PlaceBooking& command,
       }
       return std::unexpected(committed.error());
     }
-    if (refusal) {
-      return std::unexpected(*refusal);
+    if (outcome.refusal) {
+      return std::unexpected(*outcome.refusal);
     }
-    return answer;
+    return std::move(outcome.answer);
   }
+}
+
+std::vector<Result<PlaceBookingAnswer>> BookingService::placeMany(
+    const std::vector<PlaceBooking>& commands, const std::vector<CommandContext>& contexts) {
+  assert(commands.size() == contexts.size() && "one context per command");
+  std::vector<Result<PlaceBookingAnswer>> answers(commands.size());
+  std::vector<std::optional<Prepared>> prepared(commands.size());
+  std::vector<Outcome> outcomes(commands.size());
+  // A group looks each property up once: the snapshot is what place() would
+  // have read a moment earlier.
+  std::map<std::string, PropertySnapshot> known;
+  std::vector<size_t> round;  // Commands that go to the store in this attempt.
+  for (size_t index = 0; index < commands.size(); ++index) {
+    auto ready = prepare(commands[index], &known);
+    if (!ready) {
+      answers[index] = std::unexpected(std::move(ready).error());
+      continue;
+    }
+    prepared[index].emplace(std::move(*ready));
+    round.push_back(index);
+  }
+
+  for (int attempt = 0; !round.empty(); ++attempt) {
+    const bool last_attempt = attempt + 1 >= kAttempts;
+    auto results = m_store.transactEach(
+        round.size(), [&](size_t position, BookingTransaction& tx) -> Result<void> {
+          const size_t index = round[position];
+          return placeIn(tx, *prepared[index], draft(*prepared[index]), contexts[index],
+                         outcomes[index]);
+        });
+    std::vector<size_t> again;
+    for (size_t position = 0; position < round.size(); ++position) {
+      const size_t index = round[position];
+      const Result<void> result =
+          results ? (*results)[position] : Result<void>(std::unexpected(results.error()));
+      if (!result) {
+        // Lost a race the store caught: look again, as place() does.
+        if (result.error().kind == ErrorKind::Conflict && !last_attempt) {
+          again.push_back(index);
+        } else {
+          answers[index] = std::unexpected(result.error());
+        }
+      } else if (outcomes[index].refusal) {
+        answers[index] = std::unexpected(*outcomes[index].refusal);
+      } else {
+        answers[index] = std::move(outcomes[index].answer);
+      }
+    }
+    round = std::move(again);
+  }
+  return answers;
 }
 
 Result<Booking> BookingService::cancel(const CancelBooking& command,

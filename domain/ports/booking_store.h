@@ -63,10 +63,28 @@ struct BookingFilter {
 class BookingStore : public OutboxSource {
  public:
   using TransactionBody = std::function<Result<void>(BookingTransaction&)>;
+  using IndexedBody = std::function<Result<void>(size_t index, BookingTransaction&)>;
 
   // Runs `body` in one serialisable transaction: commits when it succeeds,
   // rolls everything back when it fails.
   [[nodiscard]] virtual Result<void> transact(const TransactionBody& body) = 0;
+  // Group commit: runs body(0) ... body(count - 1) in order in one
+  // serialisable transaction, each in a savepoint of its own. A body that
+  // fails has its own changes rolled back and its error as its result; the
+  // changes of the others commit together, in one commit, and each sees those
+  // of the bodies before it. Returns one result per body, or, when the
+  // transaction as a whole fails (the commit, a savepoint), its error: then
+  // nothing was committed.
+  // Default: one transact() per body, for adapters without savepoints.
+  [[nodiscard]] virtual Result<std::vector<Result<void>>> transactEach(size_t count,
+                                                                       const IndexedBody& body) {
+    std::vector<Result<void>> results;
+    results.reserve(count);
+    for (size_t index = 0; index < count; ++index) {
+      results.push_back(transact([&](BookingTransaction& tx) { return body(index, tx); }));
+    }
+    return results;
+  }
   [[nodiscard]] virtual Result<std::optional<booking::Booking>> find(
       std::string_view booking_id) = 0;
   // Returns matching bookings ordered by creation time, then id.

@@ -116,23 +116,23 @@ Result<std::unique_ptr<SqliteDocumentStore>> SqliteDocumentStore::open(const Opt
 Result<int64_t> SqliteDocumentStore::storedRevision(std::string_view collection,
                                                     std::string_view id) {
   auto statement =
-      STAYLAB_TRY(m_db->prepare("SELECT revision FROM documents WHERE collection = ? AND id = ?"));
-  statement.bind(1, collection).bind(2, id);
-  if (STAYLAB_TRY(statement.step()) == sqlite::Step::Done) {
+      STAYLAB_TRY(m_db->reuse("SELECT revision FROM documents WHERE collection = ? AND id = ?"));
+  statement->bind(1, collection).bind(2, id);
+  if (STAYLAB_TRY(statement->step()) == sqlite::Step::Done) {
     return notFound(collection, id);
   }
-  return statement.columnInt(0);
+  return statement->columnInt(0);
 }
 
 Result<void> SqliteDocumentStore::checkOutboxIds(const std::vector<EventEnvelope>& events) {
   if (events.empty()) {
     return {};
   }
-  auto statement = STAYLAB_TRY(m_db->prepare("SELECT 1 FROM outbox WHERE event_id = ?"));
+  auto statement = STAYLAB_TRY(m_db->reuse("SELECT 1 FROM outbox WHERE event_id = ?"));
   for (const auto& event : events) {
-    statement.reset();
-    statement.bind(1, event.event_id);
-    if (STAYLAB_TRY(statement.step()) == sqlite::Step::Row) {
+    statement->reset();
+    statement->bind(1, event.event_id);
+    if (STAYLAB_TRY(statement->step()) == sqlite::Step::Row) {
       return duplicateEvent(event.event_id);
     }
   }
@@ -182,10 +182,10 @@ Result<Document> SqliteDocumentStore::insert(std::string_view collection, std::s
         return std::unexpected(std::move(existing).error());
       }
       STAYLAB_TRY(checkOutboxIds(events));
-      auto statement = STAYLAB_TRY(m_db->prepare(
+      auto statement = STAYLAB_TRY(m_db->reuse(
           "INSERT INTO documents (collection, id, revision, body) VALUES (?, ?, 1, ?)"));
-      statement.bind(1, collection).bind(2, id).bind(3, text);
-      STAYLAB_TRY(statement.run());
+      statement->bind(1, collection).bind(2, id).bind(3, text);
+      STAYLAB_TRY(statement->run());
       return sqlite::appendOutbox(*m_db, events);
     }));
     return Document{std::string(collection), std::string(id), 1, STAYLAB_TRY(parseBody(text))};
@@ -198,13 +198,13 @@ Result<Document> SqliteDocumentStore::get(std::string_view collection, std::stri
     STAYLAB_TRY(validateName("id", id));
     std::lock_guard lock(m_mutex);
     auto statement = STAYLAB_TRY(
-        m_db->prepare("SELECT revision, body FROM documents WHERE collection = ? AND id = ?"));
-    statement.bind(1, collection).bind(2, id);
-    if (STAYLAB_TRY(statement.step()) == sqlite::Step::Done) {
+        m_db->reuse("SELECT revision, body FROM documents WHERE collection = ? AND id = ?"));
+    statement->bind(1, collection).bind(2, id);
+    if (STAYLAB_TRY(statement->step()) == sqlite::Step::Done) {
       return notFound(collection, id);
     }
-    return Document{std::string(collection), std::string(id), statement.columnInt(0),
-                    STAYLAB_TRY(parseBody(statement.columnText(1)))};
+    return Document{std::string(collection), std::string(id), statement->columnInt(0),
+                    STAYLAB_TRY(parseBody(statement->columnText(1)))};
   });
 }
 
@@ -223,10 +223,10 @@ Result<Document> SqliteDocumentStore::replace(std::string_view collection, std::
         return staleRevision(collection, id, expected_revision, stored);
       }
       STAYLAB_TRY(checkOutboxIds(events));
-      auto statement = STAYLAB_TRY(m_db->prepare(
+      auto statement = STAYLAB_TRY(m_db->reuse(
           "UPDATE documents SET revision = ?, body = ? WHERE collection = ? AND id = ?"));
-      statement.bind(1, expected_revision + 1).bind(2, text).bind(3, collection).bind(4, id);
-      STAYLAB_TRY(statement.run());
+      statement->bind(1, expected_revision + 1).bind(2, text).bind(3, collection).bind(4, id);
+      STAYLAB_TRY(statement->run());
       return sqlite::appendOutbox(*m_db, events);
     }));
     return Document{std::string(collection), std::string(id), expected_revision + 1,

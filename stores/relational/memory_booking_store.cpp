@@ -146,6 +146,22 @@ Result<void> MemoryBookingStore::transact(const TransactionBody& body) {
   return {};
 }
 
+Result<std::vector<Result<void>>> MemoryBookingStore::transactEach(size_t count,
+                                                                    const IndexedBody& body) {
+  std::lock_guard lock(m_mutex);
+  std::vector<Result<void>> results;
+  results.reserve(count);
+  for (size_t index = 0; index < count; ++index) {
+    MemoryBookingTransaction transaction(m_state);
+    Result<void> result = body(index, transaction);
+    if (result) {
+      transaction.commit(m_state);
+    }
+    results.push_back(std::move(result));
+  }
+  return results;
+}
+
 Result<std::optional<Booking>> MemoryBookingStore::find(std::string_view booking_id) {
   std::lock_guard lock(m_mutex);
   if (auto it = m_state.bookings.find(booking_id); it != m_state.bookings.end()) {

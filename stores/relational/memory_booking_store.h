@@ -15,6 +15,7 @@ namespace staylab {
 class MemoryBookingStore final : public BookingStore {
  public:
   Result<void> transact(const TransactionBody& body) override;
+  Result<std::vector<Result<void>>> transactEach(size_t count, const IndexedBody& body) override;
   Result<std::optional<booking::Booking>> find(std::string_view booking_id) override;
   Result<std::vector<booking::Booking>> list(const BookingFilter& filter) override;
   Result<std::vector<BookedNight>> bookedNights() override;

@@ -1,5 +1,7 @@
 #include "stores/relational/sqlite_booking_store.h"
 
+#include <exception>
+
 #include "stores/sqlite/sqlite_outbox.h"
 
 namespace staylab {
@@ -234,6 +236,35 @@ Result<void> SqliteBookingStore::transact(const TransactionBody& body) {
   std::lock_guard lock(m_mutex);
   SqliteBookingTransaction transaction(*m_db);
   return m_db->transaction([&]() { return body(transaction); });
+}
+
+Result<std::vector<Result<void>>> SqliteBookingStore::transactEach(size_t count,
+                                                                    const IndexedBody& body) {
+  std::lock_guard lock(m_mutex);
+  SqliteBookingTransaction transaction(*m_db);
+  auto run = [this](const char* sql) -> Result<void> {
+    return STAYLAB_TRY(m_db->reuse(sql))->run();
+  };
+  std::vector<Result<void>> results;
+  results.reserve(count);
+  STAYLAB_TRY(m_db->transaction([&]() -> Result<void> {
+    for (size_t index = 0; index < count; ++index) {
+      STAYLAB_TRY(run("SAVEPOINT one_body"));
+      Result<void> result;
+      try {
+        result = body(index, transaction);
+      } catch (const std::exception& error) {
+        result = storeFailure("sqlite.exception", "transaction body aborted: {}", error.what());
+      }
+      if (!result) {
+        STAYLAB_TRY(run("ROLLBACK TO one_body"));
+      }
+      STAYLAB_TRY(run("RELEASE one_body"));
+      results.push_back(std::move(result));
+    }
+    return ok();
+  }));
+  return results;
 }
 
 Result<std::optional<Booking>> SqliteBookingStore::find(std::string_view booking_id) {

@@ -24,6 +24,9 @@ class SqliteBookingStore final : public BookingStore {
   static Result<std::unique_ptr<SqliteBookingStore>> open(const Options& options);
 
   Result<void> transact(const TransactionBody& body) override;
+  // One BEGIN IMMEDIATE ... COMMIT around every body, each body inside
+  // SAVEPOINT ... RELEASE (ROLLBACK TO when it fails).
+  Result<std::vector<Result<void>>> transactEach(size_t count, const IndexedBody& body) override;
   Result<std::optional<booking::Booking>> find(std::string_view booking_id) override;
   Result<std::vector<booking::Booking>> list(const BookingFilter& filter) override;
   Result<std::vector<BookedNight>> bookedNights() override;

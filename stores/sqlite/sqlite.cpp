@@ -19,6 +19,7 @@ Result<std::unique_ptr<Database>> Database::open(const OpenOptions& options) {
   STAYLAB_TRY(database->exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"));
   STAYLAB_TRY(database->exec(options.sync == Sync::Full ? "PRAGMA synchronous=FULL;"
                                                         : "PRAGMA synchronous=NORMAL;"));
+  STAYLAB_TRY(database->exec(fmt::format("PRAGMA cache_size=-{};", options.cache_kib)));
   return database;
 }
 
@@ -67,6 +68,10 @@ Result<Statement*> Database::cached(const std::string& sql) {
     it->second->reset();
   }
   return it->second.get();
+}
+
+Result<ReusedStatement> Database::reuse(const std::string& sql) {
+  return ReusedStatement(STAYLAB_TRY(cached(sql)));
 }
 
 Result<void> Database::transaction(const std::function<Result<void>()>& body) {

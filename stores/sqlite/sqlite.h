@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include <sqlite3.h>
 
@@ -27,9 +28,15 @@ struct OpenOptions {
   std::filesystem::path path;
   Sync sync = Sync::Normal;    // Default: Normal.
   int busy_timeout_ms = 5000;  // Wait this long for another connection's lock.
+  // Most memory the connection's page cache may use. SQLite's own default (2
+  // MiB) is smaller than the hot part of a store's indexes, and a
+  // transaction whose changes outgrow the cache spills them to the WAL
+  // before it commits. Default: 32 MiB.
+  int cache_kib = 32 * 1024;
 };
 
 class Statement;
+class ReusedStatement;
 
 // One connection. Not thread-safe: callers serialise access (the adapters
 // hold a mutex around it).
@@ -47,6 +54,10 @@ class Database {
   // with cleared bindings. The pointer stays valid until the Database dies;
   // do not hold two uses of the same SQL text at once.
   [[nodiscard]] Result<Statement*> cached(const std::string& sql);
+  // Returns the cached statement of `sql` (see cached()), reset again when the
+  // returned object dies, so a read that stopped before its last row does not
+  // keep a read transaction open on the connection.
+  [[nodiscard]] Result<ReusedStatement> reuse(const std::string& sql);
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it fails.
   [[nodiscard]] Result<void> transaction(const std::function<Result<void>()>& body);
   int64_t lastInsertRowId() const;
@@ -90,6 +101,25 @@ class Statement {
   Database* m_db;
   sqlite3_stmt* m_statement;
   int m_bind_error = SQLITE_OK;
+};
+
+// A statement borrowed from a connection's cache; resets it when it dies.
+class ReusedStatement {
+ public:
+  explicit ReusedStatement(Statement* statement) : m_statement(statement) {}
+  ReusedStatement(ReusedStatement&& other) noexcept
+      : m_statement(std::exchange(other.m_statement, nullptr)) {}
+  ReusedStatement& operator=(ReusedStatement&&) = delete;
+  ~ReusedStatement() {
+    if (m_statement) {
+      m_statement->reset();
+    }
+  }
+  Statement& operator*() const { return *m_statement; }
+  Statement* operator->() const { return m_statement; }
+
+ private:
+  Statement* m_statement;
 };
 
 }  // namespace staylab::sqlite

@@ -26,31 +26,31 @@ Result<void> appendOutbox(Database& db, const std::vector<EventEnvelope>& events
 
 Result<std::vector<OutboxEntry>> peekOutbox(Database& db, size_t limit) {
   auto statement =
-      STAYLAB_TRY(db.prepare("SELECT sequence, envelope FROM outbox ORDER BY sequence LIMIT ?"));
-  statement.bind(1, static_cast<int64_t>(limit));
+      STAYLAB_TRY(db.reuse("SELECT sequence, envelope FROM outbox ORDER BY sequence LIMIT ?"));
+  statement->bind(1, static_cast<int64_t>(limit));
   std::vector<OutboxEntry> entries;
-  while (STAYLAB_TRY(statement.step()) == Step::Row) {
-    auto json = nlohmann::json::parse(statement.columnText(1), nullptr, false);
+  while (STAYLAB_TRY(statement->step()) == Step::Row) {
+    auto json = nlohmann::json::parse(statement->columnText(1), nullptr, false);
     auto event = EventEnvelope::fromJson(json);
     if (!event) {
       return storeFailure("outbox.corrupt", "outbox row {} is not a valid event: {}",
-                          statement.columnInt(0), event.error().describe());
+                          statement->columnInt(0), event.error().describe());
     }
-    entries.push_back(OutboxEntry{statement.columnInt(0), std::move(*event)});
+    entries.push_back(OutboxEntry{statement->columnInt(0), std::move(*event)});
   }
   return entries;
 }
 
 Result<void> removeOutbox(Database& db, int64_t up_to_sequence) {
-  auto statement = STAYLAB_TRY(db.prepare("DELETE FROM outbox WHERE sequence <= ?"));
-  statement.bind(1, up_to_sequence);
-  return statement.run();
+  auto statement = STAYLAB_TRY(db.reuse("DELETE FROM outbox WHERE sequence <= ?"));
+  statement->bind(1, up_to_sequence);
+  return statement->run();
 }
 
 Result<size_t> outboxSize(Database& db) {
-  auto statement = STAYLAB_TRY(db.prepare("SELECT count(*) FROM outbox"));
-  STAYLAB_TRY(statement.step());
-  return static_cast<size_t>(statement.columnInt(0));
+  auto statement = STAYLAB_TRY(db.reuse("SELECT count(*) FROM outbox"));
+  STAYLAB_TRY(statement->step());
+  return static_cast<size_t>(statement->columnInt(0));
 }
 
 }  // namespace staylab::sqlite

@@ -157,15 +157,25 @@ Result<SearchDocument> fromJson(const std::string& data) {
   }
 }
 
+// True when `left` and `right` differ at most in booked nights and
+// source_version, which is all a booking changes.
+bool sameBesidesNights(const SearchDocument& left, const SearchDocument& right) {
+  return left.id == right.id && left.title == right.title &&
+         left.description == right.description && left.city == right.city &&
+         left.amenities == right.amenities && left.capacity == right.capacity &&
+         left.price_minor == right.price_minor && left.currency == right.currency &&
+         left.listed == right.listed;
+}
+
 Xapian::Document toXapian(const SearchDocument& document) {
   Xapian::Document xapian_document;
   Xapian::TermGenerator generator = makeTermGenerator();
   generator.set_document(xapian_document);
-  generator.index_text(document.title, kTitleWdfInc);
-  generator.increase_termpos();
-  generator.index_text(document.description);
-  generator.increase_termpos();
-  generator.index_text(document.city);
+  // No query asks for phrases or proximity, so term positions would only cost
+  // index space and update time; weights depend on wdf alone, which is the same.
+  generator.index_text_without_positions(document.title, kTitleWdfInc);
+  generator.index_text_without_positions(document.description);
+  generator.index_text_without_positions(document.city);
 
   xapian_document.add_boolean_term(term(kIdPrefix, document.id));
   xapian_document.add_boolean_term(term(kCityPrefix, text_rules::foldCase(document.city)));
@@ -269,8 +279,10 @@ Result<std::unique_ptr<XapianTextIndex>> XapianTextIndex::open(const Options& op
                         error.message());
   }
   return translateExceptions("open", [&]() -> Result<std::unique_ptr<XapianTextIndex>> {
-    auto database = std::make_unique<Xapian::WritableDatabase>(options.directory.string(),
-                                                               Xapian::DB_CREATE_OR_OPEN);
+    const int flags = Xapian::DB_CREATE_OR_OPEN |
+                      (options.sync == Sync::Normal ? Xapian::DB_NO_SYNC : 0);
+    auto database =
+        std::make_unique<Xapian::WritableDatabase>(options.directory.string(), flags);
     return std::unique_ptr<XapianTextIndex>(new XapianTextIndex(std::move(database)));
   });
 }
@@ -282,16 +294,12 @@ Result<void> XapianTextIndex::apply(const TextIndexBatch& batch) {
   }
   std::lock_guard lock(m_mutex);
   return translateExceptions("apply", [&]() -> Result<void> {
-    // Built before the transaction starts so that only Xapian calls run inside it.
-    std::vector<Xapian::Document> documents;
-    documents.reserve(batch.upserts.size());
-    for (const auto& document : batch.upserts) {
-      documents.push_back(toXapian(document));
-    }
     m_database->begin_transaction();
     try {
-      for (size_t index = 0; index < documents.size(); ++index) {
-        m_database->replace_document(term(kIdPrefix, batch.upserts[index].id), documents[index]);
+      for (const auto& document : batch.upserts) {
+        if (!replaceNightsOnly(document)) {
+          m_database->replace_document(term(kIdPrefix, document.id), toXapian(document));
+        }
       }
       for (const auto& id : batch.removals) {
         m_database->delete_document(term(kIdPrefix, id));
@@ -310,6 +318,44 @@ Result<void> XapianTextIndex::apply(const TextIndexBatch& batch) {
     }
     return ok();
   });
+}
+
+bool XapianTextIndex::replaceNightsOnly(const SearchDocument& document) {
+  const std::string id_term = term(kIdPrefix, document.id);
+  Xapian::PostingIterator posting = m_database->postlist_begin(id_term);
+  if (posting == m_database->postlist_end(id_term)) {
+    return false;
+  }
+  const Xapian::docid docid = *posting;
+  if (++posting != m_database->postlist_end(id_term)) {
+    return false;  // Two documents share the term: let replace_document sort them out.
+  }
+  Xapian::Document stored = m_database->get_document(docid);
+  auto current = fromJson(stored.get_data());
+  if (!current || !sameBesidesNights(*current, document)) {
+    return false;
+  }
+  std::set<std::string> wanted;
+  for (Date night : document.booked_nights) {
+    wanted.insert(nightTerm(night));
+  }
+  std::vector<std::string> present;
+  auto it = stored.termlist_begin();
+  it.skip_to(std::string(kBookedNightPrefix));
+  for (; it != stored.termlist_end() && (*it).starts_with(kBookedNightPrefix); ++it) {
+    present.push_back(*it);
+  }
+  for (const auto& night : present) {
+    if (!wanted.erase(night)) {
+      stored.remove_term(night);
+    }
+  }
+  for (const auto& night : wanted) {
+    stored.add_boolean_term(night);
+  }
+  stored.set_data(toJson(document).dump());
+  m_database->replace_document(docid, stored);
+  return true;
 }
 
 Result<std::optional<SearchDocument>> XapianTextIndex::get(std::string_view id) {

@@ -21,7 +21,8 @@ namespace staylab {
 //
 // Each property is one Xapian document whose data is the full SearchDocument
 // as JSON, so get() returns exactly what was written. Title (counted twice),
-// description and city are indexed as English-stemmed free text; city,
+// description and city are indexed as English-stemmed free text, without
+// term positions (no query needs phrases); city,
 // amenities (ASCII case folded), currency and booked nights are boolean
 // filter terms; price, capacity and id are value slots for ranges and sorting.
 // An unlisted document carries one more boolean term that every search
@@ -35,7 +36,8 @@ namespace staylab {
 //
 // Batches: upserts are applied in order (a later one with the same id wins),
 // then removals, then metadata, all in one Xapian transaction that commits
-// to disk before apply() returns. A metadata key is 1 to 253 bytes (others
+// before apply() returns (to the disk with Sync::Full; to the operating
+// system with Sync::Normal). A metadata key is 1 to 253 bytes (others
 // are InvalidInput, on reads too); setting a key to the empty string removes
 // it, since Xapian cannot tell an empty value from an absent key. clear()
 // deletes every document and metadata key in one transaction.
@@ -49,9 +51,18 @@ namespace staylab {
 // directory at a time.
 class XapianTextIndex final : public TextIndex {
  public:
+  enum class Sync {
+    Normal,  // Commits reach the operating system without fsync (Xapian's
+             // DB_NO_SYNC): they survive a crash of the process; a power loss
+             // may lose recent commits or, as Xapian warns, damage the database,
+             // which a projection then rebuilds from its log.
+    Full,    // Each commit is fsynced before apply() returns.
+  };
+
   struct Options {
     // Where the database lives; created with its parents when missing. Required.
     std::filesystem::path directory;
+    Sync sync = Sync::Full;  // Default: Full.
   };
 
   // Opens the database in `options.directory`, creating it when missing.
@@ -71,6 +82,11 @@ class XapianTextIndex final : public TextIndex {
 
  private:
   explicit XapianTextIndex(std::unique_ptr<Xapian::WritableDatabase> database);
+  // Replaces the stored version of `document` by changing only its night
+  // terms and data, when nothing else differs (what a booking changes): the
+  // text is not indexed again. Returns false, having changed nothing, when
+  // the document needs a full replacement. Call inside a transaction.
+  bool replaceNightsOnly(const SearchDocument& document);
 
   std::mutex m_mutex;
   // Reads go through the writer too: it always sees its own commits.

@@ -1,0 +1,180 @@
+#include "simulator/metrics/evaluation.h"
+
+#include <fmt/format.h>
+
+namespace staylab::sim {
+
+namespace {
+
+// What a metric read: a value, or why there is none.
+struct Reading {
+  std::optional<double> value;
+  std::string missing;  // The reason, when value is empty.
+};
+
+Reading valueOf(double value) {
+  return Reading{value, {}};
+}
+
+Reading missing(std::string reason) {
+  return Reading{std::nullopt, std::move(reason)};
+}
+
+std::string subjectOf(const MetricRef& metric) {
+  return metric.operation.empty() ? metric.component : metric.component + "." + metric.operation;
+}
+
+Reading readLatency(const MetricRef& metric, const MetricsSnapshot& metrics) {
+  const OperationTotals* totals = metrics.findOperation(
+      metric.component, metric.operation.empty() ? kAllOperations : metric.operation);
+  if (totals == nullptr || totals->latency.count == 0)
+    return missing(fmt::format("no completed requests for {}", subjectOf(metric)));
+  const LatencySummary& latency = totals->latency;
+  switch (metric.name) {
+    case MetricName::P50:
+      return valueOf(static_cast<double>(latency.p50));
+    case MetricName::P90:
+      return valueOf(static_cast<double>(latency.p90));
+    case MetricName::P99:
+      return valueOf(static_cast<double>(latency.p99));
+    case MetricName::P999:
+      return valueOf(static_cast<double>(latency.p999));
+    case MetricName::Max:
+      return valueOf(static_cast<double>(latency.max));
+    case MetricName::Mean:
+      return valueOf(latency.mean);
+    default:
+      return missing("not a latency");
+  }
+}
+
+Reading read(const Expectation& expectation, const MetricsSnapshot& metrics,
+             const InvariantResults& invariants) {
+  const MetricRef& metric = expectation.metric;
+  const std::string_view operation =
+      metric.operation.empty() ? kAllOperations : std::string_view(metric.operation);
+  switch (metric.name) {
+    case MetricName::DoubleBookings:
+      return valueOf(static_cast<double>(invariants.double_bookings));
+    case MetricName::LostAcknowledged:
+      return valueOf(static_cast<double>(invariants.lost_acknowledged));
+    case MetricName::UndeliveredEvents:
+      return valueOf(static_cast<double>(invariants.undelivered_events));
+    case MetricName::ReadModelMismatches:
+      return valueOf(static_cast<double>(invariants.read_model_mismatches));
+    case MetricName::ConvergenceTime:
+      if (!invariants.convergence_time_ns)
+        return missing("the read models never converged during the run");
+      return valueOf(static_cast<double>(*invariants.convergence_time_ns));
+    case MetricName::P50:
+    case MetricName::P90:
+    case MetricName::P99:
+    case MetricName::P999:
+    case MetricName::Max:
+    case MetricName::Mean:
+      return readLatency(metric, metrics);
+    case MetricName::ErrorRate: {
+      const OperationTotals* totals = metrics.findOperation(metric.component, operation);
+      if (totals == nullptr || totals->count == 0)
+        return missing(fmt::format("no completed requests for {}", subjectOf(metric)));
+      return valueOf(totals->errorRate());
+    }
+    case MetricName::Count: {
+      const OperationTotals* totals = metrics.findOperation(metric.component, operation);
+      return valueOf(totals == nullptr ? 0.0 : static_cast<double>(totals->count));
+    }
+    case MetricName::Throughput: {
+      const OperationTotals* totals = metrics.findOperation(metric.component, operation);
+      if (metrics.now <= 0 || totals == nullptr)
+        return valueOf(0.0);
+      return valueOf(static_cast<double>(totals->count) / toSeconds(metrics.now));
+    }
+    case MetricName::MaxLag: {
+      const ComponentGauges* gauges = metrics.findComponent(metric.component);
+      if (gauges == nullptr || !gauges->lag)
+        return missing(fmt::format("no consumer lag recorded for {}", metric.component));
+      if (expectation.threshold.kind == QuantityKind::Duration)
+        return valueOf(static_cast<double>(gauges->lag->max_time));
+      return valueOf(static_cast<double>(gauges->lag->max_events));
+    }
+    case MetricName::Utilisation: {
+      const ComponentGauges* gauges = metrics.findComponent(metric.component);
+      if (gauges == nullptr || !gauges->workers)
+        return missing(fmt::format("no worker utilisation recorded for {}", metric.component));
+      return valueOf(gauges->workers->utilisation);
+    }
+  }
+  return missing("unknown metric");
+}
+
+std::string formatReading(double value, QuantityKind kind) {
+  switch (kind) {
+    case QuantityKind::Number:
+      return fmt::format("{:.0f}", value);
+    case QuantityKind::Duration:
+      return formatLatency(static_cast<Nanos>(value));
+    case QuantityKind::Ratio:
+      return formatPercent(value);
+    case QuantityKind::Rate:
+      return fmt::format("{:.4g}/s", value);
+  }
+  return fmt::format("{}", value);
+}
+
+}  // namespace
+
+std::string formatLatency(Nanos duration) {
+  const double value = static_cast<double>(duration);
+  if (duration < 0)
+    return "-" + formatLatency(-duration);
+  if (duration < kMicrosecond)
+    return fmt::format("{}ns", duration);
+  if (duration < kMillisecond)
+    return fmt::format("{:.4g}us", value / kMicrosecond);
+  if (duration < kSecond)
+    return fmt::format("{:.4g}ms", value / kMillisecond);
+  if (duration < 1000 * kSecond)
+    return fmt::format("{:.4g}s", value / kSecond);
+  return fmt::format("{:.0f}s", value / kSecond);
+}
+
+std::string formatPercent(double ratio) {
+  if (ratio == 0)
+    return "0%";
+  return fmt::format("{:.3g}%", ratio * 100);
+}
+
+ExpectationResult evaluate(const Expectation& expectation, const MetricsSnapshot& metrics,
+                           const InvariantResults& invariants) {
+  ExpectationResult result;
+  result.expectation = expectation;
+  const std::string canonical = toString(expectation);
+  const Reading reading = read(expectation, metrics, invariants);
+  if (!reading.value) {
+    result.passed = false;
+    result.actual_text = "n/a";
+    result.text = fmt::format("{}: {}", canonical, reading.missing);
+    return result;
+  }
+  const Quantity& threshold = expectation.threshold;
+  const double limit = threshold.kind == QuantityKind::Duration
+                           ? static_cast<double>(threshold.duration.count())
+                           : threshold.number;
+  result.actual = reading.value;
+  result.passed = compare(*reading.value, expectation.comparison, limit);
+  result.actual_text = formatReading(*reading.value, threshold.kind);
+  result.text = fmt::format("{}: actual {}", canonical, result.actual_text);
+  return result;
+}
+
+std::vector<ExpectationResult> evaluateAll(const std::vector<Expectation>& expectations,
+                                           const MetricsSnapshot& metrics,
+                                           const InvariantResults& invariants) {
+  std::vector<ExpectationResult> results;
+  results.reserve(expectations.size());
+  for (const Expectation& expectation : expectations)
+    results.push_back(evaluate(expectation, metrics, invariants));
+  return results;
+}
+
+}  // namespace staylab::sim

@@ -1,0 +1,300 @@
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "simulator/scenario/expectation.h"
+
+// The scenario model: what a scenario file (assets/scenarios/*.yaml) says, as
+// plain values. scenario_parser.h reads it from YAML and checks every rule
+// written here; scenario_yaml.h writes it back. All durations are virtual
+// time in whole nanoseconds; all rates are events per second of virtual time.
+// Component, store, consumer and topic names are only checked for their
+// spelling here (lowercase letters, digits, '-' and '_'); the runner checks
+// them against the topology.
+namespace staylab::sim {
+
+// Where an operation's virtual service time comes from.
+enum class ServiceTimeMode {
+  Model,     // Drawn from the per-operation distribution: deterministic for a seed.
+  Measured,  // The real duration of the real call: not reproducible byte for byte.
+};
+
+// The user operations a load phase mixes.
+enum class UserOperation { Search, View, Book, Cancel, Edit };
+inline constexpr std::size_t kUserOperationCount = 5;
+
+std::string_view toString(ServiceTimeMode mode);
+std::string_view toString(UserOperation operation);
+
+// The data seeded before the run starts.
+struct SeedData {
+  int properties = 100;    // Listings created. Range 1..1000000. Default: 100.
+  std::uint64_t seed = 1;  // Seed of the data generator, apart from the run's seed. Default: 1.
+
+  bool operator==(const SeedData&) const = default;
+};
+
+enum class ServiceTimeDistribution { Constant, Exponential, Uniform, LogNormal };
+std::string_view toString(ServiceTimeDistribution distribution);
+
+// The virtual service time of one operation of a component. Which fields
+// apply depends on the distribution:
+//   constant: value          exponential: mean
+//   uniform:  min, max       lognormal:   median, p99 (p99 > median)
+struct ServiceTimeSpec {
+  std::string operation;
+  ServiceTimeDistribution distribution = ServiceTimeDistribution::Constant;
+  std::chrono::nanoseconds value{0};
+  std::chrono::nanoseconds mean{0};
+  std::chrono::nanoseconds min{0};
+  std::chrono::nanoseconds max{0};
+  std::chrono::nanoseconds median{0};
+  std::chrono::nanoseconds p99{0};
+
+  bool operator==(const ServiceTimeSpec&) const = default;
+};
+
+// Changes to one component of the topology; unset fields keep the topology's
+// value.
+struct ComponentOverride {
+  std::string component;
+  std::optional<int> instances;  // 1..10000
+  std::optional<int> workers;    // Per instance, 1..10000.
+  std::optional<int> queue;      // Bounded queue length per instance, 0..1000000.
+  std::vector<ServiceTimeSpec> service_times;
+
+  bool operator==(const ComponentOverride&) const = default;
+};
+
+struct TopologySpec {
+  // A topology name (assets/topologies/<file>.yaml) or, when it contains '/'
+  // or ends in ".yaml", a path relative to the scenario file. Default: "default".
+  std::string file = "default";
+  std::vector<ComponentOverride> overrides;
+
+  bool operator==(const TopologySpec&) const = default;
+};
+
+// Pattern switches (DESIGN.md section 4). A switch is off unless the scenario
+// turns it on; the parameters below are the defaults used when it does.
+struct CircuitBreakerSettings {
+  bool enabled = false;
+  double failure_ratio = 0.5;                                 // Opens above this ratio, 0 < r <= 1.
+  std::chrono::nanoseconds window{std::chrono::seconds(10)};  // Rolling window measured.
+  int min_requests = 20;  // Below this the breaker stays closed.
+  std::chrono::nanoseconds open_for{std::chrono::seconds(10)};  // Then half-open.
+
+  bool operator==(const CircuitBreakerSettings&) const = default;
+};
+
+struct RetrySettings {
+  bool enabled = false;
+  int attempts = 3;  // Including the first try, 1..100.
+  std::chrono::nanoseconds backoff{std::chrono::milliseconds(50)};  // First wait, doubled.
+  std::chrono::nanoseconds max_backoff{std::chrono::seconds(1)};    // Cap, >= backoff.
+  double jitter = 0.2;  // Fraction of the wait randomised, 0..1.
+
+  bool operator==(const RetrySettings&) const = default;
+};
+
+struct TimeoutSettings {
+  bool enabled = false;
+  std::chrono::nanoseconds after{std::chrono::seconds(1)};
+
+  bool operator==(const TimeoutSettings&) const = default;
+};
+
+struct BulkheadSettings {
+  bool enabled = false;
+  int max_concurrent = 10;  // Calls in flight per dependency, 1..100000.
+
+  bool operator==(const BulkheadSettings&) const = default;
+};
+
+struct RateLimitSettings {
+  bool enabled = false;
+  double rate_per_second = 1000;  // Token refill rate.
+  int burst = 100;                // Bucket size, 1..1000000.
+
+  bool operator==(const RateLimitSettings&) const = default;
+};
+
+struct CacheAsideSettings {
+  bool enabled = false;
+  std::chrono::nanoseconds ttl{std::chrono::seconds(30)};
+
+  bool operator==(const CacheAsideSettings&) const = default;
+};
+
+struct CompetingConsumersSettings {
+  bool enabled = false;
+  int consumers = 4;  // 1..1000.
+
+  bool operator==(const CompetingConsumersSettings&) const = default;
+};
+
+enum class PartitionStrategy {
+  PerTable,  // n tables to n topics.
+  ByKey,     // n to 1, partitioned by key.
+  Firehose,  // Everything on one partition.
+};
+std::string_view toString(PartitionStrategy strategy);
+
+struct PartitioningSettings {
+  bool enabled = false;
+  PartitionStrategy strategy = PartitionStrategy::ByKey;
+  int partitions = 8;  // 1..1024.
+
+  bool operator==(const PartitioningSettings&) const = default;
+};
+
+struct DeadLetterSettings {
+  bool enabled = false;
+  int max_attempts = 5;  // Deliveries before an event is parked, 1..100.
+
+  bool operator==(const DeadLetterSettings&) const = default;
+};
+
+struct PatternSettings {
+  bool cqrs = false;                 // Queries on the read model instead of the write store.
+  bool outbox = false;               // Transactional outbox; off means dual write.
+  bool idempotent_consumer = false;  // Off means a naive consumer.
+  bool saga = false;                 // Saga with compensation.
+  bool strangler_fig = false;        // Legacy monolith behind a facade, CDC sync.
+  bool event_sourcing = false;
+  bool materialized_view = false;
+  bool load_leveling = false;  // Queue-based load leveling.
+  CircuitBreakerSettings circuit_breaker;
+  RetrySettings retry;
+  TimeoutSettings timeout;
+  BulkheadSettings bulkhead;
+  RateLimitSettings rate_limit;
+  CacheAsideSettings cache_aside;
+  CompetingConsumersSettings competing_consumers;
+  PartitioningSettings partitioning;
+  DeadLetterSettings dead_letter;
+
+  bool operator==(const PatternSettings&) const = default;
+};
+
+enum class ArrivalKind {
+  Constant,  // rate, evenly spaced.
+  Poisson,   // rate, exponential gaps.
+  Ramp,      // from -> to, linearly over the phase.
+  Step,      // from -> to in `steps` equal stairs over the phase.
+  Burst,     // rate for burst_length every `every`, base rate in between.
+  Closed,    // users, each waiting `think` (mean, exponential) between requests.
+};
+std::string_view toString(ArrivalKind kind);
+
+// How requests arrive in a phase. Only the fields of its kind are meaningful;
+// the others stay zero. Rates are per second, 0..1e6.
+struct ArrivalSpec {
+  ArrivalKind kind = ArrivalKind::Constant;
+  double rate = 0;                           // constant, poisson, burst
+  double from = 0;                           // ramp, step
+  double to = 0;                             // ramp, step
+  int steps = 0;                             // step, 1..1000
+  double base = 0;                           // burst: rate between bursts
+  std::chrono::nanoseconds every{0};         // burst: period, > burst_length
+  std::chrono::nanoseconds burst_length{0};  // burst: "for"
+  int users = 0;                             // closed, 1..1000000
+  std::chrono::nanoseconds think{0};         // closed
+
+  bool operator==(const ArrivalSpec&) const = default;
+};
+
+// Skew of the property each request concerns.
+struct PopularitySpec {
+  double zipf = 0;  // Zipf exponent, 0 < s <= 10; 0 means uniform. Default: uniform.
+
+  bool operator==(const PopularitySpec&) const = default;
+};
+
+// The default request mix: search 70 %, view 15 %, book 10 %, cancel 3 %, edit 2 %.
+inline constexpr std::array<double, kUserOperationCount> kDefaultMix = {0.70, 0.15, 0.10, 0.03,
+                                                                        0.02};
+
+// One load phase. Phases run back to back from time 0; after the last one no
+// new request arrives and the run drains until its duration.
+struct LoadPhase {
+  std::string name;
+  std::chrono::nanoseconds length{0};  // "for"
+  ArrivalSpec arrivals;
+  // Share of each UserOperation, as fractions summing to 1 (the file may
+  // give percentages summing to 100). Default: kDefaultMix.
+  std::array<double, kUserOperationCount> mix = kDefaultMix;
+  PopularitySpec popularity;
+
+  double share(UserOperation operation) const { return mix[static_cast<std::size_t>(operation)]; }
+  bool operator==(const LoadPhase&) const = default;
+};
+
+// Faults, in the vocabulary of Toxiproxy and Chaos Mesh.
+enum class FaultKind {
+  StoreOutage,        // target store refuses every call for `for`.
+  StoreLatency,       // target store answers `latency` (+- jitter) slower.
+  StoreErrorRate,     // target store fails calls with `probability`.
+  LinkPartition,      // from -> to drops everything.
+  LinkLatency,        // from -> to adds `latency` (+- jitter).
+  LinkLoss,           // from -> to drops messages with `probability`.
+  InstanceKill,       // `instances` instances of target die; back after restart_after if set.
+  ConsumerCrash,      // target consumer stops; back after restart_after if set.
+  DeliveryDuplicate,  // target topic delivers events twice with `probability`.
+  DeliveryDelay,      // target topic delivers `delay` (+- jitter) late.
+  DeliveryReorder,    // target topic shuffles events within a window of `window` events.
+  PoisonEvent,        // `count` events on target topic that every consumer fails on.
+};
+inline constexpr std::size_t kFaultKindCount = 12;
+std::string_view toString(FaultKind kind);
+
+// Returns true for the faults that last a window (`for`) rather than happen once.
+bool isWindowFault(FaultKind kind);
+// Returns true for the faults that concern a link (from, to) instead of a target.
+bool isLinkFault(FaultKind kind);
+
+// One fault on the timeline. Only the fields of its kind are meaningful; the
+// others stay at their zero value.
+struct FaultSpec {
+  FaultKind kind = FaultKind::StoreOutage;
+  std::chrono::nanoseconds at{0};
+  std::chrono::nanoseconds length{0};   // "for": window faults only, > 0.
+  std::string target;                   // Store, component, consumer or topic; link: "from".
+  std::string peer;                     // Link faults: "to".
+  std::chrono::nanoseconds latency{0};  // store_latency, link_latency; delivery_delay: "delay".
+  std::chrono::nanoseconds jitter{0};   // Optional with latency and delay.
+  double probability = 0;               // store_error_rate, link_loss, delivery_duplicate.
+  int window = 0;                       // delivery_reorder, 2..10000 events.
+  int instances = 0;                    // instance_kill, default 1.
+  int count = 0;                        // poison_event, default 1.
+  std::optional<std::chrono::nanoseconds> restart_after;  // instance_kill, consumer_crash.
+
+  bool operator==(const FaultSpec&) const = default;
+};
+
+inline constexpr int kScenarioSchemaVersion = 1;
+
+struct Scenario {
+  int schema = kScenarioSchemaVersion;
+  std::string name;         // Lowercase letters, digits, '-', '_'; up to 64 characters.
+  std::string description;  // What the scenario teaches.
+  std::uint64_t seed = 1;   // Default: 1.
+  std::chrono::nanoseconds duration{0};
+  ServiceTimeMode mode = ServiceTimeMode::Model;
+  SeedData data;
+  TopologySpec topology;
+  PatternSettings patterns;
+  std::vector<LoadPhase> load;  // At least one.
+  std::vector<FaultSpec> faults;
+  std::vector<Expectation> expectations;
+
+  bool operator==(const Scenario&) const = default;
+};
+
+}  // namespace staylab::sim

@@ -1,0 +1,1198 @@
+#include "simulator/scenario/scenario_parser.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <optional>
+#include <span>
+
+#include <fmt/format.h>
+
+#include "simulator/scenario/suggest.h"
+#include "simulator/scenario/units.h"
+#include "simulator/scenario/yaml_tree.h"
+
+namespace staylab::sim {
+namespace {
+
+using std::chrono::nanoseconds;
+using yaml::MapEntry;
+using yaml::Node;
+using yaml::NodeKind;
+using yaml::Position;
+using yaml::ScalarStyle;
+
+constexpr std::string_view kSyntax = "scenario.syntax";
+constexpr std::string_view kSchema = "scenario.schema";
+constexpr std::string_view kValue = "scenario.value";
+constexpr std::string_view kLimit = "scenario.limit";
+constexpr std::string_view kExpectationCode = "scenario.expectation";
+
+constexpr std::size_t kMaxNameLength = 64;
+constexpr std::size_t kMaxDescriptionBytes = 16 * 1024;
+constexpr std::size_t kMaxPathLength = 1024;
+
+constexpr std::array<std::string_view, 12> kScenarioKeys = {
+    "schema", "name",     "description", "seed", "duration", "mode",
+    "data",   "topology", "patterns",    "load", "faults",   "expect"};
+constexpr std::array<std::string_view, 2> kDataKeys = {"properties", "seed"};
+constexpr std::array<std::string_view, 2> kTopologyKeys = {"file", "overrides"};
+constexpr std::array<std::string_view, 5> kOverrideKeys = {"component", "instances", "workers",
+                                                           "queue", "service_time"};
+constexpr std::array<std::string_view, 8> kServiceTimeKeys = {
+    "operation", "distribution", "value", "mean", "min", "max", "median", "p99"};
+constexpr std::array<std::string_view, 5> kPhaseKeys = {"phase", "for", "arrivals", "mix",
+                                                        "popularity"};
+constexpr std::array<std::string_view, 10> kArrivalKeys = {
+    "kind", "rate", "from", "to", "steps", "base", "every", "for", "users", "think"};
+constexpr std::array<std::string_view, 1> kPopularityKeys = {"zipf"};
+constexpr std::array<std::string_view, 5> kMixKeys = {"search", "view", "book", "cancel", "edit"};
+constexpr std::array<std::string_view, 14> kFaultKeys = {
+    "at",     "for",   "kind",        "target", "from",      "to",    "latency",
+    "jitter", "delay", "probability", "window", "instances", "count", "restart_after"};
+constexpr std::array<std::string_view, 17> kPatternKeys = {"cqrs",
+                                                           "outbox",
+                                                           "idempotent_consumer",
+                                                           "saga",
+                                                           "strangler_fig",
+                                                           "event_sourcing",
+                                                           "materialized_view",
+                                                           "load_leveling",
+                                                           "circuit_breaker",
+                                                           "retry",
+                                                           "timeout",
+                                                           "bulkhead",
+                                                           "rate_limit",
+                                                           "cache_aside",
+                                                           "competing_consumers",
+                                                           "partitioning",
+                                                           "dead_letter"};
+constexpr std::array<std::string_view, 2> kModeNames = {"model", "measured"};
+constexpr std::array<std::string_view, 4> kDistributionNames = {"constant", "exponential",
+                                                                "uniform", "lognormal"};
+constexpr std::array<std::string_view, 6> kArrivalKindNames = {"constant", "poisson", "ramp",
+                                                               "step",     "burst",   "closed"};
+constexpr std::array<std::string_view, 3> kPartitionStrategyNames = {"per_table", "by_key",
+                                                                     "firehose"};
+constexpr std::array<std::string_view, kFaultKindCount> kFaultKindNames = {
+    "store_outage",       "store_latency",  "store_error_rate", "link_partition",
+    "link_latency",       "link_loss",      "instance_kill",    "consumer_crash",
+    "delivery_duplicate", "delivery_delay", "delivery_reorder", "poison_event"};
+
+// The keys each fault kind requires and accepts, besides `kind` and `at`.
+struct FaultShape {
+  std::vector<std::string_view> required;
+  std::vector<std::string_view> optional;
+};
+
+const FaultShape& faultShape(FaultKind kind) {
+  static const std::array<FaultShape, kFaultKindCount> shapes = {{
+      {{"target", "for"}, {}},                         // store_outage
+      {{"target", "for", "latency"}, {"jitter"}},      // store_latency
+      {{"target", "for", "probability"}, {}},          // store_error_rate
+      {{"from", "to", "for"}, {}},                     // link_partition
+      {{"from", "to", "for", "latency"}, {"jitter"}},  // link_latency
+      {{"from", "to", "for", "probability"}, {}},      // link_loss
+      {{"target"}, {"instances", "restart_after"}},    // instance_kill
+      {{"target"}, {"restart_after"}},                 // consumer_crash
+      {{"target", "for", "probability"}, {}},          // delivery_duplicate
+      {{"target", "for", "delay"}, {"jitter"}},        // delivery_delay
+      {{"target", "for", "window"}, {}},               // delivery_reorder
+      {{"target"}, {"count"}},                         // poison_event
+  }};
+  return shapes[static_cast<std::size_t>(kind)];
+}
+
+// The keys each service-time distribution requires, besides operation and distribution.
+std::vector<std::string_view> distributionKeys(ServiceTimeDistribution distribution) {
+  switch (distribution) {
+    case ServiceTimeDistribution::Constant:
+      return {"value"};
+    case ServiceTimeDistribution::Exponential:
+      return {"mean"};
+    case ServiceTimeDistribution::Uniform:
+      return {"min", "max"};
+    case ServiceTimeDistribution::LogNormal:
+      return {"median", "p99"};
+  }
+  return {};
+}
+
+// The keys each arrival kind requires and accepts, besides `kind`.
+FaultShape arrivalShape(ArrivalKind kind) {
+  switch (kind) {
+    case ArrivalKind::Constant:
+    case ArrivalKind::Poisson:
+      return {{"rate"}, {}};
+    case ArrivalKind::Ramp:
+      return {{"from", "to"}, {}};
+    case ArrivalKind::Step:
+      return {{"from", "to", "steps"}, {}};
+    case ArrivalKind::Burst:
+      return {{"rate", "every", "for"}, {"base"}};
+    case ArrivalKind::Closed:
+      return {{"users", "think"}, {}};
+  }
+  return {};
+}
+
+bool contains(std::span<const std::string_view> names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string_view describeKind(NodeKind kind) {
+  switch (kind) {
+    case NodeKind::Null:
+      return "nothing";
+    case NodeKind::Scalar:
+      return "a single value";
+    case NodeKind::Sequence:
+      return "a list";
+    case NodeKind::Map:
+      return "a mapping";
+  }
+  return "something else";
+}
+
+bool isSlug(std::string_view text) {
+  if (text.empty() || text.size() > kMaxNameLength) {
+    return false;
+  }
+  const auto lower_or_digit = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  };
+  if (!lower_or_digit(text.front())) {
+    return false;
+  }
+  return std::all_of(text.begin(), text.end(),
+                     [&](char c) { return lower_or_digit(c) || c == '-' || c == '_'; });
+}
+
+// The entries of one YAML mapping, after its keys were checked.
+class Fields {
+ public:
+  explicit Fields(const Node& node) : m_node(&node) {}
+
+  const Node* find(std::string_view key) const {
+    const MapEntry* found = entry(key);
+    return found == nullptr ? nullptr : found->value.get();
+  }
+  const MapEntry* entry(std::string_view key) const {
+    for (const MapEntry& candidate : m_node->entries) {
+      if (candidate.key == key) {
+        return &candidate;
+      }
+    }
+    return nullptr;
+  }
+  const Node& node() const { return *m_node; }
+
+ private:
+  const Node* m_node;
+};
+
+class ScenarioReader {
+ public:
+  ScenarioReader(std::string_view text, std::string_view file_name)
+      : m_text(text), m_file_name(file_name) {
+    m_line_starts.push_back(0);
+    for (std::size_t offset = 0; offset < text.size(); ++offset) {
+      if (text[offset] == '\n') {
+        m_line_starts.push_back(offset + 1);
+      }
+    }
+  }
+
+  template <typename... Args>
+  std::unexpected<Error> fail(Position position, std::string_view code,
+                              fmt::format_string<Args...> format, Args&&... args) const {
+    return std::unexpected(Error{ErrorKind::InvalidInput, std::string(code), location(position),
+                                 fmt::format(format, std::forward<Args>(args)...)});
+  }
+
+  std::string location(Position position) const {
+    return fmt::format("{}:{}:{}", m_file_name, position.line + 1, position.column + 1);
+  }
+
+  Result<Scenario> read(const Node& root) {
+    if (root.kind != NodeKind::Map) {
+      return fail(root.position, kSchema,
+                  "a scenario is a mapping of keys (schema, name, description, ...), not {}",
+                  describeKind(root.kind));
+    }
+    const Fields fields = STAYLAB_TRY(openMap(root, "scenario", kScenarioKeys));
+    Scenario scenario;
+
+    const Node& schema = STAYLAB_TRY(require(fields, "schema", "scenario"));
+    scenario.schema = static_cast<int>(STAYLAB_TRY(readInteger(schema, "schema", 0, 1'000'000)));
+    if (scenario.schema != kScenarioSchemaVersion) {
+      return fail(schema.position, kValue, "unsupported schema {}; this version reads schema {}",
+                  scenario.schema, kScenarioSchemaVersion);
+    }
+    scenario.name = STAYLAB_TRY(readName(STAYLAB_TRY(require(fields, "name", "scenario")), "name"));
+    scenario.description =
+        STAYLAB_TRY(readDescription(STAYLAB_TRY(require(fields, "description", "scenario"))));
+    if (const Node* seed = fields.find("seed")) {
+      scenario.seed = STAYLAB_TRY(readSeed(*seed, "seed"));
+    }
+    const Node& duration = STAYLAB_TRY(require(fields, "duration", "scenario"));
+    scenario.duration = STAYLAB_TRY(readDuration(duration, "duration", DurationFloor::Positive));
+    if (const Node* mode = fields.find("mode")) {
+      const std::size_t index = STAYLAB_TRY(readChoice(*mode, "mode", kModeNames));
+      scenario.mode = index == 0 ? ServiceTimeMode::Model : ServiceTimeMode::Measured;
+    }
+    if (const Node* data = fields.find("data")) {
+      scenario.data = STAYLAB_TRY(readData(*data));
+    }
+    if (const Node* topology = fields.find("topology")) {
+      scenario.topology = STAYLAB_TRY(readTopology(*topology));
+    }
+    if (const Node* patterns = fields.find("patterns")) {
+      scenario.patterns = STAYLAB_TRY(readPatterns(*patterns));
+    }
+    scenario.load =
+        STAYLAB_TRY(readLoad(STAYLAB_TRY(require(fields, "load", "scenario")), scenario.duration));
+    if (const Node* faults = fields.find("faults")) {
+      scenario.faults = STAYLAB_TRY(readFaults(*faults, scenario.duration));
+    }
+    if (const Node* expect = fields.find("expect")) {
+      scenario.expectations = STAYLAB_TRY(readExpectations(*expect));
+    }
+    return scenario;
+  }
+
+ private:
+  enum class DurationFloor { Zero, Positive };
+
+  // Checks that `node` is a mapping whose keys are all in `keys`.
+  Result<Fields> openMap(const Node& node, std::string_view what,
+                         std::span<const std::string_view> keys) const {
+    if (node.kind != NodeKind::Map) {
+      return fail(node.position, kSchema, "{} must be a mapping of keys ({}), not {}", what,
+                  joinNames(keys), describeKind(node.kind));
+    }
+    for (const MapEntry& entry : node.entries) {
+      if (!contains(keys, entry.key)) {
+        return unknownKey(entry, what, keys);
+      }
+    }
+    return Fields(node);
+  }
+
+  std::unexpected<Error> unknownKey(const MapEntry& entry, std::string_view what,
+                                    std::span<const std::string_view> keys) const {
+    if (auto match = closestMatch(entry.key, keys)) {
+      return fail(entry.key_position, kSchema, "unknown key '{}' in {}; did you mean '{}'?",
+                  abbreviate(entry.key), what, *match);
+    }
+    return fail(entry.key_position, kSchema, "unknown key '{}' in {} (keys: {})",
+                abbreviate(entry.key), what, joinNames(keys));
+  }
+
+  Result<std::reference_wrapper<const Node>> require(const Fields& fields, std::string_view key,
+                                                     std::string_view what) const {
+    if (const Node* node = fields.find(key)) {
+      return std::cref(*node);
+    }
+    return fail(fields.node().position, kSchema, "missing key '{}' in {}", key, what);
+  }
+
+  // Returns the text of a scalar, or an error naming what was expected.
+  Result<std::string_view> scalarText(const Node& node, std::string_view key,
+                                      std::string_view expected) const {
+    if (node.kind == NodeKind::Null) {
+      return fail(node.position, kSchema, "'{}' has no value; expected {}", key, expected);
+    }
+    if (node.kind != NodeKind::Scalar) {
+      return fail(node.position, kSchema, "'{}' must be {}, not {}", key, expected,
+                  describeKind(node.kind));
+    }
+    return std::string_view(node.text);
+  }
+
+  // As scalarText, for numbers and booleans, which must not be quoted.
+  Result<std::string_view> plainText(const Node& node, std::string_view key,
+                                     std::string_view expected) const {
+    const std::string_view text = STAYLAB_TRY(scalarText(node, key, expected));
+    if (node.style == ScalarStyle::Quoted) {
+      return fail(node.position, kSchema, "'{}' must be {}, written without quotes", key, expected);
+    }
+    return text;
+  }
+
+  Result<std::string> readName(const Node& node, std::string_view key) const {
+    const std::string_view text = STAYLAB_TRY(scalarText(node, key, "a name"));
+    if (!isSlug(text)) {
+      return fail(node.position, kValue,
+                  "'{}' must be a name of lowercase letters, digits, '-' and '_' (at most {}), "
+                  "starting with a letter or digit, e.g. booking-db; got '{}'",
+                  key, kMaxNameLength, abbreviate(text));
+    }
+    return std::string(text);
+  }
+
+  Result<std::string> readDescription(const Node& node) const {
+    const std::string_view text = STAYLAB_TRY(scalarText(node, "description", "a sentence"));
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+      return fail(node.position, kValue, "'description' is empty; say what the scenario teaches");
+    }
+    if (text.size() > kMaxDescriptionBytes) {
+      return fail(node.position, kLimit, "'description' is longer than {} bytes",
+                  kMaxDescriptionBytes);
+    }
+    if (!yaml::isCleanText(text, /*allow_line_breaks=*/true)) {
+      return fail(node.position, kValue, "'description' holds a control character");
+    }
+    return std::string(text);
+  }
+
+  Result<std::string> readPath(const Node& node, std::string_view key) const {
+    const std::string_view text = STAYLAB_TRY(scalarText(node, key, "a topology name or path"));
+    if (text.empty() || text.size() > kMaxPathLength) {
+      return fail(node.position, kValue, "'{}' must be 1 to {} characters", key, kMaxPathLength);
+    }
+    if (!yaml::isCleanText(text, /*allow_line_breaks=*/false) ||
+        text.find('\t') != std::string_view::npos) {
+      return fail(node.position, kValue, "'{}' holds a control character", key);
+    }
+    return std::string(text);
+  }
+
+  Result<bool> readBool(const Node& node, std::string_view key) const {
+    const std::string_view text = STAYLAB_TRY(plainText(node, key, "true or false"));
+    if (text == "true") {
+      return true;
+    }
+    if (text == "false") {
+      return false;
+    }
+    return fail(node.position, kSchema, "'{}' must be true or false, got '{}'", key,
+                abbreviate(text));
+  }
+
+  Result<std::int64_t> readInteger(const Node& node, std::string_view key, std::int64_t min,
+                                   std::int64_t max) const {
+    const std::string_view text = STAYLAB_TRY(plainText(node, key, "a whole number"));
+    std::int64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error == std::errc::result_out_of_range ||
+        (error == std::errc() && end == text.data() + text.size() &&
+         (value < min || value > max))) {
+      return fail(node.position, kValue, "'{}' must be between {} and {}, got {}", key, min, max,
+                  abbreviate(text));
+    }
+    if (error != std::errc() || end != text.data() + text.size() || text.front() == '+') {
+      return fail(node.position, kSchema, "'{}' must be a whole number, got '{}'", key,
+                  abbreviate(text));
+    }
+    return value;
+  }
+
+  Result<int> readInt(const Node& node, std::string_view key, int min, int max) const {
+    return static_cast<int>(STAYLAB_TRY(readInteger(node, key, min, max)));
+  }
+
+  Result<std::uint64_t> readSeed(const Node& node, std::string_view key) const {
+    const std::string_view text = STAYLAB_TRY(plainText(node, key, "a whole number"));
+    std::uint64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error == std::errc::result_out_of_range) {
+      return fail(node.position, kValue, "'{}' must be at most {}, got {}", key,
+                  std::numeric_limits<std::uint64_t>::max(), abbreviate(text));
+    }
+    if (error != std::errc() || end != text.data() + text.size()) {
+      return fail(node.position, kSchema, "'{}' must be a whole number from 0 to {}, got '{}'", key,
+                  std::numeric_limits<std::uint64_t>::max(), abbreviate(text));
+    }
+    return value;
+  }
+
+  enum class Bound { Inclusive, Exclusive };
+
+  // Reads a decimal number in [min, max], or (min, max] when `lower` is Exclusive.
+  Result<double> readNumber(const Node& node, std::string_view key, double min, Bound lower,
+                            double max) const {
+    const std::string_view text = STAYLAB_TRY(plainText(node, key, "a number"));
+    auto value = parseDecimal(text);
+    if (!value) {
+      return fail(node.position, text.front() == '-' ? kValue : kSchema, "'{}': {}", key,
+                  value.error().message);
+    }
+    const bool below = lower == Bound::Exclusive ? *value <= min : *value < min;
+    if (below || *value > max) {
+      return fail(node.position, kValue, "'{}' must be {} {} and at most {}, got {}", key,
+                  lower == Bound::Exclusive ? "above" : "at least", formatDecimal(min),
+                  formatDecimal(max), abbreviate(text));
+    }
+    return *value;
+  }
+
+  Result<nanoseconds> readDuration(const Node& node, std::string_view key,
+                                   DurationFloor floor) const {
+    const std::string_view text = STAYLAB_TRY(scalarText(node, key, "a duration such as 30s"));
+    auto duration = parseDuration(text);
+    if (!duration) {
+      return fail(node.position, kValue, "'{}': {}", key, duration.error().message);
+    }
+    if (floor == DurationFloor::Positive && duration->count() == 0) {
+      return fail(node.position, kValue, "'{}' must be longer than 0", key);
+    }
+    if (*duration > kMaxScenarioDuration) {
+      return fail(node.position, kLimit, "'{}' is {}; the limit is 30 days (720h) of virtual time",
+                  key, abbreviate(text));
+    }
+    return *duration;
+  }
+
+  Result<double> readRate(const Node& node, std::string_view key, DurationFloor floor) const {
+    const std::string_view text = STAYLAB_TRY(scalarText(node, key, "a rate such as 20/s"));
+    auto rate = parseRate(text);
+    if (!rate) {
+      return fail(node.position, kValue, "'{}': {}", key, rate.error().message);
+    }
+    if (floor == DurationFloor::Positive && *rate == 0) {
+      return fail(node.position, kValue, "'{}' must be above 0/s", key);
+    }
+    if (*rate > kMaxArrivalRate) {
+      return fail(node.position, kValue, "'{}' is {}, above the limit of {}/s", key,
+                  abbreviate(text), kMaxArrivalRate);
+    }
+    return *rate;
+  }
+
+  Result<std::size_t> readChoice(const Node& node, std::string_view key,
+                                 std::span<const std::string_view> names) const {
+    const std::string_view text = STAYLAB_TRY(scalarText(node, key, "one of " + joinNames(names)));
+    for (std::size_t index = 0; index < names.size(); ++index) {
+      if (names[index] == text) {
+        return index;
+      }
+    }
+    return fail(node.position, kValue, "'{}' must be one of {}; got '{}'{}", key, joinNames(names),
+                abbreviate(text), didYouMean(text, names));
+  }
+
+  // Checks that `node` is a list of at most kMaxScenarioListItems items.
+  Result<std::reference_wrapper<const std::vector<yaml::NodePtr>>> readList(
+      const Node& node, std::string_view key, std::string_view noun) const {
+    if (node.kind == NodeKind::Null) {
+      return fail(node.position, kSchema, "'{}' has no value; write a list, or {}: [] for none",
+                  key, key);
+    }
+    if (node.kind != NodeKind::Sequence) {
+      return fail(node.position, kSchema, "'{}' must be a list of {}, not {}", key, noun,
+                  describeKind(node.kind));
+    }
+    if (node.items.size() > kMaxScenarioListItems) {
+      return fail(node.items[kMaxScenarioListItems]->position, kLimit, "more than {} {} in '{}'",
+                  kMaxScenarioListItems, noun, key);
+    }
+    return std::cref(node.items);
+  }
+
+  Result<SeedData> readData(const Node& node) const {
+    const Fields fields = STAYLAB_TRY(openMap(node, "data", kDataKeys));
+    SeedData data;
+    if (const Node* properties = fields.find("properties")) {
+      data.properties = STAYLAB_TRY(readInt(*properties, "properties", 1, 1'000'000));
+    }
+    if (const Node* seed = fields.find("seed")) {
+      data.seed = STAYLAB_TRY(readSeed(*seed, "seed"));
+    }
+    return data;
+  }
+
+  Result<TopologySpec> readTopology(const Node& node) const {
+    const Fields fields = STAYLAB_TRY(openMap(node, "topology", kTopologyKeys));
+    TopologySpec topology;
+    if (const Node* file = fields.find("file")) {
+      topology.file = STAYLAB_TRY(readPath(*file, "file"));
+    }
+    if (const Node* overrides = fields.find("overrides")) {
+      const auto& items = STAYLAB_TRY(readList(*overrides, "overrides", "overrides")).get();
+      std::vector<const Node*> components;
+      for (const yaml::NodePtr& item : items) {
+        ComponentOverride component = STAYLAB_TRY(readOverride(*item));
+        const Node* name = Fields(*item).find("component");
+        for (std::size_t index = 0; index < topology.overrides.size(); ++index) {
+          if (topology.overrides[index].component == component.component) {
+            return fail(name->position, kValue,
+                        "component '{}' is already overridden at line {}; merge the two",
+                        component.component, components[index]->position.line + 1);
+          }
+        }
+        components.push_back(name);
+        topology.overrides.push_back(std::move(component));
+      }
+    }
+    return topology;
+  }
+
+  Result<ComponentOverride> readOverride(const Node& node) const {
+    const Fields fields = STAYLAB_TRY(openMap(node, "override", kOverrideKeys));
+    ComponentOverride component;
+    component.component =
+        STAYLAB_TRY(readName(STAYLAB_TRY(require(fields, "component", "override")), "component"));
+    if (const Node* instances = fields.find("instances")) {
+      component.instances = STAYLAB_TRY(readInt(*instances, "instances", 1, 10'000));
+    }
+    if (const Node* workers = fields.find("workers")) {
+      component.workers = STAYLAB_TRY(readInt(*workers, "workers", 1, 10'000));
+    }
+    if (const Node* queue = fields.find("queue")) {
+      component.queue = STAYLAB_TRY(readInt(*queue, "queue", 0, 1'000'000));
+    }
+    if (const Node* service_time = fields.find("service_time")) {
+      // One operation as a mapping, or several as a list of them.
+      if (service_time->kind == NodeKind::Map) {
+        component.service_times.push_back(STAYLAB_TRY(readServiceTime(*service_time)));
+      } else {
+        const auto& items =
+            STAYLAB_TRY(readList(*service_time, "service_time", "service times")).get();
+        for (const yaml::NodePtr& item : items) {
+          ServiceTimeSpec spec = STAYLAB_TRY(readServiceTime(*item));
+          for (const ServiceTimeSpec& earlier : component.service_times) {
+            if (earlier.operation == spec.operation) {
+              return fail(Fields(*item).find("operation")->position, kValue,
+                          "operation '{}' already has a service time", spec.operation);
+            }
+          }
+          component.service_times.push_back(std::move(spec));
+        }
+      }
+    }
+    if (!component.instances && !component.workers && !component.queue &&
+        component.service_times.empty()) {
+      return fail(node.position, kValue,
+                  "override of '{}' changes nothing; give instances, workers, queue or "
+                  "service_time",
+                  component.component);
+    }
+    return component;
+  }
+
+  Result<ServiceTimeSpec> readServiceTime(const Node& node) const {
+    const Fields fields = STAYLAB_TRY(openMap(node, "service_time", kServiceTimeKeys));
+    ServiceTimeSpec spec;
+    spec.operation = STAYLAB_TRY(
+        readName(STAYLAB_TRY(require(fields, "operation", "service_time")), "operation"));
+    const Node& distribution_node = STAYLAB_TRY(require(fields, "distribution", "service_time"));
+    spec.distribution = static_cast<ServiceTimeDistribution>(
+        STAYLAB_TRY(readChoice(distribution_node, "distribution", kDistributionNames)));
+    const std::vector<std::string_view> keys = distributionKeys(spec.distribution);
+    const std::string_view distribution_name = toString(spec.distribution);
+    for (const MapEntry& entry : node.entries) {
+      if (entry.key != "operation" && entry.key != "distribution" && !contains(keys, entry.key)) {
+        return fail(entry.key_position, kSchema,
+                    "'{}' does not apply to a {} distribution, which takes {}",
+                    abbreviate(entry.key), distribution_name, joinNames(keys));
+      }
+    }
+    const auto required = [&](std::string_view key) -> Result<nanoseconds> {
+      const std::string what = fmt::format("{} service time", distribution_name);
+      return readDuration(STAYLAB_TRY(require(fields, key, what)), key, DurationFloor::Positive);
+    };
+    switch (spec.distribution) {
+      case ServiceTimeDistribution::Constant:
+        spec.value = STAYLAB_TRY(required("value"));
+        break;
+      case ServiceTimeDistribution::Exponential:
+        spec.mean = STAYLAB_TRY(required("mean"));
+        break;
+      case ServiceTimeDistribution::Uniform:
+        spec.min =
+            STAYLAB_TRY(readDuration(STAYLAB_TRY(require(fields, "min", "uniform service time")),
+                                     "min", DurationFloor::Zero));
+        spec.max = STAYLAB_TRY(required("max"));
+        if (spec.max < spec.min) {
+          return fail(fields.find("max")->position, kValue, "'max' ({}) is below 'min' ({})",
+                      formatDuration(spec.max), formatDuration(spec.min));
+        }
+        break;
+      case ServiceTimeDistribution::LogNormal:
+        spec.median = STAYLAB_TRY(required("median"));
+        spec.p99 = STAYLAB_TRY(required("p99"));
+        if (spec.p99 <= spec.median) {
+          return fail(fields.find("p99")->position, kValue,
+                      "'p99' ({}) must be above 'median' ({})", formatDuration(spec.p99),
+                      formatDuration(spec.median));
+        }
+        break;
+    }
+    return spec;
+  }
+
+  // Reads a pattern switch: true/false, or a mapping of its settings, which
+  // turns it on unless it says `enabled: false`. Calls `settings` with the
+  // mapping's fields to read the rest.
+  template <typename ReadSettings>
+  Result<bool> readSwitch(const Node& node, std::string_view key,
+                          std::span<const std::string_view> keys, ReadSettings&& settings) const {
+    if (node.kind == NodeKind::Scalar) {
+      return readBool(node, key);
+    }
+    if (node.kind != NodeKind::Map) {
+      return fail(node.position, kSchema, "'{}' must be true, false or a mapping of {}, not {}",
+                  key, joinNames(keys), describeKind(node.kind));
+    }
+    const Fields fields = STAYLAB_TRY(openMap(node, key, keys));
+    bool enabled = true;
+    if (const Node* flag = fields.find("enabled")) {
+      enabled = STAYLAB_TRY(readBool(*flag, "enabled"));
+    }
+    STAYLAB_TRY(settings(fields));
+    return enabled;
+  }
+
+  Result<bool> readPlainSwitch(const Node& node, std::string_view key) const {
+    static constexpr std::array<std::string_view, 1> keys = {"enabled"};
+    return readSwitch(node, key, keys, [](const Fields&) { return ok(); });
+  }
+
+  Result<PatternSettings> readPatterns(const Node& node) const {
+    const Fields fields = STAYLAB_TRY(openMap(node, "patterns", kPatternKeys));
+    PatternSettings patterns;
+    const std::pair<std::string_view, bool*> plain_switches[] = {
+        {"cqrs", &patterns.cqrs},
+        {"outbox", &patterns.outbox},
+        {"idempotent_consumer", &patterns.idempotent_consumer},
+        {"saga", &patterns.saga},
+        {"strangler_fig", &patterns.strangler_fig},
+        {"event_sourcing", &patterns.event_sourcing},
+        {"materialized_view", &patterns.materialized_view},
+        {"load_leveling", &patterns.load_leveling},
+    };
+    for (const auto& [key, flag] : plain_switches) {
+      if (const Node* value = fields.find(key)) {
+        *flag = STAYLAB_TRY(readPlainSwitch(*value, key));
+      }
+    }
+    if (const Node* value = fields.find("circuit_breaker")) {
+      static constexpr std::array<std::string_view, 5> keys = {"enabled", "failure_ratio", "window",
+                                                               "min_requests", "open_for"};
+      CircuitBreakerSettings& breaker = patterns.circuit_breaker;
+      breaker.enabled = STAYLAB_TRY(
+          readSwitch(*value, "circuit_breaker", keys, [&](const Fields& map) -> Result<void> {
+            if (const Node* ratio = map.find("failure_ratio")) {
+              breaker.failure_ratio =
+                  STAYLAB_TRY(readNumber(*ratio, "failure_ratio", 0, Bound::Exclusive, 1));
+            }
+            if (const Node* window = map.find("window")) {
+              breaker.window =
+                  STAYLAB_TRY(readDuration(*window, "window", DurationFloor::Positive));
+            }
+            if (const Node* min_requests = map.find("min_requests")) {
+              breaker.min_requests =
+                  STAYLAB_TRY(readInt(*min_requests, "min_requests", 1, 1'000'000));
+            }
+            if (const Node* open_for = map.find("open_for")) {
+              breaker.open_for =
+                  STAYLAB_TRY(readDuration(*open_for, "open_for", DurationFloor::Positive));
+            }
+            return ok();
+          }));
+    }
+    if (const Node* value = fields.find("retry")) {
+      static constexpr std::array<std::string_view, 5> keys = {"enabled", "attempts", "backoff",
+                                                               "max_backoff", "jitter"};
+      RetrySettings& retry = patterns.retry;
+      retry.enabled =
+          STAYLAB_TRY(readSwitch(*value, "retry", keys, [&](const Fields& map) -> Result<void> {
+            if (const Node* attempts = map.find("attempts")) {
+              retry.attempts = STAYLAB_TRY(readInt(*attempts, "attempts", 1, 100));
+            }
+            if (const Node* backoff = map.find("backoff")) {
+              retry.backoff = STAYLAB_TRY(readDuration(*backoff, "backoff", DurationFloor::Zero));
+            }
+            if (const Node* max_backoff = map.find("max_backoff")) {
+              retry.max_backoff =
+                  STAYLAB_TRY(readDuration(*max_backoff, "max_backoff", DurationFloor::Zero));
+            }
+            if (const Node* jitter = map.find("jitter")) {
+              retry.jitter = STAYLAB_TRY(readNumber(*jitter, "jitter", 0, Bound::Inclusive, 1));
+            }
+            if (const Node* max_backoff = map.find("max_backoff")) {
+              if (retry.max_backoff < retry.backoff) {
+                return fail(max_backoff->position, kValue,
+                            "'max_backoff' ({}) is below 'backoff' ({})",
+                            formatDuration(retry.max_backoff), formatDuration(retry.backoff));
+              }
+            } else {
+              // The default cap never undercuts a longer first wait.
+              retry.max_backoff = std::max(retry.max_backoff, retry.backoff);
+            }
+            return ok();
+          }));
+    }
+    if (const Node* value = fields.find("timeout")) {
+      static constexpr std::array<std::string_view, 2> keys = {"enabled", "after"};
+      TimeoutSettings& timeout = patterns.timeout;
+      timeout.enabled =
+          STAYLAB_TRY(readSwitch(*value, "timeout", keys, [&](const Fields& map) -> Result<void> {
+            if (const Node* after = map.find("after")) {
+              timeout.after = STAYLAB_TRY(readDuration(*after, "after", DurationFloor::Positive));
+            }
+            return ok();
+          }));
+    }
+    if (const Node* value = fields.find("bulkhead")) {
+      static constexpr std::array<std::string_view, 2> keys = {"enabled", "max_concurrent"};
+      BulkheadSettings& bulkhead = patterns.bulkhead;
+      bulkhead.enabled =
+          STAYLAB_TRY(readSwitch(*value, "bulkhead", keys, [&](const Fields& map) -> Result<void> {
+            if (const Node* max_concurrent = map.find("max_concurrent")) {
+              bulkhead.max_concurrent =
+                  STAYLAB_TRY(readInt(*max_concurrent, "max_concurrent", 1, 100'000));
+            }
+            return ok();
+          }));
+    }
+    if (const Node* value = fields.find("rate_limit")) {
+      static constexpr std::array<std::string_view, 3> keys = {"enabled", "rate", "burst"};
+      RateLimitSettings& limit = patterns.rate_limit;
+      limit.enabled = STAYLAB_TRY(
+          readSwitch(*value, "rate_limit", keys, [&](const Fields& map) -> Result<void> {
+            if (const Node* rate = map.find("rate")) {
+              limit.rate_per_second = STAYLAB_TRY(readRate(*rate, "rate", DurationFloor::Positive));
+            }
+            if (const Node* burst = map.find("burst")) {
+              limit.burst = STAYLAB_TRY(readInt(*burst, "burst", 1, 1'000'000));
+            }
+            return ok();
+          }));
+    }
+    if (const Node* value = fields.find("cache_aside")) {
+      static constexpr std::array<std::string_view, 2> keys = {"enabled", "ttl"};
+      CacheAsideSettings& cache = patterns.cache_aside;
+      cache.enabled = STAYLAB_TRY(
+          readSwitch(*value, "cache_aside", keys, [&](const Fields& map) -> Result<void> {
+            if (const Node* ttl = map.find("ttl")) {
+              cache.ttl = STAYLAB_TRY(readDuration(*ttl, "ttl", DurationFloor::Positive));
+            }
+            return ok();
+          }));
+    }
+    if (const Node* value = fields.find("competing_consumers")) {
+      static constexpr std::array<std::string_view, 2> keys = {"enabled", "consumers"};
+      CompetingConsumersSettings& competing = patterns.competing_consumers;
+      competing.enabled = STAYLAB_TRY(
+          readSwitch(*value, "competing_consumers", keys, [&](const Fields& map) -> Result<void> {
+            if (const Node* consumers = map.find("consumers")) {
+              competing.consumers = STAYLAB_TRY(readInt(*consumers, "consumers", 1, 1000));
+            }
+            return ok();
+          }));
+    }
+    if (const Node* value = fields.find("partitioning")) {
+      static constexpr std::array<std::string_view, 3> keys = {"enabled", "strategy", "partitions"};
+      PartitioningSettings& partitioning = patterns.partitioning;
+      partitioning.enabled = STAYLAB_TRY(
+          readSwitch(*value, "partitioning", keys, [&](const Fields& map) -> Result<void> {
+            if (const Node* strategy = map.find("strategy")) {
+              partitioning.strategy = static_cast<PartitionStrategy>(
+                  STAYLAB_TRY(readChoice(*strategy, "strategy", kPartitionStrategyNames)));
+            }
+            if (const Node* partitions = map.find("partitions")) {
+              partitioning.partitions = STAYLAB_TRY(readInt(*partitions, "partitions", 1, 1024));
+            }
+            return ok();
+          }));
+    }
+    if (const Node* value = fields.find("dead_letter")) {
+      static constexpr std::array<std::string_view, 2> keys = {"enabled", "max_attempts"};
+      DeadLetterSettings& dead_letter = patterns.dead_letter;
+      dead_letter.enabled = STAYLAB_TRY(
+          readSwitch(*value, "dead_letter", keys, [&](const Fields& map) -> Result<void> {
+            if (const Node* attempts = map.find("max_attempts")) {
+              dead_letter.max_attempts = STAYLAB_TRY(readInt(*attempts, "max_attempts", 1, 100));
+            }
+            return ok();
+          }));
+    }
+    return patterns;
+  }
+
+  Result<std::vector<LoadPhase>> readLoad(const Node& node, nanoseconds run_duration) const {
+    const auto& items = STAYLAB_TRY(readList(node, "load", "phases")).get();
+    if (items.empty()) {
+      return fail(node.position, kValue, "'load' is empty; give at least one phase");
+    }
+    std::vector<LoadPhase> phases;
+    std::vector<Position> name_positions;
+    nanoseconds end{0};
+    for (const yaml::NodePtr& item : items) {
+      LoadPhase phase = STAYLAB_TRY(readPhase(*item));
+      const Fields fields(*item);
+      for (std::size_t index = 0; index < phases.size(); ++index) {
+        if (phases[index].name == phase.name) {
+          return fail(fields.find("phase")->position, kValue,
+                      "phase name '{}' is already used at line {}", phase.name,
+                      name_positions[index].line + 1);
+        }
+      }
+      end += phase.length;  // Each is at most 30 days and there are at most 1000: no overflow.
+      if (end > run_duration) {
+        return fail(fields.find("for")->position, kValue,
+                    "phase '{}' ends at {}, after the run's duration of {}", phase.name,
+                    formatDuration(end), formatDuration(run_duration));
+      }
+      name_positions.push_back(fields.find("phase")->position);
+      phases.push_back(std::move(phase));
+    }
+    return phases;
+  }
+
+  Result<LoadPhase> readPhase(const Node& node) const {
+    const Fields fields = STAYLAB_TRY(openMap(node, "load phase", kPhaseKeys));
+    LoadPhase phase;
+    phase.name =
+        STAYLAB_TRY(readName(STAYLAB_TRY(require(fields, "phase", "load phase")), "phase"));
+    phase.length = STAYLAB_TRY(readDuration(STAYLAB_TRY(require(fields, "for", "load phase")),
+                                            "for", DurationFloor::Positive));
+    phase.arrivals =
+        STAYLAB_TRY(readArrivals(STAYLAB_TRY(require(fields, "arrivals", "load phase"))));
+    if (const Node* mix = fields.find("mix")) {
+      phase.mix = STAYLAB_TRY(readMix(*mix));
+    }
+    if (const Node* popularity = fields.find("popularity")) {
+      phase.popularity = STAYLAB_TRY(readPopularity(*popularity));
+    }
+    return phase;
+  }
+
+  Result<ArrivalSpec> readArrivals(const Node& node) const {
+    const Fields fields = STAYLAB_TRY(openMap(node, "arrivals", kArrivalKeys));
+    ArrivalSpec arrivals;
+    arrivals.kind = static_cast<ArrivalKind>(STAYLAB_TRY(
+        readChoice(STAYLAB_TRY(require(fields, "kind", "arrivals")), "kind", kArrivalKindNames)));
+    const FaultShape shape = arrivalShape(arrivals.kind);
+    const std::string what = fmt::format("{} arrivals", toString(arrivals.kind));
+    for (const MapEntry& entry : node.entries) {
+      if (entry.key != "kind" && !contains(shape.required, entry.key) &&
+          !contains(shape.optional, entry.key)) {
+        return fail(entry.key_position, kSchema, "'{}' does not apply to {}, which take {}",
+                    abbreviate(entry.key), what, joinNames(shape.required));
+      }
+    }
+    for (std::string_view key : shape.required) {
+      STAYLAB_TRY(require(fields, key, what));
+    }
+    switch (arrivals.kind) {
+      case ArrivalKind::Constant:
+      case ArrivalKind::Poisson:
+        arrivals.rate =
+            STAYLAB_TRY(readRate(*fields.find("rate"), "rate", DurationFloor::Positive));
+        break;
+      case ArrivalKind::Ramp:
+      case ArrivalKind::Step:
+        arrivals.from = STAYLAB_TRY(readRate(*fields.find("from"), "from", DurationFloor::Zero));
+        arrivals.to = STAYLAB_TRY(readRate(*fields.find("to"), "to", DurationFloor::Zero));
+        if (arrivals.from == 0 && arrivals.to == 0) {
+          return fail(fields.find("to")->position, kValue,
+                      "'from' and 'to' are both 0/s; nothing would arrive");
+        }
+        if (arrivals.kind == ArrivalKind::Step) {
+          arrivals.steps = STAYLAB_TRY(readInt(*fields.find("steps"), "steps", 1, 1000));
+        }
+        break;
+      case ArrivalKind::Burst:
+        arrivals.rate =
+            STAYLAB_TRY(readRate(*fields.find("rate"), "rate", DurationFloor::Positive));
+        arrivals.every =
+            STAYLAB_TRY(readDuration(*fields.find("every"), "every", DurationFloor::Positive));
+        arrivals.burst_length =
+            STAYLAB_TRY(readDuration(*fields.find("for"), "for", DurationFloor::Positive));
+        if (arrivals.burst_length >= arrivals.every) {
+          return fail(fields.find("for")->position, kValue,
+                      "a burst of {} every {} never stops; make 'for' shorter than 'every'",
+                      formatDuration(arrivals.burst_length), formatDuration(arrivals.every));
+        }
+        if (const Node* base = fields.find("base")) {
+          arrivals.base = STAYLAB_TRY(readRate(*base, "base", DurationFloor::Zero));
+        }
+        break;
+      case ArrivalKind::Closed:
+        arrivals.users = STAYLAB_TRY(readInt(*fields.find("users"), "users", 1, 1'000'000));
+        arrivals.think =
+            STAYLAB_TRY(readDuration(*fields.find("think"), "think", DurationFloor::Zero));
+        break;
+    }
+    return arrivals;
+  }
+
+  Result<std::array<double, kUserOperationCount>> readMix(const Node& node) const {
+    const Fields fields = STAYLAB_TRY(openMap(node, "mix", kMixKeys));
+    std::array<double, kUserOperationCount> weights{};
+    double sum = 0;
+    for (std::size_t index = 0; index < kMixKeys.size(); ++index) {
+      if (const Node* weight = fields.find(kMixKeys[index])) {
+        weights[index] =
+            STAYLAB_TRY(readNumber(*weight, kMixKeys[index], 0, Bound::Inclusive, 100));
+        sum += weights[index];
+      }
+    }
+    // Percentages or fractions, whichever the weights add up to, within a
+    // relative 1e-6. Fractions get a hair more slack so that a mix written
+    // back as fractions (toYaml) always reads again.
+    double scale = 0;
+    if (std::abs(sum - 100) <= 1e-4) {
+      scale = 100;
+    } else if (std::abs(sum - 1) <= 1e-6 + 1e-12) {
+      scale = 1;
+    } else {
+      return fail(node.position, kValue,
+                  "the mix adds up to {}; give percentages that add up to 100 or fractions that "
+                  "add up to 1",
+                  formatDecimal(sum));
+    }
+    for (double& weight : weights) {
+      weight /= scale;
+    }
+    return weights;
+  }
+
+  Result<PopularitySpec> readPopularity(const Node& node) const {
+    PopularitySpec popularity;
+    if (node.kind == NodeKind::Scalar) {
+      if (node.text != "uniform") {
+        return fail(node.position, kValue,
+                    "'popularity' must be uniform or {{ zipf: <exponent> }}, got '{}'",
+                    abbreviate(node.text));
+      }
+      return popularity;
+    }
+    const Fields fields = STAYLAB_TRY(openMap(node, "popularity", kPopularityKeys));
+    popularity.zipf = STAYLAB_TRY(readNumber(STAYLAB_TRY(require(fields, "zipf", "popularity")),
+                                             "zipf", 0, Bound::Exclusive, 10));
+    return popularity;
+  }
+
+  Result<std::vector<FaultSpec>> readFaults(const Node& node, nanoseconds run_duration) const {
+    const auto& items = STAYLAB_TRY(readList(node, "faults", "faults")).get();
+    std::vector<FaultSpec> faults;
+    std::vector<Position> at_positions;
+    for (const yaml::NodePtr& item : items) {
+      FaultSpec fault = STAYLAB_TRY(readFault(*item, run_duration));
+      const Position at = Fields(*item).find("at")->position;
+      if (isWindowFault(fault.kind)) {
+        for (std::size_t index = 0; index < faults.size(); ++index) {
+          const FaultSpec& other = faults[index];
+          if (other.kind == fault.kind && fault.at < other.at + other.length &&
+              other.at < fault.at + fault.length && other.target == fault.target &&
+              other.peer == fault.peer) {
+            return fail(at, kValue, "this {} overlaps the one at line {}; merge them",
+                        toString(fault.kind), at_positions[index].line + 1);
+          }
+        }
+      }
+      at_positions.push_back(at);
+      faults.push_back(std::move(fault));
+    }
+    return faults;
+  }
+
+  Result<FaultSpec> readFault(const Node& node, nanoseconds run_duration) const {
+    const Fields fields = STAYLAB_TRY(openMap(node, "fault", kFaultKeys));
+    FaultSpec fault;
+    fault.kind = static_cast<FaultKind>(STAYLAB_TRY(
+        readChoice(STAYLAB_TRY(require(fields, "kind", "fault")), "kind", kFaultKindNames)));
+    const std::string_view kind_name = toString(fault.kind);
+    const FaultShape& shape = faultShape(fault.kind);
+    for (const MapEntry& entry : node.entries) {
+      if (entry.key == "kind" || entry.key == "at" || contains(shape.required, entry.key) ||
+          contains(shape.optional, entry.key)) {
+        continue;
+      }
+      if (entry.key == "for") {
+        return fail(entry.key_position, kSchema,
+                    "'for' does not apply to {}, which happens at one instant{}", kind_name,
+                    contains(shape.optional, "restart_after") ? "; use restart_after" : "");
+      }
+      return fail(entry.key_position, kSchema, "'{}' does not apply to {} (it takes: at, {}{}{})",
+                  abbreviate(entry.key), kind_name, joinNames(shape.required),
+                  shape.optional.empty() ? "" : ", optional ", joinNames(shape.optional));
+    }
+    const std::string what = fmt::format("{} fault", kind_name);
+    const Node& at = STAYLAB_TRY(require(fields, "at", what));
+    for (std::string_view key : shape.required) {
+      STAYLAB_TRY(require(fields, key, what));
+    }
+
+    fault.at = STAYLAB_TRY(readDuration(at, "at", DurationFloor::Zero));
+    if (fault.at >= run_duration) {
+      return fail(at.position, kValue, "the fault at {} is not within the run's duration of {}",
+                  formatDuration(fault.at), formatDuration(run_duration));
+    }
+    if (isLinkFault(fault.kind)) {
+      fault.target = STAYLAB_TRY(readName(*fields.find("from"), "from"));
+      fault.peer = STAYLAB_TRY(readName(*fields.find("to"), "to"));
+      if (fault.target == fault.peer) {
+        return fail(fields.find("to")->position, kValue,
+                    "a link joins two components; 'from' "
+                    "and 'to' are both '{}'",
+                    fault.target);
+      }
+    } else {
+      fault.target = STAYLAB_TRY(readName(*fields.find("target"), "target"));
+    }
+    if (const Node* length = fields.find("for")) {
+      fault.length = STAYLAB_TRY(readDuration(*length, "for", DurationFloor::Positive));
+      if (fault.at + fault.length > run_duration) {
+        return fail(length->position, kValue,
+                    "the fault ends at {}, after the run's duration of {}",
+                    formatDuration(fault.at + fault.length), formatDuration(run_duration));
+      }
+    }
+    const Node* latency = fields.find(fault.kind == FaultKind::DeliveryDelay ? "delay" : "latency");
+    if (latency != nullptr) {
+      fault.latency = STAYLAB_TRY(
+          readDuration(*latency, fault.kind == FaultKind::DeliveryDelay ? "delay" : "latency",
+                       DurationFloor::Positive));
+    }
+    if (const Node* jitter = fields.find("jitter")) {
+      fault.jitter = STAYLAB_TRY(readDuration(*jitter, "jitter", DurationFloor::Zero));
+      if (fault.jitter > fault.latency) {
+        return fail(jitter->position, kValue, "'jitter' ({}) is larger than the {} ({})",
+                    formatDuration(fault.jitter),
+                    fault.kind == FaultKind::DeliveryDelay ? "delay" : "latency",
+                    formatDuration(fault.latency));
+      }
+    }
+    if (const Node* probability = fields.find("probability")) {
+      fault.probability =
+          STAYLAB_TRY(readNumber(*probability, "probability", 0, Bound::Exclusive, 1));
+    }
+    if (const Node* window = fields.find("window")) {
+      fault.window = STAYLAB_TRY(readInt(*window, "window", 2, 10'000));
+    }
+    if (fault.kind == FaultKind::InstanceKill) {
+      fault.instances = 1;
+      if (const Node* instances = fields.find("instances")) {
+        fault.instances = STAYLAB_TRY(readInt(*instances, "instances", 1, 10'000));
+      }
+    }
+    if (fault.kind == FaultKind::PoisonEvent) {
+      fault.count = 1;
+      if (const Node* count = fields.find("count")) {
+        fault.count = STAYLAB_TRY(readInt(*count, "count", 1, 1'000'000));
+      }
+    }
+    if (const Node* restart = fields.find("restart_after")) {
+      fault.restart_after =
+          STAYLAB_TRY(readDuration(*restart, "restart_after", DurationFloor::Positive));
+      if (fault.at + *fault.restart_after > run_duration) {
+        return fail(restart->position, kValue,
+                    "the restart at {} is after the run's duration of {}",
+                    formatDuration(fault.at + *fault.restart_after), formatDuration(run_duration));
+      }
+    }
+    return fault;
+  }
+
+  Result<std::vector<Expectation>> readExpectations(const Node& node) const {
+    const auto& items = STAYLAB_TRY(readList(node, "expect", "expectations")).get();
+    std::vector<Expectation> expectations;
+    for (const yaml::NodePtr& item : items) {
+      const std::string_view text = STAYLAB_TRY(
+          scalarText(*item, "expect", "an expectation such as p99(gateway.book) < 300ms"));
+      auto expectation = parseExpectation(text);
+      if (!expectation) {
+        return std::unexpected(Error{ErrorKind::InvalidInput, std::string(kExpectationCode),
+                                     location(positionInScalar(*item, expectation.error().offset)),
+                                     expectation.error().reason});
+      }
+      expectations.push_back(std::move(*expectation));
+    }
+    return expectations;
+  }
+
+  // Returns where byte `offset` of a scalar's value is in the file, when the
+  // value is written as is on one line; the scalar's start otherwise.
+  Position positionInScalar(const Node& node, std::size_t offset) const {
+    const auto line = static_cast<std::size_t>(node.position.line);
+    if (line >= m_line_starts.size()) {
+      return node.position;
+    }
+    const std::size_t start = m_line_starts[line] + static_cast<std::size_t>(node.position.column);
+    std::size_t value_start = start;
+    if (node.style == ScalarStyle::Quoted) {
+      if (start >= m_text.size() || (m_text[start] != '"' && m_text[start] != '\'')) {
+        return node.position;
+      }
+      value_start = start + 1;
+    }
+    if (m_text.substr(value_start, node.text.size()) != node.text ||
+        node.text.find('\n') != std::string::npos) {
+      return node.position;
+    }
+    Position position = node.position;
+    position.column += static_cast<int>(value_start - start + offset);
+    return position;
+  }
+
+  std::string_view m_text;
+  std::string_view m_file_name;
+  std::vector<std::size_t> m_line_starts;
+};
+
+}  // namespace
+
+Result<Scenario> parseScenarioText(std::string_view text, std::string_view file_name) {
+  const auto syntax = [&](yaml::Position position, std::string message) {
+    return std::unexpected(
+        Error{ErrorKind::InvalidInput, std::string(kSyntax),
+              fmt::format("{}:{}:{}", file_name, position.line + 1, position.column + 1),
+              std::move(message)});
+  };
+  if (text.size() > kMaxScenarioFileBytes) {
+    return std::unexpected(Error{ErrorKind::InvalidInput, std::string(kLimit),
+                                 fmt::format("{}:1:1", file_name),
+                                 fmt::format("the file is {} bytes; the limit is {} (1 MiB)",
+                                             text.size(), kMaxScenarioFileBytes)});
+  }
+  // A UTF-8 byte order mark is dropped, as editors hide it: positions count from after it.
+  if (text.starts_with("\xEF\xBB\xBF")) {
+    text.remove_prefix(3);
+  }
+  const yaml::TreeLimits limits{kMaxScenarioNesting, 200'000};
+  auto root = yaml::parseDocument(text, limits);
+  if (!root) {
+    return syntax(root.error().position, std::move(root.error().reason));
+  }
+  try {
+    return ScenarioReader(text, file_name).read(**root);
+  } catch (const std::exception& exception) {
+    // Only allocation can throw here; report it rather than let it escape.
+    return syntax(yaml::Position{},
+                  fmt::format("could not read the scenario: {}", exception.what()));
+  }
+}
+
+Result<Scenario> parseScenarioFile(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return std::unexpected(
+        Error{ErrorKind::NotFound, "scenario.io", name, "a directory, not a scenario file"});
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return std::unexpected(
+        Error{ErrorKind::NotFound, "scenario.io", name, "cannot open the scenario file"});
+  }
+  // Read one byte past the limit so that a larger file is reported as such.
+  std::string text(kMaxScenarioFileBytes + 1, '\0');
+  file.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (file.bad()) {
+    return std::unexpected(
+        Error{ErrorKind::StoreFailure, "scenario.io", name, "cannot read the scenario file"});
+  }
+  text.resize(static_cast<std::size_t>(file.gcount()));
+  return parseScenarioText(text, name);
+}
+
+}  // namespace staylab::sim

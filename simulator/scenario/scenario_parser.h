@@ -1,0 +1,52 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <string_view>
+
+#include "domain/common/error.h"
+#include "simulator/scenario/scenario.h"
+
+// Reads scenario files strictly. A scenario is written by hand, so every
+// mistake is reported where it was made, as Error::field "file:line:column"
+// (1-based; columns count bytes) and a reason in Error::message, e.g.
+//   field   "outage.yaml:4:1"
+//   message "unknown key 'durration' in scenario; did you mean 'duration'?"
+// Parsing stops at the first error: a YAML syntax error anywhere in the file
+// comes first, then unknown keys of a mapping before its values, and the
+// sections in the order schema, name, description, seed, duration, mode,
+// data, topology, patterns, load, faults, expect. Text quoted from the file
+// in a message is cut to 40 bytes. Nothing throws: yaml-cpp's exceptions are
+// caught inside. Anchors and aliases are allowed (never copied); tags, merge
+// keys ("<<"), duplicate keys and several documents are not. The model and
+// its defaults are in scenario.h, durations and rates in units.h, the
+// `expect:` grammar in expectation.h.
+//
+// Error kinds and codes:
+//   InvalidInput  scenario.syntax       not YAML, or YAML this reader refuses
+//                                       (duplicate keys, tags, several documents,
+//                                       control characters, invalid UTF-8)
+//                 scenario.schema       unknown or missing key, wrong type
+//                 scenario.value        bad unit, out of range, inconsistent values
+//                 scenario.limit        one of the limits below
+//                 scenario.expectation  an `expect:` line that does not parse
+//   NotFound      scenario.io           parseScenarioFile: the file cannot be opened
+//   StoreFailure  scenario.io           parseScenarioFile: the file cannot be read
+namespace staylab::sim {
+
+// Limits that keep a hostile or broken file from costing more than a look.
+inline constexpr std::size_t kMaxScenarioFileBytes = 1024 * 1024;  // 1 MiB
+inline constexpr int kMaxScenarioNesting = 32;                     // Nested lists and maps.
+inline constexpr std::size_t kMaxScenarioListItems = 1000;  // Phases, faults, expectations...
+inline constexpr std::chrono::nanoseconds kMaxScenarioDuration =
+    std::chrono::hours(24 * 30);                // 30 days of virtual time.
+inline constexpr double kMaxArrivalRate = 1e6;  // Requests per second.
+
+// Parses a scenario held in memory; `file_name` is used in error positions only.
+[[nodiscard]] Result<Scenario> parseScenarioText(std::string_view text, std::string_view file_name);
+
+// Reads and parses a scenario file; errors name the file as given in `path`.
+[[nodiscard]] Result<Scenario> parseScenarioFile(const std::filesystem::path& path);
+
+}  // namespace staylab::sim

@@ -1,0 +1,276 @@
+#include "simulator/scenario/scenario_yaml.h"
+
+#include <fmt/format.h>
+
+#include "simulator/scenario/units.h"
+
+namespace staylab::sim {
+namespace {
+
+// Returns `text` as a YAML double-quoted scalar. The parser lets no control
+// character other than tab, line feed and carriage return into a Scenario.
+std::string quote(std::string_view text) {
+  std::string quoted = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        quoted += "\\\"";
+        break;
+      case '\\':
+        quoted += "\\\\";
+        break;
+      case '\n':
+        quoted += "\\n";
+        break;
+      case '\r':
+        quoted += "\\r";
+        break;
+      case '\t':
+        quoted += "\\t";
+        break;
+      default:
+        quoted += c;
+    }
+  }
+  quoted += '"';
+  return quoted;
+}
+
+std::string_view boolText(bool value) {
+  return value ? "true" : "false";
+}
+
+void writeServiceTime(std::string& out, const ServiceTimeSpec& spec) {
+  out += fmt::format("        - {{ operation: {}, distribution: {}", quote(spec.operation),
+                     toString(spec.distribution));
+  switch (spec.distribution) {
+    case ServiceTimeDistribution::Constant:
+      out += fmt::format(", value: {}", formatDuration(spec.value));
+      break;
+    case ServiceTimeDistribution::Exponential:
+      out += fmt::format(", mean: {}", formatDuration(spec.mean));
+      break;
+    case ServiceTimeDistribution::Uniform:
+      out += fmt::format(", min: {}, max: {}", formatDuration(spec.min), formatDuration(spec.max));
+      break;
+    case ServiceTimeDistribution::LogNormal:
+      out += fmt::format(", median: {}, p99: {}", formatDuration(spec.median),
+                         formatDuration(spec.p99));
+      break;
+  }
+  out += " }\n";
+}
+
+void writePatterns(std::string& out, const PatternSettings& patterns) {
+  const PatternSettings defaults;
+  std::string body;
+  const std::pair<std::string_view, bool> plain_switches[] = {
+      {"cqrs", patterns.cqrs},
+      {"outbox", patterns.outbox},
+      {"idempotent_consumer", patterns.idempotent_consumer},
+      {"saga", patterns.saga},
+      {"strangler_fig", patterns.strangler_fig},
+      {"event_sourcing", patterns.event_sourcing},
+      {"materialized_view", patterns.materialized_view},
+      {"load_leveling", patterns.load_leveling},
+  };
+  for (const auto& [key, enabled] : plain_switches) {
+    if (enabled) {
+      body += fmt::format("  {}: true\n", key);
+    }
+  }
+  if (patterns.circuit_breaker != defaults.circuit_breaker) {
+    const CircuitBreakerSettings& value = patterns.circuit_breaker;
+    body += fmt::format(
+        "  circuit_breaker: {{ enabled: {}, failure_ratio: {}, window: {}, min_requests: {}, "
+        "open_for: {} }}\n",
+        boolText(value.enabled), formatDecimal(value.failure_ratio), formatDuration(value.window),
+        value.min_requests, formatDuration(value.open_for));
+  }
+  if (patterns.retry != defaults.retry) {
+    const RetrySettings& value = patterns.retry;
+    body += fmt::format(
+        "  retry: {{ enabled: {}, attempts: {}, backoff: {}, max_backoff: {}, jitter: {} }}\n",
+        boolText(value.enabled), value.attempts, formatDuration(value.backoff),
+        formatDuration(value.max_backoff), formatDecimal(value.jitter));
+  }
+  if (patterns.timeout != defaults.timeout) {
+    body += fmt::format("  timeout: {{ enabled: {}, after: {} }}\n",
+                        boolText(patterns.timeout.enabled), formatDuration(patterns.timeout.after));
+  }
+  if (patterns.bulkhead != defaults.bulkhead) {
+    body += fmt::format("  bulkhead: {{ enabled: {}, max_concurrent: {} }}\n",
+                        boolText(patterns.bulkhead.enabled), patterns.bulkhead.max_concurrent);
+  }
+  if (patterns.rate_limit != defaults.rate_limit) {
+    body += fmt::format("  rate_limit: {{ enabled: {}, rate: {}, burst: {} }}\n",
+                        boolText(patterns.rate_limit.enabled),
+                        formatRate(patterns.rate_limit.rate_per_second), patterns.rate_limit.burst);
+  }
+  if (patterns.cache_aside != defaults.cache_aside) {
+    body += fmt::format("  cache_aside: {{ enabled: {}, ttl: {} }}\n",
+                        boolText(patterns.cache_aside.enabled),
+                        formatDuration(patterns.cache_aside.ttl));
+  }
+  if (patterns.competing_consumers != defaults.competing_consumers) {
+    body += fmt::format("  competing_consumers: {{ enabled: {}, consumers: {} }}\n",
+                        boolText(patterns.competing_consumers.enabled),
+                        patterns.competing_consumers.consumers);
+  }
+  if (patterns.partitioning != defaults.partitioning) {
+    body += fmt::format("  partitioning: {{ enabled: {}, strategy: {}, partitions: {} }}\n",
+                        boolText(patterns.partitioning.enabled),
+                        toString(patterns.partitioning.strategy), patterns.partitioning.partitions);
+  }
+  if (patterns.dead_letter != defaults.dead_letter) {
+    body += fmt::format("  dead_letter: {{ enabled: {}, max_attempts: {} }}\n",
+                        boolText(patterns.dead_letter.enabled), patterns.dead_letter.max_attempts);
+  }
+  if (body.empty()) {
+    out += "patterns: {}\n";
+  } else {
+    out += "patterns:\n" + body;
+  }
+}
+
+void writeArrivals(std::string& out, const ArrivalSpec& arrivals) {
+  out += fmt::format("    arrivals: {{ kind: {}", toString(arrivals.kind));
+  switch (arrivals.kind) {
+    case ArrivalKind::Constant:
+    case ArrivalKind::Poisson:
+      out += fmt::format(", rate: {}", formatRate(arrivals.rate));
+      break;
+    case ArrivalKind::Ramp:
+      out += fmt::format(", from: {}, to: {}", formatRate(arrivals.from), formatRate(arrivals.to));
+      break;
+    case ArrivalKind::Step:
+      out += fmt::format(", from: {}, to: {}, steps: {}", formatRate(arrivals.from),
+                         formatRate(arrivals.to), arrivals.steps);
+      break;
+    case ArrivalKind::Burst:
+      out += fmt::format(", rate: {}, every: {}, for: {}, base: {}", formatRate(arrivals.rate),
+                         formatDuration(arrivals.every), formatDuration(arrivals.burst_length),
+                         formatRate(arrivals.base));
+      break;
+    case ArrivalKind::Closed:
+      out += fmt::format(", users: {}, think: {}", arrivals.users, formatDuration(arrivals.think));
+      break;
+  }
+  out += " }\n";
+}
+
+void writeFault(std::string& out, const FaultSpec& fault) {
+  out += fmt::format("  - {{ at: {}, kind: {}", formatDuration(fault.at), toString(fault.kind));
+  if (isLinkFault(fault.kind)) {
+    out += fmt::format(", from: {}, to: {}", quote(fault.target), quote(fault.peer));
+  } else {
+    out += fmt::format(", target: {}", quote(fault.target));
+  }
+  if (isWindowFault(fault.kind)) {
+    out += fmt::format(", for: {}", formatDuration(fault.length));
+  }
+  switch (fault.kind) {
+    case FaultKind::StoreLatency:
+    case FaultKind::LinkLatency:
+      out += fmt::format(", latency: {}, jitter: {}", formatDuration(fault.latency),
+                         formatDuration(fault.jitter));
+      break;
+    case FaultKind::DeliveryDelay:
+      out += fmt::format(", delay: {}, jitter: {}", formatDuration(fault.latency),
+                         formatDuration(fault.jitter));
+      break;
+    case FaultKind::StoreErrorRate:
+    case FaultKind::LinkLoss:
+    case FaultKind::DeliveryDuplicate:
+      out += fmt::format(", probability: {}", formatDecimal(fault.probability));
+      break;
+    case FaultKind::DeliveryReorder:
+      out += fmt::format(", window: {}", fault.window);
+      break;
+    case FaultKind::InstanceKill:
+      out += fmt::format(", instances: {}", fault.instances);
+      break;
+    case FaultKind::PoisonEvent:
+      out += fmt::format(", count: {}", fault.count);
+      break;
+    case FaultKind::StoreOutage:
+    case FaultKind::LinkPartition:
+    case FaultKind::ConsumerCrash:
+      break;
+  }
+  if (fault.restart_after) {
+    out += fmt::format(", restart_after: {}", formatDuration(*fault.restart_after));
+  }
+  out += " }\n";
+}
+
+}  // namespace
+
+std::string toYaml(const Scenario& scenario) {
+  std::string out;
+  out += fmt::format("schema: {}\n", scenario.schema);
+  out += fmt::format("name: {}\n", quote(scenario.name));
+  out += fmt::format("description: {}\n", quote(scenario.description));
+  out += fmt::format("seed: {}\n", scenario.seed);
+  out += fmt::format("duration: {}\n", formatDuration(scenario.duration));
+  out += fmt::format("mode: {}\n", toString(scenario.mode));
+  out += fmt::format("data: {{ properties: {}, seed: {} }}\n", scenario.data.properties,
+                     scenario.data.seed);
+
+  out += fmt::format("topology:\n  file: {}\n", quote(scenario.topology.file));
+  if (!scenario.topology.overrides.empty()) {
+    out += "  overrides:\n";
+    for (const ComponentOverride& component : scenario.topology.overrides) {
+      out += fmt::format("    - component: {}\n", quote(component.component));
+      if (component.instances) {
+        out += fmt::format("      instances: {}\n", *component.instances);
+      }
+      if (component.workers) {
+        out += fmt::format("      workers: {}\n", *component.workers);
+      }
+      if (component.queue) {
+        out += fmt::format("      queue: {}\n", *component.queue);
+      }
+      if (!component.service_times.empty()) {
+        out += "      service_time:\n";
+        for (const ServiceTimeSpec& spec : component.service_times) {
+          writeServiceTime(out, spec);
+        }
+      }
+    }
+  }
+
+  writePatterns(out, scenario.patterns);
+
+  out += "load:\n";
+  for (const LoadPhase& phase : scenario.load) {
+    out += fmt::format("  - phase: {}\n", quote(phase.name));
+    out += fmt::format("    for: {}\n", formatDuration(phase.length));
+    writeArrivals(out, phase.arrivals);
+    out += "    mix: {";
+    for (std::size_t index = 0; index < kUserOperationCount; ++index) {
+      out +=
+          fmt::format("{} {}: {}", index == 0 ? "" : ",",
+                      toString(static_cast<UserOperation>(index)), formatDecimal(phase.mix[index]));
+    }
+    out += " }\n";
+    if (phase.popularity.zipf == 0) {
+      out += "    popularity: uniform\n";
+    } else {
+      out += fmt::format("    popularity: {{ zipf: {} }}\n", formatDecimal(phase.popularity.zipf));
+    }
+  }
+
+  out += scenario.faults.empty() ? "faults: []\n" : "faults:\n";
+  for (const FaultSpec& fault : scenario.faults) {
+    writeFault(out, fault);
+  }
+
+  out += scenario.expectations.empty() ? "expect: []\n" : "expect:\n";
+  for (const Expectation& expectation : scenario.expectations) {
+    out += fmt::format("  - {}\n", quote(toString(expectation)));
+  }
+  return out;
+}
+
+}  // namespace staylab::sim

@@ -36,8 +36,8 @@ namespace staylab::app {
 namespace {
 
 constexpr int kProperties = 1000;
-constexpr int kBatch = 200;    // Commands per drain.
-constexpr int kBatches = 50;   // Fixed work, so that runs compare: 10,000 bookings.
+constexpr int kBatch = 200;          // Commands per drain.
+constexpr int kBatches = 50;         // Fixed work, so that runs compare: 10,000 bookings.
 constexpr int kFirstNight = 20'000;  // Days since the epoch (2024-10-04).
 
 std::vector<double> g_e2e_rates;    // One commit per command.
@@ -48,7 +48,8 @@ std::vector<double> g_raw_rates;
 class ScratchDir {
  public:
   ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "staylab-bench-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "staylab-bench-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
       std::perror("mkdtemp");
       std::abort();
@@ -346,8 +347,8 @@ int main(int argc, char** argv) {
   const double per_command = median(staylab::app::g_e2e_rates);
   const double group = median(staylab::app::g_group_rates);
   const double raw = median(staylab::app::g_raw_rates);
-  std::printf("e2e durable bookings/s, one commit per command: %.0f (median of %zu)\n",
-              per_command, staylab::app::g_e2e_rates.size());
+  std::printf("e2e durable bookings/s, one commit per command: %.0f (median of %zu)\n", per_command,
+              staylab::app::g_e2e_rates.size());
   std::printf("e2e durable bookings/s, group commit per batch: %.0f (median of %zu)\n", group,
               staylab::app::g_group_rates.size());
   std::printf("raw sqlite bookings/s, one transaction per booking: %.0f (median of %zu)\n", raw,

@@ -73,8 +73,8 @@ Result<const std::vector<EventEnvelope>*> MemoryEventLog::partitionOf(std::strin
     return invalidInput("topic", "'{}' is not a topic of this log", topic);
   }
   if (partition < 0 || partition >= it->second) {
-    return invalidInput("partition", "{} is outside 0..{} for topic {}", partition,
-                        it->second - 1, topic);
+    return invalidInput("partition", "{} is outside 0..{} for topic {}", partition, it->second - 1,
+                        topic);
   }
   static const std::vector<EventEnvelope> kEmpty;
   auto found = m_partitions.find({std::string(topic), partition});
@@ -91,8 +91,9 @@ Result<std::vector<LogRecord>> MemoryEventLog::read(std::string_view topic, int 
   std::vector<LogRecord> records;
   for (auto offset = static_cast<size_t>(from_offset);
        offset < entries->size() && records.size() < limit; ++offset) {
-    records.push_back(LogRecord{
-        LogPosition{std::string(topic), partition, static_cast<int64_t>(offset)}, (*entries)[offset]});
+    records.push_back(
+        LogRecord{LogPosition{std::string(topic), partition, static_cast<int64_t>(offset)},
+                  (*entries)[offset]});
   }
   return records;
 }

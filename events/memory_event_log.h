@@ -26,7 +26,8 @@ class MemoryEventLog final : public EventLog {
 
   const std::map<std::string, int> m_topics;
   mutable std::mutex m_mutex;
-  std::map<std::pair<std::string, int>, std::vector<EventEnvelope>> m_partitions;  // GUARDED_BY(m_mutex)
+  std::map<std::pair<std::string, int>, std::vector<EventEnvelope>>
+      m_partitions;  // GUARDED_BY(m_mutex)
 };
 
 // Checks what every log adapter requires of an appended envelope.

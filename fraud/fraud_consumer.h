@@ -103,7 +103,7 @@ class FraudConsumer {
   std::map<std::string, int64_t> m_offsets;
   std::vector<FraudAction> m_pending;
   int64_t m_skipped_events = 0;
-  bool m_unsaved = false;           // In-memory state is ahead of the store.
+  bool m_unsaved = false;          // In-memory state is ahead of the store.
   size_t m_events_since_save = 0;  // Events consumed since the last save.
   bool m_save_failed = false;      // The last save failed: the next step retries it.
 };

@@ -188,8 +188,7 @@ std::vector<Result<booking::PlaceBookingAnswer>> Gateway::placeBookings(
     const booking::PlaceBooking& command = commands[index];
     if (caller.role != Role::Admin &&
         !(caller.role == Role::Guest && command.guest == caller.name)) {
-      answers[index] =
-          std::unexpected(forbidden(caller, "book for guest '" + command.guest + "'"));
+      answers[index] = std::unexpected(forbidden(caller, "book for guest '" + command.guest + "'"));
       continue;
     }
     allowed.push_back(index);

@@ -148,9 +148,9 @@ Result<SeedReport> seedDemoData(Gateway& gateway, ManualClock& clock, const Seed
   auto book = [&](const std::string& guest, const listing::Property& property, int start,
                   int nights, std::string payment, std::string device,
                   std::string ip) -> Result<void> {
-    return count(gateway.placeBooking(
-        admin, command_for(guest, property, start, nights, std::move(payment), std::move(device),
-                           std::move(ip))));
+    return count(
+        gateway.placeBooking(admin, command_for(guest, property, start, nights, std::move(payment),
+                                                std::move(device), std::move(ip))));
   };
 
   // The ordinary bookings go through the gateway in groups that share one
@@ -169,12 +169,11 @@ Result<SeedReport> seedDemoData(Gateway& gateway, ManualClock& clock, const Seed
     for (int stay = 0; stay < stays; ++stay) {
       int guest = static_cast<int>(picker.below(static_cast<uint64_t>(guest_count)));
       tick(40);
-      group.push_back(command_for(fmt::format("guest-{:05}", guest), property,
-                                  static_cast<int>(picker.below(358)),
-                                  1 + static_cast<int>(picker.below(7)),
-                                  fmt::format("card-g{:05}", guest),
-                                  fmt::format("device-g{:05}", guest),
-                                  documentationIp(static_cast<uint64_t>(guest) * 2 + 1)));
+      group.push_back(
+          command_for(fmt::format("guest-{:05}", guest), property,
+                      static_cast<int>(picker.below(358)), 1 + static_cast<int>(picker.below(7)),
+                      fmt::format("card-g{:05}", guest), fmt::format("device-g{:05}", guest),
+                      documentationIp(static_cast<uint64_t>(guest) * 2 + 1)));
       if (group.size() == kBookingGroup) {
         STAYLAB_TRY(place_group());
       }

@@ -114,15 +114,9 @@ Result<BookingService::Prepared> BookingService::prepare(
       fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", property_id, guest, stay.checkIn().toString(),
                   stay.checkOut().toString(), command.guests, signals.payment_fingerprint,
                   signals.device, signals.ip);
-  return Prepared{std::move(property_id),
-                  std::move(guest),
-                  stay,
-                  static_cast<int>(command.guests),
-                  std::move(signals),
-                  std::move(key),
-                  std::move(fingerprint),
-                  std::move(property),
-                  total.minorUnits()};
+  return Prepared{std::move(property_id),           std::move(guest),    stay,
+                  static_cast<int>(command.guests), std::move(signals),  std::move(key),
+                  std::move(fingerprint),           std::move(property), total.minorUnits()};
 }
 
 Booking BookingService::draft(const Prepared& prepared) {
@@ -167,8 +161,8 @@ Result<void> BookingService::placeIn(BookingTransaction& tx, const Prepared& pre
     }
   }
   const std::string& property_id = prepared.property_id;
-  auto taken = STAYLAB_TRY(
-      tx.takenNights(property_id, prepared.stay.checkIn(), prepared.stay.checkOut()));
+  auto taken =
+      STAYLAB_TRY(tx.takenNights(property_id, prepared.stay.checkIn(), prepared.stay.checkOut()));
   std::vector<EventEnvelope> events;
   if (!taken.empty()) {
     Error error = errors::nightsTaken(property_id, taken);

@@ -47,8 +47,7 @@ class EventLog {
       const std::vector<EventEnvelope>& events) = 0;
   // Returns up to `limit` records of one partition starting at `from_offset`.
   [[nodiscard]] virtual Result<std::vector<LogRecord>> read(std::string_view topic, int partition,
-                                                           int64_t from_offset,
-                                                           size_t limit) = 0;
+                                                            int64_t from_offset, size_t limit) = 0;
   // Returns the offset the next append to the partition will get.
   [[nodiscard]] virtual Result<int64_t> endOffset(std::string_view topic, int partition) = 0;
 };

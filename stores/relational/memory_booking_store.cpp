@@ -147,7 +147,7 @@ Result<void> MemoryBookingStore::transact(const TransactionBody& body) {
 }
 
 Result<std::vector<Result<void>>> MemoryBookingStore::transactEach(size_t count,
-                                                                    const IndexedBody& body) {
+                                                                   const IndexedBody& body) {
   std::lock_guard lock(m_mutex);
   std::vector<Result<void>> results;
   results.reserve(count);

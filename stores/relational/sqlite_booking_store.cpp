@@ -239,7 +239,7 @@ Result<void> SqliteBookingStore::transact(const TransactionBody& body) {
 }
 
 Result<std::vector<Result<void>>> SqliteBookingStore::transactEach(size_t count,
-                                                                    const IndexedBody& body) {
+                                                                   const IndexedBody& body) {
   std::lock_guard lock(m_mutex);
   SqliteBookingTransaction transaction(*m_db);
   auto run = [this](const char* sql) -> Result<void> {

@@ -20,13 +20,16 @@ namespace {
 constexpr Xapian::valueno kPriceSlot = 0;     // sortable_serialise(price_minor)
 constexpr Xapian::valueno kCapacitySlot = 1;  // sortable_serialise(capacity)
 constexpr Xapian::valueno kIdSlot = 2;        // The id itself, to break ties.
+constexpr Xapian::valueno kNightsSlot = 3;    // encodeNights(booked_nights)
 
 // Term prefixes, following Xapian's conventions ("Q" unique id, "X..." custom).
 constexpr std::string_view kIdPrefix = "Q";
 constexpr std::string_view kCityPrefix = "XC";
 constexpr std::string_view kAmenityPrefix = "XA";
 constexpr std::string_view kCurrencyPrefix = "XK";
-constexpr std::string_view kBookedNightPrefix = "XN";
+// Booked nights were terms with this prefix before they moved to kNightsSlot;
+// open() converts documents that still carry them.
+constexpr std::string_view kLegacyNightPrefix = "XN";
 // Carried by unlisted documents only, so searches can exclude them.
 constexpr std::string_view kUnlistedTerm = "XU";
 
@@ -34,7 +37,10 @@ constexpr Xapian::termcount kTitleWdfInc = 2;
 constexpr Xapian::doccount kExactTotalUpTo = 10'000;
 // Xapian refuses terms longer than this many bytes.
 constexpr size_t kMaxTermBytes = 245;
-constexpr int kDocumentFormat = 1;
+// Format 1 kept booked_nights in the JSON data; format 2 keeps them in
+// kNightsSlot, so a booking changes one value and neither data nor terms.
+constexpr int kDocumentFormat = 2;
+constexpr int kNightsInDataFormat = 1;
 
 uint64_t fnv1a64(std::string_view bytes) {
   uint64_t hash = 0xcbf29ce484222325ULL;
@@ -60,11 +66,65 @@ std::string term(std::string_view prefix, std::string_view value) {
   return result;
 }
 
-std::string nightTerm(Date night) {
-  std::string day = night.toString();  // YYYY-MM-DD
-  day.erase(std::remove(day.begin(), day.end(), '-'), day.end());
-  return term(kBookedNightPrefix, day);
+// Returns the nights as 4 bytes each (big-endian days since the epoch,
+// offset to be unsigned), in the document's order.
+std::string encodeNights(const std::vector<Date>& nights) {
+  std::string value;
+  value.reserve(nights.size() * 4);
+  for (Date night : nights) {
+    const auto day = static_cast<uint32_t>(night.daysSinceEpoch()) ^ 0x80000000U;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      value.push_back(static_cast<char>(day >> shift));
+    }
+  }
+  return value;
 }
+
+int32_t decodeNight(std::string_view value, size_t at) {
+  uint32_t day = 0;
+  for (size_t index = at; index < at + 4; ++index) {
+    day = (day << 8) | static_cast<unsigned char>(value[index]);
+  }
+  return static_cast<int32_t>(day ^ 0x80000000U);
+}
+
+Result<std::vector<Date>> decodeNights(std::string_view value) {
+  if (value.size() % 4 != 0) {
+    return storeFailure("text.corrupt", "stored booked nights are {} bytes long", value.size());
+  }
+  std::vector<Date> nights;
+  nights.reserve(value.size() / 4);
+  for (size_t at = 0; at < value.size(); at += 4) {
+    auto night = Date::fromDays(decodeNight(value, at));
+    if (!night) {
+      return storeFailure("text.corrupt", "stored document has a bad night: {}",
+                          night.error().describe());
+    }
+    nights.push_back(*night);
+  }
+  return nights;
+}
+
+// Accepts the documents none of whose booked nights falls in the stay.
+class FreeDuring final : public Xapian::MatchDecider {
+ public:
+  explicit FreeDuring(const Stay& stay)
+      : m_first(stay.checkIn().daysSinceEpoch()), m_end(stay.checkOut().daysSinceEpoch()) {}
+  bool operator()(const Xapian::Document& document) const override {
+    const std::string value = document.get_value(kNightsSlot);
+    for (size_t at = 0; at + 4 <= value.size(); at += 4) {
+      const int32_t day = decodeNight(value, at);
+      if (day >= m_first && day < m_end) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  int32_t m_first;
+  int32_t m_end;
+};
 
 Xapian::TermGenerator makeTermGenerator() {
   Xapian::TermGenerator generator;
@@ -109,27 +169,34 @@ std::vector<std::string> queryTerms(const std::string& text) {
   return {terms.begin(), terms.end()};
 }
 
-nlohmann::json toJson(const SearchDocument& document) {
-  nlohmann::json nights = nlohmann::json::array();
-  for (Date night : document.booked_nights) {
-    nights.push_back(night.toString());
+// Returns the document's data: every field but booked_nights (kNightsSlot).
+std::string dataOf(const SearchDocument& document) {
+  return nlohmann::json{
+      {"format", kDocumentFormat},
+      {"id", document.id},
+      {"title", document.title},
+      {"description", document.description},
+      {"city", document.city},
+      {"amenities", document.amenities},
+      {"capacity", document.capacity},
+      {"price_minor", document.price_minor},
+      {"currency", document.currency},
+      {"listed", document.listed},
+      {"source_version", document.source_version},
   }
-  return {
-      {"format", kDocumentFormat},     {"id", document.id},
-      {"title", document.title},       {"description", document.description},
-      {"city", document.city},         {"amenities", document.amenities},
-      {"capacity", document.capacity}, {"price_minor", document.price_minor},
-      {"currency", document.currency}, {"booked_nights", std::move(nights)},
-      {"listed", document.listed},     {"source_version", document.source_version},
-  };
+      .dump();
 }
 
-Result<SearchDocument> fromJson(const std::string& data) {
+enum class Nights { Read, Skip };
+
+// Returns the SearchDocument stored as `xapian_document`; its booked nights
+// only when `nights` is Nights::Read.
+Result<SearchDocument> fromXapian(const Xapian::Document& xapian_document, Nights nights) {
   try {
-    nlohmann::json json = nlohmann::json::parse(data);
-    if (json.at("format").get<int>() != kDocumentFormat) {
-      return storeFailure("text.corrupt", "stored document has unknown format {}",
-                          json.at("format").dump());
+    nlohmann::json json = nlohmann::json::parse(xapian_document.get_data());
+    const int format = json.at("format").get<int>();
+    if (format != kDocumentFormat && format != kNightsInDataFormat) {
+      return storeFailure("text.corrupt", "stored document has unknown format {}", format);
     }
     SearchDocument document;
     document.id = json.at("id").get<std::string>();
@@ -140,13 +207,19 @@ Result<SearchDocument> fromJson(const std::string& data) {
     document.capacity = json.at("capacity").get<int>();
     document.price_minor = json.at("price_minor").get<int64_t>();
     document.currency = json.at("currency").get<std::string>();
-    for (const auto& night : json.at("booked_nights")) {
-      auto date = Date::parse(night.get<std::string>(), "booked_nights");
-      if (!date) {
-        return storeFailure("text.corrupt", "stored document has a bad night: {}",
-                            date.error().describe());
+    if (nights == Nights::Skip) {
+      // Not needed.
+    } else if (format == kNightsInDataFormat) {
+      for (const auto& night : json.at("booked_nights")) {
+        auto date = Date::parse(night.get<std::string>(), "booked_nights");
+        if (!date) {
+          return storeFailure("text.corrupt", "stored document has a bad night: {}",
+                              date.error().describe());
+        }
+        document.booked_nights.push_back(*date);
       }
-      document.booked_nights.push_back(*date);
+    } else {
+      document.booked_nights = STAYLAB_TRY(decodeNights(xapian_document.get_value(kNightsSlot)));
     }
     // Documents written before these fields existed are listed and unversioned.
     document.listed = json.value("listed", true);
@@ -155,16 +228,6 @@ Result<SearchDocument> fromJson(const std::string& data) {
   } catch (const nlohmann::json::exception& error) {
     return storeFailure("text.corrupt", "stored document is not valid: {}", error.what());
   }
-}
-
-// True when `left` and `right` differ at most in booked nights and
-// source_version, which is all a booking changes.
-bool sameBesidesNights(const SearchDocument& left, const SearchDocument& right) {
-  return left.id == right.id && left.title == right.title &&
-         left.description == right.description && left.city == right.city &&
-         left.amenities == right.amenities && left.capacity == right.capacity &&
-         left.price_minor == right.price_minor && left.currency == right.currency &&
-         left.listed == right.listed;
 }
 
 Xapian::Document toXapian(const SearchDocument& document) {
@@ -183,9 +246,6 @@ Xapian::Document toXapian(const SearchDocument& document) {
     xapian_document.add_boolean_term(term(kAmenityPrefix, text_rules::foldCase(amenity)));
   }
   xapian_document.add_boolean_term(term(kCurrencyPrefix, document.currency));
-  for (Date night : document.booked_nights) {
-    xapian_document.add_boolean_term(nightTerm(night));
-  }
   if (!document.listed) {
     xapian_document.add_boolean_term(std::string(kUnlistedTerm));
   }
@@ -194,7 +254,10 @@ Xapian::Document toXapian(const SearchDocument& document) {
                             Xapian::sortable_serialise(static_cast<double>(document.price_minor)));
   xapian_document.add_value(kCapacitySlot, Xapian::sortable_serialise(document.capacity));
   xapian_document.add_value(kIdSlot, document.id);
-  xapian_document.set_data(toJson(document).dump());
+  if (!document.booked_nights.empty()) {
+    xapian_document.add_value(kNightsSlot, encodeNights(document.booked_nights));
+  }
+  xapian_document.set_data(dataOf(document));
   return xapian_document;
 }
 
@@ -223,17 +286,6 @@ std::optional<Xapian::Query> filterQuery(const SearchQuery& query) {
     return std::nullopt;
   }
   return Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end());
-}
-
-std::optional<Xapian::Query> bookedQuery(const Stay& stay) {
-  std::vector<std::string> nights;
-  for (Date night : stay.nightDates()) {
-    nights.push_back(nightTerm(night));
-  }
-  if (nights.empty()) {
-    return std::nullopt;
-  }
-  return Xapian::Query(Xapian::Query::OP_OR, nights.begin(), nights.end());
 }
 
 // Runs `body`, turning any exception into a StoreFailure so none crosses the port.
@@ -279,10 +331,9 @@ Result<std::unique_ptr<XapianTextIndex>> XapianTextIndex::open(const Options& op
                         error.message());
   }
   return translateExceptions("open", [&]() -> Result<std::unique_ptr<XapianTextIndex>> {
-    const int flags = Xapian::DB_CREATE_OR_OPEN |
-                      (options.sync == Sync::Normal ? Xapian::DB_NO_SYNC : 0);
-    auto database =
-        std::make_unique<Xapian::WritableDatabase>(options.directory.string(), flags);
+    const int flags =
+        Xapian::DB_CREATE_OR_OPEN | (options.sync == Sync::Normal ? Xapian::DB_NO_SYNC : 0);
+    auto database = std::make_unique<Xapian::WritableDatabase>(options.directory.string(), flags);
     return std::unique_ptr<XapianTextIndex>(new XapianTextIndex(std::move(database)));
   });
 }
@@ -331,29 +382,16 @@ bool XapianTextIndex::replaceNightsOnly(const SearchDocument& document) {
     return false;  // Two documents share the term: let replace_document sort them out.
   }
   Xapian::Document stored = m_database->get_document(docid);
-  auto current = fromJson(stored.get_data());
-  if (!current || !sameBesidesNights(*current, document)) {
+  // The data holds every field but the nights, in the current format: equal
+  // data means the terms and the other values are equal too.
+  if (stored.get_data() != dataOf(document)) {
     return false;
   }
-  std::set<std::string> wanted;
-  for (Date night : document.booked_nights) {
-    wanted.insert(nightTerm(night));
+  if (document.booked_nights.empty()) {
+    stored.remove_value(kNightsSlot);
+  } else {
+    stored.add_value(kNightsSlot, encodeNights(document.booked_nights));
   }
-  std::vector<std::string> present;
-  auto it = stored.termlist_begin();
-  it.skip_to(std::string(kBookedNightPrefix));
-  for (; it != stored.termlist_end() && (*it).starts_with(kBookedNightPrefix); ++it) {
-    present.push_back(*it);
-  }
-  for (const auto& night : present) {
-    if (!wanted.erase(night)) {
-      stored.remove_term(night);
-    }
-  }
-  for (const auto& night : wanted) {
-    stored.add_boolean_term(night);
-  }
-  stored.set_data(toJson(document).dump());
   m_database->replace_document(docid, stored);
   return true;
 }
@@ -364,7 +402,8 @@ Result<std::optional<SearchDocument>> XapianTextIndex::get(std::string_view id) 
     std::string id_term = term(kIdPrefix, id);
     for (auto it = m_database->postlist_begin(id_term); it != m_database->postlist_end(id_term);
          ++it) {
-      SearchDocument document = STAYLAB_TRY(fromJson(m_database->get_document(*it).get_data()));
+      SearchDocument document =
+          STAYLAB_TRY(fromXapian(m_database->get_document(*it), Nights::Read));
       if (document.id == id) {
         return document;
       }
@@ -388,11 +427,6 @@ Result<SearchPage> XapianTextIndex::search(const SearchQuery& query) {
     }
     if (auto filters = filterQuery(query)) {
       xapian_query = Xapian::Query(Xapian::Query::OP_FILTER, xapian_query, *filters);
-    }
-    if (query.stay) {
-      if (auto booked = bookedQuery(*query.stay)) {
-        xapian_query = Xapian::Query(Xapian::Query::OP_AND_NOT, xapian_query, *booked);
-      }
     }
     xapian_query = Xapian::Query(Xapian::Query::OP_AND_NOT, xapian_query,
                                  Xapian::Query(std::string(kUnlistedTerm)));
@@ -420,13 +454,18 @@ Result<SearchPage> XapianTextIndex::search(const SearchQuery& query) {
     const bool past_end = query.offset >= document_count;
     const auto first = past_end ? 0 : static_cast<Xapian::doccount>(query.offset);
     const auto limit = past_end ? 0 : static_cast<Xapian::doccount>(query.limit);
-    Xapian::MSet matches = enquire.get_mset(first, limit, kExactTotalUpTo);
+    std::optional<FreeDuring> free_during;
+    if (query.stay) {
+      free_during.emplace(*query.stay);
+    }
+    Xapian::MSet matches = enquire.get_mset(first, limit, kExactTotalUpTo, nullptr,
+                                            free_during ? &*free_during : nullptr);
 
     SearchPage page;
     page.estimated_total = matches.get_matches_estimated();
     page.hits.reserve(matches.size());
     for (auto it = matches.begin(); it != matches.end(); ++it) {
-      SearchDocument document = STAYLAB_TRY(fromJson(it.get_document().get_data()));
+      SearchDocument document = STAYLAB_TRY(fromXapian(it.get_document(), Nights::Skip));
       page.hits.push_back(SearchHit{
           .id = std::move(document.id),
           .title = std::move(document.title),
@@ -466,7 +505,7 @@ Result<std::vector<SearchDocument>> XapianTextIndex::allDocuments() {
     documents.reserve(m_database->get_doccount());
     // The empty term's posting list holds every document.
     for (auto it = m_database->postlist_begin(""); it != m_database->postlist_end(""); ++it) {
-      documents.push_back(STAYLAB_TRY(fromJson(m_database->get_document(*it).get_data())));
+      documents.push_back(STAYLAB_TRY(fromXapian(m_database->get_document(*it), Nights::Read)));
     }
     std::sort(
         documents.begin(), documents.end(),

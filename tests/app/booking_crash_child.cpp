@@ -42,8 +42,8 @@ int main(int argc, char** argv) {
   auto& listing = (*platform)->listing();
   auto properties = listing.list(std::nullopt).value();
   while (properties.size() < 5) {
-    listing::CreateProperty command{"host-crash", "Crash test flat", "", "Testville", "80.00",
-                                    "EUR", 4, {}, "", "", ""};
+    listing::CreateProperty command{
+        "host-crash", "Crash test flat", "", "Testville", "80.00", "EUR", 4, {}, "", "", ""};
     auto created = listing.create(command, (*platform)->newCommand("test"));
     if (!created) {
       say("ERROR " + created.error().describe());

@@ -53,7 +53,8 @@ std::vector<std::string> runAndKill(const std::string& data_dir, uint64_t seed,
     if (now >= kill_at || now >= deadline) {
       break;
     }
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(std::min(kill_at, deadline) - now);
+    auto wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::min(kill_at, deadline) - now);
     pollfd descriptor{pipe_fds[0], POLLIN, 0};
     if (poll(&descriptor, 1, static_cast<int>(wait.count()) + 1) > 0) {
       ssize_t count = read(pipe_fds[0], buffer, sizeof buffer);
@@ -77,7 +78,8 @@ std::vector<std::string> runAndKill(const std::string& data_dir, uint64_t seed,
   int status = 0;
   waitpid(pid, &status, 0);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-      << "the child was not killed by the test; its output:\n" << output.substr(0, 2000);
+      << "the child was not killed by the test; its output:\n"
+      << output.substr(0, 2000);
 
   std::vector<std::string> lines;
   std::istringstream stream(output);

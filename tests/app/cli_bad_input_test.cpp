@@ -132,9 +132,8 @@ State snapshot(const fs::path& data_dir) {
     for (int partition = 0; partition < partitions; ++partition) {
       for (const auto& record :
            must(platform->eventLog().read(topic, partition, 0, 1'000'000), "event log")) {
-        state.sections["events.log"].push_back(
-            fmt::format("{}/{}/{} {}", topic, partition, record.position.offset,
-                        record.event.toJson().dump()));
+        state.sections["events.log"].push_back(fmt::format(
+            "{}/{}/{} {}", topic, partition, record.position.offset, record.event.toJson().dump()));
       }
     }
   }
@@ -492,9 +491,8 @@ class CliBadInputTest : public SeededDataDir, public ::testing::WithParamInterfa
 // write, so the outbox is empty again) and its history rows, and nothing else.
 void expectOneRejectedBooking(const State& before, const State& after) {
   State before_rest = before, after_rest = after;
-  for (const char* section :
-       {"booking.bookings", "events.log", "history.by_property", "history.by_guest",
-        "history.meta"}) {
+  for (const char* section : {"booking.bookings", "events.log", "history.by_property",
+                              "history.by_guest", "history.meta"}) {
     before_rest.sections.erase(section);
     after_rest.sections.erase(section);
   }
@@ -526,8 +524,7 @@ void expectOneRejectedBooking(const State& before, const State& after) {
   EXPECT_EQ(event["type"], "BookingRejected");
   EXPECT_EQ(event["aggregate_id"], rejected["id"]);
   for (const char* section : {"history.by_property", "history.by_guest"}) {
-    EXPECT_EQ(after.sections.at(section).size(), before.sections.at(section).size() + 1)
-        << section;
+    EXPECT_EQ(after.sections.at(section).size(), before.sections.at(section).size() + 1) << section;
   }
   EXPECT_EQ(event["payload"]["reason"], "nights_taken");
 }

@@ -8,8 +8,8 @@
 #include "domain/booking/booking_service.h"
 #include "domain/ports/clock.h"
 #include "domain/ports/random.h"
-#include "tests/support/result_assertions.h"
 #include "tests/support/booking_fixtures.h"
+#include "tests/support/result_assertions.h"
 
 namespace staylab::booking {
 namespace {

@@ -388,7 +388,10 @@ bool XapianTextIndex::replaceNightsOnly(const SearchDocument& document) {
     return false;
   }
   if (document.booked_nights.empty()) {
-    stored.remove_value(kNightsSlot);
+    // Xapian throws when removing a value the document does not hold.
+    if (!stored.get_value(kNightsSlot).empty()) {
+      stored.remove_value(kNightsSlot);
+    }
   } else {
     stored.add_value(kNightsSlot, encodeNights(document.booked_nights));
   }

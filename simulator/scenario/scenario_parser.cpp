@@ -14,12 +14,16 @@
 
 #include "simulator/scenario/suggest.h"
 #include "simulator/scenario/units.h"
+#include "simulator/scenario/yaml_reader.h"
 #include "simulator/scenario/yaml_tree.h"
 
 namespace staylab::sim {
 namespace {
 
 using std::chrono::nanoseconds;
+using yaml::contains;
+using yaml::describeKind;
+using yaml::Fields;
 using yaml::MapEntry;
 using yaml::Node;
 using yaml::NodeKind;
@@ -31,8 +35,8 @@ constexpr std::string_view kSchema = "scenario.schema";
 constexpr std::string_view kValue = "scenario.value";
 constexpr std::string_view kLimit = "scenario.limit";
 constexpr std::string_view kExpectationCode = "scenario.expectation";
+static_assert(kMaxScenarioDuration == yaml::kMaxDuration, "readDuration's limit is the scenario's");
 
-constexpr std::size_t kMaxNameLength = 64;
 constexpr std::size_t kMaxDescriptionBytes = 16 * 1024;
 constexpr std::size_t kMaxPathLength = 1024;
 
@@ -43,8 +47,6 @@ constexpr std::array<std::string_view, 2> kDataKeys = {"properties", "seed"};
 constexpr std::array<std::string_view, 2> kTopologyKeys = {"file", "overrides"};
 constexpr std::array<std::string_view, 5> kOverrideKeys = {"component", "instances", "workers",
                                                            "queue", "service_time"};
-constexpr std::array<std::string_view, 8> kServiceTimeKeys = {
-    "operation", "distribution", "value", "mean", "min", "max", "median", "p99"};
 constexpr std::array<std::string_view, 5> kPhaseKeys = {"phase", "for", "arrivals", "mix",
                                                         "popularity"};
 constexpr std::array<std::string_view, 10> kArrivalKeys = {
@@ -72,8 +74,6 @@ constexpr std::array<std::string_view, 17> kPatternKeys = {"cqrs",
                                                            "partitioning",
                                                            "dead_letter"};
 constexpr std::array<std::string_view, 2> kModeNames = {"model", "measured"};
-constexpr std::array<std::string_view, 4> kDistributionNames = {"constant", "exponential",
-                                                                "uniform", "lognormal"};
 constexpr std::array<std::string_view, 6> kArrivalKindNames = {"constant", "poisson", "ramp",
                                                                "step",     "burst",   "closed"};
 constexpr std::array<std::string_view, 3> kPartitionStrategyNames = {"per_table", "by_key",
@@ -107,21 +107,6 @@ const FaultShape& faultShape(FaultKind kind) {
   return shapes[static_cast<std::size_t>(kind)];
 }
 
-// The keys each service-time distribution requires, besides operation and distribution.
-std::vector<std::string_view> distributionKeys(ServiceTimeDistribution distribution) {
-  switch (distribution) {
-    case ServiceTimeDistribution::Constant:
-      return {"value"};
-    case ServiceTimeDistribution::Exponential:
-      return {"mean"};
-    case ServiceTimeDistribution::Uniform:
-      return {"min", "max"};
-    case ServiceTimeDistribution::LogNormal:
-      return {"median", "p99"};
-  }
-  return {};
-}
-
 // The keys each arrival kind requires and accepts, besides `kind`.
 FaultShape arrivalShape(ArrivalKind kind) {
   switch (kind) {
@@ -140,83 +125,10 @@ FaultShape arrivalShape(ArrivalKind kind) {
   return {};
 }
 
-bool contains(std::span<const std::string_view> names, std::string_view name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-std::string_view describeKind(NodeKind kind) {
-  switch (kind) {
-    case NodeKind::Null:
-      return "nothing";
-    case NodeKind::Scalar:
-      return "a single value";
-    case NodeKind::Sequence:
-      return "a list";
-    case NodeKind::Map:
-      return "a mapping";
-  }
-  return "something else";
-}
-
-bool isSlug(std::string_view text) {
-  if (text.empty() || text.size() > kMaxNameLength) {
-    return false;
-  }
-  const auto lower_or_digit = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-  };
-  if (!lower_or_digit(text.front())) {
-    return false;
-  }
-  return std::all_of(text.begin(), text.end(),
-                     [&](char c) { return lower_or_digit(c) || c == '-' || c == '_'; });
-}
-
-// The entries of one YAML mapping, after its keys were checked.
-class Fields {
- public:
-  explicit Fields(const Node& node) : m_node(&node) {}
-
-  const Node* find(std::string_view key) const {
-    const MapEntry* found = entry(key);
-    return found == nullptr ? nullptr : found->value.get();
-  }
-  const MapEntry* entry(std::string_view key) const {
-    for (const MapEntry& candidate : m_node->entries) {
-      if (candidate.key == key) {
-        return &candidate;
-      }
-    }
-    return nullptr;
-  }
-  const Node& node() const { return *m_node; }
-
- private:
-  const Node* m_node;
-};
-
-class ScenarioReader {
+class ScenarioReader : public yaml::Reader {
  public:
   ScenarioReader(std::string_view text, std::string_view file_name)
-      : m_text(text), m_file_name(file_name) {
-    m_line_starts.push_back(0);
-    for (std::size_t offset = 0; offset < text.size(); ++offset) {
-      if (text[offset] == '\n') {
-        m_line_starts.push_back(offset + 1);
-      }
-    }
-  }
-
-  template <typename... Args>
-  std::unexpected<Error> fail(Position position, std::string_view code,
-                              fmt::format_string<Args...> format, Args&&... args) const {
-    return std::unexpected(Error{ErrorKind::InvalidInput, std::string(code), location(position),
-                                 fmt::format(format, std::forward<Args>(args)...)});
-  }
-
-  std::string location(Position position) const {
-    return fmt::format("{}:{}:{}", m_file_name, position.line + 1, position.column + 1);
-  }
+      : Reader(text, file_name, yaml::ErrorCodes{kSchema, kValue, kLimit}, kMaxScenarioListItems) {}
 
   Result<Scenario> read(const Node& root) {
     if (root.kind != NodeKind::Map) {
@@ -266,75 +178,6 @@ class ScenarioReader {
   }
 
  private:
-  enum class DurationFloor { Zero, Positive };
-
-  // Checks that `node` is a mapping whose keys are all in `keys`.
-  Result<Fields> openMap(const Node& node, std::string_view what,
-                         std::span<const std::string_view> keys) const {
-    if (node.kind != NodeKind::Map) {
-      return fail(node.position, kSchema, "{} must be a mapping of keys ({}), not {}", what,
-                  joinNames(keys), describeKind(node.kind));
-    }
-    for (const MapEntry& entry : node.entries) {
-      if (!contains(keys, entry.key)) {
-        return unknownKey(entry, what, keys);
-      }
-    }
-    return Fields(node);
-  }
-
-  std::unexpected<Error> unknownKey(const MapEntry& entry, std::string_view what,
-                                    std::span<const std::string_view> keys) const {
-    if (auto match = closestMatch(entry.key, keys)) {
-      return fail(entry.key_position, kSchema, "unknown key '{}' in {}; did you mean '{}'?",
-                  abbreviate(entry.key), what, *match);
-    }
-    return fail(entry.key_position, kSchema, "unknown key '{}' in {} (keys: {})",
-                abbreviate(entry.key), what, joinNames(keys));
-  }
-
-  Result<std::reference_wrapper<const Node>> require(const Fields& fields, std::string_view key,
-                                                     std::string_view what) const {
-    if (const Node* node = fields.find(key)) {
-      return std::cref(*node);
-    }
-    return fail(fields.node().position, kSchema, "missing key '{}' in {}", key, what);
-  }
-
-  // Returns the text of a scalar, or an error naming what was expected.
-  Result<std::string_view> scalarText(const Node& node, std::string_view key,
-                                      std::string_view expected) const {
-    if (node.kind == NodeKind::Null) {
-      return fail(node.position, kSchema, "'{}' has no value; expected {}", key, expected);
-    }
-    if (node.kind != NodeKind::Scalar) {
-      return fail(node.position, kSchema, "'{}' must be {}, not {}", key, expected,
-                  describeKind(node.kind));
-    }
-    return std::string_view(node.text);
-  }
-
-  // As scalarText, for numbers and booleans, which must not be quoted.
-  Result<std::string_view> plainText(const Node& node, std::string_view key,
-                                     std::string_view expected) const {
-    const std::string_view text = STAYLAB_TRY(scalarText(node, key, expected));
-    if (node.style == ScalarStyle::Quoted) {
-      return fail(node.position, kSchema, "'{}' must be {}, written without quotes", key, expected);
-    }
-    return text;
-  }
-
-  Result<std::string> readName(const Node& node, std::string_view key) const {
-    const std::string_view text = STAYLAB_TRY(scalarText(node, key, "a name"));
-    if (!isSlug(text)) {
-      return fail(node.position, kValue,
-                  "'{}' must be a name of lowercase letters, digits, '-' and '_' (at most {}), "
-                  "starting with a letter or digit, e.g. booking-db; got '{}'",
-                  key, kMaxNameLength, abbreviate(text));
-    }
-    return std::string(text);
-  }
-
   Result<std::string> readDescription(const Node& node) const {
     const std::string_view text = STAYLAB_TRY(scalarText(node, "description", "a sentence"));
     if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
@@ -362,40 +205,6 @@ class ScenarioReader {
     return std::string(text);
   }
 
-  Result<bool> readBool(const Node& node, std::string_view key) const {
-    const std::string_view text = STAYLAB_TRY(plainText(node, key, "true or false"));
-    if (text == "true") {
-      return true;
-    }
-    if (text == "false") {
-      return false;
-    }
-    return fail(node.position, kSchema, "'{}' must be true or false, got '{}'", key,
-                abbreviate(text));
-  }
-
-  Result<std::int64_t> readInteger(const Node& node, std::string_view key, std::int64_t min,
-                                   std::int64_t max) const {
-    const std::string_view text = STAYLAB_TRY(plainText(node, key, "a whole number"));
-    std::int64_t value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error == std::errc::result_out_of_range ||
-        (error == std::errc() && end == text.data() + text.size() &&
-         (value < min || value > max))) {
-      return fail(node.position, kValue, "'{}' must be between {} and {}, got {}", key, min, max,
-                  abbreviate(text));
-    }
-    if (error != std::errc() || end != text.data() + text.size() || text.front() == '+') {
-      return fail(node.position, kSchema, "'{}' must be a whole number, got '{}'", key,
-                  abbreviate(text));
-    }
-    return value;
-  }
-
-  Result<int> readInt(const Node& node, std::string_view key, int min, int max) const {
-    return static_cast<int>(STAYLAB_TRY(readInteger(node, key, min, max)));
-  }
-
   Result<std::uint64_t> readSeed(const Node& node, std::string_view key) const {
     const std::string_view text = STAYLAB_TRY(plainText(node, key, "a whole number"));
     std::uint64_t value = 0;
@@ -409,43 +218,6 @@ class ScenarioReader {
                   std::numeric_limits<std::uint64_t>::max(), abbreviate(text));
     }
     return value;
-  }
-
-  enum class Bound { Inclusive, Exclusive };
-
-  // Reads a decimal number in [min, max], or (min, max] when `lower` is Exclusive.
-  Result<double> readNumber(const Node& node, std::string_view key, double min, Bound lower,
-                            double max) const {
-    const std::string_view text = STAYLAB_TRY(plainText(node, key, "a number"));
-    auto value = parseDecimal(text);
-    if (!value) {
-      return fail(node.position, text.front() == '-' ? kValue : kSchema, "'{}': {}", key,
-                  value.error().message);
-    }
-    const bool below = lower == Bound::Exclusive ? *value <= min : *value < min;
-    if (below || *value > max) {
-      return fail(node.position, kValue, "'{}' must be {} {} and at most {}, got {}", key,
-                  lower == Bound::Exclusive ? "above" : "at least", formatDecimal(min),
-                  formatDecimal(max), abbreviate(text));
-    }
-    return *value;
-  }
-
-  Result<nanoseconds> readDuration(const Node& node, std::string_view key,
-                                   DurationFloor floor) const {
-    const std::string_view text = STAYLAB_TRY(scalarText(node, key, "a duration such as 30s"));
-    auto duration = parseDuration(text);
-    if (!duration) {
-      return fail(node.position, kValue, "'{}': {}", key, duration.error().message);
-    }
-    if (floor == DurationFloor::Positive && duration->count() == 0) {
-      return fail(node.position, kValue, "'{}' must be longer than 0", key);
-    }
-    if (*duration > kMaxScenarioDuration) {
-      return fail(node.position, kLimit, "'{}' is {}; the limit is 30 days (720h) of virtual time",
-                  key, abbreviate(text));
-    }
-    return *duration;
   }
 
   Result<double> readRate(const Node& node, std::string_view key, DurationFloor floor) const {
@@ -462,36 +234,6 @@ class ScenarioReader {
                   abbreviate(text), kMaxArrivalRate);
     }
     return *rate;
-  }
-
-  Result<std::size_t> readChoice(const Node& node, std::string_view key,
-                                 std::span<const std::string_view> names) const {
-    const std::string_view text = STAYLAB_TRY(scalarText(node, key, "one of " + joinNames(names)));
-    for (std::size_t index = 0; index < names.size(); ++index) {
-      if (names[index] == text) {
-        return index;
-      }
-    }
-    return fail(node.position, kValue, "'{}' must be one of {}; got '{}'{}", key, joinNames(names),
-                abbreviate(text), didYouMean(text, names));
-  }
-
-  // Checks that `node` is a list of at most kMaxScenarioListItems items.
-  Result<std::reference_wrapper<const std::vector<yaml::NodePtr>>> readList(
-      const Node& node, std::string_view key, std::string_view noun) const {
-    if (node.kind == NodeKind::Null) {
-      return fail(node.position, kSchema, "'{}' has no value; write a list, or {}: [] for none",
-                  key, key);
-    }
-    if (node.kind != NodeKind::Sequence) {
-      return fail(node.position, kSchema, "'{}' must be a list of {}, not {}", key, noun,
-                  describeKind(node.kind));
-    }
-    if (node.items.size() > kMaxScenarioListItems) {
-      return fail(node.items[kMaxScenarioListItems]->position, kLimit, "more than {} {} in '{}'",
-                  kMaxScenarioListItems, noun, key);
-    }
-    return std::cref(node.items);
   }
 
   Result<SeedData> readData(const Node& node) const {
@@ -548,22 +290,7 @@ class ScenarioReader {
     }
     if (const Node* service_time = fields.find("service_time")) {
       // One operation as a mapping, or several as a list of them.
-      if (service_time->kind == NodeKind::Map) {
-        component.service_times.push_back(STAYLAB_TRY(readServiceTime(*service_time)));
-      } else {
-        const auto& items =
-            STAYLAB_TRY(readList(*service_time, "service_time", "service times")).get();
-        for (const yaml::NodePtr& item : items) {
-          ServiceTimeSpec spec = STAYLAB_TRY(readServiceTime(*item));
-          for (const ServiceTimeSpec& earlier : component.service_times) {
-            if (earlier.operation == spec.operation) {
-              return fail(Fields(*item).find("operation")->position, kValue,
-                          "operation '{}' already has a service time", spec.operation);
-            }
-          }
-          component.service_times.push_back(std::move(spec));
-        }
-      }
+      component.service_times = STAYLAB_TRY(readServiceTimes(*service_time, "service_time"));
     }
     if (!component.instances && !component.workers && !component.queue &&
         component.service_times.empty()) {
@@ -573,57 +300,6 @@ class ScenarioReader {
                   component.component);
     }
     return component;
-  }
-
-  Result<ServiceTimeSpec> readServiceTime(const Node& node) const {
-    const Fields fields = STAYLAB_TRY(openMap(node, "service_time", kServiceTimeKeys));
-    ServiceTimeSpec spec;
-    spec.operation = STAYLAB_TRY(
-        readName(STAYLAB_TRY(require(fields, "operation", "service_time")), "operation"));
-    const Node& distribution_node = STAYLAB_TRY(require(fields, "distribution", "service_time"));
-    spec.distribution = static_cast<ServiceTimeDistribution>(
-        STAYLAB_TRY(readChoice(distribution_node, "distribution", kDistributionNames)));
-    const std::vector<std::string_view> keys = distributionKeys(spec.distribution);
-    const std::string_view distribution_name = toString(spec.distribution);
-    for (const MapEntry& entry : node.entries) {
-      if (entry.key != "operation" && entry.key != "distribution" && !contains(keys, entry.key)) {
-        return fail(entry.key_position, kSchema,
-                    "'{}' does not apply to a {} distribution, which takes {}",
-                    abbreviate(entry.key), distribution_name, joinNames(keys));
-      }
-    }
-    const auto required = [&](std::string_view key) -> Result<nanoseconds> {
-      const std::string what = fmt::format("{} service time", distribution_name);
-      return readDuration(STAYLAB_TRY(require(fields, key, what)), key, DurationFloor::Positive);
-    };
-    switch (spec.distribution) {
-      case ServiceTimeDistribution::Constant:
-        spec.value = STAYLAB_TRY(required("value"));
-        break;
-      case ServiceTimeDistribution::Exponential:
-        spec.mean = STAYLAB_TRY(required("mean"));
-        break;
-      case ServiceTimeDistribution::Uniform:
-        spec.min =
-            STAYLAB_TRY(readDuration(STAYLAB_TRY(require(fields, "min", "uniform service time")),
-                                     "min", DurationFloor::Zero));
-        spec.max = STAYLAB_TRY(required("max"));
-        if (spec.max < spec.min) {
-          return fail(fields.find("max")->position, kValue, "'max' ({}) is below 'min' ({})",
-                      formatDuration(spec.max), formatDuration(spec.min));
-        }
-        break;
-      case ServiceTimeDistribution::LogNormal:
-        spec.median = STAYLAB_TRY(required("median"));
-        spec.p99 = STAYLAB_TRY(required("p99"));
-        if (spec.p99 <= spec.median) {
-          return fail(fields.find("p99")->position, kValue,
-                      "'p99' ({}) must be above 'median' ({})", formatDuration(spec.p99),
-                      formatDuration(spec.median));
-        }
-        break;
-    }
-    return spec;
   }
 
   // Reads a pattern switch: true/false, or a mapping of its settings, which
@@ -1109,34 +785,6 @@ class ScenarioReader {
     }
     return expectations;
   }
-
-  // Returns where byte `offset` of a scalar's value is in the file, when the
-  // value is written as is on one line; the scalar's start otherwise.
-  Position positionInScalar(const Node& node, std::size_t offset) const {
-    const auto line = static_cast<std::size_t>(node.position.line);
-    if (line >= m_line_starts.size()) {
-      return node.position;
-    }
-    const std::size_t start = m_line_starts[line] + static_cast<std::size_t>(node.position.column);
-    std::size_t value_start = start;
-    if (node.style == ScalarStyle::Quoted) {
-      if (start >= m_text.size() || (m_text[start] != '"' && m_text[start] != '\'')) {
-        return node.position;
-      }
-      value_start = start + 1;
-    }
-    if (m_text.substr(value_start, node.text.size()) != node.text ||
-        node.text.find('\n') != std::string::npos) {
-      return node.position;
-    }
-    Position position = node.position;
-    position.column += static_cast<int>(value_start - start + offset);
-    return position;
-  }
-
-  std::string_view m_text;
-  std::string_view m_file_name;
-  std::vector<std::size_t> m_line_starts;
 };
 
 }  // namespace

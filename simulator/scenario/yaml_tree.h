@@ -9,7 +9,7 @@
 
 // A YAML document as a small tree that remembers where each node was written
 // and how (plain or quoted), built from yaml-cpp's parser events. Internal to
-// the scenario parser: it exists because yaml-cpp's YAML::Node silently keeps
+// the scenario and topology parsers: it exists because yaml-cpp's YAML::Node silently keeps
 // duplicate keys, forgets quoting, and shares aliased nodes without limit.
 namespace staylab::sim::yaml {
 

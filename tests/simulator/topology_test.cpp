@@ -1,0 +1,548 @@
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "simulator/scenario/scenario.h"
+#include "simulator/topology/topology.h"
+#include "tests/support/temp_dir.h"
+
+namespace staylab::sim {
+namespace {
+
+using namespace std::chrono_literals;
+using Names = std::vector<std::string>;
+
+const std::filesystem::path kTopologiesDir =
+    std::filesystem::path(STAYLAB_SOURCE_DIR) / "assets" / "topologies";
+
+Topology parseOk(std::string_view text) {
+  auto topology = parseTopologyText(text, "test.yaml");
+  EXPECT_TRUE(topology.has_value()) << (topology ? "" : topology.error().describe());
+  return topology.value_or(Topology{});
+}
+
+Topology loadAsset(std::string_view name) {
+  auto topology = parseTopologyFile(kTopologiesDir / fmt::format("{}.yaml", name));
+  EXPECT_TRUE(topology.has_value()) << (topology ? "" : topology.error().describe());
+  return topology.value_or(Topology{});
+}
+
+std::vector<std::string> hopTexts(const Route& route) {
+  std::vector<std::string> texts;
+  for (const Hop& hop : route.hops) {
+    texts.push_back(hop.component + "." + hop.operation);
+  }
+  return texts;
+}
+
+// The smallest useful topology; the malformed cases below vary it.
+constexpr std::string_view kTiny = R"(schema: 1
+name: tiny
+description: Two components.
+components:
+  - name: gateway
+    kind: gateway
+    binds: gateway
+    service_times:
+      - {operation: search, distribution: constant, value: 1ms}
+  - name: search-index
+    kind: store
+    service_times:
+      - {operation: query, distribution: exponential, mean: 2ms}
+links:
+  - {from: gateway, to: search-index}
+routes:
+  search: [gateway.search, search-index.query]
+)";
+
+// Returns kTiny with the first `from` replaced by `to`.
+std::string tinyWith(std::string_view from, std::string_view to) {
+  std::string text(kTiny);
+  const std::size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+TEST(TopologyTest, ReadsTheTinyTopologyIntoTheModel) {
+  const Topology topology = parseOk(kTiny);
+  EXPECT_EQ(topology.name, "tiny");
+  EXPECT_EQ(topology.description, "Two components.");
+  ASSERT_EQ(topology.components.size(), 2u);
+  const ComponentSpec& gateway = topology.components[0];
+  EXPECT_EQ(gateway.kind, ComponentKind::Gateway);
+  EXPECT_EQ(gateway.binds, "gateway");
+  EXPECT_EQ(gateway.instances, 1);
+  EXPECT_EQ(gateway.workers, 1);
+  EXPECT_EQ(gateway.queue, 1000);
+  EXPECT_FALSE(gateway.position.has_value());
+  ASSERT_NE(gateway.serviceTime("search"), nullptr);
+  EXPECT_EQ(gateway.serviceTime("search")->distribution, ServiceTimeDistribution::Constant);
+  EXPECT_EQ(gateway.serviceTime("search")->value, 1ms);
+  EXPECT_EQ(gateway.serviceTime("view"), nullptr);
+  EXPECT_EQ(topology.components[1].serviceTime("query")->mean, 2ms);
+  ASSERT_EQ(topology.links.size(), 1u);
+  EXPECT_EQ(topology.links[0].latency.distribution, ServiceTimeDistribution::Constant);
+  EXPECT_EQ(topology.links[0].latency.value, 0ns);
+  EXPECT_EQ(topology.links[0].loss, 0);
+  ASSERT_NE(topology.findRoute("search"), nullptr);
+  EXPECT_EQ(hopTexts(*topology.findRoute("search")),
+            (Names{"gateway.search", "search-index.query"}));
+  EXPECT_EQ(topology.findRoute("book"), nullptr);
+}
+
+TEST(TopologyTest, ReadsTheDefaultPlatform) {
+  const Topology topology = loadAsset("default");
+  EXPECT_EQ(topology.name, "default");
+  EXPECT_EQ(topology.components.size(), 14u);
+  for (const BindablePart& part : kBindableParts) {
+    const ComponentSpec* component = topology.findComponent(part.name);
+    ASSERT_NE(component, nullptr) << part.name;
+    EXPECT_EQ(component->binds, part.name);
+    EXPECT_EQ(component->kind, part.kind) << part.name;
+    EXPECT_FALSE(component->description.empty()) << part.name;
+  }
+  EXPECT_EQ(topology.findComponent("clients")->kind, ComponentKind::Client);
+  EXPECT_TRUE(topology.findComponent("clients")->binds.empty());
+  EXPECT_EQ(topology.findComponent("gateway")->instances, 2);
+  EXPECT_EQ(topology.findComponent("gateway")->workers, 16);
+  const ComponentSpec* booking_db = topology.findComponent("booking-db");
+  EXPECT_EQ(booking_db->instances, 1);
+  EXPECT_EQ(booking_db->workers, 1);
+  EXPECT_EQ(booking_db->serviceTime("write")->median, 2ms);
+  EXPECT_EQ(booking_db->serviceTime("write")->p99, 15ms);
+  EXPECT_EQ(topology.findComponent("relay")->poll_interval, 100ms);
+  EXPECT_EQ(topology.findComponent("fraud-detection")->batch, 500);
+  ASSERT_NE(topology.findLink("clients", "gateway"), nullptr);
+  EXPECT_EQ(topology.findLink("clients", "gateway")->latency.distribution,
+            ServiceTimeDistribution::LogNormal);
+  EXPECT_NE(topology.findLink("fraud-detection", "gateway"), nullptr);
+  EXPECT_EQ(topology.findLink("gateway", "clients"), nullptr);
+
+  ASSERT_EQ(topology.routes.size(), kUserOperationCount);
+  EXPECT_EQ(hopTexts(*topology.findRoute("search")),
+            (Names{"gateway.search", "search-service.search", "search-index.query"}));
+  EXPECT_EQ(hopTexts(*topology.findRoute("view")),
+            (Names{"gateway.view", "listing-service.view", "listing-db.read"}));
+  EXPECT_EQ(hopTexts(*topology.findRoute("book")),
+            (Names{"gateway.book", "booking-service.book", "booking-db.write"}));
+  EXPECT_EQ(hopTexts(*topology.findRoute("cancel")),
+            (Names{"gateway.cancel", "booking-service.cancel", "booking-db.write"}));
+  EXPECT_EQ(hopTexts(*topology.findRoute("edit")),
+            (Names{"gateway.edit", "listing-service.edit", "listing-db.write"}));
+}
+
+TEST(TopologyTest, ReadsTheMmcModelAsOneStationOnEveryRoute) {
+  const Topology topology = loadAsset("mmc");
+  ASSERT_EQ(topology.components.size(), 2u);
+  const ComponentSpec* station = topology.findComponent("station");
+  ASSERT_NE(station, nullptr);
+  EXPECT_EQ(station->kind, ComponentKind::Station);
+  EXPECT_TRUE(station->binds.empty());
+  EXPECT_EQ(station->instances, 1);
+  EXPECT_EQ(station->workers, 10);
+  EXPECT_EQ(station->queue, 1'000'000);
+  ASSERT_NE(station->serviceTime("serve"), nullptr);
+  EXPECT_EQ(station->serviceTime("serve")->distribution, ServiceTimeDistribution::Exponential);
+  EXPECT_EQ(station->serviceTime("serve")->mean, 1s);
+  EXPECT_EQ(topology.findLink("clients", "station")->latency.value, 0ns);
+  for (const std::string_view operation : {"search", "view", "book", "cancel", "edit"}) {
+    ASSERT_NE(topology.findRoute(operation), nullptr) << operation;
+    EXPECT_EQ(hopTexts(*topology.findRoute(operation)), (Names{"station.serve"}));
+  }
+}
+
+TEST(TopologyTest, NamesEveryComponentKind) {
+  EXPECT_EQ(toString(ComponentKind::Client), "client");
+  EXPECT_EQ(toString(ComponentKind::EventLog), "event_log");
+  EXPECT_EQ(toString(ComponentKind::Station), "station");
+}
+
+TEST(TopologyTest, BlastRadiusOfTheBookingStoreReachesItsCallersButNotTheSearchIndex) {
+  const std::vector<std::string> hurt = loadAsset("default").blastRadius("booking-db");
+  const auto has = [&](std::string_view name) {
+    return std::find(hurt.begin(), hurt.end(), name) != hurt.end();
+  };
+  EXPECT_TRUE(has("booking-service"));
+  EXPECT_TRUE(has("gateway"));
+  EXPECT_TRUE(has("clients"));
+  EXPECT_TRUE(has("relay")) << "the relay polls the booking store's outbox";
+  EXPECT_FALSE(has("booking-db"));
+  EXPECT_FALSE(has("search-index"));
+  EXPECT_FALSE(has("listing-db"));
+  EXPECT_TRUE(std::is_sorted(hurt.begin(), hurt.end()));
+}
+
+// Fraud detection calls the gateway, but nothing calls fraud detection: the
+// harm stops at the consumers.
+TEST(TopologyTest, BlastRadiusOfTheEventLogReachesItsConsumersAndTheRelay) {
+  EXPECT_EQ(loadAsset("default").blastRadius("event-log"),
+            (Names{"fraud-detection", "history-projection", "relay", "search-projection"}));
+}
+
+TEST(TopologyTest, BlastRadiusOfAnUnknownComponentIsEmpty) {
+  EXPECT_TRUE(loadAsset("default").blastRadius("nowhere").empty());
+  EXPECT_TRUE(loadAsset("default").blastRadius("clients").empty());
+}
+
+TEST(TopologyTest, LayoutKeepsEveryGivenPosition) {
+  const Topology topology = loadAsset("default");
+  const std::map<std::string, Point> positions = topology.layout();
+  ASSERT_EQ(positions.size(), topology.components.size());
+  for (const ComponentSpec& component : topology.components) {
+    ASSERT_TRUE(component.position.has_value()) << component.name;
+    ASSERT_TRUE(positions.contains(component.name)) << component.name;
+    EXPECT_EQ(positions.at(component.name),
+              (Point{component.position->first, component.position->second}))
+        << component.name;
+  }
+  EXPECT_EQ(positions.at("relay"), (Point{4, 5.5}));
+}
+
+TEST(TopologyTest, LayoutPlacesComponentsInLongestPathLayersWithRowsByName) {
+  // clients -> gateway -> {b, a}; a -> c; gateway -> c: c sits after a, not after gateway.
+  const Topology topology = parseOk(R"(schema: 1
+name: layers
+description: d
+components:
+  - {name: clients, kind: client}
+  - {name: gateway, kind: gateway}
+  - {name: b, kind: service}
+  - {name: a, kind: service}
+  - {name: c, kind: store, position: [9, -2.5]}
+  - {name: d, kind: store}
+links:
+  - {from: clients, to: gateway}
+  - {from: gateway, to: b}
+  - {from: gateway, to: a}
+  - {from: a, to: c}
+  - {from: gateway, to: c}
+  - {from: a, to: d}
+)");
+  const std::map<std::string, Point> positions = topology.layout();
+  ASSERT_EQ(positions.size(), 6u);
+  EXPECT_EQ(positions.at("clients"), (Point{0, 0}));
+  EXPECT_EQ(positions.at("gateway"), (Point{1, 0}));
+  EXPECT_EQ(positions.at("a"), (Point{2, 0}));
+  EXPECT_EQ(positions.at("b"), (Point{2, 1}));
+  EXPECT_EQ(positions.at("c"), (Point{9, -2.5}));  // Given.
+  EXPECT_EQ(positions.at("d"), (Point{3, 0}));
+}
+
+TEST(TopologyTest, LayoutOfTheDefaultPlatformWithoutHintsRunsFromTheClientsRightwards) {
+  Topology topology = loadAsset("default");
+  for (ComponentSpec& component : topology.components) {
+    component.position.reset();
+  }
+  const std::map<std::string, Point> positions = topology.layout();
+  ASSERT_EQ(positions.size(), topology.components.size());
+  EXPECT_EQ(positions.at("clients"), (Point{0, 0}));
+  EXPECT_EQ(positions.at("gateway"), (Point{1, 0}));
+  // Layer 2 in name order: booking-service, listing-service, search-service.
+  EXPECT_EQ(positions.at("booking-service"), (Point{2, 0}));
+  EXPECT_EQ(positions.at("search-service"), (Point{2, 2}));
+  EXPECT_EQ(positions.at("booking-db").x, 3);
+  EXPECT_EQ(positions.at("relay").x, 4);
+  EXPECT_EQ(positions.at("event-log").x, 5);
+  EXPECT_EQ(positions.at("fraud-detection").x, 6);  // Its link back to the gateway is cut.
+  EXPECT_EQ(positions.at("search-index").x, 7);     // After the projection that writes it.
+}
+
+TEST(TopologyTest, LayoutToleratesCyclesByCuttingTheEdgeBackTowardsTheEntry) {
+  // fraud -> gateway closes the cycle gateway -> service -> log -> fraud -> gateway.
+  const Topology topology = parseOk(R"(schema: 1
+name: cycle
+description: d
+components:
+  - {name: clients, kind: client}
+  - {name: gateway, kind: gateway}
+  - {name: service, kind: service}
+  - {name: log, kind: event_log}
+  - {name: fraud, kind: consumer}
+links:
+  - {from: clients, to: gateway}
+  - {from: gateway, to: service}
+  - {from: service, to: log}
+  - {from: log, to: fraud}
+  - {from: fraud, to: gateway}
+)");
+  const std::map<std::string, Point> positions = topology.layout();
+  ASSERT_EQ(positions.size(), 5u);
+  EXPECT_EQ(positions.at("clients"), (Point{0, 0}));
+  EXPECT_EQ(positions.at("gateway"), (Point{1, 0}));
+  EXPECT_EQ(positions.at("service"), (Point{2, 0}));
+  EXPECT_EQ(positions.at("log"), (Point{3, 0}));
+  EXPECT_EQ(positions.at("fraud"), (Point{4, 0}));
+  EXPECT_EQ(topology.blastRadius("log"), (Names{"clients", "fraud", "gateway", "service"}));
+}
+
+TEST(TopologyTest, LayoutPlacesAComponentWithoutLinksInTheFirstLayer) {
+  const Topology topology = parseOk(R"(schema: 1
+name: pure-cycle
+description: d
+components:
+  - {name: x, kind: station}
+  - {name: y, kind: station}
+  - {name: alone, kind: station}
+links:
+  - {from: x, to: y}
+  - {from: y, to: x}
+)");
+  const std::map<std::string, Point> positions = topology.layout();
+  EXPECT_EQ(positions.at("alone"), (Point{0, 0}));
+  EXPECT_EQ(positions.at("x"), (Point{0, 1}));
+  EXPECT_EQ(positions.at("y"), (Point{1, 0}));
+}
+
+TEST(TopologyTest, OverridesChangeOnlyWhatTheyName) {
+  ComponentOverride change;
+  change.component = "booking-service";
+  change.instances = 3;
+  change.queue = 64;
+  ServiceTimeSpec book;
+  book.operation = "book";
+  book.distribution = ServiceTimeDistribution::LogNormal;
+  book.median = 4ms;
+  book.p99 = 20ms;
+  ServiceTimeSpec refund;
+  refund.operation = "refund";
+  refund.distribution = ServiceTimeDistribution::Constant;
+  refund.value = 7ms;
+  change.service_times = {book, refund};
+
+  const Topology original = loadAsset("default");
+  const auto changed = applyOverrides(original, {change});
+  ASSERT_TRUE(changed.has_value()) << changed.error().describe();
+  const ComponentSpec* service = changed->findComponent("booking-service");
+  EXPECT_EQ(service->instances, 3);
+  EXPECT_EQ(service->workers, original.findComponent("booking-service")->workers);
+  EXPECT_EQ(service->queue, 64);
+  ASSERT_EQ(service->service_times.size(), 3u);
+  EXPECT_EQ(*service->serviceTime("book"), book);
+  EXPECT_EQ(*service->serviceTime("cancel"),
+            *original.findComponent("booking-service")->serviceTime("cancel"));
+  EXPECT_EQ(*service->serviceTime("refund"), refund);
+  EXPECT_EQ(*changed->findComponent("gateway"), *original.findComponent("gateway"));
+}
+
+TEST(TopologyTest, OverrideOfAnUnknownComponentSuggestsTheClosest) {
+  ComponentOverride fine;
+  fine.component = "gateway";
+  fine.workers = 4;
+  ComponentOverride typo;
+  typo.component = "boking-service";
+  typo.workers = 4;
+  const auto changed = applyOverrides(loadAsset("default"), {fine, typo});
+  ASSERT_FALSE(changed.has_value());
+  EXPECT_EQ(changed.error().kind, ErrorKind::InvalidInput);
+  EXPECT_EQ(changed.error().code, "scenario.value");
+  EXPECT_EQ(changed.error().field, "topology.overrides[1].component");
+  EXPECT_NE(changed.error().message.find("no component 'boking-service'; did you mean "
+                                         "'booking-service'?"),
+            std::string::npos)
+      << changed.error().message;
+}
+
+TEST(TopologyTest, LoadsABareNameFromTheTopologiesFolderAndAPathFromTheScenarioFolder) {
+  testing::TempDir scenario_dir;
+  std::filesystem::create_directories(scenario_dir / "shapes");
+  std::ofstream(scenario_dir / "shapes/tiny.yaml") << kTiny;
+
+  TopologySpec by_name;
+  by_name.file = "mmc";
+  ComponentOverride more_workers;
+  more_workers.component = "station";
+  more_workers.workers = 20;
+  by_name.overrides = {more_workers};
+  const auto mmc = loadTopology(by_name, scenario_dir.path(), kTopologiesDir);
+  ASSERT_TRUE(mmc.has_value()) << mmc.error().describe();
+  EXPECT_EQ(mmc->name, "mmc");
+  EXPECT_EQ(mmc->findComponent("station")->workers, 20);
+
+  TopologySpec by_path;
+  by_path.file = "shapes/tiny.yaml";
+  const auto tiny = loadTopology(by_path, scenario_dir.path(), kTopologiesDir);
+  ASSERT_TRUE(tiny.has_value()) << tiny.error().describe();
+  EXPECT_EQ(tiny->name, "tiny");
+
+  TopologySpec missing;
+  missing.file = "nowhere";
+  const auto absent = loadTopology(missing, scenario_dir.path(), kTopologiesDir);
+  ASSERT_FALSE(absent.has_value());
+  EXPECT_EQ(absent.error().kind, ErrorKind::NotFound);
+  EXPECT_EQ(absent.error().code, "topology.io");
+  EXPECT_EQ(absent.error().field, (kTopologiesDir / "nowhere.yaml").string());
+}
+
+TEST(TopologyTest, AcceptsABareDurationAsAConstantLatencyAndNegativePositions) {
+  const Topology topology = parseOk(tinyWith("{from: gateway, to: search-index}",
+                                             "{from: gateway, to: search-index, latency: 250us, "
+                                             "loss: 0.01}\n"));
+  EXPECT_EQ(topology.links[0].latency.value, 250us);
+  EXPECT_EQ(topology.links[0].loss, 0.01);
+  const Topology placed = parseOk(tinyWith("    binds: gateway\n", "    position: [-1.5, 2]\n"));
+  EXPECT_EQ(placed.components[0].position, (std::pair{-1.5, 2.0}));
+}
+
+// A malformed topology, the position of its first mistake, its code and part of the reason.
+struct Malformed {
+  std::string name;
+  std::string text;
+  int line;
+  int column;
+  std::string code;
+  std::string reason;
+};
+
+void PrintTo(const Malformed& malformed, std::ostream* out) {
+  *out << malformed.name;
+}
+
+class MalformedTopologyTest : public ::testing::TestWithParam<Malformed> {};
+
+TEST_P(MalformedTopologyTest, IsRejectedWithItsPositionAndReason) {
+  const Malformed& malformed = GetParam();
+  const auto topology = parseTopologyText(malformed.text, "bad.yaml");
+  ASSERT_FALSE(topology.has_value()) << "accepted:\n" << malformed.text;
+  const Error& error = topology.error();
+  EXPECT_EQ(error.kind, ErrorKind::InvalidInput);
+  EXPECT_EQ(error.field, fmt::format("bad.yaml:{}:{}", malformed.line, malformed.column))
+      << error.message;
+  EXPECT_EQ(error.code, malformed.code) << error.message;
+  EXPECT_NE(error.message.find(malformed.reason), std::string::npos)
+      << "reason: " << error.message << "\nexpected to contain: " << malformed.reason;
+}
+
+// Each text is kTiny with one mistake.
+const std::vector<Malformed> kMalformed = {
+    {"UnknownComponentKeySuggestsTheClosest", tinyWith("    kind: gateway", "    kidn: gateway"), 6,
+     5, "topology.schema", "unknown key 'kidn' in component; did you mean 'kind'?"},
+    {"UnknownTopLevelKeySuggestsTheClosest", tinyWith("links:", "linkz:"), 14, 1, "topology.schema",
+     "unknown key 'linkz' in topology; did you mean 'links'?"},
+    {"DuplicateComponentName", tinyWith("  - name: search-index", "  - name: gateway"), 10, 11,
+     "topology.value", "component 'gateway' is already defined at line 5"},
+    {"LinkToAnUnknownComponent", tinyWith("to: search-index}", "to: search-idx}"), 15, 25,
+     "topology.value", "'to' names no component: 'search-idx'; did you mean 'search-index'?"},
+    {"LinkFromAComponentToItself", tinyWith("to: search-index}", "to: gateway}"), 15, 25,
+     "topology.value", "'from' and 'to' are both 'gateway'"},
+    {"DuplicateLink",
+     tinyWith("routes:", "  - {from: gateway, to: search-index, loss: 0.1}\nroutes:"), 16, 5,
+     "topology.value", "the link gateway -> search-index is already given at line 15"},
+    {"LossAboveOne", tinyWith("to: search-index}", "to: search-index, loss: 1.5}"), 15, 45,
+     "topology.value", "'loss' must be at least 0 and at most 1, got 1.5"},
+    {"LatencyTakesNoOperation",
+     tinyWith("to: search-index}",
+              "to: search-index, latency: {operation: x, distribution: constant, value: 1ms}}"),
+     15, 49, "topology.schema", "unknown key 'operation' in latency"},
+    {"HopWithAnUnknownOperationPointsAtTheOperation",
+     tinyWith("search-index.query]", "search-index.querry]"), 17, 41, "topology.value",
+     "component 'search-index' has no service time for operation 'querry' (it has: query); did "
+     "you mean 'query'?"},
+    {"HopOnAnUnknownComponent", tinyWith("search-index.query]", "search-idx.query]"), 17, 28,
+     "topology.value",
+     "hop 'search-idx.query' names no component: 'search-idx'; did you mean "
+     "'search-index'?"},
+    {"HopWithoutAnOperation", tinyWith("search-index.query]", "search-index]"), 17, 28,
+     "topology.value", "a hop is component.operation"},
+    {"HopWithoutALinkFromThePreviousHop", tinyWith("  - {from: gateway, to: search-index}", "[]"),
+     17, 28, "topology.value",
+     "no link gateway -> search-index for this hop after 'gateway.search' (line 17)"},
+    {"RouteOfAnUnknownOperationSuggestsTheClosest", tinyWith("  search: [", "  serch: ["), 17, 3,
+     "topology.schema", "unknown key 'serch' in routes; did you mean 'search'?"},
+    {"EmptyRoute", tinyWith("[gateway.search, search-index.query]", "[]"), 17, 11, "topology.value",
+     "route 'search' has no hops"},
+    {"DistributionFieldOfAnotherDistribution", tinyWith("mean: 2ms}", "median: 2ms}"), 13, 55,
+     "topology.schema", "'median' does not apply to a exponential distribution, which takes mean"},
+    {"DurationWithoutUnit", tinyWith("value: 1ms}", "value: 1}"), 9, 60, "topology.value",
+     "'value':"},
+    {"LognormalP99NotAboveMedian",
+     tinyWith("distribution: exponential, mean: 2ms}",
+              "distribution: lognormal, median: 2ms, p99: 1ms}"),
+     13, 71, "topology.value", "'p99' (1ms) must be above 'median' (2ms)"},
+    {"OperationTimedTwice",
+     tinyWith("      - {operation: query,",
+              "      - {operation: query, distribution: constant, value: 1ms}\n"
+              "      - {operation: query,"),
+     14, 21, "topology.value", "operation 'query' already has a service time"},
+    {"InstancesOutOfRange",
+     tinyWith("    binds: gateway\n", "    binds: gateway\n    instances: 0\n"), 8, 16,
+     "topology.value", "'instances' must be between 1 and 10000, got 0"},
+    {"QueueOutOfRange",
+     tinyWith("    binds: gateway\n", "    binds: gateway\n    queue: 1000001\n"), 8, 12,
+     "topology.value", "'queue' must be between 0 and 1000000, got 1000001"},
+    {"WorkersNotANumber",
+     tinyWith("    binds: gateway\n", "    binds: gateway\n    workers: many\n"), 8, 14,
+     "topology.schema", "'workers' must be a whole number, got 'many'"},
+    {"BindsAnUnknownPartSuggestsTheClosest", tinyWith("binds: gateway", "binds: gatway"), 7, 12,
+     "topology.value", "got 'gatway'; did you mean 'gateway'?"},
+    {"BindsAPartOfAnotherKind",
+     tinyWith("    kind: store\n", "    kind: store\n    binds: relay\n"), 12, 12, "topology.value",
+     "'relay' is run by a relay component, but 'search-index' is a store"},
+    {"BindsAPartTwice",
+     tinyWith("links:", "  - {name: gateway-2, kind: gateway, binds: gateway}\nlinks:"), 14, 45,
+     "topology.value", "'gateway' is already bound by component 'gateway' at line 7"},
+    {"PollIntervalOnAStore",
+     tinyWith("    kind: store\n", "    kind: store\n    poll_interval: 1s\n"), 12, 5,
+     "topology.schema",
+     "'poll_interval' applies to relay and consumer components only; 'search-index' is a store"},
+    {"BatchOutOfRangeOnAConsumer",
+     tinyWith("    kind: store\n", "    kind: consumer\n    batch: 0\n"), 12, 12, "topology.value",
+     "'batch' must be between 1 and 100000, got 0"},
+    {"UnknownKindSuggestsTheClosest", tinyWith("kind: store", "kind: stor"), 11, 11,
+     "topology.value", "got 'stor'; did you mean 'store'?"},
+    {"MissingKind", tinyWith("    kind: store\n", ""), 10, 5, "topology.schema",
+     "missing key 'kind' in component"},
+    {"PositionIsNotAPair", tinyWith("    kind: store\n", "    kind: store\n    position: [1]\n"),
+     12, 15, "topology.schema", "'position' must be a list of two numbers [x, y], not a list of 1"},
+    {"ComponentDescriptionOnSeveralLines",
+     tinyWith("    kind: store\n", "    kind: store\n    description: \"two\\nlines\"\n"), 12, 18,
+     "topology.value", "'description' must be one line"},
+    {"NameNotASlug", tinyWith("name: search-index", "name: Search-Index"), 10, 11, "topology.value",
+     "'name' must be a name of lowercase letters"},
+    {"UnsupportedSchema", tinyWith("schema: 1", "schema: 2"), 1, 9, "topology.value",
+     "unsupported schema 2; this version reads schema 1"},
+    {"MissingDescription", tinyWith("description: Two components.\n", ""), 1, 1, "topology.schema",
+     "missing key 'description' in topology"},
+    {"NoComponents", "schema: 1\nname: empty\ndescription: d\ncomponents: []\n", 4, 13,
+     "topology.value", "'components' is empty"},
+    {"DuplicateKeyIsASyntaxError",
+     tinyWith("    kind: store\n", "    kind: store\n    kind: store\n"), 12, 5, "topology.syntax",
+     "duplicate key 'kind'"},
+    {"NotAMapping", "- just\n- a list\n", 1, 1, "topology.schema",
+     "a topology is a mapping of keys"},
+};
+
+INSTANTIATE_TEST_SUITE_P(TopologyTest, MalformedTopologyTest, ::testing::ValuesIn(kMalformed),
+                         [](const ::testing::TestParamInfo<Malformed>& info) {
+                           return info.param.name;
+                         });
+
+TEST(TopologyTest, ReportsAMissingFileAsNotFound) {
+  const auto topology = parseTopologyFile(kTopologiesDir / "nowhere.yaml");
+  ASSERT_FALSE(topology.has_value());
+  EXPECT_EQ(topology.error().kind, ErrorKind::NotFound);
+  EXPECT_EQ(topology.error().code, "topology.io");
+}
+
+TEST(TopologyTest, RefusesAFileOverTheSizeLimit) {
+  std::string text(kTiny);
+  text += "# " + std::string(kMaxTopologyFileBytes, 'x') + "\n";
+  const auto topology = parseTopologyText(text, "big.yaml");
+  ASSERT_FALSE(topology.has_value());
+  EXPECT_EQ(topology.error().code, "topology.limit");
+  EXPECT_EQ(topology.error().field, "big.yaml:1:1");
+}
+
+}  // namespace
+}  // namespace staylab::sim

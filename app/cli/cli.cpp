@@ -130,6 +130,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
 
   Action action;
   addPlatformCommands(app, global, action);
+  Standalone standalone;
+  addSimulatorCommands(app, global, standalone);
 
   // property create | get | list | update
   auto* property = app.add_subcommand("property", "Create, show, list and update listings");
@@ -347,6 +349,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       return kExitOk;
     }
     return report(usageError(app, error));
+  }
+  if (standalone) {
+    return standalone(out, err);
   }
   if (!action) {
     return report(Error{ErrorKind::InvalidInput, "cli.usage", "", "no command given (see --help)"});

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <filesystem>
+
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
@@ -28,6 +30,18 @@ using Action = std::function<Result<void>(Platform&, std::ostream&)>;
 
 // Parses a count written as plain decimal digits with an optional minus sign.
 Result<int64_t> wholeNumber(std::string_view text, std::string_view field);
+
+// A command that opens no platform data directory (the simulator's): it
+// writes its own output and returns the exit code.
+using Standalone = std::function<int(std::ostream& out, std::ostream& err)>;
+
+// Declares simulate, scenarios list | validate, and calibrate.
+void addSimulatorCommands(CLI::App& app, GlobalOptions& global, Standalone& standalone);
+
+// Returns the folder of the shipped scenarios and topologies:
+// $STAYLAB_ASSETS_DIR, else an assets/ folder beside the executable, else the
+// source tree's.
+std::filesystem::path assetsDir();
 
 // Declares search, history, events, fraud, seed, drain, check, rebuild and keys.
 void addPlatformCommands(CLI::App& app, GlobalOptions& global, Action& action);

@@ -82,25 +82,36 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
   }
   auto sync = options.durability == Durability::Full ? sqlite::Sync::Full : sqlite::Sync::Normal;
 
+  const PortDecorators& decorators = options.decorators;
+  auto decorate = [](auto port, const auto& decorator) {
+    return decorator ? decorator(std::move(port)) : std::move(port);
+  };
   platform->m_listing_store =
-      STAYLAB_TRY(SqliteDocumentStore::open({options.data_dir / "listing.db", sync}));
+      decorate(STAYLAB_TRY(SqliteDocumentStore::open({options.data_dir / "listing.db", sync})),
+               decorators.listing_store);
   platform->m_booking_store =
-      STAYLAB_TRY(SqliteBookingStore::open({options.data_dir / "booking.db", sync}));
+      decorate(STAYLAB_TRY(SqliteBookingStore::open({options.data_dir / "booking.db", sync})),
+               decorators.booking_store);
   RocksDbWideColumnStore::Options history;
   history.directory = options.data_dir / "history";
   history.families = HistoryProjection::families();
-  platform->m_history_store = STAYLAB_TRY(RocksDbWideColumnStore::open(history));
+  platform->m_history_store =
+      decorate(STAYLAB_TRY(RocksDbWideColumnStore::open(history)), decorators.history_store);
   XapianTextIndex::Options search;
   search.directory = options.data_dir / "search";
   search.sync = options.durability == Durability::Full ? XapianTextIndex::Sync::Full
                                                        : XapianTextIndex::Sync::Normal;
-  platform->m_search_index = STAYLAB_TRY(XapianTextIndex::open(search));
+  platform->m_search_index =
+      decorate(STAYLAB_TRY(XapianTextIndex::open(search)), decorators.search_index);
 
   RocksDbEventLog::Options log;
   log.directory = options.data_dir / "events";
   log.sync = options.durability == Durability::Full ? RocksDbEventLog::Sync::Full
                                                     : RocksDbEventLog::Sync::Normal;
-  platform->m_event_log = STAYLAB_TRY(RocksDbEventLog::open(log));
+  platform->m_event_log = decorate(STAYLAB_TRY(RocksDbEventLog::open(log)), decorators.event_log);
+  if (decorators.consumer_log) {
+    platform->m_consumer_log = decorators.consumer_log(*platform->m_event_log);
+  }
   platform->m_fraud_store = STAYLAB_TRY(fraud::FraudSnapshotStore::open(
       options.data_dir / "fraud", options.durability == Durability::Full
                                       ? fraud::FraudSnapshotStore::Sync::Full
@@ -113,28 +124,64 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
   platform->m_bookings = std::make_unique<booking::BookingService>(
       *platform->m_booking_store, *platform->m_directory, *platform->m_clock, *platform->m_random);
 
-  auto& event_log = *platform->m_event_log;
-  platform->m_search_projection = std::make_unique<SearchProjection>(
-      *platform->m_search_index, event_log, SearchProjection::Options{options.pump_batch});
-  platform->m_history_projection = std::make_unique<HistoryProjection>(
-      *platform->m_history_store, event_log, HistoryProjection::Options{options.pump_batch});
-  fraud::FraudConsumerOptions fraud_options;
-  fraud_options.save_every_events = std::max<size_t>(options.fraud_save_every_events, 1);
-  platform->m_fraud = STAYLAB_TRY(
-      fraud::FraudConsumer::open(event_log, *platform->m_fraud_store, std::move(fraud_options)));
   platform->m_relay = std::make_unique<OutboxRelay>(
       std::vector<OutboxRelay::Source>{{"listing", platform->m_listing_store.get()},
                                        {"booking", platform->m_booking_store.get()}},
-      event_log);
+      *platform->m_event_log);
   platform->m_keys = STAYLAB_TRY(KeyRing::open(options.data_dir / "api-keys.json"));
   platform->m_gateway =
       std::make_unique<Gateway>(*platform->m_listing, *platform->m_bookings, *platform->m_random);
-  platform->m_pump = std::make_unique<Pump>(
-      *platform->m_relay,
-      std::vector<Consumer*>{platform->m_search_projection.get(),
-                             platform->m_history_projection.get()},
-      *platform->m_fraud, event_log, *platform->m_gateway, Pump::Options{options.pump_batch});
+  platform->m_pump_batch = options.pump_batch;
+  platform->m_fraud_save_every_events = std::max<size_t>(options.fraud_save_every_events, 1);
+  STAYLAB_TRY(platform->openConsumers());
   return platform;
+}
+
+Result<void> Platform::openConsumers() {
+  EventLog& log = consumerLog();
+  if (!m_search_projection) {
+    m_search_projection = std::make_unique<SearchProjection>(
+        *m_search_index, log, SearchProjection::Options{m_pump_batch});
+  }
+  if (!m_history_projection) {
+    m_history_projection = std::make_unique<HistoryProjection>(
+        *m_history_store, log, HistoryProjection::Options{m_pump_batch});
+  }
+  if (!m_fraud) {
+    fraud::FraudConsumerOptions fraud_options;
+    fraud_options.save_every_events = m_fraud_save_every_events;
+    m_fraud =
+        STAYLAB_TRY(fraud::FraudConsumer::open(log, *m_fraud_store, std::move(fraud_options)));
+  }
+  // Fraud detection's actions go to the event log itself, not through the
+  // consumers' view of it.
+  m_pump = std::make_unique<Pump>(
+      *m_relay, std::vector<Consumer*>{m_search_projection.get(), m_history_projection.get()},
+      *m_fraud, *m_event_log, *m_gateway, Pump::Options{m_pump_batch});
+  return {};
+}
+
+Result<void> Platform::dropConsumer(std::string_view name) {
+  if (name == kConsumerNames[0]) {
+    m_search_projection.reset();
+  } else if (name == kConsumerNames[1]) {
+    m_history_projection.reset();
+  } else if (name == kConsumerNames[2]) {
+    m_fraud.reset();  // Without flush(): what it held in memory is lost.
+  } else {
+    return std::unexpected(Error{ErrorKind::NotFound, "consumer.unknown", "consumer",
+                                 fmt::format("no consumer '{}'", name)});
+  }
+  m_pump.reset();
+  return {};
+}
+
+Result<void> Platform::reopenConsumer(std::string_view name) {
+  if (std::find(kConsumerNames.begin(), kConsumerNames.end(), name) == kConsumerNames.end()) {
+    return std::unexpected(Error{ErrorKind::NotFound, "consumer.unknown", "consumer",
+                                 fmt::format("no consumer '{}'", name)});
+  }
+  return openConsumers();
 }
 
 CommandContext Platform::newCommand(std::string caller) {

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <array>
+#include <functional>
+
 #include <filesystem>
 #include <memory>
 
@@ -22,6 +25,20 @@ enum class Durability {
   Full,    // Also survives a power loss (fsync per commit).
 };
 
+// Wrappers around the ports the platform opens, for the simulator's fault
+// decorators (simulator/faults). Each, when set, receives the real adapter
+// and returns what the services will use instead.
+struct PortDecorators {
+  std::function<std::unique_ptr<DocumentStore>(std::unique_ptr<DocumentStore>)> listing_store;
+  std::function<std::unique_ptr<BookingStore>(std::unique_ptr<BookingStore>)> booking_store;
+  std::function<std::unique_ptr<WideColumnStore>(std::unique_ptr<WideColumnStore>)> history_store;
+  std::function<std::unique_ptr<TextIndex>(std::unique_ptr<TextIndex>)> search_index;
+  std::function<std::unique_ptr<EventLog>(std::unique_ptr<EventLog>)> event_log;
+  // The log as the consumers read it (delivery faults), wrapping the
+  // (decorated) event log by reference.
+  std::function<std::unique_ptr<EventLog>(EventLog&)> consumer_log;
+};
+
 struct PlatformOptions {
   std::filesystem::path data_dir;              // Created when missing.
   Durability durability = Durability::Normal;  // Default: Normal.
@@ -34,6 +51,7 @@ struct PlatformOptions {
   // events consumed (and when the platform closes); a crash replays the rest
   // from the log. Default: 8192.
   size_t fraud_save_every_events = 8192;
+  PortDecorators decorators;  // Default: none.
 };
 
 // The composition root: opens every context's store in its own files under
@@ -66,7 +84,9 @@ class Platform {
   fraud::FraudConsumer& fraudDetection() { return *m_fraud; }
   Gateway& gateway() { return *m_gateway; }
   KeyRing& keys() { return *m_keys; }
+  // The pump over every consumer; absent while a consumer is dropped.
   Pump& pump() { return *m_pump; }
+  OutboxRelay& relay() { return *m_relay; }
   const Clock& clock() const { return *m_clock; }
   RandomSource& random() { return *m_random; }
   const std::filesystem::path& dataDir() const { return m_data_dir; }
@@ -74,8 +94,24 @@ class Platform {
   // Returns a fresh context for a command issued by `caller`.
   CommandContext newCommand(std::string caller);
 
+  // The consumers by name: "search-projection", "history-projection",
+  // "fraud-detection".
+  static constexpr std::array<std::string_view, 3> kConsumerNames = {
+      "search-projection", "history-projection", "fraud-detection"};
+  // Simulates the crash of a consumer's process: drops it without saving
+  // what it holds in memory. Until reopenConsumer(), the pump and the
+  // accessors of that consumer must not be used. NotFound for another name.
+  [[nodiscard]] Result<void> dropConsumer(std::string_view name);
+  // Opens a dropped consumer again from what its store holds (a no-op for
+  // one that is open).
+  [[nodiscard]] Result<void> reopenConsumer(std::string_view name);
+  // The log as the consumers read it (the event log unless decorated).
+  EventLog& consumerLog() { return m_consumer_log ? *m_consumer_log : *m_event_log; }
+
  private:
   Platform() = default;
+  // Opens the consumers that are not open, then rebuilds the pump over them.
+  Result<void> openConsumers();
 
   std::filesystem::path m_data_dir;
   std::unique_ptr<Clock> m_owned_clock;
@@ -87,6 +123,9 @@ class Platform {
   std::unique_ptr<WideColumnStore> m_history_store;
   std::unique_ptr<TextIndex> m_search_index;
   std::unique_ptr<EventLog> m_event_log;
+  std::unique_ptr<EventLog> m_consumer_log;
+  size_t m_pump_batch = 4096;
+  size_t m_fraud_save_every_events = 8192;
   std::unique_ptr<fraud::FraudSnapshotStore> m_fraud_store;
   std::unique_ptr<listing::ListingService> m_listing;
   std::unique_ptr<PropertyDirectory> m_directory;

@@ -6,9 +6,9 @@
 namespace staylab::sim {
 
 double ResourceStats::utilisation() const {
-  if (elapsed <= 0 || capacity <= 0)
+  if (elapsed <= 0 || capacity_integral <= 0)
     return 0.0;
-  return busy_integral / (static_cast<double>(capacity) * static_cast<double>(elapsed));
+  return busy_integral / capacity_integral;
 }
 
 double ResourceStats::meanQueueLength() const {
@@ -107,7 +107,7 @@ void Resource::release() {
   integrate();
   ++m_released;
   AcquireAwaiter* waiter = m_queue_head;
-  if (waiter == nullptr) {
+  if (waiter == nullptr || m_busy > m_capacity) {
     --m_busy;
     return;
   }
@@ -118,6 +118,22 @@ void Resource::release() {
   if (waiter->m_timeout != AcquireAwaiter::kNoTimeout)
     m_simulation->cancelTimer(waiter->m_timer);
   m_simulation->resumeAt(m_simulation->now(), waiter->m_handle);
+}
+
+void Resource::setCapacity(int capacity) {
+  assert(capacity >= 0 && "negative capacity");
+  integrate();
+  m_capacity = capacity;
+  while (m_busy < m_capacity && m_queue_head != nullptr) {
+    AcquireAwaiter* waiter = m_queue_head;
+    unlink(*waiter);
+    waiter->m_granted = true;
+    ++m_busy;
+    ++m_granted_after_wait;
+    if (waiter->m_timeout != AcquireAwaiter::kNoTimeout)
+      m_simulation->cancelTimer(waiter->m_timer);
+    m_simulation->resumeAt(m_simulation->now(), waiter->m_handle);
+  }
 }
 
 ResourceStats Resource::stats() const {
@@ -136,6 +152,7 @@ ResourceStats Resource::stats() const {
   stats.elapsed = now - m_stats_start;
   stats.busy_integral = m_busy_integral + m_busy * span;
   stats.queue_integral = m_queue_integral + static_cast<double>(m_queue_length) * span;
+  stats.capacity_integral = m_capacity_integral + m_capacity * span;
   return stats;
 }
 
@@ -145,6 +162,7 @@ void Resource::resetStats() {
   m_last_change = now;
   m_busy_integral = 0.0;
   m_queue_integral = 0.0;
+  m_capacity_integral = 0.0;
   m_max_queue_length = m_queue_length;
   m_granted_at_once = 0;
   m_granted_after_wait = 0;

@@ -38,6 +38,7 @@ struct ResourceStats {
   Nanos elapsed = 0;  // Virtual time covered by the integrals.
   double busy_integral = 0.0;
   double queue_integral = 0.0;
+  double capacity_integral = 0.0;  // Servers x ns: capacity changes over time.
 
   // Returns the mean fraction of servers busy (0 when no time has elapsed).
   double utilisation() const;
@@ -102,6 +103,13 @@ class Resource {
   // scheduled for now(). Must match a granted acquire.
   void release();
 
+  // Changes the number of servers (>= 0) from now on: an instance killed or
+  // restarted. Lowering it takes no server from a holder; those above the new
+  // capacity are simply not handed on when released. Raising it grants
+  // servers to the head of the queue at once. Utilisation integrates against
+  // the capacity current at each moment.
+  void setCapacity(int capacity);
+
   int capacity() const noexcept { return m_capacity; }
   int busy() const noexcept { return m_busy; }
   std::size_t queueLength() const noexcept { return m_queue_length; }
@@ -121,6 +129,7 @@ class Resource {
     const Nanos now = m_simulation->now();
     const auto span = static_cast<double>(now - m_last_change);
     m_busy_integral += m_busy * span;
+    m_capacity_integral += m_capacity * span;
     m_queue_integral += static_cast<double>(m_queue_length) * span;
     m_last_change = now;
   }
@@ -139,6 +148,7 @@ class Resource {
   Nanos m_last_change = 0;
   double m_busy_integral = 0.0;
   double m_queue_integral = 0.0;
+  double m_capacity_integral = 0.0;
   std::size_t m_max_queue_length = 0;
   std::uint64_t m_granted_at_once = 0;
   std::uint64_t m_granted_after_wait = 0;

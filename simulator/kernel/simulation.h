@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <optional>
 #include <vector>
 
 namespace staylab::sim {
@@ -189,6 +190,13 @@ class Simulation {
   TimerHandle startTimer(Nanos time, TimerCallback callback, void* context);
   // Cancels a pending timer; does nothing if it already fired or was cancelled.
   void cancelTimer(TimerHandle timer) noexcept;
+
+  // Returns the time of the next event, or nothing when the queue is empty.
+  std::optional<Nanos> nextEventTime() const noexcept {
+    if (!hasEvents())
+      return std::nullopt;
+    return nextTime();
+  }
 
   // Events dispatched so far (process resumptions and timers that fired;
   // cancelled timers are not counted).

@@ -481,12 +481,32 @@ void appendInvariants(std::string& html, const InvariantResults& invariants) {
   row("read_model_mismatches", "read-model entries differing from a rebuild",
       invariants.read_model_mismatches);
   html += fmt::format(
-      "<tr><td><code>convergence_time</code> <span class=\"muted\">read models equal to a "
-      "rebuild after the load</span></td><td class=\"num\">{}</td><td>{}</td></tr>",
+      "<tr><td><code>convergence_time</code> <span class=\"muted\">consumers caught up after "
+      "the load and the last fault</span></td><td class=\"num\">{}</td><td>{}</td></tr>",
       invariants.convergence_time_ns ? escapeHtml(formatLatency(*invariants.convergence_time_ns))
                                      : "never",
       pill(invariants.convergence_time_ns.has_value(),
            invariants.convergence_time_ns ? "CONVERGED" : "NOT CONVERGED"));
+  html += "</tbody></table></div>";
+}
+
+void appendWaits(std::string& html, const std::vector<WaitStatistics>& waits) {
+  if (waits.empty())
+    return;
+  html +=
+      "<h2>Queue waits</h2><div class=\"card\"><table><thead><tr><th>Component</th>"
+      "<th class=\"num\">Requests</th><th class=\"num\">Mean wait</th>"
+      "<th class=\"num\">Steady-state mean, 95% interval (batch means)</th></tr></thead><tbody>";
+  for (const WaitStatistics& wait : waits) {
+    const std::string interval = wait.interval
+                                     ? fmt::format("{:.4f} s [{:.4f}, {:.4f}]", wait.interval->mean,
+                                                   wait.interval->lower(), wait.interval->upper())
+                                     : std::string("n/a (too few requests)");
+    html += fmt::format(
+        "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{:.4f} s</td>"
+        "<td class=\"num\">{}</td></tr>",
+        escapeHtml(wait.component), wait.count, wait.mean_seconds, escapeHtml(interval));
+  }
   html += "</tbody></table></div>";
 }
 
@@ -700,6 +720,19 @@ std::string summaryJson(const RunReport& report) {
                       {"end_ns", fault.end}});
   }
   summary["faults"] = std::move(faults);
+
+  nlohmann::json waits = nlohmann::json::object();
+  for (const WaitStatistics& wait : report.waits) {
+    nlohmann::json entry = {{"count", wait.count}, {"mean_s", wait.mean_seconds}};
+    if (wait.interval) {
+      entry["steady_state_mean_s"] = wait.interval->mean;
+      entry["ci95_low_s"] = wait.interval->lower();
+      entry["ci95_high_s"] = wait.interval->upper();
+      entry["batches"] = wait.interval->batches;
+    }
+    waits[wait.component] = std::move(entry);
+  }
+  summary["queue_waits"] = std::move(waits);
   summary["time_series"] = {{"sample_interval_ns", metrics.sample_interval},
                             {"intervals", metrics.series.size()},
                             {"end_ns", metrics.now}};
@@ -783,6 +816,7 @@ std::string reportHtml(const RunReport& report) {
 
   appendExpectations(html, report);
   appendInvariants(html, report.invariants);
+  appendWaits(html, report.waits);
 
   html += "<h2>Over virtual time</h2>";
   html +=

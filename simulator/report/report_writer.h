@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@
 #include "simulator/metrics/evaluation.h"
 #include "simulator/metrics/metrics.h"
 #include "simulator/scenario/scenario.h"
+#include "simulator/stats/batch_means.h"
 
 namespace staylab::sim {
 
@@ -43,11 +45,22 @@ struct RunDescription {
   static RunDescription of(const Scenario& scenario);
 };
 
+// Queue waits at one component: time from reaching it to getting a worker.
+struct WaitStatistics {
+  std::string component;
+  std::uint64_t count = 0;
+  double mean_seconds = 0;
+  // Batch-means 95% interval of the steady-state mean wait (warm-up
+  // dropped); empty when the run was too short for it.
+  std::optional<ConfidenceInterval> interval;
+};
+
 struct RunReport {
   RunDescription run;
   MetricsSnapshot metrics;  // Normally the final one (MetricsRegistry::finish).
   InvariantResults invariants;
   std::vector<ExpectationResult> expectations;  // In the scenario's order.
+  std::vector<WaitStatistics> waits;            // By component name.
 
   // Returns true when every expectation passed.
   bool passed() const;

@@ -161,12 +161,15 @@ struct DeadLetterSettings {
   bool operator==(const DeadLetterSettings&) const = default;
 };
 
+// The platform as built is CQRS with a transactional outbox and idempotent
+// consumers, so those three default to on; the engine refuses to switch them
+// off until it can run the alternatives.
 struct PatternSettings {
-  bool cqrs = false;                 // Queries on the read model instead of the write store.
-  bool outbox = false;               // Transactional outbox; off means dual write.
-  bool idempotent_consumer = false;  // Off means a naive consumer.
-  bool saga = false;                 // Saga with compensation.
-  bool strangler_fig = false;        // Legacy monolith behind a facade, CDC sync.
+  bool cqrs = true;                 // Queries on the read model instead of the write store.
+  bool outbox = true;               // Transactional outbox; off means dual write.
+  bool idempotent_consumer = true;  // Off means a naive consumer.
+  bool saga = false;                // Saga with compensation.
+  bool strangler_fig = false;       // Legacy monolith behind a facade, CDC sync.
   bool event_sourcing = false;
   bool materialized_view = false;
   bool load_leveling = false;  // Queue-based load leveling.

@@ -1,5 +1,7 @@
 #include "simulator/scenario/scenario_yaml.h"
 
+#include <tuple>
+
 #include <fmt/format.h>
 
 #include "simulator/scenario/units.h"
@@ -64,19 +66,20 @@ void writeServiceTime(std::string& out, const ServiceTimeSpec& spec) {
 void writePatterns(std::string& out, const PatternSettings& patterns) {
   const PatternSettings defaults;
   std::string body;
-  const std::pair<std::string_view, bool> plain_switches[] = {
-      {"cqrs", patterns.cqrs},
-      {"outbox", patterns.outbox},
-      {"idempotent_consumer", patterns.idempotent_consumer},
-      {"saga", patterns.saga},
-      {"strangler_fig", patterns.strangler_fig},
-      {"event_sourcing", patterns.event_sourcing},
-      {"materialized_view", patterns.materialized_view},
-      {"load_leveling", patterns.load_leveling},
+  // Each switch that differs from its default (some default to on).
+  const std::tuple<std::string_view, bool, bool> plain_switches[] = {
+      {"cqrs", patterns.cqrs, defaults.cqrs},
+      {"outbox", patterns.outbox, defaults.outbox},
+      {"idempotent_consumer", patterns.idempotent_consumer, defaults.idempotent_consumer},
+      {"saga", patterns.saga, defaults.saga},
+      {"strangler_fig", patterns.strangler_fig, defaults.strangler_fig},
+      {"event_sourcing", patterns.event_sourcing, defaults.event_sourcing},
+      {"materialized_view", patterns.materialized_view, defaults.materialized_view},
+      {"load_leveling", patterns.load_leveling, defaults.load_leveling},
   };
-  for (const auto& [key, enabled] : plain_switches) {
-    if (enabled) {
-      body += fmt::format("  {}: true\n", key);
+  for (const auto& [key, enabled, default_value] : plain_switches) {
+    if (enabled != default_value) {
+      body += fmt::format("  {}: {}\n", key, boolText(enabled));
     }
   }
   if (patterns.circuit_breaker != defaults.circuit_breaker) {

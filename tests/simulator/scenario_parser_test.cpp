@@ -103,7 +103,7 @@ TEST(ScenarioParserTest, ReadsTheFullScenarioIntoTheModel) {
   EXPECT_EQ(service.service_times[0], book);
 
   EXPECT_TRUE(scenario.patterns.outbox);
-  EXPECT_FALSE(scenario.patterns.cqrs);
+  EXPECT_TRUE(scenario.patterns.cqrs);  // The platform's default.
   EXPECT_TRUE(scenario.patterns.circuit_breaker.enabled);
   EXPECT_EQ(scenario.patterns.circuit_breaker.failure_ratio, 0.5);
   EXPECT_EQ(scenario.patterns.circuit_breaker.open_for, 10s);

@@ -1,0 +1,442 @@
+// staylab-cli simulate | scenarios list | scenarios validate | calibrate:
+// the simulator's commands. They open no platform data directory of the
+// user's: a run builds its own platform in a fresh directory.
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <ostream>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "app/cli/cli.h"
+#include "app/cli/cli_commands.h"
+#include "app/cli/output.h"
+#include "app/sim/calibrate.h"
+#include "app/sim/simulated_platform.h"
+#include "simulator/engine/engine.h"
+#include "simulator/metrics/evaluation.h"
+#include "simulator/report/report_writer.h"
+#include "simulator/scenario/scenario_parser.h"
+#include "simulator/scenario/units.h"
+
+namespace staylab::app {
+namespace {
+
+struct SimulateFlags {
+  std::string scenario;
+  std::string seed;
+  std::string report;
+  std::string until;
+  std::string interval;
+  std::string data;
+  bool quiet = false;
+};
+
+struct ScenarioFlags {
+  std::vector<std::string> files;
+};
+
+struct CalibrateFlags {
+  std::string out;
+  std::string properties = "200";
+  std::string samples = "300";
+};
+
+// Writes a one-line error the way the rest of the CLI does.
+int fail(const GlobalOptions& global, std::ostream& err, const Error& error, int code) {
+  if (global.json) {
+    err << dumpJson(errorJson(error)) << '\n';
+  } else {
+    err << "staylab-cli: " << toString(error.kind) << ": " << error.describe() << '\n';
+  }
+  return code;
+}
+
+int exitFor(const Error& error) {
+  return error.kind == ErrorKind::InvalidInput || error.kind == ErrorKind::NotFound
+             ? kExitBadInput
+             : kExitStoreFailure;
+}
+
+std::string progressLine(const sim::EngineStatus& status, double events_per_second,
+                         double eta_seconds) {
+  const double fraction =
+      status.end > 0 ? static_cast<double>(status.now) / static_cast<double>(status.end) : 1.0;
+  return fmt::format("\r  virtual {} / {} ({:3.0f}%)  {:.0f} events/s  ETA {:.0f}s   ",
+                     sim::formatLatency(status.now), sim::formatLatency(status.end),
+                     fraction * 100.0, events_per_second, std::max(eta_seconds, 0.0));
+}
+
+void printHuman(std::ostream& out, const sim::RunReport& report, const sim::Topology& topology,
+                const std::filesystem::path& directory) {
+  out << fmt::format("scenario {}  seed {}  virtual {}  ({})\n", report.run.scenario,
+                     report.run.seed, sim::formatLatency(report.run.duration), report.run.mode);
+  // What the clients saw: the operations of the entry components (the first
+  // hop of each route), then the asynchronous parts' steps.
+  std::vector<std::string> entries;
+  for (const sim::Route& route : topology.routes) {
+    if (!route.hops.empty() &&
+        std::find(entries.begin(), entries.end(), route.hops.front().component) == entries.end())
+      entries.push_back(route.hops.front().component);
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const sim::OperationTotals& totals : report.metrics.operations) {
+    if (totals.key.isTotal() || totals.key.isComponent())
+      continue;
+    const sim::ComponentSpec* component = topology.findComponent(totals.key.component);
+    const bool entry =
+        std::find(entries.begin(), entries.end(), totals.key.component) != entries.end();
+    const bool poller = component != nullptr && sim::polls(component->kind);
+    if (!entry && !poller)
+      continue;
+    std::string kinds;
+    for (const auto& [kind, count] : totals.errors_by_kind)
+      kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", kind, count);
+    rows.push_back({totals.key.toString(), std::to_string(totals.count),
+                    sim::formatPercent(totals.errorRate()), sim::formatLatency(totals.latency.p50),
+                    sim::formatLatency(totals.latency.p99), sim::formatLatency(totals.latency.max),
+                    kinds});
+  }
+  printTable(out, {"OPERATION", "COUNT", "ERRORS", "P50", "P99", "MAX", "ERRORS BY KIND"}, rows);
+  const sim::InvariantResults& invariants = report.invariants;
+  out << fmt::format(
+      "invariants: double_bookings {}  lost_acknowledged {}  undelivered_events {}  "
+      "read_model_mismatches {}  convergence_time {}\n",
+      invariants.double_bookings, invariants.lost_acknowledged, invariants.undelivered_events,
+      invariants.read_model_mismatches,
+      invariants.convergence_time_ns ? sim::formatLatency(*invariants.convergence_time_ns)
+                                     : std::string("never"));
+  for (const sim::WaitStatistics& wait : report.waits) {
+    // Only where requests really queued (a tenth of a millisecond or more).
+    if (!wait.interval || wait.mean_seconds < 1e-4)
+      continue;
+    out << fmt::format(
+        "queue wait at {}: mean {:.4f} s, 95% CI [{:.4f}, {:.4f}] over {} requests\n",
+        wait.component, wait.interval->mean, wait.interval->lower(), wait.interval->upper(),
+        wait.count);
+  }
+  if (report.expectations.empty())
+    out << "no expectations\n";
+  for (const sim::ExpectationResult& result : report.expectations)
+    out << (result.passed ? "  PASS  " : "  FAIL  ") << result.text << '\n';
+  out << (report.passed() ? "PASSED" : "FAILED") << "  report: " << directory.string() << '\n';
+}
+
+sim::EngineOptions engineOptions(const std::filesystem::path& scenario_file) {
+  sim::EngineOptions options;
+  options.scenario_dir = scenario_file.parent_path();
+  options.topologies_dir = assetsDir() / "topologies";
+  options.known_topics = {"booking", "fraud", "property"};
+  return options;
+}
+
+int runSimulate(const GlobalOptions& global, const SimulateFlags& flags, std::ostream& out,
+                std::ostream& err) {
+  const std::filesystem::path file(flags.scenario);
+  auto scenario = sim::parseScenarioFile(file);
+  if (!scenario)
+    return fail(global, err, scenario.error(), kExitBadInput);
+
+  sim::EngineOptions options = engineOptions(file);
+  if (!flags.seed.empty()) {
+    auto seed = wholeNumber(flags.seed, "--seed");
+    if (!seed)
+      return fail(global, err, seed.error(), kExitBadInput);
+    if (*seed < 0) {
+      return fail(global, err,
+                  Error{ErrorKind::InvalidInput, "input.invalid", "--seed",
+                        fmt::format("must be 0 or more, got {}", *seed)},
+                  kExitBadInput);
+    }
+    options.seed = static_cast<std::uint64_t>(*seed);
+  }
+  if (!flags.until.empty()) {
+    auto until = sim::parseDuration(flags.until);
+    if (!until) {
+      Error error = until.error();
+      error.field = "--until";
+      return fail(global, err, error, kExitBadInput);
+    }
+    options.until = until->count();
+  }
+  if (!flags.interval.empty()) {
+    auto interval = sim::parseDuration(flags.interval);
+    if (!interval || interval->count() <= 0) {
+      return fail(global, err,
+                  Error{ErrorKind::InvalidInput, "input.invalid", "--interval",
+                        "must be a positive duration such as 1s or 500ms"},
+                  kExitBadInput);
+    }
+    options.sample_interval = interval->count();
+  }
+  options.make_system =
+      simulatedPlatformFactory(std::filesystem::path(flags.data), !flags.data.empty());
+
+  const std::filesystem::path report_dir =
+      flags.report.empty() ? std::filesystem::path("staylab-reports") / scenario->name
+                           : std::filesystem::path(flags.report);
+
+  auto engine = sim::Engine::create(*scenario, options);
+  if (!engine)
+    return fail(global, err, engine.error(), exitFor(engine.error()));
+
+  // Progress on a terminal only: a pipe or a CI log gets the result alone.
+  const bool progress = !flags.quiet && !global.json && ::isatty(STDERR_FILENO) == 1;
+  const auto started = std::chrono::steady_clock::now();
+  auto last_print = started;
+  sim::Engine& run = **engine;
+  const sim::Nanos slice = std::max<sim::Nanos>(run.end() / 1000, sim::kMillisecond);
+  while (!run.atEnd()) {
+    run.runUntil(run.now() + slice);
+    const auto now = std::chrono::steady_clock::now();
+    if (progress && now - last_print > std::chrono::milliseconds(250)) {
+      last_print = now;
+      const double elapsed = std::chrono::duration<double>(now - started).count();
+      const sim::EngineStatus status = run.status();
+      const double rate = elapsed > 0 ? static_cast<double>(status.events) / elapsed : 0;
+      const double done = static_cast<double>(status.now) / static_cast<double>(run.end());
+      const double eta = done > 0 ? elapsed * (1 - done) / done : 0;
+      err << progressLine(status, rate, eta) << std::flush;
+    }
+  }
+  if (progress)
+    err << "\r" << std::string(78, ' ') << "\r" << std::flush;
+
+  auto report = run.finish();
+  if (!report)
+    return fail(global, err, report.error(), kExitStoreFailure);
+  if (auto written = sim::writeReport(report_dir, *report); !written)
+    return fail(global, err, written.error(), kExitStoreFailure);
+
+  if (global.json) {
+    out << sim::summaryJson(*report);
+  } else {
+    printHuman(out, *report, run.topology(), report_dir);
+  }
+  if (!report->passed()) {
+    for (const sim::ExpectationResult& result : report->expectations) {
+      if (!result.passed)
+        err << "staylab-cli: expectation failed: " << result.text << '\n';
+    }
+    return kExitRefused;
+  }
+  return kExitOk;
+}
+
+// The shipped scenarios, by file name.
+std::vector<std::filesystem::path> shippedScenarios() {
+  std::vector<std::filesystem::path> files;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(assetsDir() / "scenarios", error)) {
+    if (entry.path().extension() == ".yaml")
+      files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+int runList(const GlobalOptions& global, std::ostream& out, std::ostream& err) {
+  const auto files = shippedScenarios();
+  if (files.empty()) {
+    return fail(global, err,
+                Error{ErrorKind::NotFound, "scenario.io", (assetsDir() / "scenarios").string(),
+                      "no scenario files found (set STAYLAB_ASSETS_DIR to the assets folder)"},
+                kExitBadInput);
+  }
+  nlohmann::json list = nlohmann::json::array();
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& file : files) {
+    auto scenario = sim::parseScenarioFile(file);
+    if (!scenario) {
+      rows.push_back({file.filename().string(), "(invalid)", scenario.error().describe()});
+      continue;
+    }
+    std::string summary = scenario->description.substr(0, scenario->description.find('\n'));
+    list.push_back({{"file", file.string()},
+                    {"name", scenario->name},
+                    {"description", scenario->description},
+                    {"duration", sim::formatDuration(scenario->duration)}});
+    if (summary.size() > 70)
+      summary = summary.substr(0, 67) + "...";
+    rows.push_back({scenario->name, file.filename().string(), summary});
+  }
+  if (global.json) {
+    out << dumpJson(list) << '\n';
+  } else {
+    printTable(out, {"NAME", "FILE", "WHAT IT TEACHES"}, rows);
+  }
+  return kExitOk;
+}
+
+int runValidate(const GlobalOptions& global, const ScenarioFlags& flags, std::ostream& out,
+                std::ostream& err) {
+  int code = kExitOk;
+  nlohmann::json results = nlohmann::json::array();
+  for (const std::string& name : flags.files) {
+    const std::filesystem::path file(name);
+    auto scenario = sim::parseScenarioFile(file);
+    Result<void> verdict;
+    if (!scenario) {
+      verdict = std::unexpected(scenario.error());
+    } else {
+      sim::EngineOptions options = engineOptions(file);
+      options.validate_only = true;
+      auto checked = sim::Engine::create(*scenario, options);
+      if (!checked)
+        verdict = std::unexpected(checked.error());
+    }
+    if (verdict) {
+      results.push_back({{"file", name}, {"valid", true}});
+      if (!global.json)
+        out << "ok    " << name << '\n';
+    } else {
+      code = kExitBadInput;
+      results.push_back({{"file", name}, {"valid", false}, {"error", errorJson(verdict.error())}});
+      if (!global.json)
+        err << "staylab-cli: " << name << ": " << verdict.error().describe() << '\n';
+    }
+  }
+  if (global.json)
+    out << dumpJson(results) << '\n';
+  return code;
+}
+
+int runCalibrate(const GlobalOptions& global, const CalibrateFlags& flags, std::ostream& out,
+                 std::ostream& err) {
+  auto properties = wholeNumber(flags.properties, "--properties");
+  if (!properties)
+    return fail(global, err, properties.error(), kExitBadInput);
+  auto samples = wholeNumber(flags.samples, "--samples");
+  if (!samples)
+    return fail(global, err, samples.error(), kExitBadInput);
+  if (*properties < 12 || *properties > 100'000) {
+    return fail(global, err,
+                Error{ErrorKind::InvalidInput, "input.invalid", "--properties",
+                      fmt::format("must be 12..100000, got {}", *properties)},
+                kExitBadInput);
+  }
+  if (*samples < 20 || *samples > 100'000) {
+    return fail(global, err,
+                Error{ErrorKind::InvalidInput, "input.invalid", "--samples",
+                      fmt::format("must be 20..100000, got {}", *samples)},
+                kExitBadInput);
+  }
+  const std::filesystem::path target = flags.out.empty() ? std::filesystem::path("calibrated.yaml")
+                                                         : std::filesystem::path(flags.out);
+  CalibrationOptions options;
+  options.properties = static_cast<int>(*properties);
+  options.samples = static_cast<int>(*samples);
+  options.topologies_dir = assetsDir() / "topologies";
+  auto calibration = calibrate(options);
+  if (!calibration)
+    return fail(global, err, calibration.error(), exitFor(calibration.error()));
+  if (auto written = writeCalibration(*calibration, target); !written)
+    return fail(global, err, written.error(), kExitStoreFailure);
+  if (global.json) {
+    nlohmann::json json = nlohmann::json::array();
+    for (const CalibratedOperation& op : calibration->operations) {
+      json.push_back({{"component", op.component},
+                      {"operation", op.operation},
+                      {"samples", op.samples},
+                      {"median_ns", op.median},
+                      {"p99_ns", op.p99}});
+    }
+    out << dumpJson(json) << '\n';
+  } else {
+    std::vector<std::vector<std::string>> rows;
+    for (const CalibratedOperation& op : calibration->operations) {
+      rows.push_back({op.component + "." + op.operation, std::to_string(op.samples),
+                      sim::formatLatency(op.median), sim::formatLatency(op.p99)});
+    }
+    printTable(out, {"OPERATION", "SAMPLES", "MEDIAN", "P99"}, rows);
+    out << "wrote " << target.string()
+        << " (name it in a scenario: topology: { file: " << target.filename().string() << " })\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+std::filesystem::path assetsDir() {
+  if (const char* dir = std::getenv("STAYLAB_ASSETS_DIR"); dir != nullptr && *dir != '\0')
+    return dir;
+  // Beside the executable when installed or copied with its assets.
+  std::error_code error;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    for (const auto& candidate :
+         {exe.parent_path() / "assets", exe.parent_path().parent_path() / "share/staylab/assets"}) {
+      if (std::filesystem::is_directory(candidate / "scenarios", error))
+        return candidate;
+    }
+  }
+  return STAYLAB_SOURCE_ASSETS_DIR;
+}
+
+void addSimulatorCommands(CLI::App& app, GlobalOptions& global, Standalone& standalone) {
+  auto simulate_flags = std::make_shared<SimulateFlags>();
+  auto* simulate = app.add_subcommand(
+      "simulate", "Run a scenario: the real platform on a virtual clock, with load and faults");
+  simulate->add_option("scenario", simulate_flags->scenario, "Scenario file (YAML)")->required();
+  simulate->add_option("--seed", simulate_flags->seed, "Seed, instead of the scenario's");
+  simulate->add_option("--report", simulate_flags->report,
+                       "Directory for summary.json, timeseries.csv and report.html "
+                       "(default: staylab-reports/<scenario name>)");
+  simulate->add_option("--until", simulate_flags->until,
+                       "Stop at this virtual time, e.g. 30s (default: the scenario's duration)");
+  simulate->add_option("--interval", simulate_flags->interval,
+                       "Time-series interval, e.g. 500ms (default: 1s, longer for long runs)");
+  simulate->add_option("--keep-data", simulate_flags->data,
+                       "Keep the run's platform data under this directory (default: a temporary "
+                       "directory, removed)");
+  simulate->add_flag("--quiet", simulate_flags->quiet, "No progress line");
+  simulate->callback([&global, &standalone, simulate_flags] {
+    standalone = [&global, simulate_flags](std::ostream& out, std::ostream& err) {
+      return runSimulate(global, *simulate_flags, out, err);
+    };
+  });
+
+  auto* scenarios = app.add_subcommand("scenarios", "List and check scenario files");
+  scenarios->require_subcommand(1);
+  auto* list =
+      scenarios->add_subcommand("list", "List the shipped scenarios and what each teaches");
+  list->callback([&global, &standalone] {
+    standalone = [&global](std::ostream& out, std::ostream& err) {
+      return runList(global, out, err);
+    };
+  });
+  auto validate_flags = std::make_shared<ScenarioFlags>();
+  auto* validate = scenarios->add_subcommand(
+      "validate",
+      "Check scenario files against the schema and their topology; exit 2 if any fails");
+  validate->add_option("files", validate_flags->files, "Scenario files")->required();
+  validate->callback([&global, &standalone, validate_flags] {
+    standalone = [&global, validate_flags](std::ostream& out, std::ostream& err) {
+      return runValidate(global, *validate_flags, out, err);
+    };
+  });
+
+  auto calibrate_flags = std::make_shared<CalibrateFlags>();
+  auto* calibrate_command =
+      app.add_subcommand("calibrate",
+                         "Measure the real operations on this machine and write a topology with "
+                         "their service times");
+  calibrate_command->add_option("--out", calibrate_flags->out,
+                                "Topology file to write (default: calibrated.yaml)");
+  calibrate_command->add_option("--properties", calibrate_flags->properties,
+                                "Listings to seed first (12-100000, default 200)");
+  calibrate_command->add_option("--samples", calibrate_flags->samples,
+                                "Calls measured per operation (20-100000, default 300)");
+  calibrate_command->callback([&global, &standalone, calibrate_flags] {
+    standalone = [&global, calibrate_flags](std::ostream& out, std::ostream& err) {
+      return runCalibrate(global, *calibrate_flags, out, err);
+    };
+  });
+}
+
+}  // namespace staylab::app

@@ -1,0 +1,431 @@
+#include "app/sim/simulated_platform.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <system_error>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "app/platform/checks.h"
+#include "app/platform/pump.h"
+#include "app/platform/seed.h"
+#include "domain/ports/random.h"
+#include "simulator/faults/delivery_fault_log.h"
+#include "simulator/faults/faulty_ports.h"
+
+namespace staylab::app {
+namespace {
+
+// The platform's clock at the start of seeding: 2026-01-01T00:00:00Z. The
+// run's virtual time 0 is wherever seeding left the clock, plus a minute.
+constexpr std::int64_t kSeedEpochNanos = 1'767'225'600LL * 1'000'000'000LL;
+constexpr std::int64_t kNanosPerDay = 86'400'000'000'000LL;
+
+// The component names the decorators answer to: the `binds` names of the
+// default topology.
+constexpr std::string_view kListingDb = "listing-db";
+constexpr std::string_view kBookingDb = "booking-db";
+constexpr std::string_view kHistoryDb = "history-db";
+constexpr std::string_view kSearchIndex = "search-index";
+constexpr std::string_view kEventLog = "event-log";
+constexpr std::string_view kRelay = "relay";
+
+std::string errorKindOf(const Error& error) {
+  if (error.code == sim::FaultBoard::kOutageCode)
+    return "store_outage";
+  if (error.code == sim::FaultBoard::kErrorCode)
+    return "store_error";
+  switch (error.kind) {
+    case ErrorKind::Refused:
+    case ErrorKind::Conflict:
+      return "conflict";
+    case ErrorKind::NotFound:
+      return "not_found";
+    case ErrorKind::InvalidInput:
+      return "invalid";
+    default:
+      return std::string(toString(error.kind));
+  }
+}
+
+sim::OperationOutcome failed(const Error& error) {
+  sim::OperationOutcome outcome;
+  outcome.ok = false;
+  outcome.error_kind = errorKindOf(error);
+  return outcome;
+}
+
+// Returns the number of draws below `bound` ( > 0).
+int below(sim::Generator& random, int bound) {
+  return static_cast<int>(random.uniform() * bound) % std::max(bound, 1);
+}
+
+}  // namespace
+
+SimulatedPlatform::SimulatedPlatform(std::filesystem::path data_dir, sim::FaultBoard& faults,
+                                     std::uint64_t seed)
+    : m_data_dir(std::move(data_dir)),
+      m_faults(faults),
+      m_clock(kSeedEpochNanos),
+      m_random(seed * 0x9E3779B97F4A7C15ULL + 7) {}
+
+SimulatedPlatform::~SimulatedPlatform() {
+  // The fault board may already be gone when the engine is torn down; close
+  // the platform with every decorator passing through.
+  m_faults.clearAll();
+  m_platform.reset();
+  if (m_remove_on_close) {
+    std::error_code ignored;
+    std::filesystem::remove_all(m_data_dir, ignored);
+  }
+}
+
+Result<std::unique_ptr<SimulatedPlatform>> SimulatedPlatform::open(
+    const std::filesystem::path& data_dir, sim::FaultBoard& faults) {
+  std::unique_ptr<SimulatedPlatform> system(new SimulatedPlatform(data_dir, faults, faults.seed()));
+  PlatformOptions options;
+  options.data_dir = data_dir;
+  options.clock = &system->m_clock;
+  options.random = &system->m_random;
+  // A crashed process loses what it held in memory; the durable state is the
+  // stores', which Normal durability keeps across a process crash.
+  options.durability = Durability::Normal;
+  PortDecorators& decorators = options.decorators;
+  decorators.listing_store = [&faults](std::unique_ptr<DocumentStore> inner) {
+    return sim::decorateWithFaults(std::move(inner), faults, std::string(kListingDb));
+  };
+  decorators.booking_store = [&faults](std::unique_ptr<BookingStore> inner) {
+    return sim::decorateWithFaults(std::move(inner), faults, std::string(kBookingDb));
+  };
+  decorators.history_store = [&faults](std::unique_ptr<WideColumnStore> inner) {
+    return sim::decorateWithFaults(std::move(inner), faults, std::string(kHistoryDb));
+  };
+  decorators.search_index = [&faults](std::unique_ptr<TextIndex> inner) {
+    return sim::decorateWithFaults(std::move(inner), faults, std::string(kSearchIndex));
+  };
+  decorators.event_log = [&faults](std::unique_ptr<EventLog> inner) {
+    return sim::decorateWithFaults(std::move(inner), faults, std::string(kEventLog));
+  };
+  SimulatedPlatform* self = system.get();
+  decorators.consumer_log = [&faults, self](EventLog& inner) -> std::unique_ptr<EventLog> {
+    auto log = std::make_unique<sim::DeliveryFaultLog>(inner, faults, 0);
+    self->m_delivery = log.get();
+    return log;
+  };
+  system->m_platform = STAYLAB_TRY(Platform::open(options));
+  return system;
+}
+
+Result<void> SimulatedPlatform::seed(const sim::SeedData& data) {
+  SeedOptions options;
+  options.properties = data.properties;
+  options.seed = data.seed;
+  options.first_night = STAYLAB_TRY(Date::fromDays(kSeedEpochNanos / kNanosPerDay + 1));
+  STAYLAB_TRY(seedDemoData(m_platform->gateway(), m_clock, options));
+  STAYLAB_TRY(m_platform->pump().drain());
+  m_epoch = m_clock.nowNanos() + 60'000'000'000LL;
+  m_clock.set(m_epoch);
+  if (m_delivery != nullptr)
+    m_delivery->setEpochNanos(m_epoch);
+
+  auto properties = STAYLAB_TRY(m_platform->gateway().listProperties(std::nullopt));
+  m_properties.clear();
+  for (const listing::Property& property : properties) {
+    if (property.status == listing::PropertyStatus::Active)
+      m_properties.push_back(Listing{property.id, property.city});
+  }
+  auto bookings = STAYLAB_TRY(m_platform->gateway().listBookings({}));
+  for (const booking::Booking& booking : bookings) {
+    if (booking.status == booking::BookingStatus::Confirmed)
+      m_cancellable.push_back(booking.id);
+  }
+  if (m_properties.empty())
+    return invalidInput("data.properties", "the seed data has no active listing");
+  return {};
+}
+
+void SimulatedPlatform::setTime(sim::Nanos now) {
+  m_clock.set(m_epoch + now);
+}
+
+sim::OperationOutcome SimulatedPlatform::execute(sim::UserOperation operation, int property_rank,
+                                                 sim::Generator& random) {
+  const Listing& listing = m_properties[static_cast<std::size_t>(
+      std::clamp<int>(property_rank, 0, static_cast<int>(m_properties.size()) - 1))];
+  Gateway& gateway = m_platform->gateway();
+  const std::int64_t today = m_clock.nowNanos() / kNanosPerDay;
+  sim::OperationOutcome outcome;
+  switch (operation) {
+    case sim::UserOperation::Search: {
+      SearchQuery query;
+      query.city = listing.city;
+      const int nights = 1 + below(random, 7);
+      auto check_in = Date::fromDays(today + 1 + below(random, 60));
+      if (check_in) {
+        auto stay = Stay::create(*check_in, check_in->plusDays(nights));
+        if (stay)
+          query.stay = *stay;
+      }
+      query.limit = 20;
+      auto page = m_platform->searchIndex().search(query);
+      if (!page)
+        return failed(page.error());
+      return outcome;
+    }
+    case sim::UserOperation::View: {
+      auto property = gateway.getProperty(listing.id);
+      if (!property)
+        return failed(property.error());
+      return outcome;
+    }
+    case sim::UserOperation::Book: {
+      const Caller guest{fmt::format("guest-{}", below(random, 5000)), Role::Guest};
+      auto check_in = Date::fromDays(today + 1 + below(random, 60));
+      if (!check_in)
+        return failed(check_in.error());
+      booking::PlaceBooking command;
+      command.property_id = listing.id;
+      command.guest = guest.name;
+      command.from = check_in->toString();
+      command.to = check_in->plusDays(1 + below(random, 7)).toString();
+      command.guests = 1;
+      auto answer = gateway.placeBooking(guest, command);
+      if (!answer)
+        return failed(answer.error());
+      if (answer->booking.status == booking::BookingStatus::Confirmed) {
+        outcome.booking_id = answer->booking.id;
+        m_cancellable.push_back(answer->booking.id);
+      }
+      return outcome;
+    }
+    case sim::UserOperation::Cancel: {
+      if (m_cancellable.empty()) {
+        outcome.ok = false;
+        outcome.error_kind = "unavailable";
+        return outcome;
+      }
+      const auto index =
+          static_cast<std::size_t>(below(random, static_cast<int>(m_cancellable.size())));
+      const std::string booking_id = m_cancellable[index];
+      const Caller admin{"simulator", Role::Admin};
+      booking::CancelBooking command;
+      command.booking_id = booking_id;
+      auto cancelled = gateway.cancelBooking(admin, command);
+      if (!cancelled)
+        return failed(cancelled.error());
+      m_cancellable[index] = m_cancellable.back();
+      m_cancellable.pop_back();
+      return outcome;
+    }
+    case sim::UserOperation::Edit: {
+      const Caller admin{"simulator", Role::Admin};
+      listing::UpdateProperty command;
+      command.property_id = listing.id;
+      command.price = fmt::format("{}", 40 + below(random, 400));
+      auto updated = gateway.updateProperty(admin, command);
+      if (!updated)
+        return failed(updated.error());
+      return outcome;
+    }
+  }
+  outcome.ok = false;
+  outcome.error_kind = "invalid";
+  return outcome;
+}
+
+Result<std::size_t> SimulatedPlatform::step(std::string_view part, std::size_t batch) {
+  if (std::find(m_crashed.begin(), m_crashed.end(), part) != m_crashed.end())
+    return std::size_t{0};
+  Platform& platform = *m_platform;
+  if (part == kRelay) {
+    const std::size_t moved = STAYLAB_TRY(platform.relay().step(batch));
+    m_relayed += static_cast<std::int64_t>(moved);
+    return moved;
+  }
+  if (part == Platform::kConsumerNames[0])
+    return platform.searchProjection().step(batch);
+  if (part == Platform::kConsumerNames[1])
+    return platform.historyProjection().step(batch);
+  if (part == Platform::kConsumerNames[2]) {
+    const std::size_t consumed = STAYLAB_TRY(platform.fraudDetection().step(batch));
+    // Its actions (FraudSuspected, MarkPropertyFraud) go out in the same
+    // step, through a pump of its own: the platform's is down while another
+    // consumer is crashed.
+    Pump delivery(platform.relay(), {}, platform.fraudDetection(), platform.eventLog(),
+                  platform.gateway(), Pump::Options{batch});
+    STAYLAB_TRY(delivery.deliverFraudActions());
+    return consumed;
+  }
+  return invalidInput("part", "no asynchronous part '{}'", part);
+}
+
+Result<sim::PartLag> SimulatedPlatform::lag(std::string_view part) {
+  Platform& platform = *m_platform;
+  sim::PartLag lag;
+  if (part == kRelay) {
+    const std::size_t listing = STAYLAB_TRY(platform.listingStore().outboxSize());
+    const std::size_t booking = STAYLAB_TRY(platform.bookingStore().outboxSize());
+    lag.events = static_cast<std::int64_t>(listing + booking);
+    lag.end = m_relayed + lag.events;
+    return lag;
+  }
+  // A consumer's end: the events of its topics in the log.
+  std::vector<std::string> topics;
+  Consumer* consumer = nullptr;
+  if (part == Platform::kConsumerNames[0]) {
+    topics = {"property", "booking"};
+    consumer = &platform.searchProjection();
+  } else if (part == Platform::kConsumerNames[1]) {
+    topics = {"booking"};
+    consumer = &platform.historyProjection();
+  } else if (part == Platform::kConsumerNames[2]) {
+    topics = {"property", "booking"};
+  } else {
+    return invalidInput("part", "no asynchronous part '{}'", part);
+  }
+  const auto partitions = platform.eventLog().topics();
+  for (const std::string& topic : topics) {
+    auto found = partitions.find(topic);
+    if (found == partitions.end())
+      continue;
+    for (int partition = 0; partition < found->second; ++partition)
+      lag.end += STAYLAB_TRY(platform.eventLog().endOffset(topic, partition));
+  }
+  if (consumer != nullptr) {
+    lag.events = STAYLAB_TRY(consumer->lag());
+  } else {
+    // Fraud detection keeps its offsets in memory (and in its snapshot).
+    std::int64_t position = 0;
+    for (const auto& [key, offset] : platform.fraudDetection().offsets())
+      position += offset;
+    lag.events = std::max<std::int64_t>(lag.end - position, 0);
+  }
+  return lag;
+}
+
+Result<void> SimulatedPlatform::crash(std::string_view part) {
+  if (std::find(m_crashed.begin(), m_crashed.end(), part) != m_crashed.end())
+    return {};
+  if (part != kRelay)
+    STAYLAB_TRY(m_platform->dropConsumer(part));
+  m_crashed.emplace_back(part);
+  return {};
+}
+
+Result<void> SimulatedPlatform::restart(std::string_view part) {
+  auto found = std::find(m_crashed.begin(), m_crashed.end(), part);
+  if (found == m_crashed.end())
+    return {};
+  if (part != kRelay)
+    STAYLAB_TRY(m_platform->reopenConsumer(part));
+  m_crashed.erase(found);
+  return {};
+}
+
+Result<void> SimulatedPlatform::appendPoison(std::string_view topic, int count) {
+  std::vector<EventEnvelope> events;
+  for (int index = 0; index < count; ++index) {
+    EventEnvelope event;
+    event.event_id = newId(m_random, "evt");
+    // A known type whose payload lacks every field a consumer needs.
+    event.type = topic == "property" ? "PropertyCreated" : "BookingPlaced";
+    event.aggregate_type = std::string(topic);
+    event.aggregate_id = fmt::format("poison-{}", ++m_poison_serial);
+    event.aggregate_version = 1;
+    event.occurred_at_nanos = m_clock.nowNanos();
+    event.correlation_id = event.event_id;
+    event.causation_id = event.event_id;
+    event.payload = nlohmann::json{{"poison", true}};
+    events.push_back(std::move(event));
+  }
+  STAYLAB_TRY(m_platform->eventLog().append(events));
+  return {};
+}
+
+std::vector<std::string> SimulatedPlatform::topics() const {
+  std::vector<std::string> names;
+  for (const auto& [topic, partitions] : m_platform->eventLog().topics())
+    names.push_back(topic);
+  return names;
+}
+
+Result<sim::InvariantResults> SimulatedPlatform::checkInvariants(
+    const std::vector<std::string>& acknowledged) {
+  for (const std::string& part : std::vector<std::string>(m_crashed))
+    STAYLAB_TRY(restart(part));
+  sim::InvariantResults results;
+  const auto checks = STAYLAB_TRY(app::checkInvariants(*m_platform));  // Drains first.
+
+  // Nights held by two confirmed bookings, counted from the bookings
+  // themselves rather than trusting the store's unique index.
+  auto bookings = STAYLAB_TRY(m_platform->bookings().list({}));
+  std::map<std::pair<std::string, std::int32_t>, int> holders;
+  std::map<std::string, booking::BookingStatus> status_of;
+  for (const booking::Booking& booking : bookings) {
+    status_of[booking.id] = booking.status;
+    if (booking.status != booking::BookingStatus::Confirmed)
+      continue;
+    for (Date night = booking.check_in; night < booking.check_out; night = night.plusDays(1))
+      ++holders[{booking.property_id, night.daysSinceEpoch()}];
+  }
+  for (const auto& [night, count] : holders)
+    results.double_bookings += static_cast<std::uint64_t>(count > 1 ? count - 1 : 0);
+
+  // An acknowledged booking must exist, confirmed or cancelled since.
+  for (const std::string& id : acknowledged) {
+    auto found = status_of.find(id);
+    if (found == status_of.end() || (found->second != booking::BookingStatus::Confirmed &&
+                                     found->second != booking::BookingStatus::Cancelled)) {
+      ++results.lost_acknowledged;
+    }
+  }
+
+  for (const CheckResult& check : checks) {
+    if (check.passed)
+      continue;
+    if (check.name == "every committed event in the log" || check.name == "outboxes empty") {
+      // "N events missing: ..." or the outbox rows left.
+      std::uint64_t missing = 1;
+      (void)std::sscanf(check.detail.c_str(), "%lu", &missing);
+      results.undelivered_events += missing;
+    } else if (check.name.find("equals a rebuild") != std::string::npos) {
+      ++results.read_model_mismatches;
+    } else if (check.name == "no night booked twice") {
+      results.double_bookings = std::max<std::uint64_t>(results.double_bookings, 1);
+    }
+  }
+  return results;
+}
+
+sim::SystemFactory simulatedPlatformFactory(std::filesystem::path parent, bool keep) {
+  return [parent = std::move(parent),
+          keep](sim::FaultBoard& faults) -> Result<std::unique_ptr<sim::SystemUnderTest>> {
+    std::error_code error;
+    std::filesystem::path base = parent.empty() ? std::filesystem::temp_directory_path() : parent;
+    std::filesystem::create_directories(base, error);
+    // A fresh directory: a run never starts from another run's data.
+    std::filesystem::path directory;
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      directory = base / fmt::format("staylab-run-{}-{}", ::getpid(), attempt);
+      if (std::filesystem::create_directory(directory, error))
+        break;
+      directory.clear();
+    }
+    if (directory.empty())
+      return storeFailure("simulate.data_dir", "cannot create a run directory in {}",
+                          base.string());
+    auto system = SimulatedPlatform::open(directory, faults);
+    if (!system) {
+      std::filesystem::remove_all(directory, error);
+      return std::unexpected(system.error());
+    }
+    (*system)->m_remove_on_close = !keep;
+    return std::unique_ptr<sim::SystemUnderTest>(std::move(*system));
+  };
+}
+
+}  // namespace staylab::app

@@ -1,0 +1,84 @@
+#pragma once
+
+// The simulator's port to the real platform: what the engine asks of the
+// system under test at each commit point. The engine owns time (it sets the
+// platform's clock before every call) and decides when each call happens;
+// the implementation runs the real handler, query or pump step against the
+// real stores and answers at once. app/ implements it over the composition
+// root (app/platform/simulated_platform.h); the simulator never sees an
+// engine, a store adapter or Qt.
+//
+// Part names are the `binds` names of the topology (topology.h):
+//   asynchronous parts  relay, search-projection, history-projection, fraud-detection
+//
+// Thread safety: the engine calls from its own thread only.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/common/error.h"
+#include "simulator/kernel/random_streams.h"
+#include "simulator/kernel/simulation.h"
+#include "simulator/metrics/evaluation.h"
+#include "simulator/scenario/scenario.h"
+
+namespace staylab::sim {
+
+// The answer to one user operation.
+struct OperationOutcome {
+  bool ok = true;
+  // Why it failed, as metrics count it: "store_outage", "store_error",
+  // "conflict" (nights taken), "not_found", "forbidden", "invalid",
+  // "unavailable" (nothing to act on, e.g. no booking to cancel).
+  std::string error_kind;
+  std::string booking_id;  // book: the booking the platform acknowledged.
+};
+
+// How far an asynchronous part is behind: `events` not yet consumed out of
+// `end` events its topics hold in total (relay: rows in the outboxes, and
+// the rows ever written to them).
+struct PartLag {
+  std::int64_t events = 0;
+  std::int64_t end = 0;
+};
+
+class SystemUnderTest {
+ public:
+  virtual ~SystemUnderTest() = default;
+
+  // Creates the seed data (listings and their history) before time 0, then
+  // drains every asynchronous path so the run starts converged.
+  [[nodiscard]] virtual Result<void> seed(const SeedData& data) = 0;
+  // Listings available to the load, ranked: rank 0 is the most popular.
+  virtual int propertyCount() const = 0;
+  // Sets the platform's clock to the start epoch plus `now` of virtual time.
+  virtual void setTime(Nanos now) = 0;
+
+  // Runs one user operation on the listing of popularity rank
+  // `property_rank`; `random` draws its details (dates, guests, text).
+  virtual OperationOutcome execute(UserOperation operation, int property_rank,
+                                   Generator& random) = 0;
+
+  // Runs one step of an asynchronous part; returns the events it moved.
+  [[nodiscard]] virtual Result<std::size_t> step(std::string_view part, std::size_t batch) = 0;
+  [[nodiscard]] virtual Result<PartLag> lag(std::string_view part) = 0;
+  // A crash: the part's process dies, losing what it held only in memory
+  // (nothing is flushed). restart() opens it again from what it stored.
+  [[nodiscard]] virtual Result<void> crash(std::string_view part) = 0;
+  [[nodiscard]] virtual Result<void> restart(std::string_view part) = 0;
+  // Appends `count` events to `topic` that every consumer must reject (a
+  // known type with a payload that cannot be applied).
+  [[nodiscard]] virtual Result<void> appendPoison(std::string_view topic, int count) = 0;
+  // Returns the topics of the event log.
+  virtual std::vector<std::string> topics() const = 0;
+
+  // After the run: drains what is left, then checks the platform's
+  // invariants. `acknowledged` lists every booking the platform confirmed to
+  // a client during the run. convergence_time_ns is left to the engine.
+  [[nodiscard]] virtual Result<InvariantResults> checkInvariants(
+      const std::vector<std::string>& acknowledged) = 0;
+};
+
+}  // namespace staylab::sim

@@ -276,12 +276,13 @@ Result<sim::PartLag> SimulatedPlatform::lag(std::string_view part) {
   // A consumer's end: the events of its topics in the log.
   std::vector<std::string> topics;
   Consumer* consumer = nullptr;
+  const bool down = m_crash_position.contains(part);
   if (part == Platform::kConsumerNames[0]) {
     topics = {"property", "booking"};
-    consumer = &platform.searchProjection();
+    consumer = down ? nullptr : &platform.searchProjection();
   } else if (part == Platform::kConsumerNames[1]) {
     topics = {"booking"};
-    consumer = &platform.historyProjection();
+    consumer = down ? nullptr : &platform.historyProjection();
   } else if (part == Platform::kConsumerNames[2]) {
     topics = {"property", "booking"};
   } else {
@@ -295,7 +296,10 @@ Result<sim::PartLag> SimulatedPlatform::lag(std::string_view part) {
     for (int partition = 0; partition < found->second; ++partition)
       lag.end += STAYLAB_TRY(platform.eventLog().endOffset(topic, partition));
   }
-  if (consumer != nullptr) {
+  if (auto crashed = m_crash_position.find(part); crashed != m_crash_position.end()) {
+    // Down: nothing moves its position, while the log grows.
+    lag.events = std::max<std::int64_t>(lag.end - crashed->second, 0);
+  } else if (consumer != nullptr) {
     lag.events = STAYLAB_TRY(consumer->lag());
   } else {
     // Fraud detection keeps its offsets in memory (and in its snapshot).
@@ -310,9 +314,12 @@ Result<sim::PartLag> SimulatedPlatform::lag(std::string_view part) {
 Result<void> SimulatedPlatform::crash(std::string_view part) {
   if (std::find(m_crashed.begin(), m_crashed.end(), part) != m_crashed.end())
     return {};
+  const sim::PartLag before = STAYLAB_TRY(lag(part));
   if (part != kRelay)
     STAYLAB_TRY(m_platform->dropConsumer(part));
   m_crashed.emplace_back(part);
+  if (part != kRelay)
+    m_crash_position.emplace(std::string(part), before.end - before.events);
   return {};
 }
 
@@ -323,6 +330,7 @@ Result<void> SimulatedPlatform::restart(std::string_view part) {
   if (part != kRelay)
     STAYLAB_TRY(m_platform->reopenConsumer(part));
   m_crashed.erase(found);
+  m_crash_position.erase(std::string(part));
   return {};
 }
 

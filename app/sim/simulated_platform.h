@@ -8,6 +8,7 @@
 // `model` mode is reproducible.
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,6 +66,7 @@ class SimulatedPlatform final : public sim::SystemUnderTest {
   std::vector<std::string> m_cancellable;  // Confirmed bookings, for cancels.
   std::int64_t m_relayed = 0;              // Outbox rows the relay moved so far.
   std::vector<std::string> m_crashed;      // Parts down now.
+  std::map<std::string, std::int64_t, std::less<>> m_crash_position;  // Consumed when it died.
   std::int64_t m_poison_serial = 0;
   bool m_remove_on_close = false;
 

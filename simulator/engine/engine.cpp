@@ -225,6 +225,10 @@ Nanos Engine::now() const {
   return m_state->simulation.now();
 }
 
+const FaultBoard& Engine::faults() const {
+  return m_state->board;
+}
+
 bool Engine::atEnd() const {
   return m_state->simulation.now() >= m_end;
 }
@@ -380,6 +384,9 @@ class EngineRun {
   void recordHops(const S::Route& route, const std::array<Nanos, kMaxHops>& arrived,
                   std::size_t reached, Nanos intended, const std::string& error) {
     const Nanos now = m_state.simulation.now();
+    // The entry hop answers even a request refused before reaching it (rate
+    // limited, lost on the client's link): the client saw that answer.
+    reached = std::max<std::size_t>(reached, 1);
     for (std::size_t index = 0; index < reached; ++index) {
       const Nanos start = index == 0 ? intended : arrived[index];
       if (error.empty()) {
@@ -391,7 +398,9 @@ class EngineRun {
   }
 
   void observeLag(S::Poller& poller) {
-    if (m_system == nullptr || poller.crashed)
+    // A crashed consumer is observed too: its lag keeps growing while the
+    // log does.
+    if (m_system == nullptr)
       return;
     const Nanos now = m_state.simulation.now();
     auto lag = m_system->lag(poller.part);
@@ -738,9 +747,9 @@ Process EngineRun::poll(S::Poller* poller) {
   const auto batch = static_cast<std::size_t>(std::max(station.spec->batch, 1));
   while (true) {
     co_await simulation.delay(interval);
+    observeLag(*poller);
     if (poller->crashed || station.alive_instances == 0)
       continue;
-    observeLag(*poller);
     if (poller->lag == 0) {
       checkConvergence();
       continue;
@@ -1085,6 +1094,7 @@ Result<std::unique_ptr<Engine>> Engine::create(Scenario scenario, EngineOptions 
   metrics_options.sample_interval =
       options.sample_interval.value_or(defaultSampleInterval(duration));
   std::unique_ptr<Engine> engine(new Engine(std::move(scenario), std::move(topology), options));
+  const PatternSettings& settings = engine->m_scenario.patterns;
   engine->m_end = engine->m_options.until ? std::min(*engine->m_options.until, duration) : duration;
   engine->m_state = std::make_unique<State>(metrics_options, engine->m_scenario.seed);
   State& state = *engine->m_state;
@@ -1094,7 +1104,7 @@ Result<std::unique_ptr<Engine>> Engine::create(Scenario scenario, EngineOptions 
   state.popularity_random = state.streams.stream("popularity");
   state.operation_random = state.streams.stream("operations");
   state.retry_random = state.streams.stream("retry");
-  state.tokens = patterns.rate_limit.burst;
+  state.tokens = settings.rate_limit.burst;
 
   // Stations.
   bool binds_real = false;
@@ -1238,14 +1248,14 @@ Result<std::unique_ptr<Engine>> Engine::create(Scenario scenario, EngineOptions 
   }
 
   // Bulkheads in front of each downstream service.
-  if (patterns.bulkhead.enabled) {
+  if (settings.bulkhead.enabled) {
     for (const auto& route : state.routes) {
       if (!route || route->hops.size() < 2)
         continue;
       const std::string& name = route->hops[1].station->spec->name;
       if (!state.bulkheads.contains(name)) {
         state.bulkheads.emplace(name, std::make_unique<Resource>(
-                                          state.simulation, patterns.bulkhead.max_concurrent, 0));
+                                          state.simulation, settings.bulkhead.max_concurrent, 0));
       }
     }
   }

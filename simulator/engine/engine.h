@@ -123,6 +123,8 @@ class Engine {
   const Scenario& scenario() const { return m_scenario; }
   const Topology& topology() const { return m_topology; }
   SystemUnderTest* system() { return m_system.get(); }
+  // The faults active now and their counters (engine thread).
+  const FaultBoard& faults() const;
 
   // Any thread: the last published metrics (one per closed interval).
   std::shared_ptr<const MetricsSnapshot> snapshot() const;

@@ -82,6 +82,14 @@ double EngineRunner::speed() const {
   return m_speed;
 }
 
+void EngineRunner::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(m_mutex);
+    m_tasks.push_back(std::move(task));
+  }
+  m_wake.notify_all();
+}
+
 RunnerState EngineRunner::state() const {
   std::lock_guard lock(m_mutex);
   return m_state;
@@ -89,7 +97,8 @@ RunnerState EngineRunner::state() const {
 
 void EngineRunner::waitUntilIdle() {
   std::unique_lock lock(m_mutex);
-  m_idle.wait(lock, [this] { return m_state != RunnerState::Running && !m_busy; });
+  m_idle.wait(lock,
+              [this] { return m_state != RunnerState::Running && !m_busy && m_tasks.empty(); });
 }
 
 void EngineRunner::loop() {
@@ -100,9 +109,21 @@ void EngineRunner::loop() {
   Nanos anchor_virtual = 0;
   WallClock::time_point anchor_wall;
   while (true) {
-    m_wake.wait(lock, [this] { return m_stop || m_state == RunnerState::Running; });
+    m_wake.wait(lock,
+                [this] { return m_stop || m_state == RunnerState::Running || !m_tasks.empty(); });
     if (m_stop)
       return;
+    if (!m_tasks.empty()) {
+      std::function<void()> task = std::move(m_tasks.front());
+      m_tasks.pop_front();
+      m_busy = true;
+      lock.unlock();
+      task();
+      lock.lock();
+      m_busy = false;
+      m_idle.notify_all();
+      continue;
+    }
     const Nanos target = m_target;
     const double speed = m_speed;
     if (anchored_generation != m_generation) {
@@ -144,8 +165,9 @@ void EngineRunner::loop() {
     if (paced) {
       // Wait for the wall clock to move on, unless a command comes first.
       const std::uint64_t generation = m_generation;
-      m_wake.wait_for(lock, kPacingTick,
-                      [this, generation] { return m_stop || m_generation != generation; });
+      m_wake.wait_for(lock, kPacingTick, [this, generation] {
+        return m_stop || m_generation != generation || !m_tasks.empty();
+      });
     }
   }
 }

@@ -8,6 +8,8 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -37,6 +39,12 @@ class EngineRunner {
   void setSpeed(double factor);
   double speed() const;
 
+  // Runs `task` on the engine's thread between two slices (at once when
+  // paused): the way to read the platform's stores (explorers) or change
+  // the engine without racing it. Tasks run in the order posted; those still
+  // queued when the runner is destroyed are dropped.
+  void post(std::function<void()> task);
+
   RunnerState state() const;
   // Blocks until the runner is paused or finished (tests and the CLI).
   void waitUntilIdle();
@@ -54,6 +62,7 @@ class EngineRunner {
   bool m_busy = false;                        // GUARDED_BY(m_mutex); a slice or step running
   bool m_stop = false;                        // GUARDED_BY(m_mutex)
   std::uint64_t m_generation = 0;             // GUARDED_BY(m_mutex); bumps on each command
+  std::deque<std::function<void()>> m_tasks;  // GUARDED_BY(m_mutex)
   std::thread m_thread;
 };
 

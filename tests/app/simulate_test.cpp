@@ -1,0 +1,397 @@
+// The simulator driving the real platform: every shipped scenario holds its
+// expectations, a seed gives byte-identical summaries, each fault kind shows
+// in the metrics, calibrate writes a usable topology, and staylab-cli
+// simulate answers with the exit codes testers script against.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "app/sim/calibrate.h"
+#include "app/sim/simulated_platform.h"
+#include "simulator/engine/engine.h"
+#include "tests/simulator/engine_support.h"
+#include "tests/support/run_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace staylab::app {
+namespace {
+
+using sim::kMillisecond;
+using sim::kSecond;
+using sim::Nanos;
+using sim::testing::countWindow;
+using sim::testing::errorsOfKind;
+using sim::testing::WindowCounts;
+
+sim::EngineOptions realOptions(const std::filesystem::path& scenario_dir) {
+  sim::EngineOptions options = sim::testing::optionsFor(scenario_dir);
+  options.make_system = simulatedPlatformFactory({}, false);
+  return options;
+}
+
+std::filesystem::path scenarioFile(std::string_view name) {
+  return sim::testing::assetsDir() / "scenarios" / fmt::format("{}.yaml", name);
+}
+
+sim::Scenario shipped(std::string_view name) {
+  auto scenario = sim::parseScenarioFile(scenarioFile(name));
+  EXPECT_TRUE(scenario.has_value()) << (scenario ? "" : scenario.error().describe());
+  return scenario.value_or(sim::Scenario{});
+}
+
+// A short scenario on the default topology with the given mix and faults.
+// The load stops 5 s before the end, so the consumers can catch up.
+sim::Scenario withFaults(std::string_view mix, std::string_view faults, int rate = 40) {
+  return sim::testing::parseOrFail(fmt::format(R"(schema: 1
+name: fault-test
+description: One fault kind on the real platform.
+seed: 2
+duration: 45s
+data: {{ properties: 40, seed: 3 }}
+load:
+  - phase: steady
+    for: 40s
+    arrivals: {{ kind: poisson, rate: {0}/s }}
+    mix: {{ {1} }}
+faults:
+{2}
+)",
+                                               rate, mix, faults));
+}
+
+sim::RunReport runReal(const sim::Scenario& scenario) {
+  return sim::testing::runToEnd(scenario, realOptions(sim::testing::assetsDir() / "scenarios"));
+}
+
+// --- Shipped scenarios -------------------------------------------------------
+
+class ShippedScenarioTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ShippedScenarioTest, HoldsEveryExpectation) {
+  const sim::RunReport report = runReal(shipped(GetParam()));
+  ASSERT_FALSE(report.expectations.empty());
+  for (const sim::ExpectationResult& result : report.expectations)
+    EXPECT_TRUE(result.passed) << result.text;
+}
+
+INSTANTIATE_TEST_SUITE_P(Assets, ShippedScenarioTest,
+                         ::testing::Values("steady-state", "booking-store-outage",
+                                           "search-projection-crash",
+                                           "duplicate-reordered-delivery", "hot-listing-contention",
+                                           "mmc-station"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           for (char& c : name) {
+                             if (c == '-')
+                               c = '_';
+                           }
+                           return name;
+                         });
+
+TEST(SimulateDeterminismTest, SameScenarioAndSeedGiveByteIdenticalSummaryOnTheRealPlatform) {
+  sim::Scenario scenario = shipped("booking-store-outage");
+  sim::EngineOptions options = realOptions(sim::testing::assetsDir() / "scenarios");
+  options.until = 100 * kSecond;
+  const sim::RunReport first = sim::testing::runToEnd(scenario, options);
+  const sim::RunReport second = sim::testing::runToEnd(scenario, options);
+  ASSERT_GT(first.metrics.findOperation("gateway", "book")->count, 100u);
+  EXPECT_EQ(sim::summaryJson(first), sim::summaryJson(second));
+  options.seed = 99;
+  EXPECT_NE(sim::summaryJson(sim::testing::runToEnd(scenario, options)), sim::summaryJson(first));
+}
+
+// --- One test per fault kind, on the real platform ----------------------------
+
+constexpr std::string_view kReadMix = "search: 0, view: 90, book: 0, cancel: 0, edit: 10";
+constexpr std::string_view kBookingMix = "search: 40, view: 10, book: 40, cancel: 8, edit: 2";
+
+TEST(RealFaultTest, StoreOutageFailsCallsInItsWindowOnly) {
+  const sim::RunReport report = runReal(
+      withFaults(kReadMix, "  - { at: 10s, for: 10s, kind: store_outage, target: listing-db }"));
+  const WindowCounts view =
+      countWindow(report.metrics, "gateway", "view", 10 * kSecond, 20 * kSecond);
+  EXPECT_GT(view.inside_completions, 200u);
+  EXPECT_GE(view.inside_errors, view.inside_completions * 99 / 100);
+  EXPECT_EQ(view.outside_errors, 0u);
+  EXPECT_EQ(errorsOfKind(report.metrics, "gateway", "view", "store_outage"),
+            report.metrics.findOperation("gateway", "view")->errors);
+  EXPECT_EQ(report.invariants.lost_acknowledged, 0u);
+  EXPECT_EQ(report.invariants.read_model_mismatches, 0u);
+}
+
+TEST(RealFaultTest, StoreLatencySlowsTheCallsThroughThatStore) {
+  // 10/s of 90 % views at +300 ms keep 2.7 of listing-db's 4 workers busy:
+  // slower, not overloaded.
+  const sim::RunReport report = runReal(withFaults(
+      kReadMix,
+      "  - { at: 10s, for: 10s, kind: store_latency, target: listing-db, latency: 300ms }", 10));
+  const WindowCounts view =
+      countWindow(report.metrics, "gateway", "view", 10 * kSecond, 20 * kSecond, 2 * kSecond);
+  EXPECT_GE(view.inside_p99_max, 300 * kMillisecond);
+  EXPECT_LT(view.outside_p99_max, 250 * kMillisecond);
+  EXPECT_EQ(view.inside_errors + view.outside_errors, 0u);
+}
+
+TEST(RealFaultTest, StoreErrorRateFailsThatShareOfCalls) {
+  const sim::RunReport report = runReal(withFaults(
+      kReadMix,
+      "  - { at: 0s, for: 40s, kind: store_error_rate, target: listing-db, probability: 0.2 }"));
+  const sim::OperationTotals* view = report.metrics.findOperation("gateway", "view");
+  EXPECT_NEAR(view->errorRate(), 0.2, 0.04);
+  EXPECT_EQ(errorsOfKind(report.metrics, "gateway", "view", "store_error"), view->errors);
+}
+
+TEST(RealFaultTest, LinkPartitionLatencyAndLossActOnTheirLink) {
+  const sim::RunReport report = runReal(withFaults(
+      kReadMix, R"(  - { at: 5s, for: 5s, kind: link_partition, from: gateway, to: listing-service }
+  - { at: 15s, for: 5s, kind: link_latency, from: gateway, to: listing-service, latency: 150ms }
+  - { at: 25s, for: 10s, kind: link_loss, from: gateway, to: listing-service, probability: 0.5 })"));
+  const WindowCounts partition =
+      countWindow(report.metrics, "gateway", "view", 5 * kSecond, 10 * kSecond);
+  EXPECT_GE(partition.inside_errors, partition.inside_completions * 99 / 100);
+  EXPECT_GT(errorsOfKind(report.metrics, "gateway", "view", "link_partition"), 100u);
+  const WindowCounts slow =
+      countWindow(report.metrics, "gateway", "view", 15 * kSecond, 20 * kSecond);
+  EXPECT_GE(slow.inside_p99_max, 150 * kMillisecond);
+  const WindowCounts lossy =
+      countWindow(report.metrics, "gateway", "view", 25 * kSecond, 35 * kSecond);
+  EXPECT_NEAR(
+      static_cast<double>(lossy.inside_errors) / static_cast<double>(lossy.inside_completions), 0.5,
+      0.1);
+}
+
+TEST(RealFaultTest, KillingEveryGatewayInstanceRefusesRequestsUntilTheRestart) {
+  const sim::RunReport report = runReal(withFaults(
+      kReadMix,
+      "  - { at: 10s, kind: instance_kill, target: gateway, instances: 2, restart_after: 5s }"));
+  const WindowCounts view =
+      countWindow(report.metrics, "gateway", "view", 10 * kSecond, 15 * kSecond);
+  EXPECT_GE(view.inside_errors, view.inside_completions * 99 / 100);
+  EXPECT_EQ(view.outside_errors, 0u);
+  EXPECT_GT(errorsOfKind(report.metrics, "gateway", "view", "unavailable_instance"), 100u);
+}
+
+TEST(RealFaultTest, ConsumerCrashRaisesLagWhichReturnsToZeroWithNoEventAppliedTwice) {
+  const sim::RunReport report = runReal(withFaults(
+      kBookingMix,
+      "  - { at: 10s, kind: consumer_crash, target: history-projection, restart_after: 10s }"));
+  const sim::ComponentGauges* history = report.metrics.findComponent("history-projection");
+  ASSERT_TRUE(history != nullptr && history->lag.has_value());
+  EXPECT_GE(history->lag->max_time, 9 * kSecond);  // Rose while it was down...
+  EXPECT_GT(history->lag->max_events, 50);
+  EXPECT_EQ(history->lag->events, 0);  // ...and came back to zero.
+  // Equal to a rebuild from the log: no event was applied twice or skipped.
+  EXPECT_EQ(report.invariants.read_model_mismatches, 0u);
+  ASSERT_TRUE(report.invariants.convergence_time_ns.has_value());
+  EXPECT_LT(*report.invariants.convergence_time_ns, 5 * kSecond);
+}
+
+TEST(RealFaultTest, DuplicateDeliveryIsAbsorbedByTheIdempotentConsumers) {
+  const sim::Scenario scenario = withFaults(
+      kBookingMix,
+      "  - { at: 5s, for: 30s, kind: delivery_duplicate, target: booking, probability: 0.5 }");
+  auto engine = sim::Engine::create(scenario, realOptions(sim::testing::assetsDir()));
+  ASSERT_TRUE(engine.has_value()) << engine.error().describe();
+  (*engine)->run();
+  const std::uint64_t duplicates = (*engine)->faults().duplicatesDelivered("booking");
+  auto report = (*engine)->finish();
+  ASSERT_TRUE(report.has_value());
+  EXPECT_GT(duplicates, 100u);
+  EXPECT_EQ(report->invariants.read_model_mismatches, 0u);
+  EXPECT_EQ(report->invariants.lost_acknowledged, 0u);
+}
+
+TEST(RealFaultTest, DeliveryDelayShowsAsLagInTime) {
+  const sim::RunReport report = runReal(withFaults(
+      kBookingMix, "  - { at: 5s, for: 20s, kind: delivery_delay, target: booking, delay: 3s }"));
+  const sim::ComponentGauges* history = report.metrics.findComponent("history-projection");
+  ASSERT_TRUE(history != nullptr && history->lag.has_value());
+  EXPECT_GE(history->lag->max_time, 3 * kSecond);
+  EXPECT_EQ(history->lag->events, 0);
+  EXPECT_EQ(report.invariants.read_model_mismatches, 0u);
+}
+
+TEST(RealFaultTest, ReorderedDeliveryShufflesWithoutLosingEvents) {
+  const sim::Scenario scenario = withFaults(
+      kBookingMix, "  - { at: 5s, for: 30s, kind: delivery_reorder, target: booking, window: 4 }");
+  auto engine = sim::Engine::create(scenario, realOptions(sim::testing::assetsDir()));
+  ASSERT_TRUE(engine.has_value()) << engine.error().describe();
+  (*engine)->run();
+  const std::uint64_t reordered = (*engine)->faults().reordered("booking");
+  auto report = (*engine)->finish();
+  ASSERT_TRUE(report.has_value());
+  EXPECT_GT(reordered, 20u);
+  EXPECT_EQ(report->invariants.undelivered_events, 0u);
+  EXPECT_EQ(report->invariants.lost_acknowledged, 0u);
+  const sim::ComponentGauges* search = report->metrics.findComponent("search-projection");
+  ASSERT_TRUE(search != nullptr && search->lag.has_value());
+  EXPECT_EQ(search->lag->events, 0);
+}
+
+TEST(RealFaultTest, PoisonEventsAreSkippedAndDoNotWedgeTheConsumers) {
+  const sim::RunReport report = runReal(
+      withFaults(kBookingMix, R"(  - { at: 10s, kind: poison_event, target: booking, count: 5 }
+  - { at: 12s, kind: poison_event, target: property, count: 3 })"));
+  for (const char* consumer : {"search-projection", "history-projection", "fraud-detection"}) {
+    const sim::ComponentGauges* gauges = report.metrics.findComponent(consumer);
+    ASSERT_TRUE(gauges != nullptr && gauges->lag.has_value()) << consumer;
+    EXPECT_EQ(gauges->lag->events, 0) << consumer;
+  }
+  ASSERT_EQ(report.metrics.faults.size(), 2u);
+  EXPECT_EQ(report.metrics.faults[0].start, report.metrics.faults[0].end);  // One-off.
+  EXPECT_EQ(report.invariants.read_model_mismatches, 0u);
+  EXPECT_EQ(errorsOfKind(report.metrics, "search-projection", "step", "store_outage"), 0u);
+}
+
+TEST(RealFaultTest, EventLogOutageStallsTheRelayUntilItReturns) {
+  const sim::RunReport report = runReal(
+      withFaults(kBookingMix, "  - { at: 10s, for: 10s, kind: store_outage, target: event-log }"));
+  EXPECT_GT(errorsOfKind(report.metrics, "relay", "step", "store_outage"), 10u);
+  const sim::ComponentGauges* relay = report.metrics.findComponent("relay");
+  ASSERT_TRUE(relay != nullptr && relay->lag.has_value());
+  EXPECT_GE(relay->lag->max_time, 9 * kSecond);
+  EXPECT_EQ(relay->lag->events, 0);
+  EXPECT_EQ(report.invariants.undelivered_events, 0u);
+  EXPECT_EQ(report.invariants.lost_acknowledged, 0u);
+}
+
+// --- calibrate ----------------------------------------------------------------
+
+TEST(CalibrateTest, MeasuresTheRealOperationsAndWritesATopologyScenariosCanRun) {
+  testing::TempDir dir;
+  CalibrationOptions options;
+  options.properties = 30;
+  options.samples = 25;
+  options.topologies_dir = sim::testing::assetsDir() / "topologies";
+  auto calibration = calibrate(options);
+  ASSERT_TRUE(calibration.has_value()) << calibration.error().describe();
+  std::set<std::string> measured;
+  for (const CalibratedOperation& op : calibration->operations) {
+    EXPECT_GT(op.samples, 0);
+    EXPECT_GT(op.median, 0);
+    EXPECT_GT(op.p99, op.median);
+    measured.insert(op.component + "." + op.operation);
+  }
+  for (const char* expected : {"booking-db.write", "listing-db.read", "listing-db.write",
+                               "search-index.query", "relay.step", "search-projection.step"}) {
+    EXPECT_TRUE(measured.contains(expected)) << expected;
+  }
+  const auto file = dir.path() / "calibrated.yaml";
+  ASSERT_TRUE(writeCalibration(*calibration, file).has_value());
+  auto topology = sim::parseTopologyFile(file);
+  ASSERT_TRUE(topology.has_value()) << topology.error().describe();
+  EXPECT_EQ(topology->name, "calibrated");
+
+  const sim::Scenario scenario = sim::testing::parseOrFail(R"(schema: 1
+name: on-calibrated
+description: Runs on the measured service times.
+duration: 5s
+data: { properties: 20 }
+topology: { file: ./calibrated.yaml }
+load:
+  - { phase: p, for: 5s, arrivals: { kind: constant, rate: 20/s } }
+)");
+  const sim::RunReport report = sim::testing::runToEnd(scenario, realOptions(dir.path()));
+  EXPECT_GT(report.metrics.findOperation("gateway", "*")->count, 90u);
+}
+
+// --- staylab-cli --------------------------------------------------------------
+
+class SimulateCliTest : public ::testing::Test {
+ protected:
+  testing::ProcessResult cli(const std::vector<std::string>& args) {
+    testing::ProcessOptions options;
+    options.timeout = std::chrono::minutes(5);
+    return testing::runProcess(STAYLAB_CLI_PATH, args, options);
+  }
+  std::string write(const std::string& name, const std::string& text) {
+    const auto file = m_dir.path() / name;
+    std::ofstream(file) << text;
+    return file.string();
+  }
+  testing::TempDir m_dir;
+};
+
+constexpr std::string_view kQuick = R"(schema: 1
+name: quick
+description: A few seconds of an M/M/c station.
+duration: 200s
+topology: { file: mmc }
+load:
+  - { phase: p, for: 200s, arrivals: { kind: poisson, rate: 9/s },
+      mix: { search: 100, view: 0, book: 0, cancel: 0, edit: 0 } }
+expect:
+  - utilisation(station) < 0.99
+)";
+
+TEST_F(SimulateCliTest, PassingScenarioExitsZeroAndWritesTheThreeReportFiles) {
+  const std::string scenario = write("quick.yaml", std::string(kQuick));
+  const auto report_dir = m_dir.path() / "report";
+  const auto result = cli({"simulate", scenario, "--report", report_dir.string()});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_NE(result.out.find("PASSED"), std::string::npos);
+  for (const char* file : {"summary.json", "timeseries.csv", "report.html"})
+    EXPECT_TRUE(std::filesystem::exists(report_dir / file)) << file;
+  const auto json = cli({"--json", "simulate", scenario, "--report", report_dir.string()});
+  EXPECT_EQ(json.exit_code, 0);
+  std::ifstream stream(report_dir / "summary.json");
+  std::stringstream written;
+  written << stream.rdbuf();
+  EXPECT_EQ(json.out, written.str());  // --json prints exactly summary.json.
+}
+
+TEST_F(SimulateCliTest, FailedExpectationExitsOneAndNamesIt) {
+  std::string text(kQuick);
+  text += "  - p99(station.serve) < 1ms\n";
+  const auto result =
+      cli({"simulate", write("failing.yaml", text), "--report", (m_dir.path() / "r").string()});
+  EXPECT_EQ(result.exit_code, 1) << result.describe();
+  EXPECT_NE(result.err.find("expectation failed: p99(station.serve) < 1ms"), std::string::npos)
+      << result.err;
+}
+
+TEST_F(SimulateCliTest, ScenarioThatDoesNotParseOrFitExitsTwoWithItsPosition) {
+  const auto broken =
+      cli({"simulate", write("broken.yaml", "schema: 1\nname: x\ndurration: 5s\n")});
+  EXPECT_EQ(broken.exit_code, 2) << broken.describe();
+  EXPECT_NE(broken.err.find("broken.yaml:3:1"), std::string::npos) << broken.err;
+  EXPECT_NE(broken.err.find("did you mean 'duration'"), std::string::npos) << broken.err;
+
+  std::string text(kQuick);
+  text += "faults:\n  - { at: 1s, for: 1s, kind: store_outage, target: statoin }\n";
+  const auto unfit = cli({"simulate", write("unfit.yaml", text)});
+  EXPECT_EQ(unfit.exit_code, 2) << unfit.describe();
+  EXPECT_NE(unfit.err.find("faults[0].target"), std::string::npos) << unfit.err;
+  EXPECT_NE(unfit.err.find("did you mean 'station'"), std::string::npos) << unfit.err;
+
+  const auto until = cli({"simulate", write("ok.yaml", std::string(kQuick)), "--until", "5"});
+  EXPECT_EQ(until.exit_code, 2);
+  EXPECT_NE(until.err.find("--until"), std::string::npos) << until.err;
+  const auto missing = cli({"simulate", (m_dir.path() / "nowhere.yaml").string()});
+  EXPECT_EQ(missing.exit_code, 2);
+}
+
+TEST_F(SimulateCliTest, ScenariosListShowsTheShippedOnesAndValidateChecksFiles) {
+  const auto list = cli({"scenarios", "list"});
+  EXPECT_EQ(list.exit_code, 0) << list.describe();
+  for (const char* name : {"steady-state", "booking-store-outage", "search-projection-crash",
+                           "duplicate-reordered-delivery", "hot-listing-contention", "mmc-station"})
+    EXPECT_NE(list.out.find(name), std::string::npos) << name;
+
+  const auto valid = cli({"scenarios", "validate", scenarioFile("steady-state").string(),
+                          scenarioFile("mmc-station").string()});
+  EXPECT_EQ(valid.exit_code, 0) << valid.describe();
+  const auto invalid = cli({"scenarios", "validate", scenarioFile("steady-state").string(),
+                            write("bad.yaml", "schema: 2\n")});
+  EXPECT_EQ(invalid.exit_code, 2);
+  EXPECT_NE(invalid.err.find("bad.yaml:1:"), std::string::npos) << invalid.err;
+}
+
+}  // namespace
+}  // namespace staylab::app

@@ -120,6 +120,12 @@ void printHuman(std::ostream& out, const sim::RunReport& report, const sim::Topo
         wait.component, wait.interval->mean, wait.interval->lower(), wait.interval->upper(),
         wait.count);
   }
+  if (!report.fault_effects.empty()) {
+    std::string effects;
+    for (const auto& [name, count] : report.fault_effects)
+      effects += fmt::format("{}{} {}", effects.empty() ? "" : "  ", name, count);
+    out << "fault effects: " << effects << '\n';
+  }
   if (report.expectations.empty())
     out << "no expectations\n";
   for (const sim::ExpectationResult& result : report.expectations)

@@ -1482,6 +1482,25 @@ Result<RunReport> Engine::finish() {
     }
     report.waits.push_back(std::move(waits));
   }
+  // What the faults did, as the board counted it.
+  const FaultBoard& board = state.board;
+  auto effect = [&report](std::string name, std::uint64_t count) {
+    if (count > 0)
+      report.fault_effects.emplace(std::move(name), count);
+  };
+  for (const auto& [name, station] : state.stations) {
+    if (station->store_like) {
+      const std::string target = station->real ? station->spec->binds : name;
+      effect(name + ".failed_calls", board.injectedFailures(target));
+    }
+  }
+  if (m_system) {
+    for (const std::string& topic : m_system->topics()) {
+      effect(topic + ".duplicates_delivered", board.duplicatesDelivered(topic));
+      effect(topic + ".reordered", board.reordered(topic));
+      effect(topic + ".withheld", board.withheld(topic));
+    }
+  }
   report.expectations = evaluateAll(m_scenario.expectations, report.metrics, report.invariants);
   state.finished.store(true, std::memory_order_relaxed);
   return report;

@@ -510,6 +510,19 @@ void appendWaits(std::string& html, const std::vector<WaitStatistics>& waits) {
   html += "</tbody></table></div>";
 }
 
+void appendFaultEffects(std::string& html, const std::map<std::string, std::uint64_t>& effects) {
+  if (effects.empty())
+    return;
+  html +=
+      "<div class=\"card\"><table><thead><tr><th>What the faults did</th>"
+      "<th class=\"num\">Count</th></tr></thead><tbody>";
+  for (const auto& [name, count] : effects) {
+    html += fmt::format("<tr><td><code>{}</code></td><td class=\"num\">{}</td></tr>",
+                        escapeHtml(name), count);
+  }
+  html += "</tbody></table></div>";
+}
+
 void appendFaults(std::string& html, const MetricsSnapshot& metrics) {
   html += "<h2>Faults</h2>";
   if (metrics.faults.empty()) {
@@ -733,6 +746,10 @@ std::string summaryJson(const RunReport& report) {
     waits[wait.component] = std::move(entry);
   }
   summary["queue_waits"] = std::move(waits);
+  nlohmann::json effects = nlohmann::json::object();
+  for (const auto& [name, count] : report.fault_effects)
+    effects[name] = count;
+  summary["fault_effects"] = std::move(effects);
   summary["time_series"] = {{"sample_interval_ns", metrics.sample_interval},
                             {"intervals", metrics.series.size()},
                             {"end_ns", metrics.now}};
@@ -828,6 +845,7 @@ std::string reportHtml(const RunReport& report) {
   html += "</div>\n";
 
   appendFaults(html, metrics);
+  appendFaultEffects(html, report.fault_effects);
   appendOperations(html, metrics);
   appendComponents(html, metrics);
 

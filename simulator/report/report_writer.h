@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,6 +62,10 @@ struct RunReport {
   InvariantResults invariants;
   std::vector<ExpectationResult> expectations;  // In the scenario's order.
   std::vector<WaitStatistics> waits;            // By component name.
+  // What the injected faults did, counted where they acted, e.g.
+  // "booking-db.failed_calls", "booking.duplicates_delivered",
+  // "booking.reordered", "booking.withheld". Sorted by name; only non-zero.
+  std::map<std::string, std::uint64_t> fault_effects;
 
   // Returns true when every expectation passed.
   bool passed() const;

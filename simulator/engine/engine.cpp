@@ -926,7 +926,7 @@ void EngineRun::endFault(const FaultSpec& fault) {
 }
 
 // How long a fault acts: its window, or until its restart for a kill or crash.
-std::optional<Nanos> faultLength(const FaultSpec& fault) {
+static std::optional<Nanos> faultLength(const FaultSpec& fault) {
   if (fault.kind == FaultKind::InstanceKill || fault.kind == FaultKind::ConsumerCrash) {
     if (fault.restart_after)
       return fault.restart_after->count();
@@ -939,7 +939,7 @@ std::optional<Nanos> faultLength(const FaultSpec& fault) {
   return Nanos{0};
 }
 
-std::string faultTarget(const FaultSpec& fault) {
+static std::string faultTarget(const FaultSpec& fault) {
   return isLinkFault(fault.kind) ? fault.target + "->" + fault.peer : fault.target;
 }
 
@@ -1306,7 +1306,6 @@ Result<std::unique_ptr<Engine>> Engine::create(Scenario scenario, EngineOptions 
     return engine;
 
   // Batch means for the queue waits, sized from the expected arrivals.
-  double expected_total = 0;
   std::array<double, kUserOperationCount> expected_by_operation{};
   for (const LoadPhase& phase : sc.load) {
     const ArrivalSpec& a = phase.arrivals;
@@ -1328,7 +1327,6 @@ Result<std::unique_ptr<Engine>> Engine::create(Scenario scenario, EngineOptions 
         count = 0;
         break;
     }
-    expected_total += count;
     for (std::size_t op = 0; op < kUserOperationCount; ++op)
       expected_by_operation[op] += count * phase.mix[op];
   }
@@ -1365,14 +1363,13 @@ Result<std::unique_ptr<Engine>> Engine::create(Scenario scenario, EngineOptions 
     }
     phase_start += phase.length.count();
   }
-  state.load_end = std::min(phase_start, duration);
+  state.load_end = std::min(phase_start, engine->m_end);
   for (auto& poller : state.pollers)
     state.simulation.spawn(run->poll(poller.get()));
   for (std::size_t index = 0; index < sc.faults.size(); ++index) {
     const FaultSpec& fault = sc.faults[index];
     state.simulation.spawn(run->faultProcess(fault, faultTarget(fault)));
   }
-  (void)expected_total;
   return engine;
 }
 

@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev
   python3 python3-simpy
+  qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth fonts-dejavu-core
 )
 
 missing=()

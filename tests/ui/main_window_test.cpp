@@ -1,0 +1,266 @@
+// The main window over real engine runs (offscreen): opening scenarios,
+// running to a virtual time, live charts, a fault injected from the
+// inspector, pause and step, export, and the final verdicts.
+
+#include <QDir>
+#include <QFile>
+#include <QLineSeries>
+#include <QPushButton>
+#include <QSettings>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QToolButton>
+#include <algorithm>
+#include <functional>
+#include <memory>
+
+#include "app/cli/cli_commands.h"
+#include "simulator/engine/engine.h"
+#include "ui/charts_panel.h"
+#include "ui/health.h"
+#include "ui/inspector.h"
+#include "ui/main_window.h"
+#include "ui/results_panel.h"
+#include "ui/timeline_bar.h"
+#include "ui/topology_view.h"
+
+namespace staylab::ui {
+namespace {
+
+constexpr int kLoadTimeoutMs = 60'000;
+
+QString scenarioPath(const char* name) {
+  return QString::fromStdString((app::assetsDir() / "scenarios" / name).string());
+}
+
+// Runs the engine to `time` (virtual) on its runner, waits for it and
+// refreshes the window.
+void runTo(MainWindow& window, sim::Nanos time) {
+  window.session()->runner().runTo(time);
+  window.session()->runner().waitUntilIdle();
+  window.refreshNow();
+  QCoreApplication::processEvents();
+}
+
+QString healthName(Health health) {
+  return QString::fromUtf8(toString(health).data());
+}
+
+double largestY(const QLineSeries* series, double from_x) {
+  double largest = 0;
+  for (const QPointF& point : series->points()) {
+    if (point.x() > from_x)
+      largest = std::max(largest, point.y());
+  }
+  return largest;
+}
+
+}  // namespace
+
+class MainWindowTest : public QObject {
+  Q_OBJECT
+
+ private:
+  std::unique_ptr<MainWindow> open(const char* scenario) {
+    auto window = std::make_unique<MainWindow>();
+    window->resize(1280, 800);
+    window->show();
+    window->openScenario(scenarioPath(scenario));
+    const bool loaded = QTest::qWaitFor(
+        [&] { return window->session() != nullptr && !window->isLoading(); }, kLoadTimeoutMs);
+    if (!loaded)
+      qWarning("scenario %s did not load: %s", scenario, qPrintable(window->bannerText()));
+    return loaded ? std::move(window) : nullptr;
+  }
+
+  QTemporaryDir m_settings;
+
+ private Q_SLOTS:
+  void initTestCase() {
+    // Keep the user's recent files and layout out of it.
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settings.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settings.path());
+  }
+
+  void opensSteadyStateWithItsTopologyAndPendingInvariants() {
+    auto window = open("steady-state.yaml");
+    QVERIFY(window);
+    QCOMPARE(window->session()->scenario().name, std::string("steady-state"));
+    QVERIFY(window->topologyView()->colorOf(QStringLiteral("gateway")).isValid());
+    QCOMPARE(healthName(window->topologyView()->healthOf(QStringLiteral("booking-db"))),
+             QStringLiteral("ok"));
+    QCOMPARE(window->charts()->keyText(), QStringLiteral("gateway.*"));
+    QCOMPARE(window->inspector()->component(), QStringLiteral("gateway"));
+    QCOMPARE(window->results()->statusText(0), QStringLiteral("pending"));  // double_bookings
+    QVERIFY(window->bannerText().isEmpty());
+    QVERIFY(window->clockText().startsWith(QStringLiteral("00:00:00.000 / 00:02:00.000")));
+  }
+
+  void opensBookingStoreOutageWithItsFaultOnTheTimeline() {
+    auto window = open("booking-store-outage.yaml");
+    QVERIFY(window);
+    const auto& faults = window->timeline()->faults();
+    QVERIFY(std::any_of(faults.begin(), faults.end(), [](const sim::FaultWindow& fault) {
+      return fault.kind == "store_outage" && fault.target == "booking-db" &&
+             fault.start == 60 * sim::kSecond && fault.end == 90 * sim::kSecond;
+    }));
+    runTo(*window, 75 * sim::kSecond);
+    QCOMPARE(healthName(window->topologyView()->healthOf(QStringLiteral("booking-db"))),
+             QStringLiteral("down"));
+    QCOMPARE(window->topologyView()->colorOf(QStringLiteral("booking-db")),
+             healthColor(Health::Down));
+    // The blast radius stops at the booking service: searches keep working.
+    QVERIFY(window->topologyView()->healthOf(QStringLiteral("search-service")) != Health::Down);
+    window->charts()->setKey("gateway", "book");
+    QVERIFY(largestY(window->charts()->series(ChartMetric::ErrorRate, RunSide::A), 60) > 90.0);
+  }
+
+  void runningToAVirtualTimeFillsTheCharts() {
+    auto window = open("steady-state.yaml");
+    QVERIFY(window);
+    runTo(*window, 5 * sim::kSecond);
+    QCOMPARE(window->charts()->intervalsShown(RunSide::A), 20);  // 250 ms intervals.
+    QVERIFY(window->charts()->series(ChartMetric::Throughput, RunSide::A)->count() > 0);
+    QVERIFY(window->charts()->series(ChartMetric::Latency, RunSide::A, 1)->count() > 0);
+    QVERIFY(largestY(window->charts()->series(ChartMetric::Throughput, RunSide::A), 0) > 0);
+    QVERIFY(window->clockText().startsWith(QStringLiteral("00:00:05.000")));
+  }
+
+  void outageFromTheInspectorTurnsBookingDbRedAndRaisesBookErrors() {
+    auto window = open("steady-state.yaml");
+    QVERIFY(window);
+    runTo(*window, 5 * sim::kSecond);
+    QCOMPARE(healthName(window->topologyView()->healthOf(QStringLiteral("booking-db"))),
+             QStringLiteral("ok"));
+    TopologyView* view = window->topologyView();
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, Qt::KeyboardModifiers(),
+                      view->nodeCenter(QStringLiteral("booking-db")));
+    QCOMPARE(window->inspector()->component(), QStringLiteral("booking-db"));
+    auto* outage = window->inspector()->findChild<QPushButton*>(QStringLiteral("outageButton"));
+    QVERIFY(outage != nullptr);
+    QVERIFY(outage->isEnabled());
+    QVERIFY(
+        !window->inspector()->findChild<QPushButton*>(QStringLiteral("crashButton"))->isEnabled());
+    QTest::mouseClick(outage, Qt::LeftButton);
+    // Red at once, before the engine has run past the injection.
+    QCOMPARE(healthName(view->healthOf(QStringLiteral("booking-db"))), QStringLiteral("down"));
+    QCOMPARE(view->colorOf(QStringLiteral("booking-db")), healthColor(Health::Down));
+
+    runTo(*window, 8 * sim::kSecond);
+    QCOMPARE(healthName(view->healthOf(QStringLiteral("booking-db"))), QStringLiteral("down"));
+    QVERIFY(view->healthOf(QStringLiteral("gateway")) != Health::Down);
+    window->charts()->setKey("gateway", "book");
+    QVERIFY(largestY(window->charts()->series(ChartMetric::ErrorRate, RunSide::A), 5.25) > 50.0);
+
+    // Back after its 10 s window.
+    runTo(*window, 20 * sim::kSecond);
+    QVERIFY(view->healthOf(QStringLiteral("booking-db")) != Health::Down);
+  }
+
+  void pauseAndStepAdvanceTheClockByTheStep() {
+    auto window = open("steady-state.yaml");
+    QVERIFY(window);
+    window->setSpeed(10);
+    window->play();
+    QTest::qWait(300);
+    window->pause();
+    window->session()->runner().waitUntilIdle();
+    QCOMPARE(window->session()->runner().state(), sim::RunnerState::Paused);
+    const sim::Nanos before = window->session()->engine().status().now;
+    QVERIFY(before > 0);
+    window->step();
+    window->session()->runner().waitUntilIdle();
+    window->refreshNow();
+    QCOMPARE(window->session()->engine().status().now, before + 100 * sim::kMillisecond);
+    QCOMPARE(window->session()->runner().state(), sim::RunnerState::Paused);
+    QCOMPARE(window->timeline()->now(), before + 100 * sim::kMillisecond);
+  }
+
+  void exportWritesReportSummaryAndTimeseries() {
+    auto window = open("steady-state.yaml");
+    QVERIFY(window);
+    runTo(*window, 3 * sim::kSecond);
+    QTemporaryDir out;
+    QVERIFY(window->exportReport(out.path()));
+    for (const char* name : {"report.html", "summary.json", "timeseries.csv"}) {
+      QFile file(QDir(out.path()).filePath(QLatin1String(name)));
+      QVERIFY2(file.exists(), name);
+      QVERIFY2(file.size() > 100, name);
+    }
+    QFile summary(QDir(out.path()).filePath(QStringLiteral("summary.json")));
+    QVERIFY(summary.open(QIODevice::ReadOnly));
+    QVERIFY(summary.readAll().contains("steady-state"));
+  }
+
+  void finishedRunReplacesPendingInvariantsWithVerdicts() {
+    auto window = open("steady-state.yaml");
+    QVERIFY(window);
+    QCOMPARE(window->results()->statusText(0), QStringLiteral("pending"));
+    runTo(*window, window->session()->engine().end());
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+          window->refreshNow();
+          return window->finalReport().has_value();
+        },
+        kLoadTimeoutMs));
+    QVERIFY(window->results()->statusText(0).contains(QStringLiteral("PASS")));
+    QVERIFY(window->finalReport()->passed());
+  }
+
+  void resetRebuildsTheRunAtTimeZero() {
+    auto window = open("steady-state.yaml");
+    QVERIFY(window);
+    runTo(*window, 2 * sim::kSecond);
+    window->reset();
+    QVERIFY(QTest::qWaitFor([&] { return window->session() != nullptr && !window->isLoading(); },
+                            kLoadTimeoutMs));
+    QCOMPARE(window->session()->engine().status().now, sim::Nanos{0});
+    QCOMPARE(window->charts()->intervalsShown(RunSide::A), 0);
+  }
+
+  void compareOverlaysTheVariantRunDashed() {
+    auto window = open("booking-store-outage.yaml");
+    QVERIFY(window);
+    Variant variant;
+    variant.kind = Variant::Kind::RemoveFault;
+    variant.fault = 0;
+    window->compareWith(variant);
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+          window->refreshNow();
+          return window->charts()->series(ChartMetric::Throughput, RunSide::B)->count() > 40;
+        },
+        kLoadTimeoutMs));
+    QCOMPARE(window->charts()->series(ChartMetric::Throughput, RunSide::B)->pen().style(),
+             Qt::DashLine);
+    window->stopComparison();
+    QCOMPARE(window->charts()->series(ChartMetric::Throughput, RunSide::B)->count(), 0);
+  }
+
+  void badScenarioFileShowsTheErrorInTheBanner() {
+    MainWindow window;
+    window.openScenario(QStringLiteral("/nonexistent/nothing.yaml"));
+    QVERIFY(window.bannerText().contains(QStringLiteral("nothing.yaml")));
+    QVERIFY(window.session() == nullptr);
+  }
+
+  void applyVariantTogglesAPatternOrRemovesAFault() {
+    sim::Scenario scenario;
+    scenario.faults.push_back(sim::FaultSpec());
+    Variant retry;
+    retry.pattern = "retry";
+    auto [with_retry, label] = applyVariant(scenario, retry);
+    QVERIFY(with_retry.patterns.retry.enabled);
+    QCOMPARE(label, std::string("retry on"));
+    Variant remove;
+    remove.kind = Variant::Kind::RemoveFault;
+    auto [without, removed] = applyVariant(scenario, remove);
+    QVERIFY(without.faults.empty());
+    QVERIFY(removed.starts_with("without store_outage"));
+  }
+};
+
+}  // namespace staylab::ui
+
+QTEST_MAIN(staylab::ui::MainWindowTest)
+#include "main_window_test.moc"

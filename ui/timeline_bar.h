@@ -1,0 +1,50 @@
+#pragma once
+
+// The run's timeline: a bar over [0, end] of virtual time with the part
+// already simulated filled, each fault window as a red band (the scenario's
+// planned faults and those injected since), and the current time as a
+// marker. Clicking ahead of the current time asks to run to that time.
+// UI thread only.
+
+#include <QWidget>
+#include <vector>
+
+#include "simulator/metrics/metrics.h"
+
+namespace staylab::ui {
+
+class TimelineBar : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit TimelineBar(QWidget* parent = nullptr);
+
+  void setEnd(sim::Nanos end);
+  void setNow(sim::Nanos now);
+  void setFaults(std::vector<sim::FaultWindow> faults);
+  sim::Nanos now() const { return m_now; }
+  const std::vector<sim::FaultWindow>& faults() const { return m_faults; }
+
+  QSize sizeHint() const override { return {360, 26}; }
+  QSize minimumSizeHint() const override { return {160, 22}; }
+
+ Q_SIGNALS:
+  // The user clicked at `time`, ahead of now.
+  void runToRequested(sim::Nanos time);
+
+ protected:
+  void paintEvent(QPaintEvent* event) override;
+  void mousePressEvent(QMouseEvent* event) override;
+  bool event(QEvent* event) override;
+
+ private:
+  QRectF barRect() const;
+  double xOf(sim::Nanos time) const;
+  sim::Nanos timeAt(double x) const;
+
+  sim::Nanos m_end = 0;
+  sim::Nanos m_now = 0;
+  std::vector<sim::FaultWindow> m_faults;
+};
+
+}  // namespace staylab::ui

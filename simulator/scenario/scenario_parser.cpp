@@ -37,7 +37,6 @@ constexpr std::string_view kLimit = "scenario.limit";
 constexpr std::string_view kExpectationCode = "scenario.expectation";
 static_assert(kMaxScenarioDuration == yaml::kMaxDuration, "readDuration's limit is the scenario's");
 
-constexpr std::size_t kMaxDescriptionBytes = 16 * 1024;
 constexpr std::size_t kMaxPathLength = 1024;
 
 constexpr std::array<std::string_view, 12> kScenarioKeys = {
@@ -146,8 +145,8 @@ class ScenarioReader : public yaml::Reader {
                   scenario.schema, kScenarioSchemaVersion);
     }
     scenario.name = STAYLAB_TRY(readName(STAYLAB_TRY(require(fields, "name", "scenario")), "name"));
-    scenario.description =
-        STAYLAB_TRY(readDescription(STAYLAB_TRY(require(fields, "description", "scenario"))));
+    scenario.description = STAYLAB_TRY(readDescription(
+        STAYLAB_TRY(require(fields, "description", "scenario")), "the scenario teaches"));
     if (const Node* seed = fields.find("seed")) {
       scenario.seed = STAYLAB_TRY(readSeed(*seed, "seed"));
     }
@@ -178,21 +177,6 @@ class ScenarioReader : public yaml::Reader {
   }
 
  private:
-  Result<std::string> readDescription(const Node& node) const {
-    const std::string_view text = STAYLAB_TRY(scalarText(node, "description", "a sentence"));
-    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-      return fail(node.position, kValue, "'description' is empty; say what the scenario teaches");
-    }
-    if (text.size() > kMaxDescriptionBytes) {
-      return fail(node.position, kLimit, "'description' is longer than {} bytes",
-                  kMaxDescriptionBytes);
-    }
-    if (!yaml::isCleanText(text, /*allow_line_breaks=*/true)) {
-      return fail(node.position, kValue, "'description' holds a control character");
-    }
-    return std::string(text);
-  }
-
   Result<std::string> readPath(const Node& node, std::string_view key) const {
     const std::string_view text = STAYLAB_TRY(scalarText(node, key, "a topology name or path"));
     if (text.empty() || text.size() > kMaxPathLength) {

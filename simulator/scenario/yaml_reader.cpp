@@ -113,6 +113,21 @@ Result<std::reference_wrapper<const Node>> Reader::require(const Fields& fields,
   return fail(fields.node().position, m_codes.schema, "missing key '{}' in {}", key, what);
 }
 
+Result<std::string> Reader::readDescription(const Node& node, std::string_view purpose) const {
+  const std::string_view text = STAYLAB_TRY(scalarText(node, "description", "a sentence"));
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return fail(node.position, m_codes.value, "'description' is empty; say what {}", purpose);
+  }
+  if (text.size() > kMaxDescriptionBytes) {
+    return fail(node.position, m_codes.limit, "'description' is longer than {} bytes",
+                kMaxDescriptionBytes);
+  }
+  if (!isCleanText(text, /*allow_line_breaks=*/true)) {
+    return fail(node.position, m_codes.value, "'description' holds a control character");
+  }
+  return std::string(text);
+}
+
 Result<std::string_view> Reader::scalarText(const Node& node, std::string_view key,
                                             std::string_view expected) const {
   if (node.kind == NodeKind::Null) {

@@ -32,6 +32,8 @@ struct ErrorCodes {
 };
 
 inline constexpr std::size_t kMaxNameLength = 64;
+// The longest `description` of a file, in bytes.
+inline constexpr std::size_t kMaxDescriptionBytes = 16 * 1024;
 // The longest duration a reader accepts: 30 days of virtual time.
 inline constexpr std::chrono::nanoseconds kMaxDuration = std::chrono::hours(24 * 30);
 
@@ -108,6 +110,10 @@ class Reader {
                                      std::string_view expected) const;
 
   Result<std::string> readName(const Node& node, std::string_view key) const;
+  // Reads a file's `description`: not blank, at most kMaxDescriptionBytes, no
+  // control character but line breaks. `purpose` completes "say what the
+  // file ..." in the message for a blank one ("the scenario teaches").
+  Result<std::string> readDescription(const Node& node, std::string_view purpose) const;
   Result<bool> readBool(const Node& node, std::string_view key) const;
   Result<std::int64_t> readInteger(const Node& node, std::string_view key, std::int64_t min,
                                    std::int64_t max) const;

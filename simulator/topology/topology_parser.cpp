@@ -29,7 +29,6 @@ constexpr std::string_view kSchema = "topology.schema";
 constexpr std::string_view kValue = "topology.value";
 constexpr std::string_view kLimit = "topology.limit";
 
-constexpr std::size_t kMaxDescriptionBytes = 16 * 1024;
 constexpr std::size_t kMaxComponentDescriptionBytes = 1024;
 constexpr double kMaxCoordinate = 1e6;
 
@@ -75,8 +74,8 @@ class TopologyReader : public yaml::Reader {
                   version, kTopologySchemaVersion);
     }
     topology.name = STAYLAB_TRY(readName(STAYLAB_TRY(require(fields, "name", "topology")), "name"));
-    topology.description =
-        STAYLAB_TRY(readDescription(STAYLAB_TRY(require(fields, "description", "topology"))));
+    topology.description = STAYLAB_TRY(readDescription(
+        STAYLAB_TRY(require(fields, "description", "topology")), "the topology models"));
     topology.components =
         STAYLAB_TRY(readComponents(STAYLAB_TRY(require(fields, "components", "topology"))));
     if (const Node* links = fields.find("links")) {
@@ -89,21 +88,6 @@ class TopologyReader : public yaml::Reader {
   }
 
  private:
-  Result<std::string> readDescription(const Node& node) const {
-    const std::string_view text = STAYLAB_TRY(scalarText(node, "description", "a sentence"));
-    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-      return fail(node.position, kValue, "'description' is empty; say what the topology models");
-    }
-    if (text.size() > kMaxDescriptionBytes) {
-      return fail(node.position, kLimit, "'description' is longer than {} bytes",
-                  kMaxDescriptionBytes);
-    }
-    if (!yaml::isCleanText(text, /*allow_line_breaks=*/true)) {
-      return fail(node.position, kValue, "'description' holds a control character");
-    }
-    return std::string(text);
-  }
-
   // A component's description is one line: it shows as a tooltip.
   Result<std::string> readLine(const Node& node, std::string_view key) const {
     const std::string_view text = STAYLAB_TRY(scalarText(node, key, "one line of text"));

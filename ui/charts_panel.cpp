@@ -186,8 +186,11 @@ ChartsPanel::~ChartsPanel() = default;
 
 void ChartsPanel::reset(sim::Nanos duration) {
   m_duration = duration;
-  m_a = Run{nullptr, 0, m_a.lines};
-  m_b = Run{nullptr, 0, m_b.lines};
+  for (Run* run : {&m_a, &m_b}) {
+    run->snapshot.reset();
+    run->appended = 0;
+    clearLines(*run);
+  }
   m_name_b.clear();
   m_keys->clear();
   m_known_keys = 0;
@@ -227,12 +230,7 @@ void ChartsPanel::updateRun(RunSide side, std::shared_ptr<const sim::MetricsSnap
   if (run.snapshot && snapshot->series.size() < run.appended) {
     // A new run: start over.
     run.appended = 0;
-    for (auto& lines : run.lines) {
-      for (QLineSeries* series : lines) {
-        if (series != nullptr)
-          series->clear();
-      }
-    }
+    clearLines(run);
   }
   run.snapshot = std::move(snapshot);
   if (side == RunSide::A) {
@@ -246,12 +244,7 @@ void ChartsPanel::updateRun(RunSide side, std::shared_ptr<const sim::MetricsSnap
 void ChartsPanel::clearB() {
   m_b.snapshot.reset();
   m_b.appended = 0;
-  for (auto& lines : m_b.lines) {
-    for (QLineSeries* series : lines) {
-      if (series != nullptr)
-        series->clear();
-    }
-  }
+  clearLines(m_b);
   m_name_b.clear();
   updateLegend();
 }
@@ -343,8 +336,11 @@ void ChartsPanel::append(Run& run) {
         continue;
       for (const QPointF& point : list)
         chart.y_max = std::max(chart.y_max, point.y());
-      run.lines[static_cast<std::size_t>(chart_index)][static_cast<std::size_t>(line)]->append(
-          list);
+      const auto chart_at = static_cast<std::size_t>(chart_index);
+      const auto line_at = static_cast<std::size_t>(line);
+      QList<QPointF>& shown = run.points[chart_at][line_at];
+      shown.append(list);
+      run.lines[chart_at][line_at]->replace(shown);
     }
     const double top = niceCeiling(std::max(chart.y_max * 1.1, chart.y_floor));
     if (chart.y->max() != top) {
@@ -356,6 +352,16 @@ void ChartsPanel::append(Run& run) {
   }
 }
 
+void ChartsPanel::clearLines(Run& run) {
+  for (std::size_t chart = 0; chart < run.lines.size(); ++chart) {
+    for (std::size_t line = 0; line < run.lines[chart].size(); ++line) {
+      run.points[chart][line].clear();
+      if (QLineSeries* series = run.lines[chart][line])
+        series->clear();
+    }
+  }
+}
+
 void ChartsPanel::rebuild() {
   m_lag_own = false;
   m_queue_own = false;
@@ -363,12 +369,7 @@ void ChartsPanel::rebuild() {
     chart.y_max = 0;
   for (Run* run : {&m_a, &m_b}) {
     run->appended = 0;
-    for (auto& lines : run->lines) {
-      for (QLineSeries* series : lines) {
-        if (series != nullptr)
-          series->clear();
-      }
-    }
+    clearLines(*run);
   }
   // Decide first whether the key's component has gauges of its own.
   append(m_a);

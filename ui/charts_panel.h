@@ -76,6 +76,11 @@ class ChartsPanel : public QWidget {
     std::shared_ptr<const sim::MetricsSnapshot> snapshot;
     std::size_t appended = 0;
     std::array<std::array<QLineSeries*, 2>, kChartCount> lines{};
+    // What each line shows, kept here so that new points reach a series in
+    // one replace(): QLineSeries::append() of a list updates the chart once
+    // per point, which costs the UI thread time proportional to the points
+    // already drawn for every point added.
+    std::array<std::array<QList<QPointF>, 2>, kChartCount> points{};
   };
   struct Chart {
     QChart* chart = nullptr;
@@ -87,6 +92,8 @@ class ChartsPanel : public QWidget {
   };
 
   void append(Run& run);
+  // Empties the run's lines (the series and the points behind them).
+  static void clearLines(Run& run);
   void rebuild();
   void refreshKeys(const sim::MetricsSnapshot& snapshot);
   void updateTitles();

@@ -193,6 +193,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   rebuildRecentMenu();
 
   m_timer = new QTimer(this);
+  m_timer->setObjectName(QStringLiteral("refreshTimer"));
   m_timer->setInterval(kRefreshMs);
   connect(m_timer, &QTimer::timeout, this, &MainWindow::refreshNow);
   m_timer->start();

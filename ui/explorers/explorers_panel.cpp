@@ -654,6 +654,7 @@ ExplorersPanel::ExplorersPanel(QWidget* parent) : QWidget(parent) {
   });
 
   m_timer = new QTimer(this);
+  m_timer->setObjectName(QStringLiteral("explorersTimer"));
   m_timer->setInterval(kRefreshIntervalMs);
   connect(m_timer, &QTimer::timeout, this, &ExplorersPanel::tick);
 

@@ -157,6 +157,10 @@ struct Engine::State {
     const ServiceTimeModel* per_event = nullptr;  // Optional op "event": cost per event moved.
     bool crashed = false;
     std::int64_t lag = 0;
+    // False while the lag cannot be read (a store it reads is down): the
+    // poller then keeps stepping, so its failures show in its metrics and
+    // the work it can still do gets done.
+    bool lag_known = false;
     std::int64_t last_end = -1;
     std::deque<std::pair<std::int64_t, Nanos>> appeared;  // (end count, first seen)
   };
@@ -404,6 +408,7 @@ class EngineRun {
       return;
     const Nanos now = m_state.simulation.now();
     auto lag = m_system->lag(poller.part);
+    poller.lag_known = lag.has_value();
     if (!lag)
       return;  // The store is down: the gauge keeps its last value.
     poller.lag = lag->events;
@@ -426,7 +431,7 @@ class EngineRun {
     if (now < reference || m_state.active_faults.load(std::memory_order_relaxed) > 0)
       return;
     for (const auto& poller : m_state.pollers) {
-      if (poller->crashed || poller->lag > 0)
+      if (poller->crashed || poller->lag > 0 || !poller->lag_known)
         return;
     }
     m_state.converged_at = now;
@@ -750,7 +755,7 @@ Process EngineRun::poll(S::Poller* poller) {
     observeLag(*poller);
     if (poller->crashed || station.alive_instances == 0)
       continue;
-    if (poller->lag == 0) {
+    if (poller->lag == 0 && poller->lag_known) {
       checkConvergence();
       continue;
     }

@@ -261,6 +261,26 @@ TEST(RealFaultTest, EventLogOutageStallsTheRelayUntilItReturns) {
   EXPECT_EQ(report.invariants.lost_acknowledged, 0u);
 }
 
+TEST(RealFaultTest, BookingStoreOutageFailsTheRelayButListingChangesStillReachSearch) {
+  const sim::RunReport report = runReal(
+      withFaults(kBookingMix, "  - { at: 10s, for: 10s, kind: store_outage, target: booking-db }"));
+  // The relay cannot read the booking outbox: its steps fail, visibly...
+  const WindowCounts relay =
+      countWindow(report.metrics, "relay", "step", 10 * kSecond, 20 * kSecond);
+  EXPECT_GT(relay.inside_errors, 10u);
+  EXPECT_EQ(relay.outside_errors, 0u);
+  EXPECT_EQ(errorsOfKind(report.metrics, "relay", "step", "store_outage"),
+            report.metrics.findOperation("relay", "step")->errors);
+  // ...while the listing outbox still goes out: search applies the edits
+  // made during the outage, before it ends.
+  const WindowCounts search =
+      countWindow(report.metrics, "search-projection", "step", 11 * kSecond, 20 * kSecond);
+  EXPECT_GT(search.inside_completions, 5u);
+  EXPECT_EQ(report.invariants.undelivered_events, 0u);
+  EXPECT_EQ(report.invariants.lost_acknowledged, 0u);
+  EXPECT_EQ(report.invariants.read_model_mismatches, 0u);
+}
+
 // --- calibrate ----------------------------------------------------------------
 
 TEST(CalibrateTest, MeasuresTheRealOperationsAndWritesATopologyScenariosCanRun) {

@@ -1,5 +1,7 @@
 #include "ui/desktop_app.h"
 
+#include <cmath>
+
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -33,8 +35,9 @@ Result<DesktopOptions> parseDesktopOptions(const QStringList& arguments) {
   const QCommandLineOption at(QStringLiteral("screenshot-at"),
                               QStringLiteral("Virtual times of the screenshots, e.g. 30s,75s"),
                               QStringLiteral("T1,T2,..."));
-  const QCommandLineOption quit(QStringLiteral("quit-after-screenshots"),
-                                QStringLiteral("Quit once the last screenshot is written"));
+  const QCommandLineOption quit(
+      QStringLiteral("quit-after-screenshots"),
+      QStringLiteral("Run at once and quit once the last screenshot is written"));
   parser.addOptions({run, speed, dir, at, quit});
   QStringList with_program = arguments;
   with_program.prepend(QStringLiteral("staylab"));
@@ -55,7 +58,7 @@ Result<DesktopOptions> parseDesktopOptions(const QStringList& arguments) {
       bool ok = false;
       options.speed =
           value.startsWith(QLatin1Char('x')) ? value.mid(1).toDouble(&ok) : value.toDouble(&ok);
-      if (!ok || options.speed <= 0)
+      if (!ok || !std::isfinite(options.speed) || options.speed <= 0)
         return std::unexpected(optionError("--speed", QStringLiteral("a positive number or max")));
     }
   }
@@ -73,6 +76,13 @@ Result<DesktopOptions> parseDesktopOptions(const QStringList& arguments) {
           optionError("--screenshot-dir", QStringLiteral("needed with --screenshot-at")));
   }
   options.quit_after_screenshots = parser.isSet(quit);
+  if (options.quit_after_screenshots) {
+    if (options.screenshot_at.empty())
+      return std::unexpected(
+          optionError("--quit-after-screenshots", QStringLiteral("needs --screenshot-at")));
+    // Nobody is there to press Run: start at once rather than wait forever.
+    options.run = true;
+  }
   return options;
 }
 

@@ -771,7 +771,6 @@ bool MainWindow::exportReport(const QString& directory) {
     showError(tr("Nothing to export: no run is loaded"));
     return false;
   }
-  const std::filesystem::path target(directory.toStdString());
   sim::RunReport report;
   if (m_final_report) {
     report = *m_final_report;
@@ -797,9 +796,27 @@ bool MainWindow::exportReport(const QString& directory) {
     report.expectations =
         sim::evaluateAll(m_session->scenario().expectations, *snapshot, sim::InvariantResults());
   }
-  if (auto written = sim::writeReport(target, report); !written) {
-    showError(tr("Cannot write the report: %1").arg(q(written.error().describe())));
+  // The CLI's bytes, each file replaced whole or not at all.
+  const QDir out(directory);
+  if (!out.mkpath(QStringLiteral("."))) {
+    showError(tr("Cannot write the report: cannot create %1").arg(directory));
     return false;
+  }
+  const std::pair<const char*, std::string> files[] = {
+      {"summary.json", sim::summaryJson(report)},
+      {"timeseries.csv", sim::timeseriesCsv(report.metrics)},
+      {"report.html", sim::reportHtml(report)},
+  };
+  for (const auto& [name, text] : files) {
+    const QString path = out.filePath(QLatin1String(name));
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) ||
+        file.write(text.data(), static_cast<qint64>(text.size())) !=
+            static_cast<qint64>(text.size()) ||
+        !file.commit()) {
+      showError(tr("Cannot write the report: %1: %2").arg(path, file.errorString()));
+      return false;
+    }
   }
   statusBar()->showMessage(tr("Report written to %1").arg(directory), 8000);
   return true;

@@ -1,17 +1,8 @@
 #include "ui/session.h"
 
-#include <algorithm>
-
 #include "app/cli/cli_commands.h"
 
 namespace staylab::ui {
-
-sim::Nanos uiSampleInterval(sim::Nanos duration) {
-  const sim::Nanos engine_default = sim::defaultSampleInterval(duration);
-  if (engine_default > sim::kSecond)
-    return std::max<sim::Nanos>(engine_default / 4, 250 * sim::kMillisecond);
-  return 250 * sim::kMillisecond;
-}
 
 sim::EngineOptions engineOptionsFor(const std::filesystem::path& scenario_file) {
   sim::EngineOptions options;
@@ -24,9 +15,7 @@ sim::EngineOptions engineOptionsFor(const std::filesystem::path& scenario_file) 
 
 Result<std::unique_ptr<Session>> Session::create(std::filesystem::path file,
                                                  sim::Scenario scenario) {
-  sim::EngineOptions options = engineOptionsFor(file);
-  options.sample_interval = uiSampleInterval(scenario.duration.count());
-  auto engine = sim::Engine::create(std::move(scenario), std::move(options));
+  auto engine = sim::Engine::create(std::move(scenario), engineOptionsFor(file));
   if (!engine)
     return std::unexpected(engine.error());
   return std::unique_ptr<Session>(new Session(std::move(file), std::move(*engine)));

@@ -25,13 +25,12 @@
 
 namespace staylab::ui {
 
-// The time-series interval the app asks for: 250 ms of virtual time, so the
-// charts move several times per virtual second; longer for runs so long that
-// the engine's own default exceeds one second (at most about 8,000 intervals).
-sim::Nanos uiSampleInterval(sim::Nanos duration);
-
 // Engine options for a scenario file: topologies from the assets folder, the
-// platform's topics, a SimulatedPlatform in a fresh temporary directory.
+// platform's topics, a SimulatedPlatform in a fresh temporary directory. The
+// time-series interval is the engine's default, as for staylab-cli simulate:
+// the charts show what timeseries.csv holds (1 s points: finer ones carry too
+// few requests each for their rates and percentiles to be read), and a
+// finished run exports the same files as the CLI for the same seed.
 sim::EngineOptions engineOptionsFor(const std::filesystem::path& scenario_file);
 
 class Session {

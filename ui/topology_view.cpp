@@ -77,11 +77,20 @@ QString rateText(double rate) {
 }
 
 // Paints a small rounded label ("pill") centred on `center`.
-void paintPill(QPainter* painter, QPointF center, const QString& text, QColor fill, QColor color,
-               double point_size, bool bold) {
-  QFont font = painter->font();
+QFont pillFont(QFont font, double point_size, bool bold) {
   font.setPointSizeF(point_size);
   font.setBold(bold);
+  return font;
+}
+
+// The width paintPill() gives `text`.
+double pillWidth(const QString& text, double point_size, bool bold) {
+  return QFontMetricsF(pillFont(QFont(), point_size, bold)).horizontalAdvance(text) + 10;
+}
+
+void paintPill(QPainter* painter, QPointF center, const QString& text, QColor fill, QColor color,
+               double point_size, bool bold) {
+  const QFont font = pillFont(painter->font(), point_size, bold);
   painter->setFont(font);
   const QFontMetricsF metrics(font);
   const double width = metrics.horizontalAdvance(text) + 10;
@@ -258,6 +267,9 @@ class LinkItem : public QGraphicsItem {
 
   void setState(const LinkState& state) {
     m_state = state;
+    // A link fault's pill may cover the nodes' edges (the line never does:
+    // it is clipped to their boxes); a healthy link stays beneath them.
+    setZValue(m_state.faults.empty() ? 1 : 3);
     update();
   }
 
@@ -291,7 +303,10 @@ class LinkItem : public QGraphicsItem {
     for (const sim::FaultWindow& fault : m_state.faults)
       label += (label.isEmpty() ? QString() : QStringLiteral(" ")) + QStringLiteral("⚡") +
                QString::fromStdString(faultTag(fault.kind));
-    if (!label.isEmpty()) {
+    // A rate that does not fit between the boxes is left out (the callee's
+    // box shows its own rate); a fault is always named.
+    const double room = QLineF(start, end).length();
+    if (!label.isEmpty() && (faulty || room >= pillWidth(label, 6.5, false) + 6)) {
       const QPointF middle = (start + end) / 2;
       paintPill(painter, middle, label,
                 faulty ? QColor(0xb7, 0x1c, 0x1c) : QColor(255, 255, 255, 230),

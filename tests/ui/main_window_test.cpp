@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QFile>
 #include <QLineSeries>
+#include <QProcess>
 #include <QPushButton>
 #include <QSettings>
 #include <QTemporaryDir>
@@ -17,6 +18,7 @@
 #include "app/cli/cli_commands.h"
 #include "simulator/engine/engine.h"
 #include "ui/charts_panel.h"
+#include "ui/desktop_app.h"
 #include "ui/health.h"
 #include "ui/inspector.h"
 #include "ui/main_window.h"
@@ -119,7 +121,7 @@ class MainWindowTest : public QObject {
     auto window = open("steady-state.yaml");
     QVERIFY(window);
     runTo(*window, 5 * sim::kSecond);
-    QCOMPARE(window->charts()->intervalsShown(RunSide::A), 20);  // 250 ms intervals.
+    QCOMPARE(window->charts()->intervalsShown(RunSide::A), 5);  // 1 s intervals, as the CLI's.
     QVERIFY(window->charts()->series(ChartMetric::Throughput, RunSide::A)->count() > 0);
     QVERIFY(window->charts()->series(ChartMetric::Latency, RunSide::A, 1)->count() > 0);
     QVERIFY(largestY(window->charts()->series(ChartMetric::Throughput, RunSide::A), 0) > 0);
@@ -207,6 +209,38 @@ class MainWindowTest : public QObject {
     QVERIFY(window->finalReport()->passed());
   }
 
+  void finishedRunExportsTheSameFilesAsTheCli() {
+    auto window = open("steady-state.yaml");
+    QVERIFY(window);
+    runTo(*window, window->session()->engine().end());
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+          window->refreshNow();
+          return window->finalReport().has_value();
+        },
+        kLoadTimeoutMs));
+    QTemporaryDir app_out;
+    QVERIFY(window->exportReport(app_out.path()));
+
+    QTemporaryDir cli_out;
+    QProcess cli;
+    cli.start(QStringLiteral(STAYLAB_CLI_PATH),
+              {QStringLiteral("simulate"), scenarioPath("steady-state.yaml"),
+               QStringLiteral("--report"), cli_out.path(), QStringLiteral("--quiet")});
+    QVERIFY(cli.waitForFinished(kLoadTimeoutMs));
+    QCOMPARE(cli.exitCode(), 0);
+
+    for (const char* name : {"summary.json", "timeseries.csv", "report.html"}) {
+      QFile from_app(QDir(app_out.path()).filePath(QLatin1String(name)));
+      QFile from_cli(QDir(cli_out.path()).filePath(QLatin1String(name)));
+      QVERIFY2(from_app.open(QIODevice::ReadOnly), name);
+      QVERIFY2(from_cli.open(QIODevice::ReadOnly), name);
+      const QByteArray app_bytes = from_app.readAll();
+      QVERIFY2(app_bytes.size() > 100, name);
+      QVERIFY2(app_bytes == from_cli.readAll(), name);
+    }
+  }
+
   void resetRebuildsTheRunAtTimeZero() {
     auto window = open("steady-state.yaml");
     QVERIFY(window);
@@ -242,6 +276,46 @@ class MainWindowTest : public QObject {
     window.openScenario(QStringLiteral("/nonexistent/nothing.yaml"));
     QVERIFY(window.bannerText().contains(QStringLiteral("nothing.yaml")));
     QVERIFY(window.session() == nullptr);
+  }
+
+  void desktopOptionsRejectBadInputNamingTheOption() {
+    auto rejected = [](const QStringList& arguments, const std::string& field) {
+      auto options = parseDesktopOptions(arguments);
+      if (options) {
+        qWarning("accepted: %s", qPrintable(arguments.join(QLatin1Char(' '))));
+        return false;
+      }
+      if (options.error().describe().find(field) == std::string::npos) {
+        qWarning("error without %s: %s", field.c_str(), options.error().describe().c_str());
+        return false;
+      }
+      return true;
+    };
+    QVERIFY(rejected({QStringLiteral("--speed"), QStringLiteral("fast")}, "--speed"));
+    QVERIFY(rejected({QStringLiteral("--speed"), QStringLiteral("-3")}, "--speed"));
+    QVERIFY(rejected({QStringLiteral("--speed"), QStringLiteral("inf")}, "--speed"));
+    QVERIFY(rejected({QStringLiteral("--screenshot-dir"), QStringLiteral("/tmp"),
+                      QStringLiteral("--screenshot-at"), QStringLiteral("30 seconds")},
+                     "--screenshot-at"));
+    QVERIFY(
+        rejected({QStringLiteral("--screenshot-at"), QStringLiteral("30s")}, "--screenshot-dir"));
+    QVERIFY(rejected({QStringLiteral("--quit-after-screenshots")}, "--quit-after-screenshots"));
+    QVERIFY(rejected({QStringLiteral("a.yaml"), QStringLiteral("b.yaml")}, "scenario"));
+    QVERIFY(rejected({QStringLiteral("--colour")}, "arguments"));
+
+    auto options = parseDesktopOptions(
+        {QStringLiteral("x.yaml"), QStringLiteral("--speed"), QStringLiteral("x100")});
+    QVERIFY(options);
+    QCOMPARE(options->scenario, QStringLiteral("x.yaml"));
+    QCOMPARE(options->speed, 100.0);
+    QVERIFY(!options->run);
+    // Screenshots to quit after: nobody will press Run, so it runs at once.
+    auto shots = parseDesktopOptions({QStringLiteral("--screenshot-dir"), QStringLiteral("/tmp"),
+                                      QStringLiteral("--screenshot-at"), QStringLiteral("30s,75s"),
+                                      QStringLiteral("--quit-after-screenshots")});
+    QVERIFY(shots);
+    QVERIFY(shots->run);
+    QCOMPARE(shots->screenshot_at, (std::vector<sim::Nanos>{30 * sim::kSecond, 75 * sim::kSecond}));
   }
 
   void applyVariantTogglesAPatternOrRemovesAFault() {

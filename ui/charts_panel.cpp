@@ -24,6 +24,7 @@ const QColor kOrange(0xef, 0x6c, 0x00);
 const QColor kRed(0xc6, 0x28, 0x28);
 const QColor kPurple(0x6a, 0x1b, 0x9a);
 const QColor kTeal(0x00, 0x83, 0x8f);
+const QColor kVariantGrey(0x21, 0x21, 0x21);
 
 QColor lineColor(int chart, int line) {
   switch (static_cast<ChartMetric>(chart)) {
@@ -162,9 +163,13 @@ ChartsPanel::ChartsPanel(QWidget* parent) : QWidget(parent) {
     for (Run* run : {&m_a, &m_b}) {
       for (int line = 0; line < lineCount(index); ++line) {
         auto* series = new QLineSeries;
-        QPen pen(lineColor(index, line), run == &m_a ? 1.6 : 1.6);
-        if (run == &m_b)
-          pen.setStyle(Qt::DashLine);
+        // B, the variant, is grey and dashed: over a noisy A in the metric's
+        // colour, a dashed line in that same colour could not be told apart.
+        QPen pen(run == &m_a ? lineColor(index, line) : kVariantGrey, run == &m_a ? 1.6 : 1.3);
+        if (run == &m_b) {
+          pen.setStyle(Qt::CustomDashLine);
+          pen.setDashPattern({4, 3});
+        }
         series->setPen(pen);
         chart.chart->addSeries(series);
         series->attachAxis(chart.x);
@@ -342,7 +347,9 @@ void ChartsPanel::append(Run& run) {
       shown.append(list);
       run.lines[chart_at][line_at]->replace(shown);
     }
-    const double top = niceCeiling(std::max(chart.y_max * 1.1, chart.y_floor));
+    double top = niceCeiling(std::max(chart.y_max * 1.1, chart.y_floor));
+    if (chart_index == static_cast<int>(ChartMetric::ErrorRate))
+      top = std::min(top, 100.0);  // A share: never above 100 %.
     if (chart.y->max() != top) {
       chart.y->setRange(0, top);
       // Round ticks: a nice top over 5 steps (50 -> 10, 250 -> 50).
@@ -426,11 +433,12 @@ void ChartsPanel::updateLegend() {
   QString text = tr("%1 p50 &nbsp;%2 p99 &nbsp;&nbsp;<span style='background:#fbd5d5'>&nbsp;red "
                     "band&nbsp;</span> fault window")
                      .arg(swatch(kBlue, false), swatch(kOrange, false));
-  text += QStringLiteral(" &nbsp;&nbsp;") + swatch(QColor(0x42, 0x42, 0x42), false) +
-          QStringLiteral(" A: ") + m_name_a.toHtmlEscaped();
-  if (!m_name_b.isEmpty())
-    text += QStringLiteral(" &nbsp;") + swatch(QColor(0x42, 0x42, 0x42), true) +
-            QStringLiteral(" <b>B: ") + m_name_b.toHtmlEscaped() + QStringLiteral("</b>");
+  if (!m_name_b.isEmpty()) {
+    // A comparison runs: say which line is which run.
+    text +=
+        tr(" &nbsp;&nbsp;A (solid): %1 &nbsp;%2 <b>B: %3</b>")
+            .arg(m_name_a.toHtmlEscaped(), swatch(kVariantGrey, true), m_name_b.toHtmlEscaped());
+  }
   m_legend->setText(text);
 }
 

@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
+#include <QValueAxis>
 #include <algorithm>
 #include <functional>
 #include <memory>
@@ -114,7 +115,15 @@ class MainWindowTest : public QObject {
     // The blast radius stops at the booking service: searches keep working.
     QVERIFY(window->topologyView()->healthOf(QStringLiteral("search-service")) != Health::Down);
     window->charts()->setKey("gateway", "book");
-    QVERIFY(largestY(window->charts()->series(ChartMetric::ErrorRate, RunSide::A), 60) > 90.0);
+    QLineSeries* errors = window->charts()->series(ChartMetric::ErrorRate, RunSide::A);
+    QVERIFY(largestY(errors, 60) > 90.0);
+    // A share: the axis stops at 100 % even with points at 100 %.
+    const auto axes = errors->attachedAxes();
+    const auto vertical = std::find_if(axes.begin(), axes.end(), [](QAbstractAxis* axis) {
+      return axis->orientation() == Qt::Vertical;
+    });
+    QVERIFY(vertical != axes.end());
+    QCOMPARE(qobject_cast<QValueAxis*>(*vertical)->max(), 100.0);
   }
 
   void runningToAVirtualTimeFillsTheCharts() {
@@ -265,8 +274,12 @@ class MainWindowTest : public QObject {
           return window->charts()->series(ChartMetric::Throughput, RunSide::B)->count() > 40;
         },
         kLoadTimeoutMs));
-    QCOMPARE(window->charts()->series(ChartMetric::Throughput, RunSide::B)->pen().style(),
-             Qt::DashLine);
+    // B is told apart from A by its line: dashed, and grey where A has colour.
+    const QPen a_pen = window->charts()->series(ChartMetric::Throughput, RunSide::A)->pen();
+    const QPen b_pen = window->charts()->series(ChartMetric::Throughput, RunSide::B)->pen();
+    QCOMPARE(a_pen.style(), Qt::SolidLine);
+    QVERIFY(b_pen.style() != Qt::SolidLine);
+    QVERIFY(b_pen.color() != a_pen.color());
     window->stopComparison();
     QCOMPARE(window->charts()->series(ChartMetric::Throughput, RunSide::B)->count(), 0);
   }

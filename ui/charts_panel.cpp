@@ -16,8 +16,8 @@ namespace staylab::ui {
 namespace {
 
 constexpr std::array<const char*, kChartCount> kTitles = {"Throughput (req/s)", "Latency (ms)",
-                                                          "Error rate (%)", "Queue depth (max)",
-                                                          "Consumer lag (s)"};
+                                                          "Errors (% of calls)",
+                                                          "Queue depth (max)", "Consumer lag (s)"};
 
 const QColor kBlue(0x15, 0x65, 0xc0);
 const QColor kOrange(0xef, 0x6c, 0x00);
@@ -25,6 +25,7 @@ const QColor kRed(0xc6, 0x28, 0x28);
 const QColor kPurple(0x6a, 0x1b, 0x9a);
 const QColor kTeal(0x00, 0x83, 0x8f);
 const QColor kVariantGrey(0x21, 0x21, 0x21);
+const QColor kRefusedGrey(0x9e, 0x9e, 0x9e);
 
 QColor lineColor(int chart, int line) {
   switch (static_cast<ChartMetric>(chart)) {
@@ -33,7 +34,7 @@ QColor lineColor(int chart, int line) {
     case ChartMetric::Latency:
       return line == 0 ? kBlue : kOrange;
     case ChartMetric::ErrorRate:
-      return kRed;
+      return line == 0 ? kRed : kRefusedGrey;
     case ChartMetric::QueueDepth:
       return kPurple;
     case ChartMetric::Lag:
@@ -42,8 +43,11 @@ QColor lineColor(int chart, int line) {
   return kBlue;
 }
 
+// Latency: p50 and p99. Errors: failures and the domain's refusals (a
+// conflict, a missing listing), which a working system answers too.
 int lineCount(int chart) {
-  return static_cast<ChartMetric>(chart) == ChartMetric::Latency ? 2 : 1;
+  const auto metric = static_cast<ChartMetric>(chart);
+  return metric == ChartMetric::Latency || metric == ChartMetric::ErrorRate ? 2 : 1;
 }
 
 // Returns a round number at or above `value` (1, 2, 5 x 10^n).
@@ -299,7 +303,15 @@ void ChartsPanel::append(Run& run) {
           points[1][0].append({x, static_cast<double>(*point->p50) / 1e6});
         if (point->p99)
           points[1][1].append({x, static_cast<double>(*point->p99) / 1e6});
-        points[2][0].append({x, point->error_rate.value_or(0.0) * 100});
+        if (point->completions > 0) {
+          const double calls = static_cast<double>(point->completions);
+          const auto refused = static_cast<double>(point->refused);
+          points[2][0].append({x, (static_cast<double>(point->errors) - refused) / calls * 100});
+          points[2][1].append({x, refused / calls * 100});
+        } else {
+          points[2][0].append({x, 0.0});
+          points[2][1].append({x, 0.0});
+        }
       }
     }
     const sim::SeriesPoint* own = component_key ? sample.find(*component_key) : nullptr;
@@ -430,9 +442,11 @@ void ChartsPanel::updateLegend() {
     return QStringLiteral("<span style='color:%1; font-weight:bold'>%2</span>")
         .arg(color.name(), dashed ? QStringLiteral("╍╍") : QStringLiteral("━━"));
   };
-  QString text = tr("%1 p50 &nbsp;%2 p99 &nbsp;&nbsp;<span style='background:#fbd5d5'>&nbsp;red "
-                    "band&nbsp;</span> fault window")
-                     .arg(swatch(kBlue, false), swatch(kOrange, false));
+  QString text = tr("%1 p50 &nbsp;%2 p99 &nbsp;&nbsp;%3 failed &nbsp;%4 refused by the domain "
+                    "&nbsp;&nbsp;<span style='background:#fbd5d5'>&nbsp;red band&nbsp;</span> "
+                    "fault window")
+                     .arg(swatch(kBlue, false), swatch(kOrange, false), swatch(kRed, false),
+                          swatch(kRefusedGrey, false));
   if (!m_name_b.isEmpty()) {
     // A comparison runs: say which line is which run.
     text +=

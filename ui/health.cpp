@@ -43,10 +43,6 @@ std::string_view toString(Health health) {
   return "ok";
 }
 
-bool isRefusal(std::string_view error_kind) {
-  return error_kind == "conflict" || error_kind == "not_found" || error_kind == "invalid";
-}
-
 bool takesDown(std::string_view fault_kind) {
   return fault_kind == "store_outage" || fault_kind == "instance_kill" ||
          fault_kind == "consumer_crash" || fault_kind == "link_partition";
@@ -147,7 +143,7 @@ void HealthModel::update(const sim::MetricsSnapshot& snapshot, sim::Nanos now,
       for (const auto& [kind, errors] : totals.errors_by_kind) {
         if (isOverload(kind))
           counters.overload_failures += errors;
-        else if (!isRefusal(kind))
+        else if (!sim::isRefusal(kind))
           counters.fault_failures += errors;
       }
       sample.components[totals.key.component] = counters;

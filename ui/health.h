@@ -40,8 +40,6 @@ enum class Health { Ok, Degraded, Down };
 // Returns "ok", "degraded" or "down".
 std::string_view toString(Health health);
 
-// Returns true for the error kinds that are the domain's answers, not failures.
-bool isRefusal(std::string_view error_kind);
 // Returns true when a fault of `kind` ("store_outage") takes its target down.
 bool takesDown(std::string_view fault_kind);
 // Returns a short tag for a fault kind: "OUTAGE", "LATENCY", "CRASH"...

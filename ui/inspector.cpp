@@ -293,7 +293,7 @@ void Inspector::updateMetrics(const sim::MetricsSnapshot& snapshot, const Health
   QStringList parts;
   for (const auto& [kind, count] : kinds) {
     parts << QStringLiteral("%1 %2%3").arg(q(kind)).arg(count).arg(
-        isRefusal(kind) ? tr(" (refused by the domain)") : QString());
+        sim::isRefusal(kind) ? tr(" (refused by the domain)") : QString());
   }
   m_errors->setText(parts.isEmpty()
                         ? QString()

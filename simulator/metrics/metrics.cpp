@@ -6,6 +6,10 @@
 
 namespace staylab::sim {
 
+bool isRefusal(std::string_view error_kind) {
+  return error_kind == "conflict" || error_kind == "not_found" || error_kind == "invalid";
+}
+
 namespace {
 
 // A gauge that holds its value between changes, integrated over time.
@@ -77,9 +81,14 @@ struct LagTracker {
 };
 
 void fillRequestFields(SeriesPoint& point, std::uint64_t completions, std::uint64_t errors,
+                       const std::map<std::string, std::uint64_t, std::less<>>& errors_by_kind,
                        const Histogram& latency, Nanos length) {
   point.completions = completions;
   point.errors = errors;
+  for (const auto& [kind, count] : errors_by_kind) {
+    if (isRefusal(kind))
+      point.refused += count;
+  }
   point.throughput = length > 0 ? static_cast<double>(completions) / toSeconds(length) : 0.0;
   if (completions > 0) {
     point.error_rate = static_cast<double>(errors) / static_cast<double>(completions);
@@ -432,8 +441,8 @@ void MetricsRegistry::closeInterval(Nanos end) {
     OperationState& state = *operation_state;
     SeriesPoint& point = by_key[state.series_key];
     point.key = state.series_key;
-    fillRequestFields(point, state.interval_count, state.interval_errors, state.interval_latency,
-                      length);
+    fillRequestFields(point, state.interval_count, state.interval_errors,
+                      state.interval_errors_by_kind, state.interval_latency, length);
     if (state.interval_count > 0) {
       m_components[state.component]->aggregate.addInterval(state);
       m_total->addInterval(state);
@@ -447,7 +456,7 @@ void MetricsRegistry::closeInterval(Nanos end) {
     SeriesPoint& point = by_key[aggregate.series_key];
     point.key = aggregate.series_key;
     fillRequestFields(point, aggregate.interval_count, aggregate.interval_errors,
-                      aggregate.interval_latency, length);
+                      aggregate.interval_errors_by_kind, aggregate.interval_latency, length);
     aggregate.closeInterval();
     if (state.has_queue) {
       state.queue.integrate(end);
@@ -482,7 +491,7 @@ void MetricsRegistry::closeInterval(Nanos end) {
   SeriesPoint& total = by_key[m_total->series_key];
   total.key = m_total->series_key;
   fillRequestFields(total, m_total->interval_count, m_total->interval_errors,
-                    m_total->interval_latency, length);
+                    m_total->interval_errors_by_kind, m_total->interval_latency, length);
   m_total->closeInterval();
 
   IntervalSample sample;

@@ -149,10 +149,18 @@ struct ComponentGauges {
 // One key in one interval. Operation keys fill the request fields only;
 // component keys also the gauges their component set; the total key the
 // request fields only.
+// Whether an error kind is the domain refusing the request (a conflict, a
+// missing aggregate, invalid input): an answer, given by a working system, as
+// opposed to a failure (an outage, a timeout, an overload). Error rates count
+// both; health and failure charts count failures only.
+bool isRefusal(std::string_view error_kind);
+
 struct SeriesPoint {
   std::uint32_t key = 0;  // Index into TimeSeries::keys().
   std::uint64_t completions = 0;
   std::uint64_t errors = 0;
+  // Of the errors, those the domain answered (see isRefusal()).
+  std::uint64_t refused = 0;
   double throughput = 0;             // Completions per second of the interval.
   std::optional<double> error_rate;  // errors / completions; empty without completions.
   std::optional<Nanos> p50;          // Latencies of the interval's completions;

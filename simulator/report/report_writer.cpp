@@ -762,7 +762,8 @@ std::string summaryJson(const RunReport& report) {
 
 std::string timeseriesCsv(const MetricsSnapshot& metrics) {
   std::string csv =
-      "interval_start_s,interval_end_s,component,operation,completions,errors,throughput_per_s,"
+      "interval_start_s,interval_end_s,component,operation,completions,errors,refused,"
+      "throughput_per_s,"
       "error_rate,p50_ms,p99_ms,max_ms,queue_depth,queue_depth_max,utilisation,circuit,"
       "lag_events,lag_s\n";
   const TimeSeries& series = metrics.series;
@@ -780,8 +781,8 @@ std::string timeseriesCsv(const MetricsSnapshot& metrics) {
       const MetricKey& key = series.keys()[point.key];
       // Names are [a-z0-9_-] and "*": nothing to quote.
       csv += fmt::format(
-          "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", start, end, key.component,
-          key.operation, point.completions, point.errors, fixed(point.throughput, 3),
+          "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", start, end, key.component,
+          key.operation, point.completions, point.errors, point.refused, fixed(point.throughput, 3),
           optionalFixed(point.error_rate, 6), optionalMs(point.p50), optionalMs(point.p99),
           optionalMs(point.max), optionalFixed(point.queue_depth, 3),
           optionalFixed(point.queue_depth_max, 3), optionalFixed(point.utilisation, 6),

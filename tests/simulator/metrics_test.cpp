@@ -76,6 +76,36 @@ TEST(MetricsRegistryTest, CountsErrorsByKindAndPercentilesPerKey) {
   EXPECT_EQ(snapshot.operations[3].key.toString(), "gateway.search");
 }
 
+TEST(MetricsRegistryTest, IntervalsCountTheDomainsRefusalsApartFromFailures) {
+  MetricsRegistry registry(MetricsOptions{kSecond});
+  const OperationId book = registry.operation("api", "book");
+  const OperationId view = registry.operation("api", "view");
+  registry.recordError(book, 0, 10 * kMs, "conflict");
+  registry.recordError(book, 0, 20 * kMs, "store_outage");
+  registry.recordError(view, 0, 30 * kMs, "not_found");
+  registry.recordSuccess(view, 0, 40 * kMs);
+  registry.recordError(book, 1100 * kMs, 1200 * kMs, "timeout");
+  registry.finish(2 * kSecond);
+
+  const MetricsSnapshot snapshot = registry.snapshot();
+  ASSERT_EQ(snapshot.series.size(), 2u);
+  const auto point = [&](std::size_t interval, const char* component, const char* operation) {
+    const auto key = snapshot.series.findKey(component, operation);
+    return key ? snapshot.series[interval].find(*key) : nullptr;
+  };
+  ASSERT_NE(point(0, "api", "book"), nullptr);
+  EXPECT_EQ(point(0, "api", "book")->errors, 2u);
+  EXPECT_EQ(point(0, "api", "book")->refused, 1u);
+  EXPECT_EQ(point(0, "api", "view")->refused, 1u);
+  EXPECT_EQ(point(0, "api", "*")->errors, 3u);
+  EXPECT_EQ(point(0, "api", "*")->refused, 2u);
+  EXPECT_EQ(point(0, "*", "*")->refused, 2u);
+  EXPECT_EQ(point(1, "api", "book")->errors, 1u);
+  EXPECT_EQ(point(1, "api", "book")->refused, 0u);  // A new interval starts from zero.
+  EXPECT_TRUE(isRefusal("invalid"));
+  EXPECT_FALSE(isRefusal("rate_limited"));
+}
+
 TEST(MetricsRegistryTest, LatencyCountsFromIntendedStartSoQueueingIsNotHidden) {
   MetricsRegistry registry;
   // Intended at t=0, picked up by a worker at 5 s, served in 100 ms.

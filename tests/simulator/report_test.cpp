@@ -217,13 +217,13 @@ TEST(ReportWriterTest, TimeseriesHasOneRowPerIntervalPerKeyInAStableOrder) {
   const std::vector<std::string> lines = splitLines(timeseriesCsv(report.metrics));
   ASSERT_FALSE(lines.empty());
   EXPECT_EQ(lines[0],
-            "interval_start_s,interval_end_s,component,operation,completions,errors,"
+            "interval_start_s,interval_end_s,component,operation,completions,errors,refused,"
             "throughput_per_s,error_rate,p50_ms,p99_ms,max_ms,queue_depth,queue_depth_max,"
             "utilisation,circuit,lag_events,lag_s");
   // 120 intervals x (total, 4 components, 4 operations).
   ASSERT_EQ(lines.size(), 1u + 120u * 9u);
   for (const std::string& line : lines)
-    EXPECT_EQ(std::count(line.begin(), line.end(), ','), 16) << line;
+    EXPECT_EQ(std::count(line.begin(), line.end(), ','), 17) << line;
   const std::vector<std::string> expected_keys = {
       "*,*",          "booking,*",      "booking-db,*", "booking-db,place",   "gateway,*",
       "gateway,book", "gateway,search", "gateway,view", "search-projection,*"};
@@ -237,15 +237,15 @@ TEST(ReportWriterTest, TimeseriesHasOneRowPerIntervalPerKeyInAStableOrder) {
     std::istringstream in(lines[1 + interval * 9 + key]);
     for (std::string field; std::getline(in, field, ',');)
       fields.push_back(field);
-    fields.resize(17);  // getline drops a trailing empty field.
+    fields.resize(18);  // getline drops a trailing empty field.
     return fields;
   };
-  EXPECT_EQ(fields_of(45, 1)[14], "open");
-  EXPECT_EQ(fields_of(10, 1)[14], "closed");
-  EXPECT_GT(std::stoll(fields_of(80, 8)[15]), 0);  // The crashed consumer's lag in events.
-  EXPECT_EQ(fields_of(10, 8)[15], "0");
-  EXPECT_EQ(fields_of(10, 6)[11], "");  // Operations have no queue of their own.
-  EXPECT_NE(fields_of(10, 4)[11], "");  // The gateway has.
+  EXPECT_EQ(fields_of(45, 1)[15], "open");
+  EXPECT_EQ(fields_of(10, 1)[15], "closed");
+  EXPECT_GT(std::stoll(fields_of(80, 8)[16]), 0);  // The crashed consumer's lag in events.
+  EXPECT_EQ(fields_of(10, 8)[16], "0");
+  EXPECT_EQ(fields_of(10, 6)[12], "");  // Operations have no queue of their own.
+  EXPECT_NE(fields_of(10, 4)[12], "");  // The gateway has.
   EXPECT_EQ(fields_of(119, 0)[1], "120");
 }
 

@@ -137,6 +137,19 @@ class MainWindowTest : public QObject {
     QVERIFY(window->clockText().startsWith(QStringLiteral("00:00:05.000")));
   }
 
+  void refusedBookingsAreChartedApartFromFailures() {
+    // Steady state: bookings that lose a race for their nights are refused
+    // (a conflict), while nothing fails.
+    auto window = open("steady-state.yaml");
+    QVERIFY(window);
+    runTo(*window, 30 * sim::kSecond);
+    window->charts()->setKey("gateway", "book");
+    QCOMPARE(largestY(window->charts()->series(ChartMetric::ErrorRate, RunSide::A, 0), 0), 0.0);
+    QVERIFY(largestY(window->charts()->series(ChartMetric::ErrorRate, RunSide::A, 1), 0) > 0.0);
+    QCOMPARE(healthName(window->topologyView()->healthOf(QStringLiteral("gateway"))),
+             QStringLiteral("ok"));
+  }
+
   void outageFromTheInspectorTurnsBookingDbRedAndRaisesBookErrors() {
     auto window = open("steady-state.yaml");
     QVERIFY(window);

@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ui/timeline_bar.h"
+
 namespace staylab::ui {
 namespace {
 
@@ -83,10 +85,17 @@ void FaultShadedChartView::setFaults(std::vector<sim::FaultWindow> faults) {
   viewport()->update();
 }
 
+void FaultShadedChartView::setSwitches(std::vector<sim::PatternSwitch> switches) {
+  if (switches == m_switches)
+    return;
+  m_switches = std::move(switches);
+  viewport()->update();
+}
+
 void FaultShadedChartView::drawForeground(QPainter* painter, const QRectF& rect) {
   QChartView::drawForeground(painter, rect);
   QChart* plot = chart();
-  if (plot == nullptr || m_faults.empty() || plot->series().isEmpty())
+  if (plot == nullptr || (m_faults.empty() && m_switches.empty()) || plot->series().isEmpty())
     return;
   const QRectF area = plot->mapToScene(plot->plotArea()).boundingRect();
   QAbstractSeries* reference = plot->series().front();
@@ -102,6 +111,19 @@ void FaultShadedChartView::drawForeground(QPainter* painter, const QRectF& rect)
     painter->fillRect(band, QColor(0xe5, 0x39, 0x35, 40));
     painter->setPen(QPen(QColor(0xc6, 0x28, 0x28, 160), 1, Qt::DashLine));
     painter->drawLine(QPointF(band.left(), area.top()), QPointF(band.left(), area.bottom()));
+  }
+  // Pattern switches: a blue line, "+retry" or "-retry" at its top.
+  QFont small = painter->font();
+  small.setPointSizeF(7);
+  painter->setFont(small);
+  for (const sim::PatternSwitch& change : m_switches) {
+    const double x =
+        plot->mapToScene(plot->mapToPosition(QPointF(seconds(change.at), 0), reference)).x();
+    painter->setPen(QPen(kSwitchBlue, 1.5));
+    painter->drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()));
+    painter->drawText(QPointF(x + 2, area.top() + 9),
+                      (change.on ? QStringLiteral("+") : QStringLiteral("−")) +
+                          QString::fromStdString(change.pattern));
   }
   painter->restore();
 }
@@ -206,6 +228,7 @@ void ChartsPanel::reset(sim::Nanos duration) {
   for (Chart& chart : m_charts) {
     chart.x->setRange(0, std::max(seconds(duration), 1.0));
     chart.view->setFaults({});
+    chart.view->setSwitches({});
   }
   rebuild();
   updateLegend();
@@ -244,8 +267,10 @@ void ChartsPanel::updateRun(RunSide side, std::shared_ptr<const sim::MetricsSnap
   run.snapshot = std::move(snapshot);
   if (side == RunSide::A) {
     refreshKeys(*run.snapshot);
-    for (Chart& chart : m_charts)
+    for (Chart& chart : m_charts) {
       chart.view->setFaults(run.snapshot->faults);
+      chart.view->setSwitches(run.snapshot->switches);
+    }
   }
   append(run);
 }

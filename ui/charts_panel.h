@@ -30,19 +30,22 @@ inline constexpr int kChartCount = 5;
 // The two sides of a comparison: A is the run on screen, B its variant.
 enum class RunSide { A, B };
 
-// A chart view that shades fault windows (in seconds of virtual time).
+// A chart view that shades fault windows and marks pattern switches (in
+// seconds of virtual time).
 class FaultShadedChartView : public QChartView {
   Q_OBJECT
 
  public:
   explicit FaultShadedChartView(QChart* chart, QWidget* parent = nullptr);
   void setFaults(std::vector<sim::FaultWindow> faults);
+  void setSwitches(std::vector<sim::PatternSwitch> switches);
 
  protected:
   void drawForeground(QPainter* painter, const QRectF& rect) override;
 
  private:
   std::vector<sim::FaultWindow> m_faults;
+  std::vector<sim::PatternSwitch> m_switches;
 };
 
 class ChartsPanel : public QWidget {

@@ -29,6 +29,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 #include <array>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -89,23 +90,6 @@ sim::FaultWindow plannedWindow(const sim::FaultSpec& fault, sim::Nanos run_end) 
   return window;
 }
 
-bool* patternSwitch(sim::PatternSettings& patterns, std::string_view name) {
-  if (name == "circuit_breaker")
-    return &patterns.circuit_breaker.enabled;
-  if (name == "retry")
-    return &patterns.retry.enabled;
-  if (name == "timeout")
-    return &patterns.timeout.enabled;
-  if (name == "bulkhead")
-    return &patterns.bulkhead.enabled;
-  if (name == "rate_limit")
-    return &patterns.rate_limit.enabled;
-  return nullptr;
-}
-
-constexpr std::array<const char*, 5> kSwitchablePatterns = {"circuit_breaker", "retry", "timeout",
-                                                            "bulkhead", "rate_limit"};
-
 std::string patternName(std::string_view pattern) {
   std::string name(pattern);
   std::replace(name.begin(), name.end(), '_', ' ');
@@ -117,7 +101,7 @@ std::string patternName(std::string_view pattern) {
 std::pair<sim::Scenario, std::string> applyVariant(sim::Scenario scenario, const Variant& variant) {
   std::string label = "as written";
   if (variant.kind == Variant::Kind::TogglePattern) {
-    if (bool* on = patternSwitch(scenario.patterns, variant.pattern)) {
+    if (bool* on = sim::patternSwitch(scenario.patterns, variant.pattern)) {
       *on = !*on;
       label = fmt::format("{} {}", patternName(variant.pattern), *on ? "on" : "off");
     }
@@ -272,6 +256,25 @@ void MainWindow::buildActions() {
   connect(m_zoom_out_action, &QAction::triggered, this, [this] { m_topology->zoomOut(); });
   addActions({m_play_action, m_step_action, m_reset_action, m_fit_action, m_zoom_in_action,
               m_zoom_out_action});
+
+  // Patterns switched live: each action's check follows the run's pattern.
+  for (std::size_t index = 0; index < sim::kLivePatterns.size(); ++index) {
+    const std::string_view pattern = sim::kLivePatterns[index];
+    std::string label = patternName(pattern);
+    label[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(label[0])));
+    auto* action = new QAction(q(label), this);
+    action->setCheckable(true);
+    action->setToolTip(
+        tr("Switch %1 on or off now, with the scenario's settings for it; the switch is "
+           "marked on the timeline and the charts, and listed in the report")
+            .arg(q(patternName(pattern))));
+    connect(action, &QAction::triggered, this,
+            [this, pattern](bool on) { switchPattern(pattern, on); });
+    m_pattern_actions[index] = action;
+  }
+  m_patterns_menu = new QMenu(tr("&Patterns (switch now)"), this);
+  for (QAction* action : m_pattern_actions)
+    m_patterns_menu->addAction(action);
 }
 
 void MainWindow::buildMenus() {
@@ -290,6 +293,7 @@ void MainWindow::buildMenus() {
   run->addSeparator();
   run->addActions(m_speed_group->actions());
   run->addSeparator();
+  run->addMenu(m_patterns_menu);
   m_compare_menu = run->addMenu(tr("&Compare with…"));
   m_results->compareButton()->setMenu(m_compare_menu);
 
@@ -322,6 +326,13 @@ void MainWindow::buildToolbar() {
   connect(m_speed_combo, &QComboBox::activated, this,
           [this](int index) { setSpeed(m_speed_combo->itemData(index).toDouble()); });
   bar->addWidget(m_speed_combo);
+  auto* patterns = new QToolButton(bar);
+  patterns->setObjectName(QStringLiteral("patternsButton"));
+  patterns->setText(tr("Patterns"));
+  patterns->setToolTip(tr("Switch a pattern on or off at the current virtual time"));
+  patterns->setMenu(m_patterns_menu);
+  patterns->setPopupMode(QToolButton::InstantPopup);
+  bar->addWidget(patterns);
   bar->addSeparator();
   m_clock = new QLabel(bar);
   m_clock->setObjectName(QStringLiteral("clock"));
@@ -463,6 +474,7 @@ void MainWindow::adopt(std::uint64_t generation,
   m_results->setExpectations(scenario.expectations);
   m_timeline->setEnd(session.engine().end());
   m_timeline->setNow(0);
+  m_timeline->setSwitches({});
   updateTimelineFaults();
   m_library->setCurrent(session.file());
   addRecent(q(std::filesystem::absolute(session.file()).string()));
@@ -473,6 +485,7 @@ void MainWindow::adopt(std::uint64_t generation,
   if (initial.isEmpty())
     m_inspector->showComponent(QString());
   rebuildCompareMenu();
+  resetPatternActions();
   if (m_want_running)
     play();
   refreshNow();
@@ -549,6 +562,8 @@ void MainWindow::updateRunControls() {
   m_results->exportButton()->setEnabled(ready);
   m_results->compareButton()->setEnabled(ready);
   m_inspector->setRunActive(ready && !finished);
+  for (QAction* action : m_pattern_actions)
+    action->setEnabled(ready && !finished);
 }
 
 // --- Refreshing -------------------------------------------------------------
@@ -596,6 +611,7 @@ void MainWindow::refreshNow() {
     m_snapshot = snapshot;
     m_inspector->updateMetrics(*snapshot, *m_health);
     m_charts->updateRun(RunSide::A, snapshot);
+    m_timeline->setSwitches(snapshot->switches);
     m_results->update(RunSide::A, *snapshot,
                       m_final_report ? &m_final_report->expectations : nullptr);
     updateTimelineFaults();
@@ -670,6 +686,45 @@ void MainWindow::updateTimelineFaults() {
   std::sort(faults.begin(), faults.end());
   faults.erase(std::unique(faults.begin(), faults.end()), faults.end());
   m_timeline->setFaults(std::move(faults));
+}
+
+void MainWindow::resetPatternActions() {
+  if (!m_session)
+    return;
+  sim::PatternSettings patterns = m_session->scenario().patterns;
+  for (std::size_t index = 0; index < sim::kLivePatterns.size(); ++index)
+    m_pattern_actions[index]->setChecked(*sim::patternSwitch(patterns, sim::kLivePatterns[index]));
+}
+
+QAction* MainWindow::patternAction(std::string_view pattern) const {
+  for (std::size_t index = 0; index < sim::kLivePatterns.size(); ++index) {
+    if (sim::kLivePatterns[index] == pattern)
+      return m_pattern_actions[index];
+  }
+  return nullptr;
+}
+
+bool MainWindow::switchPattern(std::string_view pattern, bool on) {
+  QAction* action = patternAction(pattern);
+  const auto refuse = [&](const QString& why) {
+    if (action != nullptr)
+      action->setChecked(!on);  // Back to what the run has.
+    showError(why);
+    return false;
+  };
+  if (!m_session || m_loading)
+    return refuse(tr("No run to switch %1 in").arg(q(patternName(pattern))));
+  if (m_session->runner().state() == sim::RunnerState::Finished)
+    return refuse(tr("The run has ended: reset it to switch %1").arg(q(patternName(pattern))));
+  if (auto switched = m_session->engine().switchPattern(pattern, on); !switched)
+    return refuse(q(switched.error().describe()));
+  if (action != nullptr)
+    action->setChecked(on);
+  statusBar()->showMessage(tr("%1 switched %2 at %3")
+                               .arg(q(patternName(pattern)), on ? tr("on") : tr("off"),
+                                    clockString(m_session->engine().status().now)),
+                           8000);
+  return true;
 }
 
 void MainWindow::onComponentSelected(const QString& name) {
@@ -832,8 +887,8 @@ void MainWindow::rebuildCompareMenu() {
   }
   const sim::Scenario& scenario = m_session->scenario();
   sim::PatternSettings patterns = scenario.patterns;
-  for (const char* pattern : kSwitchablePatterns) {
-    const bool on = *patternSwitch(patterns, pattern);
+  for (const std::string_view pattern : sim::kLivePatterns) {
+    const bool on = *sim::patternSwitch(patterns, pattern);
     QAction* action = m_compare_menu->addAction(
         tr("B: %1 %2").arg(q(patternName(pattern)), on ? tr("off") : tr("on")));
     connect(action, &QAction::triggered, this, [this, pattern] {

@@ -19,6 +19,7 @@
 
 #include <QMainWindow>
 #include <QPointer>
+#include <array>
 #include <chrono>
 #include <deque>
 #include <filesystem>
@@ -95,6 +96,12 @@ class MainWindow : public QMainWindow {
   // latest snapshot (invariants not yet checked). Returns false (and says
   // why in the banner) when it cannot.
   bool exportReport(const QString& directory);
+  // Switches one of sim::kLivePatterns on or off in the run, at the current
+  // virtual time (Run > Patterns, and the toolbar's Patterns button).
+  // Returns false (and says why in the banner) when it cannot.
+  bool switchPattern(std::string_view pattern, bool on);
+  // The Patterns menu's action for `pattern`, checked while it is on.
+  QAction* patternAction(std::string_view pattern) const;
   // Starts run B: the same scenario with `variant`, at full speed, overlaid.
   void compareWith(const Variant& variant);
   void stopComparison();
@@ -147,6 +154,8 @@ class MainWindow : public QMainWindow {
   void updateStatus(const sim::EngineStatus& status, sim::RunnerState state);
   void updateTimelineFaults();
   void rebuildCompareMenu();
+  // Checks each pattern action as the scenario of the run on screen has it.
+  void resetPatternActions();
   void rebuildRecentMenu();
   void addRecent(const QString& file);
   void showError(const QString& message);
@@ -224,6 +233,8 @@ class MainWindow : public QMainWindow {
   QActionGroup* m_speed_group = nullptr;
   QMenu* m_recent_menu = nullptr;
   QMenu* m_compare_menu = nullptr;
+  QMenu* m_patterns_menu = nullptr;
+  std::array<QAction*, sim::kLivePatterns.size()> m_pattern_actions{};
   QMenu* m_view_menu = nullptr;
 };
 

@@ -54,6 +54,13 @@ sim::Nanos TimelineBar::timeAt(double x) const {
   return static_cast<sim::Nanos>(fraction * static_cast<double>(m_end));
 }
 
+void TimelineBar::setSwitches(std::vector<sim::PatternSwitch> switches) {
+  if (switches == m_switches)
+    return;
+  m_switches = std::move(switches);
+  update();
+}
+
 void TimelineBar::paintEvent(QPaintEvent*) {
   QPainter painter(this);
   painter.setRenderHint(QPainter::Antialiasing);
@@ -72,6 +79,11 @@ void TimelineBar::paintEvent(QPaintEvent*) {
     const bool active = fault.start <= m_now && m_now < fault.end;
     painter.setBrush(active ? QColor(0xc6, 0x28, 0x28) : QColor(0xe5, 0x73, 0x73, 200));
     painter.drawRect(QRectF(QPointF(left, bar.top() + 2), QPointF(right, bar.bottom() - 2)));
+  }
+  painter.setPen(QPen(kSwitchBlue, 2));
+  for (const sim::PatternSwitch& change : m_switches) {
+    const double at = xOf(change.at);
+    painter.drawLine(QPointF(at, bar.top() - 2), QPointF(at, bar.bottom() + 2));
   }
   // The current time.
   const double x = xOf(m_now);
@@ -94,6 +106,14 @@ bool TimelineBar::event(QEvent* event) {
     QString text = tr("%1 of %2")
                        .arg(QString::fromStdString(sim::formatLatency(time)),
                             QString::fromStdString(sim::formatLatency(m_end)));
+    const sim::Nanos near = std::max<sim::Nanos>(m_end / 100, 1);
+    for (const sim::PatternSwitch& change : m_switches) {
+      if (change.at >= time - near && change.at <= time + near) {
+        text += tr("\n%1 switched %2 at %3")
+                    .arg(QString::fromStdString(change.pattern), change.on ? tr("on") : tr("off"),
+                         QString::fromStdString(sim::formatLatency(change.at)));
+      }
+    }
     for (const sim::FaultWindow& fault : m_faults) {
       if (fault.start <= time && time <= std::max(fault.end, fault.start)) {
         text += QStringLiteral("\n⚡ %1 on %2 (%3 – %4)")

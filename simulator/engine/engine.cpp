@@ -205,8 +205,12 @@ struct Engine::State {
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> active_faults{0};
   std::atomic<bool> finished{false};
+  // The patterns as they are now: the scenario's, then the switches.
+  PatternSettings patterns;
+
   mutable std::mutex inject_mutex;
-  std::vector<FaultSpec> injected;  // GUARDED_BY(inject_mutex)
+  std::vector<FaultSpec> injected;                     // GUARDED_BY(inject_mutex)
+  std::vector<std::pair<std::string, bool>> switches;  // GUARDED_BY(inject_mutex)
   std::atomic<bool> has_injected{false};
 
   State(MetricsOptions options, std::uint64_t seed)
@@ -277,7 +281,7 @@ class EngineRun {
 
   // The circuit breaker in front of `service`, or null when the pattern is off.
   S::Breaker* breakerFor(S::Station& service) {
-    if (!m_engine.scenario().patterns.circuit_breaker.enabled)
+    if (!m_state.patterns.circuit_breaker.enabled)
       return nullptr;
     auto found = m_state.breakers.find(service.spec->name);
     if (found == m_state.breakers.end()) {
@@ -287,6 +291,14 @@ class EngineRun {
       m_state.metrics.setCircuitState(service.id, m_state.simulation.now(), CircuitState::Closed);
     }
     return found->second.get();
+  }
+
+  // Closes every breaker (the pattern was switched off).
+  void closeBreakers() {
+    for (auto& [name, breaker] : m_state.breakers) {
+      breaker->probe_in_flight = false;
+      setBreaker(*breaker, CircuitState::Closed);
+    }
   }
 
   void setBreaker(S::Breaker& breaker, CircuitState state) {
@@ -302,7 +314,7 @@ class EngineRun {
 
   // Returns false when the breaker refuses the call now.
   bool breakerAllows(S::Breaker& breaker) {
-    const auto& settings = m_engine.scenario().patterns.circuit_breaker;
+    const auto& settings = m_state.patterns.circuit_breaker;
     const Nanos now = m_state.simulation.now();
     if (breaker.state == CircuitState::Open) {
       if (now - breaker.opened_at < settings.open_for.count())
@@ -318,7 +330,9 @@ class EngineRun {
   }
 
   void breakerRecord(S::Breaker& breaker, bool failed) {
-    const auto& settings = m_engine.scenario().patterns.circuit_breaker;
+    const auto& settings = m_state.patterns.circuit_breaker;
+    if (!settings.enabled)
+      return;  // Switched off while this call was in flight.
     const Nanos now = m_state.simulation.now();
     if (breaker.state == CircuitState::HalfOpen) {
       breaker.probe_in_flight = false;
@@ -350,7 +364,7 @@ class EngineRun {
 
   // Token bucket at the entry; true when a token was available.
   bool takeToken() {
-    const auto& settings = m_engine.scenario().patterns.rate_limit;
+    const auto& settings = m_state.patterns.rate_limit;
     const Nanos now = m_state.simulation.now();
     m_state.tokens =
         std::min<double>(settings.burst, m_state.tokens + toSeconds(now - m_state.tokens_at) *
@@ -489,7 +503,7 @@ class EngineRun {
 Process EngineRun::request(const S::Route* route, Nanos intended, int property,
                            CompletionSlot* completion) {
   Simulation& simulation = m_state.simulation;
-  const PatternSettings& patterns = m_engine.scenario().patterns;
+  const PatternSettings& patterns = m_state.patterns;
   const std::size_t hop_count = route->hops.size();
   std::array<Nanos, kMaxHops> arrived{};
   std::size_t reached = 0;
@@ -1110,6 +1124,7 @@ Result<std::unique_ptr<Engine>> Engine::create(Scenario scenario, EngineOptions 
   state.operation_random = state.streams.stream("operations");
   state.retry_random = state.streams.stream("retry");
   state.tokens = settings.rate_limit.burst;
+  state.patterns = settings;
 
   // Stations.
   bool binds_real = false;
@@ -1252,16 +1267,15 @@ Result<std::unique_ptr<Engine>> Engine::create(Scenario scenario, EngineOptions 
     state.popularity.push_back(std::move(cdf));
   }
 
-  // Bulkheads in front of each downstream service.
-  if (settings.bulkhead.enabled) {
-    for (const auto& route : state.routes) {
-      if (!route || route->hops.size() < 2)
-        continue;
-      const std::string& name = route->hops[1].station->spec->name;
-      if (!state.bulkheads.contains(name)) {
-        state.bulkheads.emplace(name, std::make_unique<Resource>(
-                                          state.simulation, settings.bulkhead.max_concurrent, 0));
-      }
+  // Bulkheads in front of each downstream service, used while the pattern
+  // is on (it may be switched on during the run).
+  for (const auto& route : state.routes) {
+    if (!route || route->hops.size() < 2)
+      continue;
+    const std::string& name = route->hops[1].station->spec->name;
+    if (!state.bulkheads.contains(name)) {
+      state.bulkheads.emplace(
+          name, std::make_unique<Resource>(state.simulation, settings.bulkhead.max_concurrent, 0));
     }
   }
 
@@ -1386,14 +1400,55 @@ Result<void> Engine::injectFault(FaultSpec fault) {
   return {};
 }
 
+Result<void> Engine::switchPattern(std::string_view pattern, bool on) {
+  PatternSettings probe;
+  if (patternSwitch(probe, pattern) == nullptr) {
+    return invalidInput("pattern", "'{}' cannot be switched during a run; one of: {}", pattern,
+                        fmt::join(kLivePatterns, ", "));
+  }
+  std::lock_guard lock(m_state->inject_mutex);
+  m_state->switches.emplace_back(std::string(pattern), on);
+  m_state->has_injected.store(true, std::memory_order_release);
+  return {};
+}
+
+const PatternSettings& Engine::patterns() const {
+  return m_state->patterns;
+}
+
+bool* patternSwitch(PatternSettings& patterns, std::string_view pattern) {
+  if (pattern == "circuit_breaker")
+    return &patterns.circuit_breaker.enabled;
+  if (pattern == "retry")
+    return &patterns.retry.enabled;
+  if (pattern == "timeout")
+    return &patterns.timeout.enabled;
+  if (pattern == "bulkhead")
+    return &patterns.bulkhead.enabled;
+  if (pattern == "rate_limit")
+    return &patterns.rate_limit.enabled;
+  return nullptr;
+}
+
 void Engine::applyInjected() {
   if (!m_state->has_injected.load(std::memory_order_acquire))
     return;
   std::vector<FaultSpec> faults;
+  std::vector<std::pair<std::string, bool>> switches;
   {
     std::lock_guard lock(m_state->inject_mutex);
     faults.swap(m_state->injected);
+    switches.swap(m_state->switches);
     m_state->has_injected.store(false, std::memory_order_release);
+  }
+  for (const auto& [pattern, on] : switches) {
+    bool* enabled = patternSwitch(m_state->patterns, pattern);
+    if (enabled == nullptr || *enabled == on)
+      continue;  // Already so: nothing happens, nothing to record.
+    *enabled = on;
+    if (pattern == "circuit_breaker" && !on)
+      m_run->closeBreakers();  // No breaker stays open once the pattern is off.
+    m_state->metrics.addPatternSwitch(PatternSwitch{m_state->simulation.now(), pattern, on});
   }
   for (FaultSpec& fault : faults) {
     fault.at = std::chrono::nanoseconds(m_state->simulation.now());

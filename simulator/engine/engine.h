@@ -32,6 +32,7 @@
 // except for the members marked "any thread", which the desktop app calls
 // from its UI thread while the engine runs elsewhere.
 
+#include <array>
 #include <atomic>
 #include <filesystem>
 #include <functional>
@@ -134,6 +135,14 @@ class Engine {
   // ignored), for its `for` when it has one. Applied before the next event.
   // Errors: the same checks as a scenario's faults.
   [[nodiscard]] Result<void> injectFault(FaultSpec fault);
+  // Any thread: switches one of kLivePatterns on or off at the current
+  // virtual time, with the scenario's settings for it. Applied before the
+  // next event; requests in flight follow it from their next attempt. The
+  // switch is recorded in the metrics (MetricsSnapshot::switches).
+  // Errors: InvalidInput "pattern" for a pattern that cannot be switched.
+  [[nodiscard]] Result<void> switchPattern(std::string_view pattern, bool on);
+  // The patterns as they are now (engine thread).
+  const PatternSettings& patterns() const;
 
   // Checks a fault against the topology and the platform's topics, as for
   // the scenario's own; `field` prefixes error fields ("faults[2]").
@@ -156,6 +165,13 @@ class Engine {
   std::unique_ptr<State> m_state;
   std::unique_ptr<EngineRun> m_run;
 };
+
+// The patterns a run can switch on and off while it runs.
+inline constexpr std::array<std::string_view, 5> kLivePatterns = {
+    "circuit_breaker", "retry", "timeout", "bulkhead", "rate_limit"};
+// Returns the switch of `pattern` (one of kLivePatterns) in `patterns`, or
+// null for any other name.
+bool* patternSwitch(PatternSettings& patterns, std::string_view pattern);
 
 // Returns the default sample interval for a run of `duration`.
 Nanos defaultSampleInterval(Nanos duration);

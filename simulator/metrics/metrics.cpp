@@ -409,6 +409,10 @@ void MetricsRegistry::addFaultWindow(FaultWindow window) {
   m_faults.push_back(std::move(window));
 }
 
+void MetricsRegistry::addPatternSwitch(PatternSwitch change) {
+  m_switches.push_back(std::move(change));
+}
+
 void MetricsRegistry::advance(Nanos now) {
   while (now >= m_interval_end)
     closeInterval(m_interval_end);
@@ -576,6 +580,7 @@ void MetricsRegistry::publish() {
 
   snapshot->faults = m_faults;
   std::sort(snapshot->faults.begin(), snapshot->faults.end());
+  snapshot->switches = m_switches;
 
   TimeSeries& series = snapshot->series;
   series.m_blocks = m_sealed_blocks;

@@ -217,6 +217,15 @@ struct FaultWindow {
   auto operator<=>(const FaultWindow&) const = default;
 };
 
+// A pattern switched on or off during a run, at virtual time `at`.
+struct PatternSwitch {
+  Nanos at = 0;
+  std::string pattern;  // "retry", as in scenario files.
+  bool on = false;
+
+  auto operator<=>(const PatternSwitch&) const = default;
+};
+
 // A consistent copy of the metrics at the end of an interval.
 struct MetricsSnapshot {
   Nanos now = 0;  // End of the last closed interval: everything here is up to it.
@@ -225,6 +234,7 @@ struct MetricsSnapshot {
   std::vector<OperationTotals> operations;  // Sorted by key; includes "c.*" and "*".
   std::vector<ComponentGauges> components;  // Sorted by name; every component known.
   std::vector<FaultWindow> faults;          // Sorted.
+  std::vector<PatternSwitch> switches;      // In the order they happened.
   TimeSeries series;
 
   // Returns the totals of (component, operation); operation "*" for a whole
@@ -283,6 +293,8 @@ class MetricsRegistry {
 
   // Records a fault window for the charts (its start and end may lie ahead).
   void addFaultWindow(FaultWindow window);
+  // Records a pattern switched during the run.
+  void addPatternSwitch(PatternSwitch change);
 
   // Closes every interval that ends at or before `now` and, if one closed,
   // publishes a snapshot. Calling it again for the same time changes nothing.
@@ -325,6 +337,7 @@ class MetricsRegistry {
   std::vector<IntervalSample> m_open_block;
   std::size_t m_interval_count = 0;
   std::vector<FaultWindow> m_faults;
+  std::vector<PatternSwitch> m_switches;
 
   mutable std::mutex m_mutex;
   std::shared_ptr<const MetricsSnapshot> m_published;  // GUARDED_BY(m_mutex)

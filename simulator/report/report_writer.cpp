@@ -544,6 +544,19 @@ void appendFaults(std::string& html, const MetricsSnapshot& metrics) {
   html += "</tbody></table></div>";
 }
 
+void appendSwitches(std::string& html, const MetricsSnapshot& metrics) {
+  if (metrics.switches.empty())
+    return;
+  html +=
+      "<h2>Patterns switched during the run</h2><div class=\"card\"><table><thead><tr>"
+      "<th>Pattern</th><th>Switched</th><th class=\"num\">At</th></tr></thead><tbody>";
+  for (const PatternSwitch& change : metrics.switches) {
+    html += fmt::format("<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}s</td></tr>",
+                        escapeHtml(change.pattern), change.on ? "on" : "off", seconds(change.at));
+  }
+  html += "</tbody></table></div>";
+}
+
 std::string errorKinds(const OperationTotals& totals) {
   std::string text;
   for (const auto& [kind, count] : totals.errors_by_kind) {
@@ -733,6 +746,13 @@ std::string summaryJson(const RunReport& report) {
                       {"end_ns", fault.end}});
   }
   summary["faults"] = std::move(faults);
+  if (!metrics.switches.empty()) {
+    // Only runs that switched a pattern have the key: others keep their bytes.
+    nlohmann::json switches = nlohmann::json::array();
+    for (const PatternSwitch& change : metrics.switches)
+      switches.push_back({{"at_ns", change.at}, {"pattern", change.pattern}, {"on", change.on}});
+    summary["switches"] = std::move(switches);
+  }
 
   nlohmann::json waits = nlohmann::json::object();
   for (const WaitStatistics& wait : report.waits) {
@@ -846,6 +866,7 @@ std::string reportHtml(const RunReport& report) {
   html += "</div>\n";
 
   appendFaults(html, metrics);
+  appendSwitches(html, metrics);
   appendFaultEffects(html, report.fault_effects);
   appendOperations(html, metrics);
   appendComponents(html, metrics);

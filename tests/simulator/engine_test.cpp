@@ -270,6 +270,82 @@ TEST_F(EngineTest, RetryRecoversMostTransientErrors) {
   EXPECT_NEAR(retried.metrics.findOperation("front", "get")->errorRate(), 0.125, 0.03);
 }
 
+TEST_F(EngineTest, RetrySwitchedOnDuringTheRunActsFromThatMomentAndIsRecorded) {
+  auto engine =
+      create(twoTierScenario(R"(patterns: { retry: { enabled: false, attempts: 3, backoff: 10ms } }
+faults:
+  - { at: 0s, for: 30s, kind: store_error_rate, target: store, probability: 0.5 }
+)"));
+  ASSERT_TRUE(engine.has_value()) << engine.error().describe();
+  Engine& run = **engine;
+  run.runUntil(10 * kSecond);
+  ASSERT_TRUE(run.switchPattern("retry", true).has_value());
+  ASSERT_TRUE(run.switchPattern("retry", true).has_value());  // Already on by then: no record.
+  run.runUntil(20 * kSecond);
+  EXPECT_TRUE(run.patterns().retry.enabled);
+  ASSERT_TRUE(run.switchPattern("retry", false).has_value());
+  run.run();
+  auto report = run.finish();
+  ASSERT_TRUE(report.has_value()) << report.error().describe();
+  const MetricsSnapshot& metrics = report->metrics;
+
+  const std::vector<PatternSwitch> expected = {{10 * kSecond, "retry", true},
+                                               {20 * kSecond, "retry", false}};
+  EXPECT_EQ(metrics.switches, expected);
+  EXPECT_FALSE(run.patterns().retry.enabled);
+  EXPECT_FALSE(run.scenario().patterns.retry.enabled);  // The scenario stays as written.
+
+  const auto rate = [&](Nanos from, Nanos to) {
+    const WindowCounts counts = countWindow(metrics, "front", "get", from, to, 0);
+    return static_cast<double>(counts.inside_errors) /
+           static_cast<double>(std::max<std::uint64_t>(counts.inside_completions, 1));
+  };
+  EXPECT_NEAR(rate(1 * kSecond, 10 * kSecond), 0.5, 0.05);
+  EXPECT_NEAR(rate(11 * kSecond, 20 * kSecond), 0.125, 0.05);  // 0.5^3: three attempts.
+  EXPECT_NEAR(rate(21 * kSecond, 30 * kSecond), 0.5, 0.05);
+  const std::string summary = summaryJson(*report);
+  EXPECT_NE(summary.find("\"switches\""), std::string::npos);
+  EXPECT_NE(reportHtml(*report).find("Patterns switched during the run"), std::string::npos);
+}
+
+TEST_F(EngineTest, SwitchingAPatternTheEngineCannotSwitchIsRefusedByName) {
+  auto engine = create(twoTierScenario(""));
+  ASSERT_TRUE(engine.has_value()) << engine.error().describe();
+  for (const char* name : {"saga", "outbox", "retries", ""}) {
+    auto refused = (*engine)->switchPattern(name, true);
+    ASSERT_FALSE(refused.has_value()) << name;
+    EXPECT_EQ(refused.error().field, "pattern");
+    EXPECT_NE(refused.error().message.find("circuit_breaker"), std::string::npos);
+  }
+  (*engine)->run();
+  auto report = (*engine)->finish();
+  ASSERT_TRUE(report.has_value());
+  EXPECT_TRUE(report->metrics.switches.empty());
+  EXPECT_EQ(summaryJson(*report).find("\"switches\""), std::string::npos);
+}
+
+TEST_F(EngineTest, CircuitBreakerSwitchedOffClosesEveryBreaker) {
+  auto engine = create(twoTierScenario(R"(patterns:
+  circuit_breaker: { enabled: true, failure_ratio: 0.5, window: 2s, min_requests: 10, open_for: 30s }
+faults:
+  - { at: 5s, for: 25s, kind: store_outage, target: store }
+)"));
+  ASSERT_TRUE(engine.has_value()) << engine.error().describe();
+  Engine& run = **engine;
+  run.runUntil(10 * kSecond);
+  ASSERT_TRUE(run.switchPattern("circuit_breaker", false).has_value());
+  run.runUntil(12 * kSecond);
+  run.run();
+  auto report = run.finish();
+  ASSERT_TRUE(report.has_value());
+  const ComponentGauges* store = report->metrics.findComponent("store");
+  ASSERT_TRUE(store != nullptr && store->circuit.has_value());
+  EXPECT_GE(store->circuit->opens, 1u);                    // Opened in the outage...
+  EXPECT_EQ(store->circuit->state, CircuitState::Closed);  // ...closed by the switch.
+  // From then on the calls reach the store (and fail there) instead of failing fast.
+  EXPECT_GT(errorsOfKind(report->metrics, "front", "get", "store_outage"), 500u);
+}
+
 TEST_F(EngineTest, CircuitBreakerOpensDuringAnOutageAndFailsFast) {
   const RunReport report = run(twoTierScenario(R"(patterns:
   circuit_breaker: { enabled: true, failure_ratio: 0.5, window: 2s, min_requests: 10, open_for: 1s }

@@ -2,6 +2,7 @@
 // running to a virtual time, live charts, a fault injected from the
 // inspector, pause and step, export, and the final verdicts.
 
+#include <QAction>
 #include <QDir>
 #include <QFile>
 #include <QLineSeries>
@@ -179,6 +180,31 @@ class MainWindowTest : public QObject {
     // Back after its 10 s window.
     runTo(*window, 20 * sim::kSecond);
     QVERIFY(view->healthOf(QStringLiteral("booking-db")) != Health::Down);
+  }
+
+  void patternSwitchedFromTheMenuActsNowAndIsMarkedOnTheTimeline() {
+    auto window = open("steady-state.yaml");
+    QVERIFY(window);
+    QAction* retry = window->patternAction("retry");
+    QVERIFY(retry != nullptr);
+    QVERIFY(!retry->isChecked());  // As the scenario has it.
+    runTo(*window, 5 * sim::kSecond);
+    QVERIFY(retry->isEnabled());
+    retry->trigger();
+    QVERIFY(retry->isChecked());
+    runTo(*window, 8 * sim::kSecond);
+    const std::vector<sim::PatternSwitch> expected = {{5 * sim::kSecond, "retry", true}};
+    QCOMPARE(window->session()->engine().snapshot()->switches, expected);
+    QCOMPARE(window->timeline()->switches(), expected);
+
+    // A pattern the engine cannot switch: refused, named in the banner.
+    QVERIFY(!window->switchPattern("saga", true));
+    QVERIFY(window->bannerText().contains(QStringLiteral("saga")));
+
+    // After the end, nothing to switch: the action goes back unchecked.
+    runTo(*window, window->session()->engine().end());
+    QVERIFY(!window->switchPattern("timeout", true));
+    QVERIFY(!window->patternAction("timeout")->isChecked());
   }
 
   void pauseAndStepAdvanceTheClockByTheStep() {

@@ -397,13 +397,39 @@ void MainWindow::buildStatusBar() {
 
 // --- Opening and loading --------------------------------------------------
 
-void MainWindow::promptOpen() {
+namespace {
+
+// A file dialog that leaves the window usable while it is open.
+QFileDialog* modelessDialog(QWidget* parent, const QString& title, const QString& start) {
+  auto* dialog = new QFileDialog(parent, title, start);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->setModal(false);
+  dialog->setWindowModality(Qt::NonModal);
+  return dialog;
+}
+
+void bringUp(QFileDialog* dialog) {
+  dialog->show();
+  dialog->raise();
+  dialog->activateWindow();
+}
+
+}  // namespace
+
+QFileDialog* MainWindow::promptOpen() {
+  if (m_open_dialog) {
+    bringUp(m_open_dialog);
+    return m_open_dialog;
+  }
   const QString start = m_session ? q(m_session->file().parent_path().string())
                                   : q((app::assetsDir() / "scenarios").string());
-  const QString file = QFileDialog::getOpenFileName(this, tr("Open scenario"), start,
-                                                    tr("Scenarios (*.yaml *.yml);;All files (*)"));
-  if (!file.isEmpty())
-    openScenario(file);
+  QFileDialog* dialog = modelessDialog(this, tr("Open scenario"), start);
+  dialog->setFileMode(QFileDialog::ExistingFile);
+  dialog->setNameFilter(tr("Scenarios (*.yaml *.yml);;All files (*)"));
+  connect(dialog, &QFileDialog::fileSelected, this, &MainWindow::openScenario);
+  m_open_dialog = dialog;
+  bringUp(dialog);
+  return dialog;
 }
 
 void MainWindow::openScenario(const QString& file) {
@@ -810,15 +836,24 @@ void MainWindow::onFinished(std::uint64_t generation, bool comparison,
   Q_EMIT runFinished();
 }
 
-void MainWindow::promptExport() {
+QFileDialog* MainWindow::promptExport() {
   if (!m_session)
-    return;
+    return nullptr;
+  if (m_export_dialog) {
+    bringUp(m_export_dialog);
+    return m_export_dialog;
+  }
   const QString start =
       QDir::current().filePath(QStringLiteral("staylab-reports/") + q(m_session->scenario().name));
-  const QString directory =
-      QFileDialog::getExistingDirectory(this, tr("Export the report into"), start);
-  if (!directory.isEmpty())
-    exportReport(directory);
+  QFileDialog* dialog = modelessDialog(this, tr("Export the report into"), start);
+  dialog->setFileMode(QFileDialog::Directory);
+  dialog->setOption(QFileDialog::ShowDirsOnly);
+  dialog->setAcceptMode(QFileDialog::AcceptSave);
+  connect(dialog, &QFileDialog::fileSelected, this,
+          [this](const QString& directory) { exportReport(directory); });
+  m_export_dialog = dialog;
+  bringUp(dialog);
+  return dialog;
 }
 
 bool MainWindow::exportReport(const QString& directory) {

@@ -35,6 +35,7 @@ class QAction;
 class QActionGroup;
 class QComboBox;
 class QDockWidget;
+class QFileDialog;
 class QFrame;
 class QLabel;
 class QMenu;
@@ -96,6 +97,12 @@ class MainWindow : public QMainWindow {
   // latest snapshot (invariants not yet checked). Returns false (and says
   // why in the banner) when it cannot.
   bool exportReport(const QString& directory);
+  // Ask for a scenario file / an export folder in a file dialog that is not
+  // modal: the run goes on, and stays under control, while it is open. One
+  // of each at a time; asking again raises it. Returns the dialog.
+  QFileDialog* promptOpen();
+  QFileDialog* promptExport();
+
   // Switches one of sim::kLivePatterns on or off in the run, at the current
   // virtual time (Run > Patterns, and the toolbar's Patterns button).
   // Returns false (and says why in the banner) when it cannot.
@@ -162,8 +169,6 @@ class MainWindow : public QMainWindow {
   void clearError();
   void driveScreenshots();
   void takeScreenshot();
-  void promptOpen();
-  void promptExport();
   void saveLayout();
 
   // Runs.
@@ -234,6 +239,8 @@ class MainWindow : public QMainWindow {
   QMenu* m_recent_menu = nullptr;
   QMenu* m_compare_menu = nullptr;
   QMenu* m_patterns_menu = nullptr;
+  QPointer<QFileDialog> m_open_dialog;
+  QPointer<QFileDialog> m_export_dialog;
   std::array<QAction*, sim::kLivePatterns.size()> m_pattern_actions{};
   QMenu* m_view_menu = nullptr;
 };

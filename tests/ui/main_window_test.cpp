@@ -5,6 +5,7 @@
 #include <QAction>
 #include <QDir>
 #include <QFile>
+#include <QFileDialog>
 #include <QLineSeries>
 #include <QProcess>
 #include <QPushButton>
@@ -240,6 +241,38 @@ class MainWindowTest : public QObject {
     QFile summary(QDir(out.path()).filePath(QStringLiteral("summary.json")));
     QVERIFY(summary.open(QIODevice::ReadOnly));
     QVERIFY(summary.readAll().contains("steady-state"));
+  }
+
+  void fileDialogsLeaveTheRunUnderControl() {
+    auto window = open("steady-state.yaml");
+    QVERIFY(window);
+    window->setSpeed(10);
+    window->play();
+
+    QFileDialog* export_dialog = window->promptExport();
+    QVERIFY(export_dialog != nullptr);
+    QVERIFY(!export_dialog->isModal());
+    QCOMPARE(export_dialog->windowModality(), Qt::NonModal);
+    QCOMPARE(window->promptExport(), export_dialog);  // Raised, not opened twice.
+    // The window still takes commands while it is open.
+    window->pause();
+    window->session()->runner().waitUntilIdle();
+    QCOMPARE(window->session()->runner().state(), sim::RunnerState::Paused);
+    QTemporaryDir out;
+    const QString folder = QDir(out.path()).filePath(QStringLiteral("new-folder"));
+    Q_EMIT export_dialog->fileSelected(folder);
+    QVERIFY(QFile::exists(QDir(folder).filePath(QStringLiteral("summary.json"))));
+
+    QFileDialog* open_dialog = window->promptOpen();
+    QVERIFY(open_dialog != nullptr);
+    QVERIFY(!open_dialog->isModal());
+    Q_EMIT open_dialog->fileSelected(scenarioPath("booking-store-outage.yaml"));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+          return window->session() != nullptr && !window->isLoading() &&
+                 window->session()->scenario().name == "booking-store-outage";
+        },
+        kLoadTimeoutMs));
   }
 
   void finishedRunReplacesPendingInvariantsWithVerdicts() {

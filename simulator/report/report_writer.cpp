@@ -327,12 +327,39 @@ std::vector<ChartSpec> charts(const MetricsSnapshot& metrics) {
   }
   result.push_back(std::move(latency));
 
-  ChartSpec errors = baseChart("errors", "Error rate", "errors (% of completions)", metrics,
-                               shading, "No request completed in this run");
+  // Failures apart from the domain's refusals (a conflict, a missing
+  // listing): a working system refuses too.
+  ChartSpec errors =
+      baseChart("errors", "Errors: failed and refused by the domain", "errors (% of completions)",
+                metrics, shading, "No request completed in this run");
   errors.y_cap = 100;
-  addLines(errors, series, requests, [](const SeriesPoint& point) {
-    return point.error_rate ? std::optional<double>(*point.error_rate * 100) : std::nullopt;
-  });
+  for (const ShownKey& key : requests) {
+    ChartSeries failed;
+    failed.label = key.label;
+    failed.colour = key.colour;
+    failed.width = key.total ? 2.4 : 1.8;
+    failed.points = seriesOf(series, key.key, [](const SeriesPoint& point) {
+      return point.completions > 0
+                 ? std::optional<double>(static_cast<double>(point.errors - point.refused) /
+                                         static_cast<double>(point.completions) * 100)
+                 : std::nullopt;
+    });
+    ChartSeries refused = failed;
+    refused.style = LineStyle::Dashed;
+    refused.width = 1.4;
+    refused.in_legend = false;
+    refused.points = seriesOf(series, key.key, [](const SeriesPoint& point) {
+      return point.completions > 0
+                 ? std::optional<double>(static_cast<double>(point.refused) /
+                                         static_cast<double>(point.completions) * 100)
+                 : std::nullopt;
+    });
+    errors.series.push_back(std::move(failed));
+    errors.series.push_back(std::move(refused));
+  }
+  errors.extra_legend.insert(errors.extra_legend.begin(),
+                             {LegendEntry{"failed", "#666", LegendSwatch::Line},
+                              LegendEntry{"refused", "#666", LegendSwatch::DashedLine}});
   result.push_back(std::move(errors));
 
   ChartSpec utilisation = baseChart("utilisation", "Utilisation", "busy workers (%)", metrics,

@@ -500,7 +500,7 @@ void MainWindow::adopt(std::uint64_t generation,
   m_results->setExpectations(scenario.expectations);
   m_timeline->setEnd(session.engine().end());
   m_timeline->setNow(0);
-  m_timeline->setSwitches({});
+  m_pending_switches.clear();
   updateTimelineFaults();
   m_library->setCurrent(session.file());
   addRecent(q(std::filesystem::absolute(session.file()).string()));
@@ -511,7 +511,7 @@ void MainWindow::adopt(std::uint64_t generation,
   if (initial.isEmpty())
     m_inspector->showComponent(QString());
   rebuildCompareMenu();
-  resetPatternActions();
+  updatePatterns();
   if (m_want_running)
     play();
   refreshNow();
@@ -637,7 +637,7 @@ void MainWindow::refreshNow() {
     m_snapshot = snapshot;
     m_inspector->updateMetrics(*snapshot, *m_health);
     m_charts->updateRun(RunSide::A, snapshot);
-    m_timeline->setSwitches(snapshot->switches);
+    updatePatterns();
     m_results->update(RunSide::A, *snapshot,
                       m_final_report ? &m_final_report->expectations : nullptr);
     updateTimelineFaults();
@@ -714,12 +714,37 @@ void MainWindow::updateTimelineFaults() {
   m_timeline->setFaults(std::move(faults));
 }
 
-void MainWindow::resetPatternActions() {
+void MainWindow::updatePatterns() {
   if (!m_session)
     return;
-  sim::PatternSettings patterns = m_session->scenario().patterns;
+  const sim::Scenario& scenario = m_session->scenario();
+  sim::PatternSettings patterns = scenario.patterns;
+  std::vector<sim::PatternSwitch> marks;
+  const sim::Nanos seen = m_snapshot ? m_snapshot->now : 0;
+  if (m_snapshot) {
+    // A switch asked for is in a snapshot once recorded; one that changed
+    // nothing never is, and is forgotten after two intervals.
+    std::erase_if(m_pending_switches, [&](const PendingSwitch& pending) {
+      return seen > pending.asked_at + 2 * m_snapshot->sample_interval ||
+             std::any_of(m_snapshot->switches.begin(), m_snapshot->switches.end(),
+                         [&](const sim::PatternSwitch& done) {
+                           return done.pattern == pending.pattern && done.on == pending.on &&
+                                  done.at >= pending.asked_at;
+                         });
+    });
+    for (const sim::PatternSwitch& done : m_snapshot->switches)
+      *sim::patternSwitch(patterns, done.pattern) = done.on;
+    marks = m_snapshot->switches;
+  }
+  for (const PendingSwitch& pending : m_pending_switches)
+    *sim::patternSwitch(patterns, pending.pattern) = pending.on;
+  for (const sim::PatternSwitchSpec& planned : scenario.switches) {
+    if (planned.at.count() >= seen)
+      marks.push_back(sim::PatternSwitch{planned.at.count(), planned.pattern, planned.on});
+  }
   for (std::size_t index = 0; index < sim::kLivePatterns.size(); ++index)
     m_pattern_actions[index]->setChecked(*sim::patternSwitch(patterns, sim::kLivePatterns[index]));
+  m_timeline->setSwitches(std::move(marks));
 }
 
 QAction* MainWindow::patternAction(std::string_view pattern) const {
@@ -735,6 +760,7 @@ bool MainWindow::switchPattern(std::string_view pattern, bool on) {
   const auto refuse = [&](const QString& why) {
     if (action != nullptr)
       action->setChecked(!on);  // Back to what the run has.
+    updatePatterns();
     showError(why);
     return false;
   };
@@ -744,8 +770,9 @@ bool MainWindow::switchPattern(std::string_view pattern, bool on) {
     return refuse(tr("The run has ended: reset it to switch %1").arg(q(patternName(pattern))));
   if (auto switched = m_session->engine().switchPattern(pattern, on); !switched)
     return refuse(q(switched.error().describe()));
-  if (action != nullptr)
-    action->setChecked(on);
+  m_pending_switches.push_back(
+      PendingSwitch{m_session->engine().status().now, std::string(pattern), on});
+  updatePatterns();
   statusBar()->showMessage(tr("%1 switched %2 at %3")
                                .arg(q(patternName(pattern)), on ? tr("on") : tr("off"),
                                     clockString(m_session->engine().status().now)),

@@ -161,8 +161,10 @@ class MainWindow : public QMainWindow {
   void updateStatus(const sim::EngineStatus& status, sim::RunnerState state);
   void updateTimelineFaults();
   void rebuildCompareMenu();
-  // Checks each pattern action as the scenario of the run on screen has it.
-  void resetPatternActions();
+  // Checks each pattern action as the run has it now (the scenario, the
+  // switches done, those asked for), and puts the switches done and those
+  // planned on the timeline.
+  void updatePatterns();
   void rebuildRecentMenu();
   void addRecent(const QString& file);
   void showError(const QString& message);
@@ -189,6 +191,12 @@ class MainWindow : public QMainWindow {
   bool m_b_finish_requested = false;
   QString m_export_when_finished;
   std::vector<sim::FaultWindow> m_pending_faults;  // Injected, maybe not in a snapshot yet.
+  struct PendingSwitch {
+    sim::Nanos asked_at = 0;  // Virtual time when it was asked for.
+    std::string pattern;
+    bool on = false;
+  };
+  std::vector<PendingSwitch> m_pending_switches;  // Asked for, maybe not in a snapshot yet.
   bool m_want_running = false;
   double m_speed = 1.0;
   sim::Nanos m_last_now = -1;

@@ -456,6 +456,8 @@ class EngineRun {
   Process closedUser(std::size_t phase_index, Nanos phase_start, std::uint64_t user);
   Process poll(S::Poller* poller);
   Process faultProcess(FaultSpec fault, std::string label);
+  // Switches a pattern at its time on the scenario's timeline.
+  Process switchProcess(PatternSwitchSpec change);
 
   void startFault(const FaultSpec& fault);
   void endFault(const FaultSpec& fault);
@@ -962,6 +964,13 @@ static std::string faultTarget(const FaultSpec& fault) {
   return isLinkFault(fault.kind) ? fault.target + "->" + fault.peer : fault.target;
 }
 
+Process EngineRun::switchProcess(PatternSwitchSpec change) {
+  Simulation& simulation = m_state.simulation;
+  if (change.at.count() > simulation.now())
+    co_await simulation.delayUntil(change.at.count());
+  m_engine.applySwitch(change.pattern, change.on);
+}
+
 Process EngineRun::faultProcess(FaultSpec fault, std::string label) {
   Simulation& simulation = m_state.simulation;
   if (fault.at.count() > simulation.now())
@@ -1389,6 +1398,8 @@ Result<std::unique_ptr<Engine>> Engine::create(Scenario scenario, EngineOptions 
     const FaultSpec& fault = sc.faults[index];
     state.simulation.spawn(run->faultProcess(fault, faultTarget(fault)));
   }
+  for (const PatternSwitchSpec& change : sc.switches)
+    state.simulation.spawn(run->switchProcess(change));
   return engine;
 }
 
@@ -1416,18 +1427,15 @@ const PatternSettings& Engine::patterns() const {
   return m_state->patterns;
 }
 
-bool* patternSwitch(PatternSettings& patterns, std::string_view pattern) {
-  if (pattern == "circuit_breaker")
-    return &patterns.circuit_breaker.enabled;
-  if (pattern == "retry")
-    return &patterns.retry.enabled;
-  if (pattern == "timeout")
-    return &patterns.timeout.enabled;
-  if (pattern == "bulkhead")
-    return &patterns.bulkhead.enabled;
-  if (pattern == "rate_limit")
-    return &patterns.rate_limit.enabled;
-  return nullptr;
+void Engine::applySwitch(std::string_view pattern, bool on) {
+  bool* enabled = patternSwitch(m_state->patterns, pattern);
+  if (enabled == nullptr || *enabled == on)
+    return;  // Already so: nothing happens, nothing to record.
+  *enabled = on;
+  if (pattern == "circuit_breaker" && !on)
+    m_run->closeBreakers();  // No breaker stays open once the pattern is off.
+  m_state->metrics.addPatternSwitch(
+      PatternSwitch{m_state->simulation.now(), std::string(pattern), on});
 }
 
 void Engine::applyInjected() {
@@ -1441,15 +1449,8 @@ void Engine::applyInjected() {
     switches.swap(m_state->switches);
     m_state->has_injected.store(false, std::memory_order_release);
   }
-  for (const auto& [pattern, on] : switches) {
-    bool* enabled = patternSwitch(m_state->patterns, pattern);
-    if (enabled == nullptr || *enabled == on)
-      continue;  // Already so: nothing happens, nothing to record.
-    *enabled = on;
-    if (pattern == "circuit_breaker" && !on)
-      m_run->closeBreakers();  // No breaker stays open once the pattern is off.
-    m_state->metrics.addPatternSwitch(PatternSwitch{m_state->simulation.now(), pattern, on});
-  }
+  for (const auto& [pattern, on] : switches)
+    applySwitch(pattern, on);
   for (FaultSpec& fault : faults) {
     fault.at = std::chrono::nanoseconds(m_state->simulation.now());
     const std::string label = faultTarget(fault);

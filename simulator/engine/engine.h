@@ -154,6 +154,8 @@ class Engine {
   Engine(Scenario scenario, Topology topology, EngineOptions options);
   // Starts the faults injected from other threads, at now().
   void applyInjected();
+  // Switches `pattern` now, from the timeline or from another thread.
+  void applySwitch(std::string_view pattern, bool on);
   // Publishes the clock and event count for status().
   void publishProgress();
 
@@ -165,13 +167,6 @@ class Engine {
   std::unique_ptr<State> m_state;
   std::unique_ptr<EngineRun> m_run;
 };
-
-// The patterns a run can switch on and off while it runs.
-inline constexpr std::array<std::string_view, 5> kLivePatterns = {
-    "circuit_breaker", "retry", "timeout", "bulkhead", "rate_limit"};
-// Returns the switch of `pattern` (one of kLivePatterns) in `patterns`, or
-// null for any other name.
-bool* patternSwitch(PatternSettings& patterns, std::string_view pattern);
 
 // Returns the default sample interval for a run of `duration`.
 Nanos defaultSampleInterval(Nanos duration);

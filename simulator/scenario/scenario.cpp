@@ -106,4 +106,18 @@ bool isLinkFault(FaultKind kind) {
          kind == FaultKind::LinkLoss;
 }
 
+bool* patternSwitch(PatternSettings& patterns, std::string_view pattern) {
+  if (pattern == "circuit_breaker")
+    return &patterns.circuit_breaker.enabled;
+  if (pattern == "retry")
+    return &patterns.retry.enabled;
+  if (pattern == "timeout")
+    return &patterns.timeout.enabled;
+  if (pattern == "bulkhead")
+    return &patterns.bulkhead.enabled;
+  if (pattern == "rate_limit")
+    return &patterns.rate_limit.enabled;
+  return nullptr;
+}
+
 }  // namespace staylab::sim

@@ -281,6 +281,24 @@ struct FaultSpec {
   bool operator==(const FaultSpec&) const = default;
 };
 
+// The patterns a run can switch on and off while it runs, on the timeline
+// (a scenario's `switches`) or live (Engine::switchPattern).
+inline constexpr std::array<std::string_view, 5> kLivePatterns = {
+    "circuit_breaker", "retry", "timeout", "bulkhead", "rate_limit"};
+// Returns the switch of `pattern` (one of kLivePatterns) in `patterns`, or
+// null for any other name.
+bool* patternSwitch(PatternSettings& patterns, std::string_view pattern);
+
+// One pattern switched on or off at `at` of virtual time, with the settings
+// the scenario's `patterns` give it.
+struct PatternSwitchSpec {
+  std::chrono::nanoseconds at{0};
+  std::string pattern;  // One of kLivePatterns.
+  bool on = true;
+
+  bool operator==(const PatternSwitchSpec&) const = default;
+};
+
 inline constexpr int kScenarioSchemaVersion = 1;
 
 struct Scenario {
@@ -295,6 +313,7 @@ struct Scenario {
   PatternSettings patterns;
   std::vector<LoadPhase> load;  // At least one.
   std::vector<FaultSpec> faults;
+  std::vector<PatternSwitchSpec> switches;  // In time order.
   std::vector<Expectation> expectations;
 
   bool operator==(const Scenario&) const = default;

@@ -39,9 +39,10 @@ static_assert(kMaxScenarioDuration == yaml::kMaxDuration, "readDuration's limit 
 
 constexpr std::size_t kMaxPathLength = 1024;
 
-constexpr std::array<std::string_view, 12> kScenarioKeys = {
-    "schema", "name",     "description", "seed", "duration", "mode",
-    "data",   "topology", "patterns",    "load", "faults",   "expect"};
+constexpr std::array<std::string_view, 13> kScenarioKeys = {
+    "schema",   "name",     "description", "seed",   "duration", "mode",  "data",
+    "topology", "patterns", "load",        "faults", "switches", "expect"};
+constexpr std::array<std::string_view, 3> kSwitchKeys = {"at", "pattern", "on"};
 constexpr std::array<std::string_view, 2> kDataKeys = {"properties", "seed"};
 constexpr std::array<std::string_view, 2> kTopologyKeys = {"file", "overrides"};
 constexpr std::array<std::string_view, 5> kOverrideKeys = {"component", "instances", "workers",
@@ -169,6 +170,9 @@ class ScenarioReader : public yaml::Reader {
         STAYLAB_TRY(readLoad(STAYLAB_TRY(require(fields, "load", "scenario")), scenario.duration));
     if (const Node* faults = fields.find("faults")) {
       scenario.faults = STAYLAB_TRY(readFaults(*faults, scenario.duration));
+    }
+    if (const Node* switches = fields.find("switches")) {
+      scenario.switches = STAYLAB_TRY(readSwitches(*switches, scenario.duration));
     }
     if (const Node* expect = fields.find("expect")) {
       scenario.expectations = STAYLAB_TRY(readExpectations(*expect));
@@ -629,6 +633,39 @@ class ScenarioReader : public yaml::Reader {
     popularity.zipf = STAYLAB_TRY(readNumber(STAYLAB_TRY(require(fields, "zipf", "popularity")),
                                              "zipf", 0, Bound::Exclusive, 10));
     return popularity;
+  }
+
+  Result<std::vector<PatternSwitchSpec>> readSwitches(const Node& node,
+                                                      nanoseconds run_duration) const {
+    const auto& items = STAYLAB_TRY(readList(node, "switches", "switches")).get();
+    std::vector<PatternSwitchSpec> switches;
+    for (const yaml::NodePtr& item : items) {
+      const Fields fields = STAYLAB_TRY(openMap(*item, "switch", kSwitchKeys));
+      PatternSwitchSpec change;
+      const Node& at = STAYLAB_TRY(require(fields, "at", "switch"));
+      change.at = STAYLAB_TRY(readDuration(at, "at", DurationFloor::Zero));
+      if (change.at >= run_duration) {
+        return fail(at.position, kValue, "the switch at {} is not within the run's duration of {}",
+                    formatDuration(change.at), formatDuration(run_duration));
+      }
+      const std::size_t pattern = STAYLAB_TRY(
+          readChoice(STAYLAB_TRY(require(fields, "pattern", "switch")), "pattern", kLivePatterns));
+      change.pattern = std::string(kLivePatterns[pattern]);
+      change.on = STAYLAB_TRY(readBool(STAYLAB_TRY(require(fields, "on", "switch")), "on"));
+      if (!switches.empty() && change.at < switches.back().at) {
+        return fail(at.position, kValue,
+                    "switches go in time order; this one at {} comes after one at {}",
+                    formatDuration(change.at), formatDuration(switches.back().at));
+      }
+      for (const PatternSwitchSpec& other : switches) {
+        if (other.at == change.at && other.pattern == change.pattern) {
+          return fail(at.position, kValue, "{} is switched twice at {}; keep one", change.pattern,
+                      formatDuration(change.at));
+        }
+      }
+      switches.push_back(std::move(change));
+    }
+    return switches;
   }
 
   Result<std::vector<FaultSpec>> readFaults(const Node& node, nanoseconds run_duration) const {

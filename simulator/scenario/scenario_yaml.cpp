@@ -269,6 +269,14 @@ std::string toYaml(const Scenario& scenario) {
     writeFault(out, fault);
   }
 
+  if (!scenario.switches.empty()) {
+    out += "switches:\n";
+    for (const PatternSwitchSpec& change : scenario.switches) {
+      out += fmt::format("  - {{ at: {}, pattern: {}, on: {} }}\n", formatDuration(change.at),
+                         change.pattern, boolText(change.on));
+    }
+  }
+
   out += scenario.expectations.empty() ? "expect: []\n" : "expect:\n";
   for (const Expectation& expectation : scenario.expectations) {
     out += fmt::format("  - {}\n", quote(toString(expectation)));

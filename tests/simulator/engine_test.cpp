@@ -308,6 +308,35 @@ faults:
   EXPECT_NE(reportHtml(*report).find("Patterns switched during the run"), std::string::npos);
 }
 
+TEST_F(EngineTest, SwitchesOnTheTimelineRunAsTheSameSwitchesMadeLive) {
+  const std::string faults = R"(patterns: { retry: { enabled: false, attempts: 3, backoff: 10ms } }
+faults:
+  - { at: 0s, for: 30s, kind: store_error_rate, target: store, probability: 0.5 }
+)";
+  const RunReport scripted = run(twoTierScenario(faults + R"(switches:
+  - { at: 10s, pattern: retry, on: true }
+  - { at: 20s, pattern: retry, on: false }
+)"));
+
+  auto engine = create(twoTierScenario(faults));
+  ASSERT_TRUE(engine.has_value()) << engine.error().describe();
+  Engine& live = **engine;
+  live.runUntil(10 * kSecond);
+  ASSERT_TRUE(live.switchPattern("retry", true).has_value());
+  live.runUntil(20 * kSecond);
+  ASSERT_TRUE(live.switchPattern("retry", false).has_value());
+  live.run();
+  auto report = live.finish();
+  ASSERT_TRUE(report.has_value()) << report.error().describe();
+
+  const std::vector<PatternSwitch> expected = {{10 * kSecond, "retry", true},
+                                               {20 * kSecond, "retry", false}};
+  EXPECT_EQ(scripted.metrics.switches, expected);
+  EXPECT_EQ(report->metrics.switches, expected);
+  // The same run, interval by interval.
+  EXPECT_EQ(timeseriesCsv(scripted.metrics), timeseriesCsv(report->metrics));
+}
+
 TEST_F(EngineTest, SwitchingAPatternTheEngineCannotSwitchIsRefusedByName) {
   auto engine = create(twoTierScenario(""));
   ASSERT_TRUE(engine.has_value()) << engine.error().describe();

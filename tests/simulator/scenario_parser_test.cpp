@@ -46,6 +46,9 @@ faults:
   - { at: 2m, for: 20s, kind: store_latency, target: search-index, latency: 200ms, jitter: 50ms }
   - { at: 3m, kind: consumer_crash, target: search-projection, restart_after: 15s }
   - { at: 4m, for: 10s, kind: delivery_duplicate, target: booking-events, probability: 0.1 }
+switches:
+  - { at: 70s, pattern: retry, on: true }
+  - { at: 2m, pattern: circuit_breaker, on: false }
 expect:
   - double_bookings == 0
   - lost_acknowledged == 0
@@ -155,6 +158,10 @@ TEST(ScenarioParserTest, ReadsTheFullScenarioIntoTheModel) {
   duplicate.target = "booking-events";
   duplicate.probability = 0.1;
   EXPECT_EQ(scenario.faults[3], duplicate);
+
+  const std::vector<PatternSwitchSpec> switches = {{70s, "retry", true},
+                                                   {2min, "circuit_breaker", false}};
+  EXPECT_EQ(scenario.switches, switches);
 
   ASSERT_EQ(scenario.expectations.size(), 5u);
   EXPECT_EQ(scenario.expectations[0].metric.name, MetricName::DoubleBookings);
@@ -373,6 +380,88 @@ TEST_P(MalformedScenarioTest, IsRejectedWithItsPositionAndReason) {
 
 // Each text is kMinimal with one mistake; comments name it where it is not obvious.
 const Malformed kMalformed[] = {
+    {"SwitchOfAnUnknownPatternSuggestsTheClosest", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+switches:
+  - { at: 10s, pattern: rety, on: true }
+)",
+     8, 25, "did you mean 'retry'?"},
+    {"SwitchOfAPatternTheEngineCannotSwitch", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+switches:
+  - { at: 10s, pattern: saga, on: true }
+)",
+     8, 25, "'pattern' must be one of circuit_breaker, retry, timeout, bulkhead, rate_limit"},
+    {"SwitchWithoutOn", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+switches:
+  - { at: 10s, pattern: retry }
+)",
+     8, 5, "'on'"},
+    {"SwitchOnNotABoolean", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+switches:
+  - { at: 10s, pattern: retry, on: maybe }
+)",
+     8, 36, "'on'"},
+    {"SwitchAfterTheEnd", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+switches:
+  - { at: 5m, pattern: retry, on: true }
+)",
+     8, 11, "the switch at 5m is not within the run's duration of 5m"},
+    {"SwitchesOutOfOrder", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+switches:
+  - { at: 20s, pattern: retry, on: true }
+  - { at: 10s, pattern: timeout, on: true }
+)",
+     9, 11, "switches go in time order"},
+    {"SamePatternSwitchedTwiceAtOnce", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+switches:
+  - { at: 20s, pattern: retry, on: true }
+  - { at: 20s, pattern: retry, on: false }
+)",
+     9, 11, "retry is switched twice at 20s"},
+    {"SwitchWithAnUnknownKey", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+switches:
+  - { at: 20s, pattern: retry, on: true, for: 10s }
+)",
+     8, 42, "unknown key 'for' in switch"},
     {"UnknownKeySuggestsTheClosest", R"(schema: 1
 name: minimal
 description: d

@@ -415,13 +415,23 @@ class EngineRun {
     }
   }
 
+  // Calls the platform outside any simulated request (an observation, a
+  // crash, a restart): a latency fault it runs into costs no simulated time,
+  // and must not be billed to the next request that takes the board's charge.
+  template <typename Call>
+  auto untimed(Call&& call) {
+    auto result = std::forward<Call>(call)();
+    (void)m_state.board.takeCharge();
+    return result;
+  }
+
   void observeLag(S::Poller& poller) {
     // A crashed consumer is observed too: its lag keeps growing while the
     // log does.
     if (m_system == nullptr)
       return;
     const Nanos now = m_state.simulation.now();
-    auto lag = m_system->lag(poller.part);
+    auto lag = untimed([&] { return m_system->lag(poller.part); });
     poller.lag_known = lag.has_value();
     if (!lag)
       return;  // The store is down: the gauge keeps its last value.
@@ -868,7 +878,7 @@ void EngineRun::startFault(const FaultSpec& fault) {
       for (auto& poller : m_state.pollers) {
         if (poller->station->spec->name == fault.target && !poller->crashed) {
           poller->crashed = true;
-          (void)m_system->crash(poller->part);
+          (void)untimed([&] { return m_system->crash(poller->part); });
         }
       }
       break;
@@ -883,7 +893,7 @@ void EngineRun::startFault(const FaultSpec& fault) {
       break;
     case FaultKind::PoisonEvent:
       m_system->setTime(now);
-      (void)m_system->appendPoison(fault.target, std::max(fault.count, 1));
+      (void)untimed([&] { return m_system->appendPoison(fault.target, std::max(fault.count, 1)); });
       break;
   }
 }
@@ -925,7 +935,7 @@ void EngineRun::endFault(const FaultSpec& fault) {
     case FaultKind::ConsumerCrash:
       for (auto& poller : m_state.pollers) {
         if (poller->station->spec->name == fault.target && poller->crashed) {
-          if (m_system->restart(poller->part)) {
+          if (untimed([&] { return m_system->restart(poller->part); })) {
             poller->crashed = false;
             observeLag(*poller);
           }

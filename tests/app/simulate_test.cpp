@@ -138,6 +138,24 @@ TEST(RealFaultTest, StoreLatencySlowsTheCallsThroughThatStore) {
   EXPECT_EQ(view.inside_errors + view.outside_errors, 0u);
 }
 
+TEST(RealFaultTest, StoreLatencyIsNotBilledToCallsThatNeverReachThatStore) {
+  // The relay's and the consumers' lag is read through the same decorated
+  // stores; those reads are observations, and their latency must not land
+  // on the next request, whatever it is.
+  // Few bookings: the store (one writer) stays under its capacity of 5/s.
+  const sim::RunReport report =
+      runReal(withFaults("search: 90, view: 5, book: 4, cancel: 1, edit: 0",
+                         "  - { at: 10s, for: 20s, kind: store_latency, target: booking-db, "
+                         "latency: 200ms }"));
+  const WindowCounts search =
+      countWindow(report.metrics, "gateway", "search", 10 * kSecond, 30 * kSecond);
+  EXPECT_GT(search.inside_completions, 200u);
+  EXPECT_LT(search.inside_p99_max, 100 * kMillisecond);
+  const WindowCounts book =
+      countWindow(report.metrics, "gateway", "book", 10 * kSecond, 30 * kSecond);
+  EXPECT_GT(book.inside_p99_max, 200 * kMillisecond);  // The bookings do pay it.
+}
+
 TEST(RealFaultTest, StoreErrorRateFailsThatShareOfCalls) {
   const sim::RunReport report = runReal(withFaults(
       kReadMix,

@@ -26,7 +26,7 @@ struct Group {
 };
 
 // First match wins, in this order.
-constexpr std::array<Group, 5> kGroups = {{
+constexpr std::array<Group, 6> kGroups = {{
     {"Baseline", "the platform when all is well", {"steady", "baseline", "", "", "", ""}},
     {"Validation",
      "the simulator checked against theory",
@@ -37,6 +37,9 @@ constexpr std::array<Group, 5> kGroups = {{
     {"Contention",
      "load, queues and hot keys",
      {"contention", "hot", "overload", "spike", "burst", ""}},
+    {"Patterns",
+     "resilience patterns switched on and off",
+     {"breaker", "retry", "bulkhead", "timeout", "rate-limit", "switch"}},
     {"Failures",
      "faults and their blast radius",
      {"outage", "crash", "kill", "partition", "failure", "fault"}},

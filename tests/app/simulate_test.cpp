@@ -84,7 +84,7 @@ INSTANTIATE_TEST_SUITE_P(Assets, ShippedScenarioTest,
                          ::testing::Values("steady-state", "booking-store-outage",
                                            "search-projection-crash",
                                            "duplicate-reordered-delivery", "hot-listing-contention",
-                                           "mmc-station"),
+                                           "slow-store-circuit-breaker", "mmc-station"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = info.param;
                            for (char& c : name) {
@@ -419,7 +419,8 @@ TEST_F(SimulateCliTest, ScenariosListShowsTheShippedOnesAndValidateChecksFiles) 
   const auto list = cli({"scenarios", "list"});
   EXPECT_EQ(list.exit_code, 0) << list.describe();
   for (const char* name : {"steady-state", "booking-store-outage", "search-projection-crash",
-                           "duplicate-reordered-delivery", "hot-listing-contention", "mmc-station"})
+                           "duplicate-reordered-delivery", "hot-listing-contention",
+                           "slow-store-circuit-breaker", "mmc-station"})
     EXPECT_NE(list.out.find(name), std::string::npos) << name;
 
   const auto valid = cli({"scenarios", "validate", scenarioFile("steady-state").string(),

@@ -26,6 +26,7 @@
 #include "ui/inspector.h"
 #include "ui/main_window.h"
 #include "ui/results_panel.h"
+#include "ui/scenario_library.h"
 #include "ui/timeline_bar.h"
 #include "ui/topology_view.h"
 
@@ -401,6 +402,18 @@ class MainWindowTest : public QObject {
     QVERIFY(shots);
     QVERIFY(shots->run);
     QCOMPARE(shots->screenshot_at, (std::vector<sim::Nanos>{30 * sim::kSecond, 75 * sim::kSecond}));
+  }
+
+  void libraryGroupsTheShippedScenariosByWhatTheyTeach() {
+    QCOMPARE(scenarioGroup(QStringLiteral("steady-state.yaml"), {}), QStringLiteral("Baseline"));
+    QCOMPARE(scenarioGroup(QStringLiteral("booking-store-outage.yaml"), {}),
+             QStringLiteral("Failures"));
+    QCOMPARE(scenarioGroup(QStringLiteral("slow-store-circuit-breaker.yaml"), {}),
+             QStringLiteral("Patterns"));
+    QCOMPARE(scenarioGroup(QStringLiteral("mine.yaml"), QStringLiteral("A retry storm")),
+             QStringLiteral("Patterns"));  // By its description when the name says nothing.
+    QCOMPARE(scenarioGroup(QStringLiteral("mine.yaml"), QStringLiteral("Something")),
+             QStringLiteral("Other"));
   }
 
   void applyVariantTogglesAPatternOrRemovesAFault() {

@@ -117,8 +117,9 @@ void printHuman(std::ostream& out, const sim::RunReport& report, const sim::Topo
       continue;
     out << fmt::format(
         "queue wait at {}: mean {:.4f} s, 95% CI [{:.4f}, {:.4f}] over {} requests\n",
-        wait.component, wait.interval->mean, wait.interval->lower(), wait.interval->upper(),
-        wait.count);
+        wait.component, wait.interval->mean,
+        std::max(wait.interval->lower(), 0.0),  // A wait is never negative.
+        wait.interval->upper(), wait.count);
   }
   if (!report.fault_effects.empty()) {
     std::string effects;
@@ -303,8 +304,11 @@ int runValidate(const GlobalOptions& global, const ScenarioFlags& flags, std::os
     } else {
       code = kExitBadInput;
       results.push_back({{"file", name}, {"valid", false}, {"error", errorJson(verdict.error())}});
-      if (!global.json)
-        err << "staylab-cli: " << name << ": " << verdict.error().describe() << '\n';
+      if (!global.json) {
+        // A reading error names the file already (file:line:column).
+        const std::string text = verdict.error().describe();
+        err << "staylab-cli: " << (text.starts_with(name) ? text : name + ": " + text) << '\n';
+      }
     }
   }
   if (global.json)

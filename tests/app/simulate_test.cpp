@@ -426,10 +426,11 @@ TEST_F(SimulateCliTest, ScenariosListShowsTheShippedOnesAndValidateChecksFiles) 
   const auto valid = cli({"scenarios", "validate", scenarioFile("steady-state").string(),
                           scenarioFile("mmc-station").string()});
   EXPECT_EQ(valid.exit_code, 0) << valid.describe();
-  const auto invalid = cli({"scenarios", "validate", scenarioFile("steady-state").string(),
-                            write("bad.yaml", "schema: 2\n")});
+  const std::string bad = write("bad.yaml", "schema: 2\n");
+  const auto invalid = cli({"scenarios", "validate", scenarioFile("steady-state").string(), bad});
   EXPECT_EQ(invalid.exit_code, 2);
   EXPECT_NE(invalid.err.find("bad.yaml:1:"), std::string::npos) << invalid.err;
+  EXPECT_EQ(invalid.err.find(bad + ": " + bad), std::string::npos) << invalid.err;  // Once.
 }
 
 }  // namespace

@@ -593,6 +593,41 @@ TEST_F(EngineTest, AnInjectedFaultStartsAtTheCurrentVirtualTime) {
   EXPECT_EQ(counts.outside_errors, 0u);
 }
 
+TEST_F(EngineTest, SwitchesFromAnotherThreadRaceTheRunnerAndAllLand) {
+  auto engine = create(twoTierScenario("", "poisson, rate: 100/s", "600s"));
+  ASSERT_TRUE(engine.has_value());
+  EngineRunner runner(**engine);
+  runner.setSpeed(0);
+  runner.play();
+  // Flip retry on and off while the engine runs flat out, reading
+  // snapshots meanwhile, as the app does.
+  int flips = 0;
+  std::size_t seen = 0;
+  while (flips < 40 && runner.state() == RunnerState::Running) {
+    ASSERT_TRUE((*engine)->switchPattern("retry", flips % 2 == 0).has_value());
+    ++flips;
+    if (auto snapshot = (*engine)->snapshot())
+      seen = std::max(seen, snapshot->switches.size());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  runner.pause();
+  runner.waitUntilIdle();
+  (*engine)->runUntil((*engine)->now() + kSecond);  // Applies what is still queued.
+  (*engine)->run();
+  auto report = (*engine)->finish();
+  ASSERT_TRUE(report.has_value());
+  const std::vector<PatternSwitch>& switches = report->metrics.switches;
+  ASSERT_FALSE(switches.empty());
+  // Alternating, in time order, each one a change: on, off, on...
+  for (std::size_t index = 0; index < switches.size(); ++index) {
+    EXPECT_EQ(switches[index].on, index % 2 == 0) << index;
+    if (index > 0) {
+      EXPECT_GE(switches[index].at, switches[index - 1].at);
+    }
+  }
+  EXPECT_LE(seen, switches.size());
+}
+
 TEST_F(EngineTest, TasksPostedToTheRunnerRunOnItsThread) {
   auto engine = create(twoTierScenario(""));
   ASSERT_TRUE(engine.has_value());

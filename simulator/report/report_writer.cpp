@@ -269,16 +269,44 @@ ChartSpec baseChart(std::string id, std::string title, std::string y_label,
   return spec;
 }
 
+// `count` as a percentage of the interval's completions; none without any.
+std::optional<double> percentOfCalls(std::uint64_t count, const SeriesPoint& point) {
+  if (point.completions == 0)
+    return std::nullopt;
+  return static_cast<double>(count) / static_cast<double>(point.completions) * 100;
+}
+
+ChartSeries keyLine(const TimeSeries& series, const ShownKey& key, PointValue value) {
+  ChartSeries line;
+  line.label = key.label;
+  line.colour = key.colour;
+  line.width = key.total ? 2.4 : 1.8;
+  line.points = seriesOf(series, key.key, value);
+  return line;
+}
+
 void addLines(ChartSpec& spec, const TimeSeries& series, const std::vector<ShownKey>& keys,
               PointValue value) {
+  for (const ShownKey& key : keys)
+    spec.series.push_back(keyLine(series, key, value));
+}
+
+// Two measures per key in the key's colour: `solid` (in the legend, by key)
+// and `dashed`; the legend names what each line style shows.
+void addPairedLines(ChartSpec& spec, const TimeSeries& series, const std::vector<ShownKey>& keys,
+                    std::string solid_name, PointValue solid, std::string dashed_name,
+                    PointValue dashed) {
   for (const ShownKey& key : keys) {
-    ChartSeries line;
-    line.label = key.label;
-    line.colour = key.colour;
-    line.width = key.total ? 2.4 : 1.8;
-    line.points = seriesOf(series, key.key, value);
+    spec.series.push_back(keyLine(series, key, solid));
+    ChartSeries line = keyLine(series, key, dashed);
+    line.style = LineStyle::Dashed;
+    line.width = 1.4;
+    line.in_legend = false;
     spec.series.push_back(std::move(line));
   }
+  spec.extra_legend.insert(spec.extra_legend.begin(),
+                           {LegendEntry{std::move(solid_name), "#666", LegendSwatch::Line},
+                            LegendEntry{std::move(dashed_name), "#666", LegendSwatch::DashedLine}});
 }
 
 std::vector<ChartSpec> charts(const MetricsSnapshot& metrics) {
@@ -297,34 +325,20 @@ std::vector<ChartSpec> charts(const MetricsSnapshot& metrics) {
       baseChart("latency", "Latency p50 / p99 (from intended start)", "latency (ms)", metrics,
                 shading, "No request completed in this run");
   latency.y_scale = AxisScale::Log;
-  {
-    const std::vector<ShownKey> shown(
-        requests.begin(),
-        requests.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(requests.size(), 4)));
-    for (const ShownKey& key : shown) {
-      ChartSeries p99;
-      p99.label = key.label;
-      p99.colour = key.colour;
-      p99.width = key.total ? 2.4 : 1.8;
-      p99.points = seriesOf(series, key.key, [](const SeriesPoint& point) {
+  const std::vector<ShownKey> shown(
+      requests.begin(),
+      requests.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(requests.size(), 4)));
+  addPairedLines(
+      latency, series, shown, "p99",
+      [](const SeriesPoint& point) {
         return point.p99 ? std::optional<double>(static_cast<double>(*point.p99) / kMillisecond)
                          : std::nullopt;
-      });
-      ChartSeries p50 = p99;
-      p50.style = LineStyle::Dashed;
-      p50.width = 1.4;
-      p50.in_legend = false;
-      p50.points = seriesOf(series, key.key, [](const SeriesPoint& point) {
+      },
+      "p50",
+      [](const SeriesPoint& point) {
         return point.p50 ? std::optional<double>(static_cast<double>(*point.p50) / kMillisecond)
                          : std::nullopt;
       });
-      latency.series.push_back(std::move(p99));
-      latency.series.push_back(std::move(p50));
-    }
-    latency.extra_legend.insert(latency.extra_legend.begin(),
-                                {LegendEntry{"p99", "#666", LegendSwatch::Line},
-                                 LegendEntry{"p50", "#666", LegendSwatch::DashedLine}});
-  }
   result.push_back(std::move(latency));
 
   // Failures apart from the domain's refusals (a conflict, a missing
@@ -333,33 +347,10 @@ std::vector<ChartSpec> charts(const MetricsSnapshot& metrics) {
       baseChart("errors", "Errors: failed and refused by the domain", "errors (% of completions)",
                 metrics, shading, "No request completed in this run");
   errors.y_cap = 100;
-  for (const ShownKey& key : requests) {
-    ChartSeries failed;
-    failed.label = key.label;
-    failed.colour = key.colour;
-    failed.width = key.total ? 2.4 : 1.8;
-    failed.points = seriesOf(series, key.key, [](const SeriesPoint& point) {
-      return point.completions > 0
-                 ? std::optional<double>(static_cast<double>(point.errors - point.refused) /
-                                         static_cast<double>(point.completions) * 100)
-                 : std::nullopt;
-    });
-    ChartSeries refused = failed;
-    refused.style = LineStyle::Dashed;
-    refused.width = 1.4;
-    refused.in_legend = false;
-    refused.points = seriesOf(series, key.key, [](const SeriesPoint& point) {
-      return point.completions > 0
-                 ? std::optional<double>(static_cast<double>(point.refused) /
-                                         static_cast<double>(point.completions) * 100)
-                 : std::nullopt;
-    });
-    errors.series.push_back(std::move(failed));
-    errors.series.push_back(std::move(refused));
-  }
-  errors.extra_legend.insert(errors.extra_legend.begin(),
-                             {LegendEntry{"failed", "#666", LegendSwatch::Line},
-                              LegendEntry{"refused", "#666", LegendSwatch::DashedLine}});
+  addPairedLines(
+      errors, series, requests, "failed",
+      [](const SeriesPoint& point) { return percentOfCalls(point.errors - point.refused, point); },
+      "refused", [](const SeriesPoint& point) { return percentOfCalls(point.refused, point); });
   result.push_back(std::move(errors));
 
   ChartSpec utilisation = baseChart("utilisation", "Utilisation", "busy workers (%)", metrics,

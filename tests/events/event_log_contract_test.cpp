@@ -31,6 +31,7 @@
 #include "events/memory_event_log.h"
 #include "events/rocksdb_event_log.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_events.h"
 
 extern char** environ;
 
@@ -64,20 +65,7 @@ std::string describe(const Result<T>& result) {
         << expect_invalid_result.error().describe();                       \
   } while (false)
 
-EventEnvelope makeEvent(std::string topic, std::string aggregate_id, int64_t version) {
-  EventEnvelope event;
-  event.event_id = fmt::format("{}/{}/{}", topic, aggregate_id, version);
-  event.type = "TestHappened";
-  event.schema_version = 1;
-  event.aggregate_type = std::move(topic);
-  event.aggregate_id = std::move(aggregate_id);
-  event.aggregate_version = version;
-  event.occurred_at_nanos = 1'700'000'000'000'000'000 + version;
-  event.correlation_id = "command-1";
-  event.causation_id = "command-1";
-  event.payload = nlohmann::json{{"version", version}};
-  return event;
-}
+using testing::makeEvent;
 
 struct MemoryLog {
   static constexpr const char* kName = "Memory";

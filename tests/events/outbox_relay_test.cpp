@@ -8,25 +8,12 @@
 #include "events/memory_event_log.h"
 #include "events/relay.h"
 #include "stores/memory_outbox.h"
+#include "tests/support/test_events.h"
 
 namespace staylab {
 namespace {
 
-EventEnvelope makeEvent(const std::string& topic, const std::string& aggregate_id,
-                        int64_t version) {
-  EventEnvelope event;
-  event.event_id = fmt::format("{}/{}/{}", topic, aggregate_id, version);
-  event.type = "TestHappened";
-  event.schema_version = 1;
-  event.aggregate_type = topic;
-  event.aggregate_id = aggregate_id;
-  event.aggregate_version = version;
-  event.occurred_at_nanos = 1'700'000'000'000'000'000 + version;
-  event.correlation_id = "command-1";
-  event.causation_id = "command-1";
-  event.payload = nlohmann::json{{"version", version}};
-  return event;
-}
+using testing::makeEvent;
 
 // An outbox whose store can be taken down: every call fails while it is.
 class SwitchableOutbox final : public OutboxSource {
@@ -60,7 +47,7 @@ class SwitchableOutbox final : public OutboxSource {
   bool m_remove_fails = false;
 };
 
-class OutboxRelayTest : public testing::Test {
+class OutboxRelayTest : public ::testing::Test {
  protected:
   int64_t logged(const std::string& topic) { return m_log.endOffset(topic, 0).value(); }
 

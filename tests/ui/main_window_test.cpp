@@ -48,6 +48,17 @@ void runTo(MainWindow& window, sim::Nanos time) {
   QCoreApplication::processEvents();
 }
 
+// Runs to the end and waits for the final report (invariants checked).
+bool runToTheEnd(MainWindow& window) {
+  runTo(window, window.session()->engine().end());
+  return QTest::qWaitFor(
+      [&] {
+        window.refreshNow();
+        return window.finalReport().has_value();
+      },
+      kLoadTimeoutMs);
+}
+
 QString healthName(Health health) {
   return QString::fromUtf8(toString(health).data());
 }
@@ -280,13 +291,7 @@ class MainWindowTest : public QObject {
     auto window = open("steady-state.yaml");
     QVERIFY(window);
     QCOMPARE(window->results()->statusText(0), QStringLiteral("pending"));
-    runTo(*window, window->session()->engine().end());
-    QVERIFY(QTest::qWaitFor(
-        [&] {
-          window->refreshNow();
-          return window->finalReport().has_value();
-        },
-        kLoadTimeoutMs));
+    QVERIFY(runToTheEnd(*window));
     QVERIFY(window->results()->statusText(0).contains(QStringLiteral("PASS")));
     QVERIFY(window->finalReport()->passed());
   }
@@ -294,13 +299,7 @@ class MainWindowTest : public QObject {
   void finishedRunExportsTheSameFilesAsTheCli() {
     auto window = open("steady-state.yaml");
     QVERIFY(window);
-    runTo(*window, window->session()->engine().end());
-    QVERIFY(QTest::qWaitFor(
-        [&] {
-          window->refreshNow();
-          return window->finalReport().has_value();
-        },
-        kLoadTimeoutMs));
+    QVERIFY(runToTheEnd(*window));
     QTemporaryDir app_out;
     QVERIFY(window->exportReport(app_out.path()));
 

@@ -36,6 +36,7 @@
 #include "app/cli/cli_commands.h"
 #include "simulator/metrics/evaluation.h"
 #include "simulator/scenario/scenario_parser.h"
+#include "simulator/scenario/scenario_yaml.h"
 #include "simulator/scenario/units.h"
 #include "ui/charts_panel.h"
 #include "ui/explorers/explorers_panel.h"
@@ -211,6 +212,12 @@ void MainWindow::buildActions() {
   m_export_action = new QAction(tr("&Export report…"), this);
   m_export_action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
   connect(m_export_action, &QAction::triggered, this, &MainWindow::promptExport);
+  m_save_scenario_action = new QAction(tr("&Save run as scenario…"), this);
+  m_save_scenario_action->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+  m_save_scenario_action->setToolTip(
+      tr("Write this run as a scenario file, with the faults injected and the patterns "
+         "switched here on its timeline, for staylab-cli simulate to replay"));
+  connect(m_save_scenario_action, &QAction::triggered, this, &MainWindow::promptSaveScenario);
 
   m_quit_action = new QAction(tr("&Quit"), this);
   m_quit_action->setShortcut(QKeySequence::Quit);
@@ -283,6 +290,7 @@ void MainWindow::buildMenus() {
   m_recent_menu = file->addMenu(tr("Open &Recent"));
   file->addSeparator();
   file->addAction(m_export_action);
+  file->addAction(m_save_scenario_action);
   file->addSeparator();
   file->addAction(m_quit_action);
 
@@ -585,6 +593,7 @@ void MainWindow::updateRunControls() {
   m_step_action->setEnabled(ready && !finished);
   m_reset_action->setEnabled(ready);
   m_export_action->setEnabled(ready);
+  m_save_scenario_action->setEnabled(ready);
   m_results->exportButton()->setEnabled(ready);
   m_results->compareButton()->setEnabled(ready);
   m_inspector->setRunActive(ready && !finished);
@@ -881,6 +890,62 @@ QFileDialog* MainWindow::promptExport() {
   m_export_dialog = dialog;
   bringUp(dialog);
   return dialog;
+}
+
+QFileDialog* MainWindow::promptSaveScenario() {
+  if (!m_session)
+    return nullptr;
+  if (m_save_scenario_dialog) {
+    bringUp(m_save_scenario_dialog);
+    return m_save_scenario_dialog;
+  }
+  // Beside the scenario it comes from, so that a topology file it names by
+  // a relative path is found again.
+  const std::filesystem::path start =
+      m_session->file().parent_path() / (m_session->scenario().name + "-as-run.yaml");
+  QFileDialog* dialog = modelessDialog(this, tr("Save the run as a scenario"), q(start.string()));
+  dialog->setAcceptMode(QFileDialog::AcceptSave);
+  dialog->setNameFilter(tr("Scenarios (*.yaml *.yml)"));
+  dialog->setDefaultSuffix(QStringLiteral("yaml"));
+  connect(dialog, &QFileDialog::fileSelected, this,
+          [this](const QString& file) { saveRunAsScenario(file); });
+  m_save_scenario_dialog = dialog;
+  bringUp(dialog);
+  return dialog;
+}
+
+bool MainWindow::saveRunAsScenario(const QString& file) {
+  if (!m_session) {
+    showError(tr("Nothing to save: no run is loaded"));
+    return false;
+  }
+  sim::Scenario scenario = m_session->engine().asRun();
+  const sim::Nanos now = m_session->engine().status().now;
+  const std::string suffix = "-as-run";
+  if (scenario.name.size() + suffix.size() > 64)
+    scenario.name.resize(64 - suffix.size());
+  scenario.name += suffix;
+  scenario.description += fmt::format(
+      " (Saved from the desktop app at {} of virtual time, with the faults injected and the "
+      "patterns switched there on its timeline.)",
+      sim::formatLatency(now));
+  const std::string text = sim::toYaml(scenario);
+  // Only a file that reads back is worth writing.
+  if (auto again = sim::parseScenarioText(text, file.toStdString()); !again) {
+    showError(tr("Cannot save the run as a scenario: %1").arg(q(again.error().describe())));
+    return false;
+  }
+  QSaveFile out(file);
+  if (!out.open(QIODevice::WriteOnly) ||
+      out.write(text.data(), static_cast<qint64>(text.size())) !=
+          static_cast<qint64>(text.size()) ||
+      !out.commit()) {
+    showError(tr("Cannot save the run as a scenario: %1: %2").arg(file, out.errorString()));
+    return false;
+  }
+  addRecent(file);
+  statusBar()->showMessage(tr("Run saved as %1: staylab-cli simulate replays it").arg(file), 8000);
+  return true;
 }
 
 bool MainWindow::exportReport(const QString& directory) {

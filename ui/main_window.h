@@ -102,6 +102,13 @@ class MainWindow : public QMainWindow {
   // of each at a time; asking again raises it. Returns the dialog.
   QFileDialog* promptOpen();
   QFileDialog* promptExport();
+  QFileDialog* promptSaveScenario();
+
+  // Writes the run so far as a scenario file (Engine::asRun(): the faults
+  // injected and the patterns switched here become part of its timeline), so
+  // that staylab-cli simulate replays it. Refuses, saying why in the banner,
+  // a run whose timeline would not read back (faults that overlap).
+  bool saveRunAsScenario(const QString& file);
 
   // Switches one of sim::kLivePatterns on or off in the run, at the current
   // virtual time (Run > Patterns, and the toolbar's Patterns button).
@@ -236,6 +243,7 @@ class MainWindow : public QMainWindow {
 
   QAction* m_open_action = nullptr;
   QAction* m_export_action = nullptr;
+  QAction* m_save_scenario_action = nullptr;
   QAction* m_quit_action = nullptr;
   QAction* m_play_action = nullptr;
   QAction* m_step_action = nullptr;
@@ -249,6 +257,7 @@ class MainWindow : public QMainWindow {
   QMenu* m_patterns_menu = nullptr;
   QPointer<QFileDialog> m_open_dialog;
   QPointer<QFileDialog> m_export_dialog;
+  QPointer<QFileDialog> m_save_scenario_dialog;
   std::array<QAction*, sim::kLivePatterns.size()> m_pattern_actions{};
   QMenu* m_view_menu = nullptr;
 };

@@ -211,6 +211,10 @@ struct Engine::State {
   mutable std::mutex inject_mutex;
   std::vector<FaultSpec> injected;                     // GUARDED_BY(inject_mutex)
   std::vector<std::pair<std::string, bool>> switches;  // GUARDED_BY(inject_mutex)
+  // What the run did beyond its scenario, for a replay: the faults injected
+  // (with the time they started) and every switch made.
+  std::vector<FaultSpec> injected_done;          // GUARDED_BY(inject_mutex)
+  std::vector<PatternSwitchSpec> switches_done;  // GUARDED_BY(inject_mutex)
   std::atomic<bool> has_injected{false};
 
   State(MetricsOptions options, std::uint64_t seed)
@@ -1446,6 +1450,41 @@ void Engine::applySwitch(std::string_view pattern, bool on) {
     m_run->closeBreakers();  // No breaker stays open once the pattern is off.
   m_state->metrics.addPatternSwitch(
       PatternSwitch{m_state->simulation.now(), std::string(pattern), on});
+  std::lock_guard lock(m_state->inject_mutex);
+  m_state->switches_done.push_back(PatternSwitchSpec{
+      std::chrono::nanoseconds(m_state->simulation.now()), std::string(pattern), on});
+}
+
+Scenario Engine::asRun() const {
+  Scenario scenario = m_scenario;
+  std::lock_guard lock(m_state->inject_mutex);
+  for (const FaultSpec& fault : m_state->injected_done)
+    scenario.faults.push_back(fault);
+  std::stable_sort(scenario.faults.begin(), scenario.faults.end(),
+                   [](const FaultSpec& a, const FaultSpec& b) { return a.at < b.at; });
+  // The switches made, then the scenario's own still to come; a pattern
+  // switched more than once at one instant keeps its last state.
+  const Nanos now = m_state->published_now.load(std::memory_order_relaxed);
+  std::vector<PatternSwitchSpec> switches = m_state->switches_done;
+  for (const PatternSwitchSpec& planned : m_scenario.switches) {
+    if (planned.at.count() > now)
+      switches.push_back(planned);
+  }
+  std::stable_sort(
+      switches.begin(), switches.end(),
+      [](const PatternSwitchSpec& a, const PatternSwitchSpec& b) { return a.at < b.at; });
+  scenario.switches.clear();
+  for (PatternSwitchSpec& change : switches) {
+    auto same = std::find_if(scenario.switches.begin(), scenario.switches.end(),
+                             [&](const PatternSwitchSpec& kept) {
+                               return kept.at == change.at && kept.pattern == change.pattern;
+                             });
+    if (same != scenario.switches.end())
+      same->on = change.on;
+    else
+      scenario.switches.push_back(std::move(change));
+  }
+  return scenario;
 }
 
 void Engine::applyInjected() {
@@ -1463,6 +1502,10 @@ void Engine::applyInjected() {
     applySwitch(pattern, on);
   for (FaultSpec& fault : faults) {
     fault.at = std::chrono::nanoseconds(m_state->simulation.now());
+    {
+      std::lock_guard lock(m_state->inject_mutex);
+      m_state->injected_done.push_back(fault);
+    }
     const std::string label = faultTarget(fault);
     m_state->simulation.spawn(m_run->faultProcess(std::move(fault), label));
   }

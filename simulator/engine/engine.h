@@ -143,6 +143,10 @@ class Engine {
   [[nodiscard]] Result<void> switchPattern(std::string_view pattern, bool on);
   // The patterns as they are now (engine thread).
   const PatternSettings& patterns() const;
+  // Any thread: the scenario as run so far, to replay it: the faults
+  // injected added to its own at the times they started, and its switches
+  // replaced by those made so far followed by its own still to come.
+  Scenario asRun() const;
 
   // Checks a fault against the topology and the platform's topics, as for
   // the scenario's own; `field` prefixes error fields ("faults[2]").

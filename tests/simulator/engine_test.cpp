@@ -11,6 +11,8 @@
 
 #include "simulator/engine/engine.h"
 #include "simulator/engine/engine_runner.h"
+#include "simulator/scenario/scenario_parser.h"
+#include "simulator/scenario/scenario_yaml.h"
 #include "tests/simulator/engine_support.h"
 
 namespace staylab::sim {
@@ -335,6 +337,39 @@ faults:
   EXPECT_EQ(report->metrics.switches, expected);
   // The same run, interval by interval.
   EXPECT_EQ(timeseriesCsv(scripted.metrics), timeseriesCsv(report->metrics));
+}
+
+TEST_F(EngineTest, AsRunPutsWhatWasDoneLiveOnTheScenariosTimeline) {
+  auto engine = create(twoTierScenario(R"(switches:
+  - { at: 20s, pattern: retry, on: true }
+)",
+                                       "poisson, rate: 100/s", "40s"));
+  ASSERT_TRUE(engine.has_value()) << engine.error().describe();
+  Engine& run = **engine;
+  run.runUntil(10 * kSecond);
+  FaultSpec outage;
+  outage.kind = FaultKind::StoreOutage;
+  outage.target = "store";
+  outage.length = std::chrono::seconds(5);
+  ASSERT_TRUE(run.injectFault(outage).has_value());
+  ASSERT_TRUE(run.switchPattern("timeout", true).has_value());
+  ASSERT_TRUE(run.switchPattern("retry", true).has_value());
+  ASSERT_TRUE(run.switchPattern("retry", false).has_value());  // Same instant: the last wins.
+  run.runUntil(12 * kSecond);
+
+  const Scenario as_run = run.asRun();
+  ASSERT_EQ(as_run.faults.size(), 1u);
+  EXPECT_EQ(as_run.faults[0].at, std::chrono::seconds(10));
+  EXPECT_EQ(as_run.faults[0].target, "store");
+  const std::vector<PatternSwitchSpec> switches = {{std::chrono::seconds(10), "timeout", true},
+                                                   {std::chrono::seconds(10), "retry", false},
+                                                   {std::chrono::seconds(20), "retry", true}};
+  EXPECT_EQ(as_run.switches, switches);
+  EXPECT_TRUE(run.scenario().faults.empty());  // The scenario itself stays as written.
+  // It reads back as written.
+  auto again = parseScenarioText(toYaml(as_run), "as-run.yaml");
+  ASSERT_TRUE(again.has_value()) << again.error().describe();
+  EXPECT_EQ(*again, as_run);
 }
 
 TEST_F(EngineTest, SwitchingAPatternTheEngineCannotSwitchIsRefusedByName) {

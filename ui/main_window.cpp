@@ -407,6 +407,18 @@ void MainWindow::buildStatusBar() {
 
 namespace {
 
+// Replaces `path` with `text` whole or not at all; returns why it could not,
+// or an empty string.
+QString writeWhole(const QString& path, const std::string& text) {
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly) ||
+      file.write(text.data(), static_cast<qint64>(text.size())) !=
+          static_cast<qint64>(text.size()) ||
+      !file.commit())
+    return file.errorString().isEmpty() ? QStringLiteral("write failed") : file.errorString();
+  return {};
+}
+
 // A file dialog that leaves the window usable while it is open.
 QFileDialog* modelessDialog(QWidget* parent, const QString& title, const QString& start) {
   auto* dialog = new QFileDialog(parent, title, start);
@@ -935,12 +947,8 @@ bool MainWindow::saveRunAsScenario(const QString& file) {
     showError(tr("Cannot save the run as a scenario: %1").arg(q(again.error().describe())));
     return false;
   }
-  QSaveFile out(file);
-  if (!out.open(QIODevice::WriteOnly) ||
-      out.write(text.data(), static_cast<qint64>(text.size())) !=
-          static_cast<qint64>(text.size()) ||
-      !out.commit()) {
-    showError(tr("Cannot save the run as a scenario: %1: %2").arg(file, out.errorString()));
+  if (const QString error = writeWhole(file, text); !error.isEmpty()) {
+    showError(tr("Cannot save the run as a scenario: %1: %2").arg(file, error));
     return false;
   }
   addRecent(file);
@@ -991,12 +999,8 @@ bool MainWindow::exportReport(const QString& directory) {
   };
   for (const auto& [name, text] : files) {
     const QString path = out.filePath(QLatin1String(name));
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) ||
-        file.write(text.data(), static_cast<qint64>(text.size())) !=
-            static_cast<qint64>(text.size()) ||
-        !file.commit()) {
-      showError(tr("Cannot write the report: %1: %2").arg(path, file.errorString()));
+    if (const QString error = writeWhole(path, text); !error.isEmpty()) {
+      showError(tr("Cannot write the report: %1: %2").arg(path, error));
       return false;
     }
   }

@@ -116,6 +116,7 @@ void endToEnd(benchmark::State& state, Commit commit) {
   ScratchDir dir;
   PlatformOptions options;
   options.data_dir = dir.path();
+  options.mode = OpenMode::InitialiseIfEmpty;
   options.durability = Durability::Normal;
   auto opened = Platform::open(options);
   if (!opened) {

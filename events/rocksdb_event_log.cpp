@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "events/memory_event_log.h"
+#include "stores/rocksdb/rocksdb_open.h"
 
 namespace staylab {
 
@@ -187,15 +188,9 @@ Result<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const Options& op
       STAYLAB_TRY(checkTopic(topic, partitions));
     }
 
-    std::error_code error;
-    std::filesystem::create_directories(options.directory, error);
-    if (error) {
-      return storeFailure("eventlog.open", "cannot create {}: {}", options.directory.string(),
-                          error.message());
-    }
-
     rocksdb::Options db_options;
-    db_options.create_if_missing = true;
+    STAYLAB_TRY(
+        rocksdb_open::prepare(db_options, options.directory, "event log", options.creation));
     // A torn WAL tail (a crash mid-append) drops only the batches after the
     // last whole one, so a partition never ends up with a gap.
     db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
@@ -434,6 +429,10 @@ Result<void> RocksDbEventLog::testWriteRaw(const LogPosition& position, std::str
     }
     return ok();
   });
+}
+
+Result<void> RocksDbEventLog::verifyIntegrity() {
+  return rocksdb_open::verifyChecksums(*m_db, "event log");
 }
 
 }  // namespace staylab

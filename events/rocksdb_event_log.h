@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/common/store_creation.h"
 #include "domain/ports/event_log.h"
 
 namespace rocksdb {
@@ -65,8 +66,12 @@ class RocksDbEventLog final : public EventLog {
   };
 
   struct Options {
-    // The database directory; created (with its parents) when missing.
+    // The database directory.
     std::filesystem::path directory;
+    // Default: OpenExisting: a directory without a database is StoreFailure
+    // "rocksdb.missing" and nothing is created or deleted. CreateIfMissing
+    // creates the directory (with its parents) and the database.
+    StoreCreation creation = StoreCreation::OpenExisting;
     // Topic -> number of partitions. A topic name is 1..255 bytes without NUL;
     // a count is 1..256. Default: property 4, booking 4, fraud 2.
     std::map<std::string, int> topics = {{"property", 4}, {"booking", 4}, {"fraud", 2}};
@@ -79,7 +84,7 @@ class RocksDbEventLog final : public EventLog {
     size_t cached_per_partition = 1024;
   };
 
-  // Opens or creates the log at `options.directory`.
+  // Opens the log at `options.directory` (creating it only as options.creation allows).
   [[nodiscard]] static Result<std::unique_ptr<RocksDbEventLog>> open(const Options& options);
   // Closes the database; unflushed memtables are recovered from the WAL on the next open.
   ~RocksDbEventLog() override;
@@ -92,6 +97,9 @@ class RocksDbEventLog final : public EventLog {
   [[nodiscard]] Result<std::vector<LogRecord>> read(std::string_view topic, int partition,
                                                     int64_t from_offset, size_t limit) override;
   [[nodiscard]] Result<int64_t> endOffset(std::string_view topic, int partition) override;
+
+  // Verifies every table file's checksums; StoreFailure "rocksdb.corrupt" on damage.
+  [[nodiscard]] Result<void> verifyIntegrity();
 
   // Test hook: stores `bytes` as the record at `position`, bypassing every
   // check and leaving end offsets alone, so a test can plant a corrupt record.

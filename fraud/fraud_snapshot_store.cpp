@@ -84,24 +84,36 @@ FraudSnapshotStore::FraudSnapshotStore(std::filesystem::path directory, Sync syn
       m_temp_file(m_directory / fmt::format("{}.tmp", kSnapshotFileName)) {}
 
 Result<std::unique_ptr<FraudSnapshotStore>> FraudSnapshotStore::open(
-    const std::filesystem::path& directory, Sync sync) {
+    const std::filesystem::path& directory, Sync sync, StoreCreation creation) {
   if (directory.empty()) {
     return invalidInput("directory", "must not be empty");
   }
+  std::unique_ptr<FraudSnapshotStore> store(new FraudSnapshotStore(directory, sync));
   std::error_code error;
+  bool present = std::filesystem::is_regular_file(store->m_file, error);
+  if (present) {
+    return store;
+  }
+  if (creation == StoreCreation::OpenExisting) {
+    return storeFailure("fraud.snapshot_missing",
+                        "{} is missing: fraud detection's state is never re-created by a "
+                        "command; `rebuild` makes it again from the log",
+                        store->m_file.string());
+  }
   std::filesystem::create_directories(directory, error);
   if (error) {
     return storeFailure("fraud.snapshot_io", "cannot create directory {}: {}", directory.string(),
                         error.message());
   }
-  return std::unique_ptr<FraudSnapshotStore>(new FraudSnapshotStore(directory, sync));
+  STAYLAB_TRY(store->save(FraudSnapshot{}));
+  return store;
 }
 
 Result<FraudSnapshot> FraudSnapshotStore::load() const {
   FileDescriptor fd(::open(m_file.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ENOENT) {
-      return FraudSnapshot{};
+      return storeFailure("fraud.snapshot_missing", "{} is missing", m_file.string());
     }
     return ioFailure("open", m_file, errno);
   }

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "domain/common/error.h"
+#include "domain/common/store_creation.h"
 #include "fraud/fraud_snapshot.h"
 
 namespace staylab::fraud {
@@ -22,8 +23,9 @@ inline constexpr std::string_view kSnapshotFileName = "fraud_snapshot.json";
 //
 // Errors (all StoreFailure): "fraud.snapshot_io" when the file system fails
 // (the message names the call and errno text); "fraud.snapshot_corrupt" when the
-// file exists but is not a valid snapshot (the message says why). A missing
-// file is not an error: load() returns an empty snapshot.
+// file exists but is not a valid snapshot (the message says why);
+// "fraud.snapshot_missing" when the directory or the file is gone from a store
+// that existed: it is never silently taken for an empty snapshot.
 // Thread safety: none; one store object per directory, one owner.
 class FraudSnapshotStore {
  public:
@@ -33,11 +35,15 @@ class FraudSnapshotStore {
     Full,    // Each save is fsynced (file and directory) before it returns.
   };
 
-  // Opens (creating it when missing) the directory. Default sync: Full.
+  // Opens the store in `directory`. With StoreCreation::OpenExisting (the
+  // default) the directory and its snapshot file must exist; with
+  // CreateIfMissing the directory is created and an empty snapshot saved when
+  // none is there. Default sync: Full.
   [[nodiscard]] static Result<std::unique_ptr<FraudSnapshotStore>> open(
-      const std::filesystem::path& directory, Sync sync = Sync::Full);
+      const std::filesystem::path& directory, Sync sync = Sync::Full,
+      StoreCreation creation = StoreCreation::OpenExisting);
 
-  // Returns the saved snapshot, or an empty one when none was saved yet.
+  // Returns the saved snapshot.
   [[nodiscard]] Result<FraudSnapshot> load() const;
   // Replaces the saved snapshot atomically and durably.
   [[nodiscard]] Result<void> save(const FraudSnapshot& snapshot);

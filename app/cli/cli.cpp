@@ -87,6 +87,42 @@ Error usageError(const CLI::App& app, const CLI::ParseError& error) {
   return usage;
 }
 
+// The longest value any option takes (a description of 5000 characters of
+// four bytes each); each option's own rule is narrower and is checked where
+// the value is used. This bound keeps a runaway value from reaching a store.
+constexpr size_t kMaxOptionBytes = 20'000;
+
+// Returns InvalidInput naming the first option of the invoked command chain
+// whose value is longer than kMaxOptionBytes.
+Result<void> checkOptionLengths(const CLI::App& app) {
+  for (const CLI::App* command = &app; command != nullptr;
+       command = command->get_subcommands().empty() ? nullptr
+                                                    : command->get_subcommands().front()) {
+    for (const CLI::Option* option : command->get_options()) {
+      for (const std::string& value : option->results()) {
+        if (value.size() > kMaxOptionBytes) {
+          std::string name = option->get_single_name();
+          return invalidInput(name, "is {} bytes long; at most {} are taken", value.size(),
+                              kMaxOptionBytes);
+        }
+      }
+    }
+  }
+  return {};
+}
+
+// Returns `id` unless it is longer than any id (64 bytes): InvalidInput
+// naming `field`. Any shorter text is looked up, and an unknown one is
+// NotFound, as an id of the right shape that names nothing.
+Result<std::string> idText(std::string_view id, std::string_view field) {
+  constexpr size_t kMaxIdBytes = 64;
+  if (id.size() > kMaxIdBytes) {
+    return invalidInput(std::string(field), "an id is at most {} bytes, got {}", kMaxIdBytes,
+                        id.size());
+  }
+  return std::string(id);
+}
+
 template <typename T>
 std::optional<T> given(CLI::App& command, const char* name, const T& value) {
   return command.count(name) > 0 ? std::optional<T>(value) : std::nullopt;
@@ -120,8 +156,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       "staylab-cli"};
   app.require_subcommand(1);
   GlobalOptions global;
-  app.add_option("--data", global.data_dir,
-                 "Data directory (default: $XDG_DATA_HOME/staylab or ~/.local/share/staylab)");
+  auto* data_option =
+      app.add_option("--data", global.data_dir,
+                     "Data directory (default: $XDG_DATA_HOME/staylab or ~/.local/share/staylab)");
   app.add_flag("--json", global.json, "Print results as JSON");
   auto* api_key =
       app.add_option("--api-key", global.api_key,
@@ -170,7 +207,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   get->add_option("ID", get_id, "Property id")->required();
   get->callback([&] {
     action = [&](Platform& platform, std::ostream& os) -> Result<void> {
-      auto found = STAYLAB_TRY(platform.gateway().getProperty(get_id));
+      auto found =
+          STAYLAB_TRY(platform.gateway().getProperty(STAYLAB_TRY(idText(get_id, "property"))));
       if (global.json) {
         os << dumpJson(propertyJson(found)) << '\n';
       } else {
@@ -186,8 +224,10 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   list->callback([&] {
     action = [&](Platform& platform, std::ostream& os) -> Result<void> {
       std::optional<std::string_view> city;
+      std::string bounded_city;
       if (list->count("--city") > 0) {
-        city = list_city;
+        bounded_city = STAYLAB_TRY(boundedText(list_city, "city", listing::kMaxCity));
+        city = bounded_city;
       }
       auto properties = STAYLAB_TRY(platform.gateway().listProperties(city));
       if (global.json) {
@@ -284,8 +324,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   cancel->callback([&] {
     global.writes = true;
     action = [&](Platform& platform, std::ostream& os) -> Result<void> {
-      auto cancelled = STAYLAB_TRY(
-          platform.gateway().cancelBooking(global.caller, booking::CancelBooking{cancel_id}));
+      auto cancelled = STAYLAB_TRY(platform.gateway().cancelBooking(
+          global.caller, booking::CancelBooking{STAYLAB_TRY(idText(cancel_id, "booking"))}));
       if (global.json) {
         os << dumpJson(bookingJson(cancelled)) << '\n';
       } else {
@@ -306,10 +346,10 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     action = [&](Platform& platform, std::ostream& os) -> Result<void> {
       BookingFilter filter;
       if (bookings_list->count("--property") > 0) {
-        filter.property_id = filter_property;
+        filter.property_id = STAYLAB_TRY(idText(filter_property, "property"));
       }
       if (bookings_list->count("--guest") > 0) {
-        filter.guest_id = filter_guest;
+        filter.guest_id = STAYLAB_TRY(handle(filter_guest, "guest"));
       }
       auto found = STAYLAB_TRY(platform.gateway().listBookings(filter));
       if (global.json) {
@@ -350,6 +390,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     }
     return report(usageError(app, error));
   }
+  if (auto lengths = checkOptionLengths(app); !lengths) {
+    return report(lengths.error());
+  }
   if (standalone) {
     return standalone(out, err);
   }
@@ -357,9 +400,15 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     return report(Error{ErrorKind::InvalidInput, "cli.usage", "", "no command given (see --help)"});
   }
 
+  if (data_option->count() > 0 && global.data_dir.empty()) {
+    return report(
+        invalidInput("data", "must not be empty (leave --data out for the default)").error());
+  }
   PlatformOptions options;
   options.data_dir =
-      global.data_dir.empty() ? defaultDataDir() : std::filesystem::path(global.data_dir);
+      data_option->count() > 0 ? std::filesystem::path(global.data_dir) : defaultDataDir();
+  options.mode =
+      global.open_mode.value_or(global.writes ? OpenMode::InitialiseIfEmpty : OpenMode::Existing);
   options.durability = global.durability;
   options.clock = global.clock.get();
   options.random = global.random.get();

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -19,6 +20,10 @@ struct GlobalOptions {
   std::string api_key;
   Caller caller{"admin", Role::Admin};  // Replaced by the key's caller when --api-key is given.
   bool writes = false;                  // The command changes state: drain the pump afterwards.
+  // How the data directory is opened when a command asks for more than the
+  // default: a command that writes initialises a new (absent or empty) data
+  // directory; any other opens an existing one only.
+  std::optional<OpenMode> open_mode;
   // How the platform is opened; `seed` makes ids and times deterministic.
   Durability durability = Durability::Full;
   std::shared_ptr<ManualClock> clock;

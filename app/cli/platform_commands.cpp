@@ -459,6 +459,7 @@ void addPump(CLI::App& app, GlobalOptions& global, Action& action) {
       "rebuild", "Drop the read models (search, history, fraud) and replay the log from 0");
   rebuild->callback([&global, &action] {
     global.writes = true;
+    global.open_mode = OpenMode::RebuildReadModels;
     action = [&global](Platform& platform, std::ostream& os) -> Result<void> {
       STAYLAB_TRY(rebuildReadModels(platform));
       if (global.json) {
@@ -483,6 +484,8 @@ void addKeys(CLI::App& app, GlobalOptions& global, Action& action) {
   add->add_option("--caller", flags->caller, "The caller's handle")->required();
   add->add_option("--role", flags->role, "guest, host, fraud-service or admin")->required();
   add->callback([&global, &action, flags] {
+    // The first key may be issued before anything else: it initialises a new data directory.
+    global.open_mode = OpenMode::InitialiseIfEmpty;
     action = [&global, flags](Platform& platform, std::ostream& os) -> Result<void> {
       if (global.caller.role != Role::Admin) {
         return std::unexpected(

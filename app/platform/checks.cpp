@@ -1,5 +1,6 @@
 #include "app/platform/checks.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -13,9 +14,12 @@ namespace {
 
 constexpr size_t kReadBatch = 4096;
 
-// Returns aggregate id -> versions seen in the log, over every topic and partition.
-Result<std::map<std::string, std::set<int64_t>>> versionsInLog(EventLog& log) {
-  std::map<std::string, std::set<int64_t>> versions;
+// Aggregate id -> versions seen in the log, over every partition of a topic.
+using VersionsById = std::map<std::string, std::set<int64_t>>;
+
+// Returns topic -> the versions of each aggregate seen in it.
+Result<std::map<std::string, VersionsById>> versionsInLog(EventLog& log) {
+  std::map<std::string, VersionsById> versions;
   for (const auto& [topic, partitions] : log.topics()) {
     for (int partition = 0; partition < partitions; ++partition) {
       int64_t offset = 0;
@@ -25,13 +29,46 @@ Result<std::map<std::string, std::set<int64_t>>> versionsInLog(EventLog& log) {
           break;
         }
         for (const auto& record : records) {
-          versions[record.event.aggregate_id].insert(record.event.aggregate_version);
+          versions[topic][record.event.aggregate_id].insert(record.event.aggregate_version);
         }
         offset = records.back().position.offset + 1;
       }
     }
   }
   return versions;
+}
+
+// Joins the first three of `items` for a verdict's detail.
+std::string firstFew(const std::vector<std::string>& items) {
+  std::string text;
+  for (size_t index = 0; index < items.size() && index < 3; ++index) {
+    text += items[index] + "; ";
+  }
+  return text;
+}
+
+// Returns the verdict that every aggregate of `topic` is in its write store at
+// the latest version the log holds: a write store emptied, replaced by an
+// older copy or missing rows disagrees with the log that recorded its changes.
+CheckResult storeMatchesLog(std::string name, const VersionsById& logged,
+                            const std::map<std::string, int64_t>& stored, std::string_view what) {
+  std::vector<std::string> problems;
+  for (const auto& [id, versions] : logged) {
+    int64_t latest = *versions.rbegin();
+    auto found = stored.find(id);
+    if (found == stored.end()) {
+      problems.push_back(fmt::format("{} v{} is in the log, not in the store", id, latest));
+    } else if (found->second < latest) {
+      problems.push_back(
+          fmt::format("{} is v{} in the store, v{} in the log", id, found->second, latest));
+    }
+  }
+  if (!problems.empty()) {
+    return {
+        std::move(name), false,
+        fmt::format("{} {} disagree with the log: {}", problems.size(), what, firstFew(problems))};
+  }
+  return {std::move(name), true, fmt::format("{} {} as the log has them", logged.size(), what)};
 }
 
 CheckResult noNightTwice(const std::vector<BookedNight>& nights) {
@@ -66,8 +103,18 @@ Result<CheckResult> digestsMatch(std::string name, Consumer& live, Consumer& fre
 }  // namespace
 
 Result<std::vector<CheckResult>> checkInvariants(Platform& platform) {
-  STAYLAB_TRY(platform.pump().drain());
   std::vector<CheckResult> results;
+  // The engines' own checks first: a damaged store is reported as such, not
+  // as whatever the drain or a later check makes of its contents.
+  for (auto& verdict : platform.verifyIntegrity()) {
+    results.push_back({fmt::format("{} intact", verdict.store), verdict.result.has_value(),
+                       verdict.result ? std::string("the engine's own check found no damage")
+                                      : verdict.result.error().message});
+  }
+  if (std::any_of(results.begin(), results.end(), [](const auto& r) { return !r.passed; })) {
+    return results;  // Draining into a damaged store could only spread the damage.
+  }
+  STAYLAB_TRY(platform.pump().drain());
 
   auto nights = STAYLAB_TRY(platform.bookingStore().bookedNights());
   results.push_back(noNightTwice(nights));
@@ -82,29 +129,32 @@ Result<std::vector<CheckResult>> checkInvariants(Platform& platform) {
   auto properties = STAYLAB_TRY(platform.listing().list(std::nullopt));
   auto bookings = STAYLAB_TRY(platform.bookings().list({}));
   std::vector<std::string> missing;
-  auto expect_version = [&](const std::string& id, int64_t version) {
-    auto found = versions.find(id);
+  auto expect_version = [&](const VersionsById& logged, const std::string& id, int64_t version) {
+    auto found = logged.find(id);
     for (int64_t wanted = 1; wanted <= version; ++wanted) {
-      if (found == versions.end() || !found->second.contains(wanted)) {
+      if (found == logged.end() || !found->second.contains(wanted)) {
         missing.push_back(fmt::format("{} v{}", id, wanted));
       }
     }
   };
+  std::map<std::string, int64_t> stored_properties, stored_bookings;
   for (const auto& property : properties) {
-    expect_version(property.id, property.version);
+    expect_version(versions["property"], property.id, property.version);
+    stored_properties[property.id] = property.version;
   }
   for (const auto& booking : bookings) {
-    expect_version(booking.id, booking.version);
+    expect_version(versions["booking"], booking.id, booking.version);
+    stored_bookings[booking.id] = booking.version;
   }
-  std::string missing_text;
-  for (size_t index = 0; index < missing.size() && index < 3; ++index) {
-    missing_text += missing[index] + "; ";
-  }
-  results.push_back({"every committed event in the log", missing.empty(),
-                     missing.empty()
-                         ? fmt::format("{} properties and {} bookings accounted for",
-                                       properties.size(), bookings.size())
-                         : fmt::format("{} events missing: {}", missing.size(), missing_text)});
+  results.push_back(
+      {"every committed event in the log", missing.empty(),
+       missing.empty() ? fmt::format("{} properties and {} bookings accounted for",
+                                     properties.size(), bookings.size())
+                       : fmt::format("{} events missing: {}", missing.size(), firstFew(missing))});
+  results.push_back(storeMatchesLog("listing store equals the log", versions["property"],
+                                    stored_properties, "listings"));
+  results.push_back(storeMatchesLog("booking store equals the log", versions["booking"],
+                                    stored_bookings, "bookings"));
 
   MemoryTextIndex fresh_index;
   SearchProjection fresh_search(fresh_index, platform.eventLog());
@@ -121,7 +171,8 @@ Result<std::vector<CheckResult>> checkInvariants(Platform& platform) {
   std::error_code ignored;
   std::filesystem::remove_all(scratch_dir, ignored);
   {
-    auto scratch_store = STAYLAB_TRY(fraud::FraudSnapshotStore::open(scratch_dir));
+    auto scratch_store = STAYLAB_TRY(fraud::FraudSnapshotStore::open(
+        scratch_dir, fraud::FraudSnapshotStore::Sync::Normal, StoreCreation::CreateIfMissing));
     auto fresh_fraud = STAYLAB_TRY(fraud::FraudConsumer::open(platform.eventLog(), *scratch_store));
     STAYLAB_TRY(fresh_fraud->rebuild());
     auto live_digest = STAYLAB_TRY(platform.fraudDetection().canonicalDigest());

@@ -14,11 +14,14 @@ struct CheckResult {
   std::string detail;  // Figures when it passed, the first problems when it failed.
 };
 
-// Drains the platform, then verifies its invariants:
+// Runs each engine's own integrity check (and stops there when one finds
+// damage), drains the platform, then verifies its invariants:
 //   - no night is booked twice;
 //   - both outboxes are empty;
 //   - every committed event is in the log (each property's and booking's
 //     current version has its event in the log);
+//   - the write stores equal the log: every listing and booking the log
+//     recorded is in its store at the latest version logged;
 //   - every read model equals a fresh rebuild from the log: the search index
 //     and the history are rebuilt into in-memory twins, fraud detection into
 //     a scratch snapshot, and their canonical digests compared.

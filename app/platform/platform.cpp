@@ -40,6 +40,67 @@ class ListingPropertyDirectory final : public PropertyDirectory {
   listing::ListingService& m_listing;
 };
 
+// What a data directory holds; the read models among them can be rebuilt.
+constexpr std::array<const char*, 6> kStoreEntries = {"listing.db", "booking.db", "events",
+                                                      "history",    "search",     "fraud"};
+constexpr std::array<const char*, 3> kReadModelEntries = {"history", "search", "fraud"};
+
+struct Creation {
+  StoreCreation writes = StoreCreation::OpenExisting;
+  StoreCreation read_models = StoreCreation::OpenExisting;
+};
+
+// Decides which stores the open may create, creating the data directory
+// itself only when it initialises one.
+Result<Creation> prepareDataDir(const std::filesystem::path& data_dir, OpenMode mode) {
+  if (data_dir.empty()) {
+    return invalidInput("data", "the data directory must not be empty");
+  }
+  std::error_code error;
+  bool exists = std::filesystem::exists(data_dir, error);
+  if (error) {
+    return storeFailure("platform.data_dir", "cannot look at {}: {}", data_dir.string(),
+                        error.message());
+  }
+  if (exists && !std::filesystem::is_directory(data_dir, error)) {
+    return invalidInput("data", "{} is not a directory", data_dir.string());
+  }
+  bool empty = !exists || std::filesystem::is_empty(data_dir, error);
+  if (mode == OpenMode::InitialiseIfEmpty && empty) {
+    std::filesystem::create_directories(data_dir, error);
+    if (error) {
+      return storeFailure("platform.data_dir", "cannot create data directory {}: {}",
+                          data_dir.string(), error.message());
+    }
+    return Creation{StoreCreation::CreateIfMissing, StoreCreation::CreateIfMissing};
+  }
+  if (!exists) {
+    return invalidInput("data",
+                        "there is no data directory at {}; a command that writes (or `seed`) "
+                        "initialises one",
+                        data_dir.string());
+  }
+  bool holds_any = std::any_of(kStoreEntries.begin(), kStoreEntries.end(), [&](const char* entry) {
+    std::error_code ignored;
+    return std::filesystem::exists(data_dir / entry, ignored);
+  });
+  if (!holds_any && !empty) {
+    return invalidInput("data",
+                        "{} is not a Staylab data directory (it holds none of listing.db, "
+                        "booking.db, events/, history/, search/, fraud/) and is not empty",
+                        data_dir.string());
+  }
+  if (!holds_any) {
+    return invalidInput("data",
+                        "the data directory {} is empty; a command that writes (or "
+                        "`seed`) initialises it",
+                        data_dir.string());
+  }
+  return Creation{StoreCreation::OpenExisting, mode == OpenMode::RebuildReadModels
+                                                   ? StoreCreation::CreateIfMissing
+                                                   : StoreCreation::OpenExisting};
+}
+
 }  // namespace
 
 std::filesystem::path defaultDataDir() {
@@ -59,14 +120,9 @@ Platform::~Platform() {
 }
 
 Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options) {
+  auto creation = STAYLAB_TRY(prepareDataDir(options.data_dir, options.mode));
   std::unique_ptr<Platform> platform(new Platform());
   platform->m_data_dir = options.data_dir;
-  std::error_code error;
-  std::filesystem::create_directories(options.data_dir, error);
-  if (error) {
-    return storeFailure("platform.data_dir", "cannot create data directory {}: {}",
-                        options.data_dir.string(), error.message());
-  }
   if (options.clock) {
     platform->m_clock = options.clock;
   } else {
@@ -83,39 +139,61 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
   auto sync = options.durability == Durability::Full ? sqlite::Sync::Full : sqlite::Sync::Normal;
 
   const PortDecorators& decorators = options.decorators;
-  auto decorate = [](auto port, const auto& decorator) {
+  auto decorate = [](auto engine, auto*& keep, const auto& decorator) {
+    keep = engine.get();
+    using Port = typename std::remove_reference_t<decltype(decorator)>::result_type::element_type;
+    std::unique_ptr<Port> port = std::move(engine);
     return decorator ? decorator(std::move(port)) : std::move(port);
   };
-  platform->m_listing_store =
-      decorate(STAYLAB_TRY(SqliteDocumentStore::open({options.data_dir / "listing.db", sync})),
-               decorators.listing_store);
-  platform->m_booking_store =
-      decorate(STAYLAB_TRY(SqliteBookingStore::open({options.data_dir / "booking.db", sync})),
-               decorators.booking_store);
+  // The write stores and the log first: a read model is deleted for a
+  // rebuild only once they have opened.
+  platform->m_listing_store = decorate(
+      STAYLAB_TRY(
+          SqliteDocumentStore::open({options.data_dir / "listing.db", sync, creation.writes})),
+      platform->m_listing_engine, decorators.listing_store);
+  platform->m_booking_store = decorate(
+      STAYLAB_TRY(
+          SqliteBookingStore::open({options.data_dir / "booking.db", sync, creation.writes})),
+      platform->m_booking_engine, decorators.booking_store);
+  RocksDbEventLog::Options log;
+  log.directory = options.data_dir / "events";
+  log.creation = creation.writes;
+  log.sync = options.durability == Durability::Full ? RocksDbEventLog::Sync::Full
+                                                    : RocksDbEventLog::Sync::Normal;
+  platform->m_event_log = decorate(STAYLAB_TRY(RocksDbEventLog::open(log)), platform->m_log_engine,
+                                   decorators.event_log);
+  if (options.mode == OpenMode::RebuildReadModels) {
+    for (const char* read_model : kReadModelEntries) {
+      std::error_code error;
+      std::filesystem::remove_all(options.data_dir / read_model, error);
+      if (error) {
+        return storeFailure("platform.rebuild", "cannot delete {} for its rebuild: {}",
+                            (options.data_dir / read_model).string(), error.message());
+      }
+    }
+  }
+
   RocksDbWideColumnStore::Options history;
   history.directory = options.data_dir / "history";
   history.families = HistoryProjection::families();
-  platform->m_history_store =
-      decorate(STAYLAB_TRY(RocksDbWideColumnStore::open(history)), decorators.history_store);
+  history.creation = creation.read_models;
+  platform->m_history_store = decorate(STAYLAB_TRY(RocksDbWideColumnStore::open(history)),
+                                       platform->m_history_engine, decorators.history_store);
   XapianTextIndex::Options search;
   search.directory = options.data_dir / "search";
   search.sync = options.durability == Durability::Full ? XapianTextIndex::Sync::Full
                                                        : XapianTextIndex::Sync::Normal;
-  platform->m_search_index =
-      decorate(STAYLAB_TRY(XapianTextIndex::open(search)), decorators.search_index);
-
-  RocksDbEventLog::Options log;
-  log.directory = options.data_dir / "events";
-  log.sync = options.durability == Durability::Full ? RocksDbEventLog::Sync::Full
-                                                    : RocksDbEventLog::Sync::Normal;
-  platform->m_event_log = decorate(STAYLAB_TRY(RocksDbEventLog::open(log)), decorators.event_log);
+  search.creation = creation.read_models;
+  platform->m_search_index = decorate(STAYLAB_TRY(XapianTextIndex::open(search)),
+                                      platform->m_search_engine, decorators.search_index);
   if (decorators.consumer_log) {
     platform->m_consumer_log = decorators.consumer_log(*platform->m_event_log);
   }
   platform->m_fraud_store = STAYLAB_TRY(fraud::FraudSnapshotStore::open(
-      options.data_dir / "fraud", options.durability == Durability::Full
-                                      ? fraud::FraudSnapshotStore::Sync::Full
-                                      : fraud::FraudSnapshotStore::Sync::Normal));
+      options.data_dir / "fraud",
+      options.durability == Durability::Full ? fraud::FraudSnapshotStore::Sync::Full
+                                             : fraud::FraudSnapshotStore::Sync::Normal,
+      creation.read_models));
 
   platform->m_listing = std::make_unique<listing::ListingService>(
       *platform->m_listing_store, *platform->m_clock, *platform->m_random);
@@ -182,6 +260,16 @@ Result<void> Platform::reopenConsumer(std::string_view name) {
                                  fmt::format("no consumer '{}'", name)});
   }
   return openConsumers();
+}
+
+std::vector<Platform::IntegrityVerdict> Platform::verifyIntegrity() {
+  std::vector<IntegrityVerdict> verdicts;
+  verdicts.push_back({"listing.db", m_listing_engine->verifyIntegrity()});
+  verdicts.push_back({"booking.db", m_booking_engine->verifyIntegrity()});
+  verdicts.push_back({"events/", m_log_engine->verifyIntegrity()});
+  verdicts.push_back({"history/", m_history_engine->verifyIntegrity()});
+  verdicts.push_back({"search/", m_search_engine->verifyIntegrity()});
+  return verdicts;
 }
 
 CommandContext Platform::newCommand(std::string caller) {

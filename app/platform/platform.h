@@ -18,6 +18,14 @@
 #include "domain/ports/text_index.h"
 #include "domain/ports/wide_column_store.h"
 
+namespace staylab {
+class SqliteDocumentStore;
+class SqliteBookingStore;
+class RocksDbWideColumnStore;
+class XapianTextIndex;
+class RocksDbEventLog;
+}  // namespace staylab
+
 namespace staylab::app {
 
 enum class Durability {
@@ -39,8 +47,25 @@ struct PortDecorators {
   std::function<std::unique_ptr<EventLog>(EventLog&)> consumer_log;
 };
 
+// How Platform::open treats the data directory. No mode ever re-creates a
+// write store (listing.db, booking.db) or the event log that an existing data
+// directory lacks: losing one is reported, never papered over.
+enum class OpenMode {
+  // Every store must be there; nothing is created, a missing data directory
+  // included. For commands that only read.
+  Existing,
+  // A data directory that does not exist or is empty is initialised with
+  // every store; any other must hold every store, as with Existing.
+  InitialiseIfEmpty,
+  // As Existing for the write stores and the log; the read models (search,
+  // history, fraud detection) are deleted and created empty, for a rebuild
+  // from the log (so a damaged or missing read model can be made again).
+  RebuildReadModels,
+};
+
 struct PlatformOptions {
-  std::filesystem::path data_dir;              // Created when missing.
+  std::filesystem::path data_dir;
+  OpenMode mode = OpenMode::Existing;          // Default: Existing.
   Durability durability = Durability::Normal;  // Default: Normal.
   // Sources of time and randomness; when null, the system clock and a
   // randomly seeded generator are used. Not owned; must outlive the platform.
@@ -91,6 +116,16 @@ class Platform {
   RandomSource& random() { return *m_random; }
   const std::filesystem::path& dataDir() const { return m_data_dir; }
 
+  // One engine's own integrity check over one store's files.
+  struct IntegrityVerdict {
+    std::string store;    // The store's file or folder in the data directory.
+    Result<void> result;  // StoreFailure describing the damage, when damaged.
+  };
+  // Runs each engine's own check: SQLite's integrity_check on listing.db and
+  // booking.db, RocksDB's checksum verification on events/ and history/,
+  // Xapian's check on search/. Reads every page; for `check`, not hot paths.
+  std::vector<IntegrityVerdict> verifyIntegrity();
+
   // Returns a fresh context for a command issued by `caller`.
   CommandContext newCommand(std::string caller);
 
@@ -118,6 +153,12 @@ class Platform {
   std::unique_ptr<RandomSource> m_owned_random;
   const Clock* m_clock = nullptr;
   RandomSource* m_random = nullptr;
+  // The engines under the (possibly decorated) ports, for verifyIntegrity().
+  SqliteDocumentStore* m_listing_engine = nullptr;
+  SqliteBookingStore* m_booking_engine = nullptr;
+  RocksDbWideColumnStore* m_history_engine = nullptr;
+  XapianTextIndex* m_search_engine = nullptr;
+  RocksDbEventLog* m_log_engine = nullptr;
   std::unique_ptr<DocumentStore> m_listing_store;
   std::unique_ptr<BookingStore> m_booking_store;
   std::unique_ptr<WideColumnStore> m_history_store;

@@ -126,8 +126,13 @@ Result<SeedReport> seedDemoData(Gateway& gateway, ManualClock& clock, const Seed
     booking::PlaceBooking command;
     command.property_id = property.id;
     command.guest = guest;
-    command.from = options.first_night.plusDays(start).toString();
-    command.to = options.first_night.plusDays(start + nights).toString();
+    // The seed's clock runs on while it books (event times spread over the
+    // listings and bookings it makes), and a stay may not start in the past:
+    // a stay's offsets count from the later of first_night and tomorrow.
+    const int64_t tomorrow = clock.nowNanos() / 86'400'000'000'000LL + 1;
+    const Date base = std::max(options.first_night, Date::fromDays(tomorrow).value_or(Date()));
+    command.from = base.plusDays(start).toString();
+    command.to = base.plusDays(start + nights).toString();
     command.guests =
         1 + static_cast<int64_t>(picker.below(static_cast<uint64_t>(property.capacity)));
     command.payment = std::move(payment);

@@ -13,7 +13,9 @@ namespace staylab::app {
 struct SeedOptions {
   int properties = 100;  // 1..100000.
   uint64_t seed = 1;
-  Date first_night;  // Bookings fall within a year from here.
+  // Bookings fall within a year from here (or from the day after the seed's
+  // clock, once that has passed it: no stay starts in the past).
+  Date first_night;
 };
 
 struct SeedReport {

@@ -89,6 +89,7 @@ Result<std::unique_ptr<SimulatedPlatform>> SimulatedPlatform::open(
   std::unique_ptr<SimulatedPlatform> system(new SimulatedPlatform(data_dir, faults, faults.seed()));
   PlatformOptions options;
   options.data_dir = data_dir;
+  options.mode = OpenMode::InitialiseIfEmpty;
   options.clock = &system->m_clock;
   options.random = &system->m_random;
   // A crashed process loses what it held in memory; the durable state is the

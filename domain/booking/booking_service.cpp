@@ -74,6 +74,17 @@ Result<BookingService::Prepared> BookingService::prepare(
   }
   std::string guest = STAYLAB_TRY(handle(command.guest, "guest"));
   Stay stay = STAYLAB_TRY(Stay::parse(command.from, command.to));
+  // The platform's clock, not the caller, decides what is bookable: a stay
+  // that starts before today (UTC) is over or under way.
+  constexpr int64_t kNanosPerDay = 86'400'000'000'000;
+  const int64_t now = m_clock.nowNanos();
+  const int64_t today = now / kNanosPerDay - (now % kNanosPerDay < 0 ? 1 : 0);
+  if (stay.checkIn().daysSinceEpoch() < today) {
+    auto today_date = Date::fromDays(today);
+    return invalidInput("from", "check-in {} is in the past (today is {})",
+                        stay.checkIn().toString(),
+                        today_date ? today_date->toString() : std::string("unknown"));
+  }
   if (command.guests < 1 || command.guests > kMaxGuests) {
     return invalidInput("guests", "must be 1..{}, got {}", kMaxGuests, command.guests);
   }

@@ -88,7 +88,11 @@ Result<void> writeTransaction(sqlite::Database& db, const std::function<Result<v
 
 Result<std::unique_ptr<SqliteDocumentStore>> SqliteDocumentStore::open(const Options& options) {
   return guarded("open", [&]() -> Result<std::unique_ptr<SqliteDocumentStore>> {
-    auto db = STAYLAB_TRY(sqlite::Database::open({options.path, options.sync}));
+    sqlite::OpenOptions open_options;
+    open_options.path = options.path;
+    open_options.creation = options.creation;
+    open_options.sync = options.sync;
+    auto db = STAYLAB_TRY(sqlite::Database::open(open_options));
     if (auto probe = db->prepare("SELECT json_valid('{}')"); !probe) {
       return storeFailure("document.no_json1", "SQLite at {} lacks JSON1: {}",
                           options.path.string(), probe.error().message);
@@ -105,9 +109,12 @@ Result<std::unique_ptr<SqliteDocumentStore>> SqliteDocumentStore::open(const Opt
         return storeFailure("document.schema", "{} has schema version {}; this build knows {}",
                             options.path.string(), version, kSchemaVersion);
       }
-      STAYLAB_TRY(db->exec(kSchema));
-      STAYLAB_TRY(sqlite::createOutboxTable(*db));
-      return db->exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion));
+      if (options.creation == StoreCreation::CreateIfMissing) {
+        STAYLAB_TRY(db->exec(kSchema));
+        STAYLAB_TRY(sqlite::createOutboxTable(*db));
+        STAYLAB_TRY(db->exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion)));
+      }
+      return db->requireTables("document store", {"documents", "document_indexes", "outbox"});
     }));
     return std::unique_ptr<SqliteDocumentStore>(new SqliteDocumentStore(std::move(db)));
   });
@@ -147,6 +154,11 @@ Result<void> SqliteDocumentStore::checkIndexed(std::string_view collection, std:
     return unindexedPath(collection, path);
   }
   return {};
+}
+
+Result<void> SqliteDocumentStore::verifyIntegrity() {
+  std::lock_guard lock(m_mutex);
+  return m_db->integrityCheck();
 }
 
 Result<void> SqliteDocumentStore::ensureIndex(std::string_view collection, std::string_view path) {

@@ -40,12 +40,19 @@ namespace staylab {
 class SqliteDocumentStore final : public DocumentStore {
  public:
   struct Options {
-    std::filesystem::path path;                // The database file; created when missing.
+    std::filesystem::path path;                // The database file.
     sqlite::Sync sync = sqlite::Sync::Normal;  // Default: Normal (survives process crashes).
+    // Default: OpenExisting, which fails with StoreFailure when the file is
+    // missing, empty or lacks the document schema, and creates nothing.
+    StoreCreation creation = StoreCreation::OpenExisting;
   };
 
-  // Opens the database at options.path, creating it and its tables when missing.
+  // Opens the database at options.path (creating it and its tables only with
+  // StoreCreation::CreateIfMissing).
   [[nodiscard]] static Result<std::unique_ptr<SqliteDocumentStore>> open(const Options& options);
+
+  // Runs SQLite's integrity check; StoreFailure "sqlite.corrupt" on damage.
+  [[nodiscard]] Result<void> verifyIntegrity();
 
   [[nodiscard]] Result<void> ensureIndex(std::string_view collection,
                                          std::string_view path) override;

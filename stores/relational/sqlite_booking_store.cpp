@@ -226,9 +226,17 @@ class SqliteBookingTransaction final : public BookingTransaction {
 }  // namespace
 
 Result<std::unique_ptr<SqliteBookingStore>> SqliteBookingStore::open(const Options& options) {
-  auto db = STAYLAB_TRY(sqlite::Database::open({options.path, options.sync}));
-  STAYLAB_TRY(db->exec(kSchema));
-  STAYLAB_TRY(sqlite::createOutboxTable(*db));
+  sqlite::OpenOptions open_options;
+  open_options.path = options.path;
+  open_options.creation = options.creation;
+  open_options.sync = options.sync;
+  auto db = STAYLAB_TRY(sqlite::Database::open(open_options));
+  if (options.creation == StoreCreation::CreateIfMissing) {
+    STAYLAB_TRY(db->exec(kSchema));
+    STAYLAB_TRY(sqlite::createOutboxTable(*db));
+  }
+  STAYLAB_TRY(db->requireTables("booking store",
+                                {"bookings", "booked_nights", "idempotency_keys", "outbox"}));
   return std::unique_ptr<SqliteBookingStore>(new SqliteBookingStore(std::move(db)));
 }
 
@@ -317,6 +325,11 @@ Result<void> SqliteBookingStore::removeOutbox(int64_t up_to_sequence) {
 Result<size_t> SqliteBookingStore::outboxSize() {
   std::lock_guard lock(m_mutex);
   return sqlite::outboxSize(*m_db);
+}
+
+Result<void> SqliteBookingStore::verifyIntegrity() {
+  std::lock_guard lock(m_mutex);
+  return m_db->integrityCheck();
 }
 
 Result<std::string> SqliteBookingStore::testIntegrityCheck() {

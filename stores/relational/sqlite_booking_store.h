@@ -19,6 +19,9 @@ class SqliteBookingStore final : public BookingStore {
   struct Options {
     std::filesystem::path path;
     sqlite::Sync sync = sqlite::Sync::Normal;  // Default: Normal (survives process crashes).
+    // Default: OpenExisting, which fails with StoreFailure when the file is
+    // missing, empty or lacks the booking schema, and creates nothing.
+    StoreCreation creation = StoreCreation::OpenExisting;
   };
 
   static Result<std::unique_ptr<SqliteBookingStore>> open(const Options& options);
@@ -37,6 +40,8 @@ class SqliteBookingStore final : public BookingStore {
 
   // Runs PRAGMA integrity_check; returns its answer ("ok" when sound).
   Result<std::string> testIntegrityCheck();
+  // Runs SQLite's integrity check; StoreFailure "sqlite.corrupt" on damage.
+  [[nodiscard]] Result<void> verifyIntegrity();
 
  private:
   explicit SqliteBookingStore(std::unique_ptr<sqlite::Database> db) : m_db(std::move(db)) {}

@@ -5,15 +5,31 @@
 namespace staylab::sqlite {
 
 Result<std::unique_ptr<Database>> Database::open(const OpenOptions& options) {
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  if (options.creation == StoreCreation::CreateIfMissing) {
+    flags |= SQLITE_OPEN_CREATE;
+  } else {
+    std::error_code error;
+    auto size = std::filesystem::file_size(options.path, error);
+    if (error) {
+      return storeFailure("sqlite.missing",
+                          "{} is missing ({}); it is never re-created by a "
+                          "command: restore it, or initialise a new data directory",
+                          options.path.string(), error.message());
+    }
+    if (size == 0) {
+      return storeFailure("sqlite.empty", "{} is empty: its data is gone; restore the file",
+                          options.path.string());
+    }
+  }
   sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(options.path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
     return storeFailure("sqlite.open", "cannot open {}: {}", options.path.string(), message);
   }
-  std::unique_ptr<Database> database(new Database(db));
+  std::unique_ptr<Database> database(new Database(db, options.path));
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   sqlite3_extended_result_codes(db, 1);
   STAYLAB_TRY(database->exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"));
@@ -36,6 +52,35 @@ Error Database::lastError(std::string_view what) const {
   }
   return Error{ErrorKind::StoreFailure, "sqlite.failure", "",
                fmt::format("{}: {} (code {})", what, sqlite3_errmsg(m_db), code)};
+}
+
+Result<void> Database::requireTables(std::string_view what,
+                                     std::initializer_list<std::string_view> tables) {
+  for (std::string_view table : tables) {
+    auto statement =
+        STAYLAB_TRY(prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"));
+    statement.bind(1, table);
+    if (STAYLAB_TRY(statement.step()) != Step::Row) {
+      return storeFailure("sqlite.not_a_store", "{} holds no {} (table '{}' is missing)",
+                          m_path.string(), what, table);
+    }
+  }
+  return {};
+}
+
+Result<void> Database::integrityCheck() {
+  auto statement = STAYLAB_TRY(prepare("PRAGMA integrity_check(10)"));
+  std::string findings;
+  while (STAYLAB_TRY(statement.step()) == Step::Row) {
+    std::string line = statement.columnText(0);
+    if (line != "ok") {
+      findings += (findings.empty() ? "" : "; ") + line;
+    }
+  }
+  if (!findings.empty()) {
+    return storeFailure("sqlite.corrupt", "{} is damaged: {}", m_path.string(), findings);
+  }
+  return {};
 }
 
 Result<void> Database::exec(std::string_view sql) {

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "domain/common/error.h"
+#include "domain/common/store_creation.h"
 
 // A thin RAII layer over the SQLite C API, shared by the SQLite adapters. It
 // turns every SQLite failure into a staylab::Error; nothing here throws.
@@ -26,6 +27,10 @@ enum class Sync {
 
 struct OpenOptions {
   std::filesystem::path path;
+  // OpenExisting (the default) refuses a missing or empty file before SQLite
+  // sees it, so a failed open leaves no file behind; an emptied file would
+  // otherwise open as a new, empty database.
+  StoreCreation creation = StoreCreation::OpenExisting;
   Sync sync = Sync::Normal;    // Default: Normal.
   int busy_timeout_ms = 5000;  // Wait this long for another connection's lock.
   // Most memory the connection's page cache may use. SQLite's own default (2
@@ -65,10 +70,21 @@ class Database {
   sqlite3* handle() const { return m_db; }
   // Returns an Error describing the connection's last failure.
   Error lastError(std::string_view what) const;
+  // Returns StoreFailure "sqlite.not_a_store" naming `what` and the file
+  // unless every table of `tables` exists: a file that opens but lacks its
+  // schema (emptied, or some other database) is not the store expected.
+  [[nodiscard]] Result<void> requireTables(std::string_view what,
+                                           std::initializer_list<std::string_view> tables);
+  // Runs PRAGMA integrity_check (SQLite's own scan of every page, index and
+  // constraint); StoreFailure "sqlite.corrupt" with its first findings unless
+  // the answer is "ok".
+  [[nodiscard]] Result<void> integrityCheck();
+  const std::filesystem::path& path() const { return m_path; }
 
  private:
-  explicit Database(sqlite3* db) : m_db(db) {}
+  Database(sqlite3* db, std::filesystem::path path) : m_db(db), m_path(std::move(path)) {}
   sqlite3* m_db;
+  std::filesystem::path m_path;
   std::unordered_map<std::string, std::unique_ptr<Statement>> m_cache;
 };
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <exception>
 #include <set>
+#include <sstream>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -307,10 +308,34 @@ auto translateExceptions(std::string_view what, Body&& body) -> decltype(body())
   }
 }
 
+// Returns StoreFailure "text.missing" unless `directory` holds a glass
+// database with the tables every index written by this adapter has. Xapian
+// opens a database whose table files were removed as one with empty tables,
+// so a deleted postlist would otherwise be served as "0 matches".
+Result<void> requireWholeDatabase(const std::filesystem::path& directory) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(directory, error)) {
+    return storeFailure("text.missing",
+                        "{} is missing: the text index is never re-created by a command; "
+                        "`rebuild` makes it again from the log",
+                        directory.string());
+  }
+  for (const char* file : {"iamglass", "postlist.glass", "termlist.glass"}) {
+    if (!std::filesystem::exists(directory / file, error)) {
+      return storeFailure("text.missing",
+                          "the text index in {} is incomplete ({} is missing); `rebuild` makes it "
+                          "again from the log",
+                          directory.string(), file);
+    }
+  }
+  return ok();
+}
+
 }  // namespace
 
-XapianTextIndex::XapianTextIndex(std::unique_ptr<Xapian::WritableDatabase> database)
-    : m_database(std::move(database)) {}
+XapianTextIndex::XapianTextIndex(std::unique_ptr<Xapian::WritableDatabase> database,
+                                 std::filesystem::path directory)
+    : m_database(std::move(database)), m_directory(std::move(directory)) {}
 
 XapianTextIndex::~XapianTextIndex() {
   try {
@@ -325,16 +350,45 @@ Result<std::unique_ptr<XapianTextIndex>> XapianTextIndex::open(const Options& op
     return invalidInput("directory", "the text index needs a directory");
   }
   std::error_code error;
-  std::filesystem::create_directories(options.directory, error);
-  if (error) {
-    return storeFailure("text.engine", "cannot create {}: {}", options.directory.string(),
-                        error.message());
+  if (options.creation == StoreCreation::CreateIfMissing) {
+    std::filesystem::create_directories(options.directory, error);
+    if (error) {
+      return storeFailure("text.engine", "cannot create {}: {}", options.directory.string(),
+                          error.message());
+    }
+  } else {
+    STAYLAB_TRY(requireWholeDatabase(options.directory));
   }
   return translateExceptions("open", [&]() -> Result<std::unique_ptr<XapianTextIndex>> {
     const int flags =
-        Xapian::DB_CREATE_OR_OPEN | (options.sync == Sync::Normal ? Xapian::DB_NO_SYNC : 0);
+        (options.creation == StoreCreation::CreateIfMissing ? Xapian::DB_CREATE_OR_OPEN
+                                                            : Xapian::DB_OPEN) |
+        (options.sync == Sync::Normal ? Xapian::DB_NO_SYNC : 0);
     auto database = std::make_unique<Xapian::WritableDatabase>(options.directory.string(), flags);
-    return std::unique_ptr<XapianTextIndex>(new XapianTextIndex(std::move(database)));
+    // Document data is written lazily, with the first document.
+    std::error_code ignored;
+    if (database->get_doccount() > 0 &&
+        !std::filesystem::exists(options.directory / "docdata.glass", ignored)) {
+      return storeFailure("text.missing",
+                          "the text index in {} is incomplete (docdata.glass is missing); "
+                          "`rebuild` makes it again from the log",
+                          options.directory.string());
+    }
+    return std::unique_ptr<XapianTextIndex>(
+        new XapianTextIndex(std::move(database), options.directory));
+  });
+}
+
+Result<void> XapianTextIndex::verifyIntegrity() {
+  std::lock_guard lock(m_mutex);
+  return translateExceptions("check", [&]() -> Result<void> {
+    std::ostringstream findings;
+    size_t errors = Xapian::Database::check(m_directory.string(), 0, &findings);
+    if (errors > 0) {
+      return storeFailure("text.corrupt", "the text index in {} is damaged ({} errors): {}",
+                          m_directory.string(), errors, findings.str().substr(0, 300));
+    }
+    return ok();
   });
 }
 

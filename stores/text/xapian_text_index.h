@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/common/store_creation.h"
 #include "domain/ports/text_index.h"
 
 namespace Xapian {
@@ -60,16 +61,25 @@ class XapianTextIndex final : public TextIndex {
   };
 
   struct Options {
-    // Where the database lives; created with its parents when missing. Required.
+    // Where the database lives. Required.
     std::filesystem::path directory;
     Sync sync = Sync::Full;  // Default: Full.
+    // Default: OpenExisting: a directory without a whole Xapian database
+    // (its version file, or a table it must have, missing) is StoreFailure
+    // "text.missing" and nothing is created. CreateIfMissing creates the
+    // directory with its parents and an empty database.
+    StoreCreation creation = StoreCreation::OpenExisting;
   };
 
-  // Opens the database in `options.directory`, creating it when missing.
+  // Opens the database in `options.directory` (creating it only as options.creation allows).
   static Result<std::unique_ptr<XapianTextIndex>> open(const Options& options);
   ~XapianTextIndex() override;
   XapianTextIndex(const XapianTextIndex&) = delete;
   XapianTextIndex& operator=(const XapianTextIndex&) = delete;
+
+  // Runs Xapian's own consistency check over every table; StoreFailure
+  // "text.corrupt" on damage.
+  [[nodiscard]] Result<void> verifyIntegrity();
 
   [[nodiscard]] Result<void> apply(const TextIndexBatch& batch) override;
   [[nodiscard]] Result<std::optional<SearchDocument>> get(std::string_view id) override;
@@ -81,7 +91,8 @@ class XapianTextIndex final : public TextIndex {
   [[nodiscard]] Result<void> clear() override;
 
  private:
-  explicit XapianTextIndex(std::unique_ptr<Xapian::WritableDatabase> database);
+  XapianTextIndex(std::unique_ptr<Xapian::WritableDatabase> database,
+                  std::filesystem::path directory);
   // Replaces the stored version of `document` by changing only its night
   // terms and data, when nothing else differs (what a booking changes): the
   // text is not indexed again. Returns false, having changed nothing, when
@@ -91,6 +102,7 @@ class XapianTextIndex final : public TextIndex {
   std::mutex m_mutex;
   // Reads go through the writer too: it always sees its own commits.
   std::unique_ptr<Xapian::WritableDatabase> m_database;  // GUARDED_BY(m_mutex)
+  std::filesystem::path m_directory;                     // Immutable after open.
 };
 
 }  // namespace staylab

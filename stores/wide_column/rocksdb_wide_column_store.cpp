@@ -13,6 +13,7 @@
 #include <rocksdb/status.h>
 #include <rocksdb/write_batch.h>
 
+#include "stores/rocksdb/rocksdb_open.h"
 #include "stores/wide_column/wide_column_rules.h"
 
 namespace staylab {
@@ -115,15 +116,9 @@ Result<std::unique_ptr<RocksDbWideColumnStore>> RocksDbWideColumnStore::open(
     }
     std::set<std::string> names = STAYLAB_TRY(wide_column::normalizeFamilies(options.families));
 
-    std::error_code error;
-    std::filesystem::create_directories(options.directory, error);
-    if (error) {
-      return storeFailure("wide_column.open", "cannot create {}: {}", options.directory.string(),
-                          error.message());
-    }
-
     rocksdb::DBOptions db_options;
-    db_options.create_if_missing = true;
+    STAYLAB_TRY(rocksdb_open::prepare(db_options, options.directory, "wide-column store",
+                                      options.creation));
     db_options.create_missing_column_families = true;
     const std::string path = options.directory.string();
 
@@ -347,6 +342,10 @@ Result<void> RocksDbWideColumnStore::testFlush() {
     }
     return ok();
   });
+}
+
+Result<void> RocksDbWideColumnStore::verifyIntegrity() {
+  return rocksdb_open::verifyChecksums(*m_db, "wide-column store");
 }
 
 }  // namespace staylab

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/common/store_creation.h"
 #include "domain/ports/wide_column_store.h"
 
 namespace rocksdb {
@@ -43,8 +44,12 @@ class RocksDbWideColumnStore final : public WideColumnStore {
   };
 
   struct Options {
-    // The database directory; created (with its parents) when missing.
+    // The database directory.
     std::filesystem::path directory;
+    // Default: OpenExisting: a directory without a database is StoreFailure
+    // "rocksdb.missing" and nothing is created or deleted. CreateIfMissing
+    // creates the directory (with its parents) and the database.
+    StoreCreation creation = StoreCreation::OpenExisting;
     // Column families to open, created when missing. Each is 1..1024 bytes
     // without NUL and not "default" (RocksDB's own family, unused here);
     // duplicates are ignored. Families already in the database are opened too,
@@ -54,7 +59,7 @@ class RocksDbWideColumnStore final : public WideColumnStore {
     Sync sync = Sync::Normal;
   };
 
-  // Opens or creates the database at `options.directory`.
+  // Opens the database at `options.directory` (creating it only as options.creation allows).
   [[nodiscard]] static Result<std::unique_ptr<RocksDbWideColumnStore>> open(const Options& options);
   // Closes the database; unflushed memtables are recovered from the WAL on the next open.
   ~RocksDbWideColumnStore() override;
@@ -75,6 +80,9 @@ class RocksDbWideColumnStore final : public WideColumnStore {
   [[nodiscard]] Result<std::vector<Cell>> scanPrefix(std::string_view prefix,
                                                      std::string_view family,
                                                      size_t limit) override;
+
+  // Verifies every table file's checksums; StoreFailure "rocksdb.corrupt" on damage.
+  [[nodiscard]] Result<void> verifyIntegrity();
 
   // Test hook: flushes every family's memtable to table files and waits, so a
   // test reads (and reopens) from SST files rather than the WAL.

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   }
   app::PlatformOptions options;
   options.data_dir = argv[1];
+  options.mode = app::OpenMode::InitialiseIfEmpty;
   auto platform = app::Platform::open(options);
   if (!platform) {
     say("ERROR " + platform.error().describe());

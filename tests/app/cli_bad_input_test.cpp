@@ -112,6 +112,7 @@ std::vector<std::string> outboxState(OutboxSource& outbox, std::string_view what
 State snapshot(const fs::path& data_dir) {
   app::PlatformOptions options;
   options.data_dir = data_dir;
+  options.mode = app::OpenMode::InitialiseIfEmpty;
   auto platform = must(app::Platform::open(options), "open platform");
   State state;
   for (const auto& document :

@@ -90,6 +90,7 @@ class GatewayTest : public ::testing::Test {
   void SetUp() override {
     PlatformOptions options;
     options.data_dir = m_dir / "data";
+    options.mode = OpenMode::InitialiseIfEmpty;
     options.clock = &m_clock;
     options.random = &m_random;
     m_platform = must(Platform::open(options), "open the platform");

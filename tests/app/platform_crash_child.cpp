@@ -190,6 +190,7 @@ int main(int argc, char** argv) {
   SeededRandom random(seed * 0x9E3779B97F4A7C15ULL + 1);
   app::PlatformOptions options;
   options.data_dir = argv[1];
+  options.mode = app::OpenMode::InitialiseIfEmpty;
   options.pump_batch = 16;  // Small steps: more relay windows and commits to land in.
   if (mode == "seed") {
     options.clock = &clock;

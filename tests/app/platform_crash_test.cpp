@@ -240,6 +240,7 @@ TEST(PlatformCrash, AcknowledgedBookingsSurviveSigkillDuringSeedBookingsAndDrain
     {
       app::PlatformOptions options;
       options.data_dir = dir.path();
+      options.mode = app::OpenMode::InitialiseIfEmpty;
       auto platform = app::Platform::open(options);
       ASSERT_TRUE(platform) << "round " << round << ": " << platform.error().describe();
       auto drained = (*platform)->pump().drain();

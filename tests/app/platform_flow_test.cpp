@@ -134,6 +134,7 @@ class PlatformFlowTest : public ::testing::Test {
   void SetUp() override {
     PlatformOptions options;
     options.data_dir = m_dir / "data";
+    options.mode = OpenMode::InitialiseIfEmpty;
     options.clock = &m_clock;
     options.random = &m_random;
     m_platform = must(Platform::open(options), "open the platform");
@@ -486,6 +487,7 @@ class SeededPlatform {
       : m_clock(kToday * kNanosPerDay), m_random(seed * 0x9E3779B97F4A7C15ULL + 1) {
     PlatformOptions options;
     options.data_dir = m_dir / "data";
+    options.mode = OpenMode::InitialiseIfEmpty;
     options.clock = &m_clock;
     options.random = &m_random;
     m_platform = must(Platform::open(options), "open the platform");

@@ -81,6 +81,7 @@ struct RocksDbLog {
                                                 const Topics& topics) {
     RocksDbEventLog::Options options;
     options.directory = directory;
+    options.creation = StoreCreation::CreateIfMissing;
     options.topics = topics;
     return RocksDbEventLog::open(options);
   }
@@ -436,6 +437,7 @@ class RocksDbEventLogTest : public ::testing::Test {
       const Topics& topics, RocksDbEventLog::Sync sync = RocksDbEventLog::Sync::Normal) {
     RocksDbEventLog::Options options;
     options.directory = directory();
+    options.creation = StoreCreation::CreateIfMissing;
     options.topics = topics;
     options.sync = sync;
     return RocksDbEventLog::open(options);
@@ -461,6 +463,7 @@ TEST_F(RocksDbEventLogTest, DefaultOptionsAreTheDocumentedOnes) {
   const RocksDbEventLog::Options options;
   EXPECT_EQ(options.topics, (Topics{{"property", 4}, {"booking", 4}, {"fraud", 2}}));
   EXPECT_EQ(options.sync, RocksDbEventLog::Sync::Normal);
+  EXPECT_EQ(options.creation, StoreCreation::OpenExisting);
 }
 
 TEST_F(RocksDbEventLogTest, RecordsAndEndOffsetsSurviveReopenAndAppendsContinueDensely) {
@@ -653,6 +656,7 @@ TEST(RocksDbEventLogCrashChild, DISABLED_AppendsUntilKilled) {
   const int round = std::atoi(round_text);
   RocksDbEventLog::Options options;
   options.directory = directory;
+  options.creation = StoreCreation::CreateIfMissing;
   options.topics = contractTopics();
   options.sync = crashSync(round);
   auto log = RocksDbEventLog::open(options);

@@ -108,6 +108,7 @@ std::unique_ptr<WideColumnStore> openStore(bool rocksdb, const std::filesystem::
   if (rocksdb) {
     RocksDbWideColumnStore::Options options;
     options.directory = directory;
+    options.creation = StoreCreation::CreateIfMissing;
     options.families = HistoryProjection::families();
     store = RocksDbWideColumnStore::open(options);
   } else {

@@ -174,6 +174,7 @@ class SearchProjectionTest : public ::testing::TestWithParam<StoreKind> {
     }
     XapianTextIndex::Options options;
     options.directory = m_dir / "search";
+    options.creation = StoreCreation::CreateIfMissing;
     auto index = XapianTextIndex::open(options);
     if (!index) {
       ADD_FAILURE() << index.error().describe();
@@ -634,6 +635,7 @@ TEST(SearchProjectionTwinTest, XapianAndTwinGiveTheSameDigestForTheSameLog) {
   ASSERT_TRUE(log.append(scenario(events)));
   XapianTextIndex::Options options;
   options.directory = dir / "search";
+  options.creation = StoreCreation::CreateIfMissing;
   auto xapian = XapianTextIndex::open(options).value();
   MemoryTextIndex memory;
   SearchProjection real(*xapian, log);

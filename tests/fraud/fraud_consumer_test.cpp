@@ -53,7 +53,8 @@ class FraudConsumerTest : public ::testing::Test {
   void appendScenario() { ASSERT_TRUE(m_log.append(m_scenario).has_value()); }
 
   std::unique_ptr<FraudSnapshotStore> openStore(const std::string& name = "fraud") {
-    auto store = FraudSnapshotStore::open(m_dir / name);
+    auto store = FraudSnapshotStore::open(m_dir / name, FraudSnapshotStore::Sync::Full,
+                                          StoreCreation::CreateIfMissing);
     EXPECT_TRUE(store.has_value());
     return std::move(*store);
   }

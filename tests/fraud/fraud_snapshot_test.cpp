@@ -93,9 +93,10 @@ TEST(FraudSnapshot, FromJsonRejectsBadShapesWithoutThrowing) {
   expectInvalid(bad, "event.correlation_id");
 }
 
-TEST(FraudSnapshotStore, MissingFileLoadsAnEmptySnapshot) {
+TEST(FraudSnapshotStore, CreatingANewStoreSavesAnEmptySnapshot) {
   staylab::testing::TempDir dir;
-  auto store = FraudSnapshotStore::open(dir / "fraud");
+  auto store = FraudSnapshotStore::open(dir / "fraud", FraudSnapshotStore::Sync::Full,
+                                        StoreCreation::CreateIfMissing);
   ASSERT_TRUE(store.has_value()) << store.error().describe();
   auto loaded = (*store)->load();
   ASSERT_TRUE(loaded.has_value()) << loaded.error().describe();
@@ -103,11 +104,32 @@ TEST(FraudSnapshotStore, MissingFileLoadsAnEmptySnapshot) {
   EXPECT_EQ((*store)->file(), dir / "fraud" / "fraud_snapshot.json");
 }
 
+TEST(FraudSnapshotStore, OpeningWithoutCreationRefusesAMissingSnapshotAndCreatesNothing) {
+  staylab::testing::TempDir dir;
+  auto store = FraudSnapshotStore::open(dir / "fraud");
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().code, "fraud.snapshot_missing");
+  EXPECT_FALSE(std::filesystem::exists(dir / "fraud"));
+}
+
+TEST(FraudSnapshotStore, SnapshotDeletedWhileOpenIsAStoreFailureNotAnEmptySnapshot) {
+  staylab::testing::TempDir dir;
+  auto store = FraudSnapshotStore::open(dir.path(), FraudSnapshotStore::Sync::Full,
+                                        StoreCreation::CreateIfMissing);
+  ASSERT_TRUE(store.has_value());
+  ASSERT_TRUE((*store)->save(richSnapshot()).has_value());
+  std::filesystem::remove((*store)->file());
+  auto loaded = (*store)->load();
+  ASSERT_FALSE(loaded.has_value());
+  EXPECT_EQ(loaded.error().code, "fraud.snapshot_missing");
+}
+
 TEST(FraudSnapshotStore, SavedSnapshotSurvivesReopen) {
   staylab::testing::TempDir dir;
   FraudSnapshot snapshot = richSnapshot();
   {
-    auto store = FraudSnapshotStore::open(dir.path());
+    auto store = FraudSnapshotStore::open(dir.path(), FraudSnapshotStore::Sync::Full,
+                                          StoreCreation::CreateIfMissing);
     ASSERT_TRUE(store.has_value());
     ASSERT_TRUE((*store)->save(FraudSnapshot{}).has_value());
     auto saved = (*store)->save(snapshot);
@@ -123,7 +145,8 @@ TEST(FraudSnapshotStore, SavedSnapshotSurvivesReopen) {
 
 TEST(FraudSnapshotStore, UnparsableFileIsAStoreFailure) {
   staylab::testing::TempDir dir;
-  auto store = FraudSnapshotStore::open(dir.path());
+  auto store = FraudSnapshotStore::open(dir.path(), FraudSnapshotStore::Sync::Full,
+                                        StoreCreation::CreateIfMissing);
   ASSERT_TRUE(store.has_value());
   ASSERT_TRUE((*store)->save(richSnapshot()).has_value());
   std::string text = readFile((*store)->file());
@@ -137,7 +160,8 @@ TEST(FraudSnapshotStore, UnparsableFileIsAStoreFailure) {
 
 TEST(FraudSnapshotStore, AlteredContentFailsTheChecksum) {
   staylab::testing::TempDir dir;
-  auto store = FraudSnapshotStore::open(dir.path());
+  auto store = FraudSnapshotStore::open(dir.path(), FraudSnapshotStore::Sync::Full,
+                                        StoreCreation::CreateIfMissing);
   ASSERT_TRUE(store.has_value());
   ASSERT_TRUE((*store)->save(richSnapshot()).has_value());
   std::string text = readFile((*store)->file());
@@ -153,7 +177,8 @@ TEST(FraudSnapshotStore, AlteredContentFailsTheChecksum) {
 
 TEST(FraudSnapshotStore, WellFormedButInvalidSnapshotIsAStoreFailure) {
   staylab::testing::TempDir dir;
-  auto store = FraudSnapshotStore::open(dir.path());
+  auto store = FraudSnapshotStore::open(dir.path(), FraudSnapshotStore::Sync::Full,
+                                        StoreCreation::CreateIfMissing);
   ASSERT_TRUE(store.has_value());
   writeFile((*store)->file(), R"({"format": "something else"})");
   auto loaded = (*store)->load();

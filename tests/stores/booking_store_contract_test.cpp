@@ -260,7 +260,9 @@ TEST(SqliteBookingStore, UniqueConstraintHoldsEvenForRawSql) {
   // refused by SQLite itself, not only by the code above it.
   testing::TempDir dir;
   {
-    auto store = SqliteBookingStore::open({dir / "b.db"}).value();
+    auto store = SqliteBookingStore::open(
+                     {dir / "b.db", sqlite::Sync::Normal, StoreCreation::CreateIfMissing})
+                     .value();
     ASSERT_TRUE(store->transact([](BookingTransaction& tx) {
       return tx.insertBooking(
           makeBooking("b1", "p1", "2027-03-01", "2027-03-02", BookingStatus::Confirmed));

@@ -105,7 +105,8 @@ class MemoryBackend {
 class SqliteBackend {
  public:
   std::unique_ptr<DocumentStore> open() {
-    auto store = SqliteDocumentStore::open({m_dir / "documents.db"});
+    auto store = SqliteDocumentStore::open(
+        {m_dir / "documents.db", sqlite::Sync::Normal, StoreCreation::CreateIfMissing});
     EXPECT_TRUE(store) << why(store);
     return store ? std::move(*store) : nullptr;
   }
@@ -760,7 +761,8 @@ TYPED_TEST(DocumentStoreContractTest, ConcurrentReplacesSerialiseByRevision) {
 class SqliteDocumentStoreTest : public ::testing::Test {
  protected:
   std::unique_ptr<SqliteDocumentStore> open() {
-    auto store = SqliteDocumentStore::open({m_dir / "documents.db", sqlite::Sync::Normal});
+    auto store = SqliteDocumentStore::open(
+        {m_dir / "documents.db", sqlite::Sync::Normal, StoreCreation::CreateIfMissing});
     EXPECT_TRUE(store) << why(store);
     return store ? std::move(*store) : nullptr;
   }
@@ -799,7 +801,8 @@ TEST_F(SqliteDocumentStoreTest, CommittedWritesSurviveAProcessCrash) {
   ASSERT_NE(child, -1);
   if (child == 0) {
     // Dies without closing the database: no destructor, no checkpoint.
-    auto store = SqliteDocumentStore::open({m_dir / "documents.db"});
+    auto store = SqliteDocumentStore::open(
+        {m_dir / "documents.db", sqlite::Sync::Normal, StoreCreation::CreateIfMissing});
     bool written = store && (*store)->ensureIndex("listings", "$.city") &&
                    (*store)->insert("listings", "l-1", {{"city", "Oslo"}}, {makeEvent("e-1")});
     _exit(written ? 0 : 1);
@@ -846,13 +849,15 @@ TEST_F(SqliteDocumentStoreTest, OpenRefusesADatabaseWithANewerSchema) {
     ASSERT_TRUE(db) << why(db);
     ASSERT_TRUE((*db)->exec("PRAGMA user_version = 99"));
   }
-  auto store = SqliteDocumentStore::open({m_dir / "documents.db"});
+  auto store = SqliteDocumentStore::open(
+      {m_dir / "documents.db", sqlite::Sync::Normal, StoreCreation::CreateIfMissing});
   ASSERT_TRUE(failsWith(store, ErrorKind::StoreFailure));
   EXPECT_EQ(store.error().code, "document.schema");
 }
 
 TEST_F(SqliteDocumentStoreTest, OpenOfAnUnwritablePathIsStoreFailure) {
-  auto store = SqliteDocumentStore::open({m_dir / "missing-dir" / "documents.db"});
+  auto store = SqliteDocumentStore::open({m_dir / "missing-dir" / "documents.db",
+                                          sqlite::Sync::Normal, StoreCreation::CreateIfMissing});
   EXPECT_TRUE(failsWith(store, ErrorKind::StoreFailure));
 }
 

@@ -125,7 +125,8 @@ struct Adapter {
 };
 
 std::unique_ptr<TextIndex> openXapian(const std::filesystem::path& directory) {
-  auto index = XapianTextIndex::open({.directory = directory});
+  auto index =
+      XapianTextIndex::open({.directory = directory, .creation = StoreCreation::CreateIfMissing});
   if (!index) {
     ADD_FAILURE() << index.error().describe();
     return nullptr;
@@ -707,15 +708,18 @@ TEST_F(XapianTextIndexTest, ListedFlagAndClearSurviveReopen) {
 }
 
 TEST_F(XapianTextIndexTest, OpenCreatesMissingParentDirectories) {
-  auto index = XapianTextIndex::open({.directory = m_dir / "a" / "b" / "index"});
+  auto index = XapianTextIndex::open(
+      {.directory = m_dir / "a" / "b" / "index", .creation = StoreCreation::CreateIfMissing});
   ASSERT_TRUE(index) << index.error().describe();
   EXPECT_EQ((*index)->documentCount().value(), 0u);
 }
 
 TEST_F(XapianTextIndexTest, SecondWriterOnTheSameDirectoryIsAStoreFailure) {
-  auto first = XapianTextIndex::open({.directory = m_dir / "index"});
+  auto first = XapianTextIndex::open(
+      {.directory = m_dir / "index", .creation = StoreCreation::CreateIfMissing});
   ASSERT_TRUE(first);
-  auto second = XapianTextIndex::open({.directory = m_dir / "index"});
+  auto second = XapianTextIndex::open(
+      {.directory = m_dir / "index", .creation = StoreCreation::CreateIfMissing});
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().kind, ErrorKind::StoreFailure);
   EXPECT_EQ(second.error().code, "text.locked");
@@ -727,7 +731,8 @@ TEST_F(XapianTextIndexTest, OpeningOverAFileIsAStoreFailure) {
     std::ofstream out(file);
     out << "x";
   }
-  auto index = XapianTextIndex::open({.directory = file});
+  auto index =
+      XapianTextIndex::open({.directory = file, .creation = StoreCreation::CreateIfMissing});
   ASSERT_FALSE(index);
   EXPECT_EQ(index.error().kind, ErrorKind::StoreFailure);
 }

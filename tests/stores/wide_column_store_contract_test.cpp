@@ -40,7 +40,8 @@ void PrintTo(const StoreFactory& factory, std::ostream* out) {
 
 Result<std::unique_ptr<WideColumnStore>> openRocksDb(const std::filesystem::path& directory,
                                                      const Families& families) {
-  return RocksDbWideColumnStore::open({.directory = directory, .families = families});
+  return RocksDbWideColumnStore::open(
+      {.directory = directory, .creation = StoreCreation::CreateIfMissing, .families = families});
 }
 
 Result<std::unique_ptr<WideColumnStore>> openMemory(const std::filesystem::path&,
@@ -435,8 +436,10 @@ class RocksDbWideColumnStoreTest : public ::testing::Test {
   std::unique_ptr<RocksDbWideColumnStore> open(
       const Families& families,
       RocksDbWideColumnStore::Sync sync = RocksDbWideColumnStore::Sync::Normal) {
-    auto opened = RocksDbWideColumnStore::open(
-        {.directory = directory(), .families = families, .sync = sync});
+    auto opened = RocksDbWideColumnStore::open({.directory = directory(),
+                                                .creation = StoreCreation::CreateIfMissing,
+                                                .families = families,
+                                                .sync = sync});
     EXPECT_TRUE(opened) << describe(opened);
     return opened ? std::move(*opened) : nullptr;
   }
@@ -517,8 +520,9 @@ TEST_F(RocksDbWideColumnStoreTest, AcknowledgedWritesSurviveAProcessCrash) {
 
   EXPECT_EXIT(
       {
-        auto store = RocksDbWideColumnStore::open(
-            {.directory = crash_directory, .families = {"info", "stats"}});
+        auto store = RocksDbWideColumnStore::open({.directory = crash_directory,
+                                                   .creation = StoreCreation::CreateIfMissing,
+                                                   .families = {"info", "stats"}});
         if (!store) {
           std::_Exit(2);
         }
@@ -570,7 +574,8 @@ TEST_F(RocksDbWideColumnStoreTest, OpeningADirectoryAlreadyOpenIsAStoreFailure) 
   auto store = open({"info"});
   ASSERT_TRUE(store);
 
-  auto second = RocksDbWideColumnStore::open({.directory = directory(), .families = {"info"}});
+  auto second = RocksDbWideColumnStore::open(
+      {.directory = directory(), .creation = StoreCreation::CreateIfMissing, .families = {"info"}});
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().kind, ErrorKind::StoreFailure);
   EXPECT_FALSE(second.error().message.empty());
@@ -579,7 +584,8 @@ TEST_F(RocksDbWideColumnStoreTest, OpeningADirectoryAlreadyOpenIsAStoreFailure) 
 TEST_F(RocksDbWideColumnStoreTest, OpeningOverARegularFileIsAStoreFailure) {
   { std::ofstream(directory()) << "not a database"; }
 
-  auto opened = RocksDbWideColumnStore::open({.directory = directory(), .families = {"info"}});
+  auto opened = RocksDbWideColumnStore::open(
+      {.directory = directory(), .creation = StoreCreation::CreateIfMissing, .families = {"info"}});
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error().kind, ErrorKind::StoreFailure) << opened.error().describe();
 }

@@ -33,7 +33,9 @@ struct SqliteBookingStoreFactory {
   static constexpr const char* kName = "Sqlite";
   TempDir dir;
   std::unique_ptr<BookingStore> make() {
-    return SqliteBookingStore::open({dir / "bookings.db", sqlite::Sync::Normal}).value();
+    return SqliteBookingStore::open(
+               {dir / "bookings.db", sqlite::Sync::Normal, StoreCreation::CreateIfMissing})
+        .value();
   }
   std::unique_ptr<BookingStore> reopen() { return make(); }
 };

@@ -1,5 +1,7 @@
 #include "stores/sqlite/sqlite.h"
 
+#include "stores/sqlite/checksum_vfs.h"
+
 #include <exception>
 
 namespace staylab::sqlite {
@@ -22,14 +24,22 @@ Result<std::unique_ptr<Database>> Database::open(const OpenOptions& options) {
                           options.path.string());
     }
   }
+  std::error_code ignored;
+  const bool fresh = !std::filesystem::exists(options.path, ignored) ||
+                     std::filesystem::file_size(options.path, ignored) == 0;
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(options.path.c_str(), &db, flags, nullptr);
+  int rc = sqlite3_open_v2(options.path.c_str(), &db, flags, checksum_vfs::ensureRegistered());
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
     return storeFailure("sqlite.open", "cannot open {}: {}", options.path.string(), message);
   }
   std::unique_ptr<Database> database(new Database(db, options.path));
+  if (fresh) {
+    // Before the first write, which fixes the page layout for good.
+    int reserved = checksum_vfs::kReservedBytes;
+    sqlite3_file_control(db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserved);
+  }
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   sqlite3_extended_result_codes(db, 1);
   STAYLAB_TRY(database->exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"));
@@ -46,12 +56,23 @@ Database::~Database() {
 
 Error Database::lastError(std::string_view what) const {
   int code = sqlite3_extended_errcode(m_db);
+  if (code == SQLITE_IOERR_DATA) {
+    return Error{
+        ErrorKind::StoreFailure, "sqlite.corrupt", "",
+        fmt::format("{} is damaged: a page failed its checksum ({})", m_path.string(), what)};
+  }
+  if (code == SQLITE_CORRUPT || (code & 0xFF) == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+    return Error{
+        ErrorKind::StoreFailure, "sqlite.corrupt", "",
+        fmt::format("{} is damaged: {} ({})", m_path.string(), sqlite3_errmsg(m_db), what)};
+  }
   if ((code & 0xFF) == SQLITE_CONSTRAINT) {
     return Error{ErrorKind::Conflict, "sqlite.constraint", "",
                  fmt::format("{}: {}", what, sqlite3_errmsg(m_db))};
   }
-  return Error{ErrorKind::StoreFailure, "sqlite.failure", "",
-               fmt::format("{}: {} (code {})", what, sqlite3_errmsg(m_db), code)};
+  return Error{
+      ErrorKind::StoreFailure, "sqlite.failure", "",
+      fmt::format("{}: {} (code {}) in {}", what, sqlite3_errmsg(m_db), code, m_path.string())};
 }
 
 Result<void> Database::requireTables(std::string_view what,
@@ -90,7 +111,8 @@ Result<void> Database::exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string why = message ? message : sqlite3_errstr(rc);
     sqlite3_free(message);
-    return storeFailure("sqlite.failure", "'{}' failed: {}", text.substr(0, 80), why);
+    return storeFailure("sqlite.failure", "'{}' failed on {}: {}", text.substr(0, 80),
+                        m_path.string(), why);
   }
   return {};
 }

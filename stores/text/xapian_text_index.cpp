@@ -291,20 +291,23 @@ std::optional<Xapian::Query> filterQuery(const SearchQuery& query) {
 
 // Runs `body`, turning any exception into a StoreFailure so none crosses the port.
 template <typename Body>
-auto translateExceptions(std::string_view what, Body&& body) -> decltype(body()) {
+auto translateExceptions(const std::filesystem::path& directory, std::string_view what, Body&& body)
+    -> decltype(body()) {
   try {
     return body();
   } catch (const Xapian::DatabaseLockError& error) {
-    return storeFailure("text.locked", "{}: the index is held by another writer: {}", what,
-                        error.get_description());
+    return storeFailure("text.locked", "{} {}: the index is held by another writer: {}", what,
+                        directory.string(), error.get_description());
   } catch (const Xapian::DatabaseCorruptError& error) {
-    return storeFailure("text.corrupt", "{}: {}", what, error.get_description());
+    return storeFailure("text.corrupt", "{} {}: {}", what, directory.string(),
+                        error.get_description());
   } catch (const Xapian::Error& error) {
-    return storeFailure("text.engine", "{}: {}", what, error.get_description());
+    return storeFailure("text.engine", "{} {}: {}", what, directory.string(),
+                        error.get_description());
   } catch (const std::exception& error) {
-    return storeFailure("text.engine", "{}: {}", what, error.what());
+    return storeFailure("text.engine", "{} {}: {}", what, directory.string(), error.what());
   } catch (...) {
-    return storeFailure("text.engine", "{}: unknown exception", what);
+    return storeFailure("text.engine", "{} {}: unknown exception", what, directory.string());
   }
 }
 
@@ -359,29 +362,31 @@ Result<std::unique_ptr<XapianTextIndex>> XapianTextIndex::open(const Options& op
   } else {
     STAYLAB_TRY(requireWholeDatabase(options.directory));
   }
-  return translateExceptions("open", [&]() -> Result<std::unique_ptr<XapianTextIndex>> {
-    const int flags =
-        (options.creation == StoreCreation::CreateIfMissing ? Xapian::DB_CREATE_OR_OPEN
-                                                            : Xapian::DB_OPEN) |
-        (options.sync == Sync::Normal ? Xapian::DB_NO_SYNC : 0);
-    auto database = std::make_unique<Xapian::WritableDatabase>(options.directory.string(), flags);
-    // Document data is written lazily, with the first document.
-    std::error_code ignored;
-    if (database->get_doccount() > 0 &&
-        !std::filesystem::exists(options.directory / "docdata.glass", ignored)) {
-      return storeFailure("text.missing",
-                          "the text index in {} is incomplete (docdata.glass is missing); "
-                          "`rebuild` makes it again from the log",
-                          options.directory.string());
-    }
-    return std::unique_ptr<XapianTextIndex>(
-        new XapianTextIndex(std::move(database), options.directory));
-  });
+  return translateExceptions(
+      options.directory, "open", [&]() -> Result<std::unique_ptr<XapianTextIndex>> {
+        const int flags =
+            (options.creation == StoreCreation::CreateIfMissing ? Xapian::DB_CREATE_OR_OPEN
+                                                                : Xapian::DB_OPEN) |
+            (options.sync == Sync::Normal ? Xapian::DB_NO_SYNC : 0);
+        auto database =
+            std::make_unique<Xapian::WritableDatabase>(options.directory.string(), flags);
+        // Document data is written lazily, with the first document.
+        std::error_code ignored;
+        if (database->get_doccount() > 0 &&
+            !std::filesystem::exists(options.directory / "docdata.glass", ignored)) {
+          return storeFailure("text.missing",
+                              "the text index in {} is incomplete (docdata.glass is missing); "
+                              "`rebuild` makes it again from the log",
+                              options.directory.string());
+        }
+        return std::unique_ptr<XapianTextIndex>(
+            new XapianTextIndex(std::move(database), options.directory));
+      });
 }
 
 Result<void> XapianTextIndex::verifyIntegrity() {
   std::lock_guard lock(m_mutex);
-  return translateExceptions("check", [&]() -> Result<void> {
+  return translateExceptions(m_directory, "check", [&]() -> Result<void> {
     std::ostringstream findings;
     size_t errors = Xapian::Database::check(m_directory.string(), 0, &findings);
     if (errors > 0) {
@@ -398,7 +403,7 @@ Result<void> XapianTextIndex::apply(const TextIndexBatch& batch) {
     return ok();
   }
   std::lock_guard lock(m_mutex);
-  return translateExceptions("apply", [&]() -> Result<void> {
+  return translateExceptions(m_directory, "apply", [&]() -> Result<void> {
     m_database->begin_transaction();
     try {
       for (const auto& document : batch.upserts) {
@@ -455,7 +460,7 @@ bool XapianTextIndex::replaceNightsOnly(const SearchDocument& document) {
 
 Result<std::optional<SearchDocument>> XapianTextIndex::get(std::string_view id) {
   std::lock_guard lock(m_mutex);
-  return translateExceptions("get", [&]() -> Result<std::optional<SearchDocument>> {
+  return translateExceptions(m_directory, "get", [&]() -> Result<std::optional<SearchDocument>> {
     std::string id_term = term(kIdPrefix, id);
     for (auto it = m_database->postlist_begin(id_term); it != m_database->postlist_end(id_term);
          ++it) {
@@ -472,7 +477,7 @@ Result<std::optional<SearchDocument>> XapianTextIndex::get(std::string_view id) 
 Result<SearchPage> XapianTextIndex::search(const SearchQuery& query) {
   STAYLAB_TRY(text_rules::checkQuery(query));
   std::lock_guard lock(m_mutex);
-  return translateExceptions("search", [&]() -> Result<SearchPage> {
+  return translateExceptions(m_directory, "search", [&]() -> Result<SearchPage> {
     const bool has_text = !text_rules::isBlank(query.text);
     Xapian::Query xapian_query = Xapian::Query::MatchAll;
     if (has_text) {
@@ -539,7 +544,7 @@ Result<SearchPage> XapianTextIndex::search(const SearchQuery& query) {
 Result<std::optional<std::string>> XapianTextIndex::metadata(std::string_view key) {
   STAYLAB_TRY(text_rules::checkMetadataKey(key));
   std::lock_guard lock(m_mutex);
-  return translateExceptions("metadata", [&]() -> Result<std::optional<std::string>> {
+  return translateExceptions(m_directory, "metadata", [&]() -> Result<std::optional<std::string>> {
     std::string value = m_database->get_metadata(std::string(key));
     if (value.empty()) {
       return std::nullopt;  // Xapian does not tell an empty value from an absent key.
@@ -550,45 +555,49 @@ Result<std::optional<std::string>> XapianTextIndex::metadata(std::string_view ke
 
 Result<size_t> XapianTextIndex::documentCount() {
   std::lock_guard lock(m_mutex);
-  return translateExceptions("documentCount", [&]() -> Result<size_t> {
+  return translateExceptions(m_directory, "documentCount", [&]() -> Result<size_t> {
     return static_cast<size_t>(m_database->get_doccount());
   });
 }
 
 Result<std::vector<SearchDocument>> XapianTextIndex::allDocuments() {
   std::lock_guard lock(m_mutex);
-  return translateExceptions("allDocuments", [&]() -> Result<std::vector<SearchDocument>> {
-    std::vector<SearchDocument> documents;
-    documents.reserve(m_database->get_doccount());
-    // The empty term's posting list holds every document.
-    for (auto it = m_database->postlist_begin(""); it != m_database->postlist_end(""); ++it) {
-      documents.push_back(STAYLAB_TRY(fromXapian(m_database->get_document(*it), Nights::Read)));
-    }
-    std::sort(
-        documents.begin(), documents.end(),
-        [](const SearchDocument& left, const SearchDocument& right) { return left.id < right.id; });
-    return documents;
-  });
+  return translateExceptions(
+      m_directory, "allDocuments", [&]() -> Result<std::vector<SearchDocument>> {
+        std::vector<SearchDocument> documents;
+        documents.reserve(m_database->get_doccount());
+        // The empty term's posting list holds every document.
+        for (auto it = m_database->postlist_begin(""); it != m_database->postlist_end(""); ++it) {
+          documents.push_back(STAYLAB_TRY(fromXapian(m_database->get_document(*it), Nights::Read)));
+        }
+        std::sort(documents.begin(), documents.end(),
+                  [](const SearchDocument& left, const SearchDocument& right) {
+                    return left.id < right.id;
+                  });
+        return documents;
+      });
 }
 
 Result<std::map<std::string, std::string>> XapianTextIndex::allMetadata() {
   std::lock_guard lock(m_mutex);
-  return translateExceptions("allMetadata", [&]() -> Result<std::map<std::string, std::string>> {
-    std::map<std::string, std::string> metadata;
-    for (auto it = m_database->metadata_keys_begin(); it != m_database->metadata_keys_end(); ++it) {
-      std::string key = *it;
-      std::string value = m_database->get_metadata(key);
-      if (!value.empty()) {
-        metadata.emplace(std::move(key), std::move(value));
-      }
-    }
-    return metadata;
-  });
+  return translateExceptions(m_directory, "allMetadata",
+                             [&]() -> Result<std::map<std::string, std::string>> {
+                               std::map<std::string, std::string> metadata;
+                               for (auto it = m_database->metadata_keys_begin();
+                                    it != m_database->metadata_keys_end(); ++it) {
+                                 std::string key = *it;
+                                 std::string value = m_database->get_metadata(key);
+                                 if (!value.empty()) {
+                                   metadata.emplace(std::move(key), std::move(value));
+                                 }
+                               }
+                               return metadata;
+                             });
 }
 
 Result<void> XapianTextIndex::clear() {
   std::lock_guard lock(m_mutex);
-  return translateExceptions("clear", [&]() -> Result<void> {
+  return translateExceptions(m_directory, "clear", [&]() -> Result<void> {
     // Collected first: a database is not changed while it is being iterated.
     std::vector<Xapian::docid> documents;
     for (auto it = m_database->postlist_begin(""); it != m_database->postlist_end(""); ++it) {

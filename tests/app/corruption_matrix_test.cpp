@@ -1,0 +1,226 @@
+// A hostile tester's matrix: every store of a seeded data directory is made
+// missing, empty, truncated, or has a byte flipped at several places, and
+// every command then runs over it through the real staylab-cli binary. No
+// command may exit 0 with a wrong or empty answer: it must answer exactly as
+// over the undamaged copy, or fail with exit 3 (a store failure) - and
+// `check`, whose verdict is its exit code 1, may say so instead.
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tests/support/run_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace staylab {
+namespace {
+
+namespace fs = std::filesystem;
+using staylab::testing::ProcessResult;
+using staylab::testing::TempDir;
+
+constexpr const char* kCliPath = STAYLAB_CLI_PATH;
+
+ProcessResult runCli(const fs::path& data_dir, const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"--data", data_dir.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return staylab::testing::runProcess(kCliPath, argv);
+}
+
+nlohmann::json mustAnswer(const fs::path& data_dir, const std::vector<std::string>& args) {
+  ProcessResult result = runCli(data_dir, args);
+  if (result.exit_code != 0) {
+    throw std::runtime_error(
+        fmt::format("staylab-cli {} failed: {}", fmt::join(args, " "), result.describe()));
+  }
+  return nlohmann::json::parse(result.out);
+}
+
+enum class Damage { Missing, Empty, Truncated, Flipped };
+
+struct Corruption {
+  std::string store;  // A file or folder of the data directory.
+  Damage damage;
+  int flip_at = 0;  // For Flipped: the byte at flip_at / (kFlipPlaces + 1) of the file.
+};
+
+constexpr int kFlipPlaces = 6;
+const std::vector<std::string> kStores = {"listing.db", "booking.db", "events",
+                                          "history",    "search",     "fraud"};
+
+std::vector<Corruption> everyCorruption() {
+  std::vector<Corruption> all;
+  for (const auto& store : kStores) {
+    all.push_back({store, Damage::Missing});
+    all.push_back({store, Damage::Empty});
+    all.push_back({store, Damage::Truncated});
+    for (int place = 1; place <= kFlipPlaces; ++place) {
+      all.push_back({store, Damage::Flipped, place});
+    }
+  }
+  return all;
+}
+
+std::string nameOf(const Corruption& corruption) {
+  std::string store;
+  for (char c : corruption.store) {
+    store += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  }
+  switch (corruption.damage) {
+    case Damage::Missing:
+      return store + "_missing";
+    case Damage::Empty:
+      return store + "_empty";
+    case Damage::Truncated:
+      return store + "_truncated";
+    case Damage::Flipped:
+      return fmt::format("{}_flipped_at_{}_of_{}", store, corruption.flip_at, kFlipPlaces + 1);
+  }
+  return store;
+}
+
+// Returns the file of `store` that holds its data: the file itself, or the
+// largest file of a folder (a RocksDB table file, a Xapian table, the fraud
+// snapshot), which is what a damaged disk sector would most likely hit.
+fs::path dataFileOf(const fs::path& path) {
+  if (!fs::is_directory(path)) {
+    return path;
+  }
+  fs::path largest;
+  uintmax_t size = 0;
+  for (const auto& entry : fs::directory_iterator(path)) {
+    if (entry.is_regular_file() && entry.file_size() > size) {
+      largest = entry.path();
+      size = entry.file_size();
+    }
+  }
+  return largest;
+}
+
+void damage(const fs::path& data_dir, const Corruption& corruption) {
+  const fs::path path = data_dir / corruption.store;
+  const fs::path file = dataFileOf(path);
+  switch (corruption.damage) {
+    case Damage::Missing:
+      fs::remove_all(path);
+      return;
+    case Damage::Empty:
+      if (fs::is_directory(path)) {
+        for (const auto& entry : fs::directory_iterator(path)) {
+          fs::remove_all(entry.path());
+        }
+      } else {
+        fs::resize_file(path, 0);
+      }
+      return;
+    case Damage::Truncated:
+      fs::resize_file(file, fs::file_size(file) / 2);
+      return;
+    case Damage::Flipped: {
+      const auto size = static_cast<std::streamoff>(fs::file_size(file));
+      const std::streamoff at = size * corruption.flip_at / (kFlipPlaces + 1);
+      std::fstream stream(file, std::ios::in | std::ios::out | std::ios::binary);
+      stream.seekg(at);
+      char byte = 0;
+      stream.read(&byte, 1);
+      byte = static_cast<char>(byte ^ 0x5a);
+      stream.seekp(at);
+      stream.write(&byte, 1);
+      return;
+    }
+  }
+}
+
+// Seeds the data set once; runs every command over the undamaged copy once.
+class CorruptionMatrixTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const fs::path data = m_pristine / "data";
+    ProcessResult seeded = runCli(data, {"seed", "--properties", "60", "--seed", "3"});
+    ASSERT_EQ(seeded.exit_code, 0) << seeded.describe();
+    auto properties = mustAnswer(data, {"--json", "property", "list"});
+    auto bookings = mustAnswer(data, {"--json", "bookings", "list"});
+    ASSERT_FALSE(properties.empty());
+    nlohmann::json taken;
+    for (const auto& booking : bookings) {
+      if (booking["status"] == "confirmed") {
+        taken = booking;
+        break;
+      }
+    }
+    ASSERT_FALSE(taken.is_null());
+    const std::string property = properties[0]["id"];
+    const std::string booked = taken["property_id"];
+    m_commands = {
+        {"property", "list"},
+        {"property", "get", property},
+        {"bookings", "list"},
+        {"bookings", "list", "--property", booked},
+        {"search", "flat"},
+        {"search", "--city", "Lisbon", "--sort", "price"},
+        {"history", "--property", booked},
+        {"events", "tail", "--limit", "40"},
+        {"fraud", "report"},
+        {"check"},
+        // The nights of a confirmed booking: refused over sound stores.
+        {"book", "--property", booked, "--guest", "mallory", "--from", taken["from"], "--to",
+         taken["to"]},
+    };
+    for (const auto& command : m_commands) {
+      TempDir copy;
+      fs::copy(data, copy / "data", fs::copy_options::recursive);
+      m_expected.push_back(runCli(copy / "data", command));
+    }
+  }
+
+  TempDir m_pristine;
+  std::vector<std::vector<std::string>> m_commands;
+  std::vector<ProcessResult> m_expected;  // Per command, over the undamaged copy.
+};
+
+TEST_F(CorruptionMatrixTest, NoCommandAnswersWronglyOverADamagedStore) {
+  size_t cases = 0, failures = 0, same = 0;
+  for (const Corruption& corruption : everyCorruption()) {
+    for (size_t index = 0; index < m_commands.size(); ++index) {
+      const auto& command = m_commands[index];
+      TempDir copy;
+      fs::copy(m_pristine / "data", copy / "data", fs::copy_options::recursive);
+      damage(copy / "data", corruption);
+      ProcessResult result = runCli(copy / "data", command);
+      ++cases;
+      const ProcessResult& expected = m_expected[index];
+      const bool unchanged = result.exit_code == expected.exit_code && result.out == expected.out;
+      const bool store_failure = result.exit_code == 3 && result.out.empty();
+      const bool check_failed = command.front() == "check" && result.exit_code == 1;
+      same += unchanged ? 1 : 0;
+      failures += store_failure ? 1 : 0;
+      EXPECT_TRUE(unchanged || store_failure || check_failed)
+          << "staylab-cli " << fmt::format("{}", fmt::join(command, " ")) << " over "
+          << nameOf(corruption) << " answered " << result.describe() << "\nstdout:\n"
+          << result.out.substr(0, 600) << "\nundamaged it answered exit " << expected.exit_code;
+      if (store_failure) {
+        EXPECT_NE(result.err.find(corruption.store), std::string::npos)
+            << "a store failure names the damaged store (" << nameOf(corruption)
+            << "): " << result.err;
+      }
+    }
+  }
+  std::cout << fmt::format(
+      "{} cases ({} damages x {} commands): {} store failures, {} answers as undamaged, "
+      "{} failed checks\n",
+      cases, everyCorruption().size(), m_commands.size(), failures, same, cases - failures - same);
+  EXPECT_GE(cases, 100u);
+}
+
+}  // namespace
+}  // namespace staylab

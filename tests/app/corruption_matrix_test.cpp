@@ -11,6 +11,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -29,12 +30,16 @@ namespace fs = std::filesystem;
 using staylab::testing::ProcessResult;
 using staylab::testing::TempDir;
 
-constexpr const char* kCliPath = STAYLAB_CLI_PATH;
+// STAYLAB_TEST_CLI, when set, names another build of staylab-cli.
+fs::path cliPath() {
+  const char* other = std::getenv("STAYLAB_TEST_CLI");
+  return other && *other ? fs::path(other) : fs::path(STAYLAB_CLI_PATH);
+}
 
 ProcessResult runCli(const fs::path& data_dir, const std::vector<std::string>& args) {
   std::vector<std::string> argv{"--data", data_dir.string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return staylab::testing::runProcess(kCliPath, argv);
+  return staylab::testing::runProcess(cliPath(), argv);
 }
 
 nlohmann::json mustAnswer(const fs::path& data_dir, const std::vector<std::string>& args) {

@@ -182,6 +182,30 @@ TEST_F(DataLossTest, DeletedSearchTableIsAStoreFailureUntilRebuilt) {
   EXPECT_EQ(cli(data(), {"check"}).exit_code, 0);
 }
 
+TEST_F(DataLossTest, RebuildWithAWriteStoreMissingDeletesNoReadModel) {
+  fs::remove(data() / "booking.db");
+  const auto search = filesIn(data() / "search");
+  expectStoreFailureNaming(cli(data(), {"rebuild"}), "booking.db");
+  EXPECT_EQ(filesIn(data() / "search"), search);
+  EXPECT_TRUE(fs::exists(data() / "fraud" / "fraud_snapshot.json"));
+}
+
+TEST_F(DataLossTest, WritesInitialiseOnlyAnEmptyDirectoryNeverAForeignOne) {
+  const fs::path foreign = m_dir / "photos";
+  fs::create_directories(foreign);
+  std::ofstream(foreign / "holiday.jpg") << "not a store";
+  ProcessResult seeded = cli(foreign, {"seed", "--properties", "5"});
+  EXPECT_EQ(seeded.exit_code, 2) << seeded.describe();
+  EXPECT_EQ(filesIn(foreign), std::set<std::string>{"holiday.jpg"});
+  const fs::path empty = m_dir / "empty";
+  fs::create_directories(empty);
+  EXPECT_EQ(cli(empty, {"property", "list"}).exit_code, 2) << "a read initialises nothing";
+  EXPECT_TRUE(filesIn(empty).empty());
+  ProcessResult initialised = cli(empty, {"seed", "--properties", "5"});
+  EXPECT_EQ(initialised.exit_code, 0) << initialised.describe();
+  EXPECT_EQ(cli(empty, {"check"}).exit_code, 0);
+}
+
 TEST_F(DataLossTest, ReadOnlyCommandsNeverCreateADataDirectory) {
   const fs::path missing = m_dir / "nonexist" / "data";
   for (std::vector<std::string> command : std::vector<std::vector<std::string>>{

@@ -10,7 +10,7 @@ packages=(
   build-essential cmake pkg-config git
   libsqlite3-dev librocksdb-dev libxapian-dev libboost-graph-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev
+  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libsodium-dev
   python3 python3-simpy
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth fonts-dejavu-core
 )

@@ -8,6 +8,7 @@
 
 #include "app/cli/cli_commands.h"
 #include "app/cli/output.h"
+#include "app/platform/access.h"
 #include "app/platform/platform.h"
 #include "domain/common/text.h"
 
@@ -109,6 +110,19 @@ Result<void> checkOptionLengths(const CLI::App& app) {
     }
   }
   return {};
+}
+
+// Returns the words that invoked the innermost command ("property create").
+std::string commandPath(const CLI::App& app) {
+  std::string path;
+  for (const CLI::App* command = app.get_subcommands().empty() ? nullptr
+                                                               : app.get_subcommands().front();
+       command != nullptr;
+       command = command->get_subcommands().empty() ? nullptr
+                                                    : command->get_subcommands().front()) {
+    path += (path.empty() ? "" : " ") + command->get_name();
+  }
+  return path;
 }
 
 // Returns `id` unless it is longer than any id (64 bytes): InvalidInput
@@ -351,7 +365,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       if (bookings_list->count("--guest") > 0) {
         filter.guest_id = STAYLAB_TRY(handle(filter_guest, "guest"));
       }
-      auto found = STAYLAB_TRY(platform.gateway().listBookings(filter));
+      auto found = STAYLAB_TRY(platform.gateway().listBookings(global.caller, filter));
       if (global.json) {
         nlohmann::json array = nlohmann::json::array();
         for (const auto& item : found) {
@@ -412,18 +426,28 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   options.durability = global.durability;
   options.clock = global.clock.get();
   options.random = global.random.get();
-  auto platform = Platform::open(options);
-  if (!platform) {
-    return report(platform.error());
-  }
-  // A key given empty (an unset variable in a script) is refused like any
-  // unknown key; only leaving --api-key out means the local admin.
+  // The caller is known and allowed before any store is opened, so a
+  // refused command neither initialises nor touches a data directory. A key
+  // given empty (an unset variable in a script) is refused like any unknown
+  // key; only leaving --api-key out means the local admin.
   if (api_key->count() > 0) {
-    auto caller = (*platform)->keys().authenticate(global.api_key);
+    auto ring = KeyRing::open(options.data_dir / kKeyFileName);
+    if (!ring) {
+      return report(ring.error());
+    }
+    auto caller = (*ring)->authenticate(global.api_key);
     if (!caller) {
       return report(caller.error());
     }
     global.caller = *caller;
+  }
+  // Every platform command is in the access table, or no caller may run it.
+  if (auto allowed = authorizeCommand(global.caller, commandPath(app)); !allowed) {
+    return report(allowed.error());
+  }
+  auto platform = Platform::open(options);
+  if (!platform) {
+    return report(platform.error());
   }
   auto done = action(**platform, out);
   // A refused command may still have written (a rejected booking and its

@@ -168,6 +168,13 @@ void addHistory(CLI::App& app, GlobalOptions& global, Action& action) {
       if (row.empty()) {
         return invalidInput(for_property ? "property" : "guest", "must not be empty");
       }
+      if (row.size() > 64) {
+        return invalidInput(for_property ? "property" : "guest", "is at most 64 bytes, got {}",
+                            row.size());
+      }
+      STAYLAB_TRY(platform.gateway().authorizeHistory(
+          global.caller, for_property ? std::nullopt : std::optional<std::string_view>(row),
+          for_property ? std::optional<std::string_view>(row) : std::nullopt));
       auto cells = STAYLAB_TRY(platform.historyStore().scanRow(
           row, for_property ? HistoryProjection::kByProperty : HistoryProjection::kByGuest));
       if (global.json) {
@@ -473,29 +480,28 @@ void addPump(CLI::App& app, GlobalOptions& global, Action& action) {
 }
 
 struct KeyFlags {
-  std::string caller, role;
+  std::string caller, role, id;
 };
 
 void addKeys(CLI::App& app, GlobalOptions& global, Action& action) {
   auto flags = std::make_shared<KeyFlags>();
   auto* keys = app.add_subcommand("keys", "API keys for the gateway (admin only)");
   keys->require_subcommand(1);
-  auto* add = keys->add_subcommand("add", "Issue a key for a caller and print it");
+  auto* add = keys->add_subcommand("add", "Issue a key for a caller and print it (shown once)");
   add->add_option("--caller", flags->caller, "The caller's handle")->required();
   add->add_option("--role", flags->role, "guest, host, fraud-service or admin")->required();
   add->callback([&global, &action, flags] {
     // The first key may be issued before anything else: it initialises a new data directory.
     global.open_mode = OpenMode::InitialiseIfEmpty;
     action = [&global, flags](Platform& platform, std::ostream& os) -> Result<void> {
-      if (global.caller.role != Role::Admin) {
-        return std::unexpected(
-            Error{ErrorKind::Refused, "gateway.forbidden", "", "only an admin may issue API keys"});
-      }
       Caller caller{STAYLAB_TRY(handle(flags->caller, "caller")),
                     STAYLAB_TRY(parseRole(flags->role))};
-      auto key = STAYLAB_TRY(platform.keys().issue(caller, platform.random()));
+      auto key = STAYLAB_TRY(platform.keys().issue(caller));
       if (global.json) {
-        os << dumpJson({{"key", key}, {"caller", caller.name}, {"role", toString(caller.role)}})
+        os << dumpJson({{"key", key},
+                        {"id", key.substr(3, 8)},
+                        {"caller", caller.name},
+                        {"role", toString(caller.role)}})
            << '\n';
       } else {
         os << key << '\n';
@@ -503,24 +509,38 @@ void addKeys(CLI::App& app, GlobalOptions& global, Action& action) {
       return {};
     };
   });
-  auto* list = keys->add_subcommand("list", "Show the callers that hold keys");
+  auto* list = keys->add_subcommand("list", "Show the id, caller and role of every key");
   list->callback([&global, &action] {
     action = [&global](Platform& platform, std::ostream& os) -> Result<void> {
-      if (global.caller.role != Role::Admin) {
-        return std::unexpected(
-            Error{ErrorKind::Refused, "gateway.forbidden", "", "only an admin may list API keys"});
-      }
       std::vector<std::vector<std::string>> rows;
       nlohmann::json array = nlohmann::json::array();
-      for (const auto& [key, caller] : platform.keys().keys()) {
-        std::string shown = key.substr(0, 7) + "...";
-        rows.push_back({shown, caller.name, std::string(toString(caller.role))});
-        array.push_back({{"key", shown}, {"caller", caller.name}, {"role", toString(caller.role)}});
+      for (const auto& entry : platform.keys().keys()) {
+        rows.push_back({entry.id, entry.caller.name, std::string(toString(entry.caller.role))});
+        array.push_back({{"id", entry.id},
+                         {"caller", entry.caller.name},
+                         {"role", toString(entry.caller.role)}});
       }
       if (global.json) {
         os << dumpJson(array) << '\n';
       } else {
-        printTable(os, {"KEY", "CALLER", "ROLE"}, rows);
+        printTable(os, {"ID", "CALLER", "ROLE"}, rows);
+      }
+      return {};
+    };
+  });
+  auto* revoke = keys->add_subcommand("revoke", "Revoke the key with this id (see keys list)");
+  revoke->add_option("ID", flags->id, "The key's id: the 8 hex digits after sk_")->required();
+  revoke->callback([&global, &action, flags] {
+    action = [&global, flags](Platform& platform, std::ostream& os) -> Result<void> {
+      auto revoked = STAYLAB_TRY(platform.keys().revoke(flags->id));
+      if (global.json) {
+        os << dumpJson({{"revoked", revoked.id},
+                        {"caller", revoked.caller.name},
+                        {"role", toString(revoked.caller.role)}})
+           << '\n';
+      } else {
+        os << fmt::format("revoked key {} of {} '{}'\n", revoked.id, toString(revoked.caller.role),
+                          revoked.caller.name);
       }
       return {};
     };

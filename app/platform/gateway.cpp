@@ -1,11 +1,5 @@
 #include "app/platform/gateway.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <fstream>
-#include <sstream>
-
 namespace staylab::app {
 namespace {
 
@@ -15,119 +9,6 @@ Error forbidden(const Caller& caller, std::string_view what) {
 }
 
 }  // namespace
-
-std::string_view toString(Role role) {
-  switch (role) {
-    case Role::Guest:
-      return "guest";
-    case Role::Host:
-      return "host";
-    case Role::FraudService:
-      return "fraud-service";
-    case Role::Admin:
-      return "admin";
-  }
-  return "unknown";
-}
-
-Result<Role> parseRole(std::string_view text) {
-  for (Role role : {Role::Guest, Role::Host, Role::FraudService, Role::Admin}) {
-    if (toString(role) == text) {
-      return role;
-    }
-  }
-  return invalidInput("role", "'{}' is not one of guest, host, fraud-service, admin", text);
-}
-
-Result<std::unique_ptr<KeyRing>> KeyRing::open(std::filesystem::path file) {
-  std::unique_ptr<KeyRing> ring(new KeyRing(std::move(file)));
-  std::ifstream in(ring->m_file);
-  if (!in) {
-    return ring;  // No keys issued yet.
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  auto json = nlohmann::json::parse(text.str(), nullptr, false);
-  if (json.is_discarded() || !json.is_object() || !json.contains("keys") ||
-      !json["keys"].is_array()) {
-    return storeFailure("gateway.keys_corrupt", "{} is not a valid key file",
-                        ring->m_file.string());
-  }
-  for (const auto& entry : json["keys"]) {
-    if (!entry.is_object() || !entry.value("key", nlohmann::json()).is_string() ||
-        !entry.value("caller", nlohmann::json()).is_string() ||
-        !entry.value("role", nlohmann::json()).is_string()) {
-      return storeFailure("gateway.keys_corrupt", "{} holds a malformed key entry",
-                          ring->m_file.string());
-    }
-    auto role = parseRole(entry["role"].get<std::string>());
-    if (!role) {
-      return storeFailure("gateway.keys_corrupt", "{}: {}", ring->m_file.string(),
-                          role.error().message);
-    }
-    ring->m_keys[entry["key"].get<std::string>()] =
-        Caller{entry["caller"].get<std::string>(), *role};
-  }
-  return ring;
-}
-
-Result<Caller> KeyRing::authenticate(std::string_view api_key) const {
-  std::lock_guard lock(m_mutex);
-  auto it = m_keys.find(std::string(api_key));
-  if (it == m_keys.end()) {
-    return std::unexpected(Error{ErrorKind::Refused, "gateway.unauthenticated", "api-key",
-                                 "the API key is not known"});
-  }
-  return it->second;
-}
-
-Result<std::string> KeyRing::issue(const Caller& caller, RandomSource& random) {
-  std::string key = fmt::format("sk_{:016x}{:016x}", random.next64(), random.next64());
-  {
-    std::lock_guard lock(m_mutex);
-    m_keys[key] = caller;
-  }
-  auto saved = save();
-  if (!saved) {
-    std::lock_guard lock(m_mutex);
-    m_keys.erase(key);
-    return std::unexpected(saved.error());
-  }
-  return key;
-}
-
-std::map<std::string, Caller> KeyRing::keys() const {
-  std::lock_guard lock(m_mutex);
-  return m_keys;
-}
-
-Result<void> KeyRing::save() const {
-  nlohmann::json keys = nlohmann::json::array();
-  {
-    std::lock_guard lock(m_mutex);
-    for (const auto& [key, caller] : m_keys) {
-      keys.push_back({{"key", key}, {"caller", caller.name}, {"role", toString(caller.role)}});
-    }
-  }
-  std::string text = nlohmann::json{{"keys", keys}}.dump(2) + "\n";
-  auto temporary = m_file;
-  temporary += ".tmp";
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (fd < 0) {
-    return storeFailure("gateway.keys_write", "cannot write {}", temporary.string());
-  }
-  bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                 ::fsync(fd) == 0;
-  ::close(fd);
-  std::error_code error;
-  if (written) {
-    std::filesystem::rename(temporary, m_file, error);
-  }
-  if (!written || error) {
-    return storeFailure("gateway.keys_write", "cannot save {}", m_file.string());
-  }
-  return {};
-}
 
 CommandContext Gateway::newContext(const Caller& caller, std::string correlation_id) {
   std::string command_id = newId(m_random, "cmd");
@@ -222,8 +103,53 @@ Result<std::vector<listing::Property>> Gateway::listProperties(
   return m_listing.list(city);
 }
 
-Result<std::vector<booking::Booking>> Gateway::listBookings(const BookingFilter& filter) {
+Result<std::vector<booking::Booking>> Gateway::listBookings(const Caller& caller,
+                                                            BookingFilter filter) {
+  switch (caller.role) {
+    case Role::Admin:
+    case Role::FraudService:
+      break;
+    case Role::Guest:
+      if (filter.guest_id && *filter.guest_id != caller.name) {
+        return std::unexpected(forbidden(caller, "see another guest's bookings"));
+      }
+      filter.guest_id = caller.name;
+      break;
+    case Role::Host: {
+      if (!filter.property_id) {
+        return std::unexpected(Error{ErrorKind::Refused, "gateway.forbidden", "property",
+                                     fmt::format("host '{}' lists the bookings of one of its "
+                                                 "listings: give --property",
+                                                 caller.name)});
+      }
+      auto property = STAYLAB_TRY(m_listing.get(*filter.property_id));
+      if (property.host_id != caller.name) {
+        return std::unexpected(forbidden(caller, "see the bookings of another host's listing"));
+      }
+      break;
+    }
+  }
   return m_bookings.list(filter);
+}
+
+Result<void> Gateway::authorizeHistory(const Caller& caller, std::optional<std::string_view> guest,
+                                       std::optional<std::string_view> property_id) {
+  if (caller.role == Role::Admin || caller.role == Role::FraudService) {
+    return {};
+  }
+  if (guest) {
+    if (caller.role == Role::Guest && *guest == caller.name) {
+      return {};
+    }
+    return std::unexpected(forbidden(caller, "read another guest's history"));
+  }
+  if (property_id && caller.role == Role::Host) {
+    auto property = STAYLAB_TRY(m_listing.get(*property_id));
+    if (property.host_id == caller.name) {
+      return {};
+    }
+  }
+  return std::unexpected(forbidden(caller, "read this listing's history"));
 }
 
 }  // namespace staylab::app

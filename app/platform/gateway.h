@@ -5,42 +5,11 @@
 #include <mutex>
 #include <string>
 
+#include "app/platform/key_ring.h"
 #include "domain/booking/booking_service.h"
 #include "domain/listing/listing_service.h"
 
 namespace staylab::app {
-
-enum class Role { Guest, Host, FraudService, Admin };
-std::string_view toString(Role role);
-Result<Role> parseRole(std::string_view text);
-
-// An authenticated caller: a handle and the role its API key grants.
-struct Caller {
-  std::string name;
-  Role role = Role::Guest;
-};
-
-// API keys and the callers they stand for, kept in a JSON file
-// (api-keys.json in the data directory), written atomically.
-// Thread safety: safe from any thread.
-class KeyRing {
- public:
-  static Result<std::unique_ptr<KeyRing>> open(std::filesystem::path file);
-
-  // Returns the caller of `api_key`; Refused "gateway.unauthenticated" when unknown.
-  [[nodiscard]] Result<Caller> authenticate(std::string_view api_key) const;
-  // Issues a new key for `caller`, drawn from `random`, and saves the ring.
-  [[nodiscard]] Result<std::string> issue(const Caller& caller, RandomSource& random);
-  std::map<std::string, Caller> keys() const;
-
- private:
-  explicit KeyRing(std::filesystem::path file) : m_file(std::move(file)) {}
-  Result<void> save() const;
-
-  std::filesystem::path m_file;
-  mutable std::mutex m_mutex;
-  std::map<std::string, Caller> m_keys;  // GUARDED_BY(m_mutex)
-};
 
 // The single entry for commands and queries from outside. It checks what the
 // caller's role allows, gives every command a fresh command id and
@@ -75,11 +44,22 @@ class Gateway {
   [[nodiscard]] Result<booking::Booking> cancelBooking(const Caller& caller,
                                                        const booking::CancelBooking& command);
 
-  // Queries are open to every authenticated caller.
+  // Listings are public: every caller may read them.
   [[nodiscard]] Result<listing::Property> getProperty(std::string_view id);
   [[nodiscard]] Result<std::vector<listing::Property>> listProperties(
       std::optional<std::string_view> city);
-  [[nodiscard]] Result<std::vector<booking::Booking>> listBookings(const BookingFilter& filter);
+  // A guest sees its own bookings (no filter means its own; another guest's
+  // is forbidden); a host those of one of its listings (--property); the
+  // fraud service and an admin every booking.
+  [[nodiscard]] Result<std::vector<booking::Booking>> listBookings(const Caller& caller,
+                                                                   BookingFilter filter);
+  // Returns success when `caller` may read the booking history of a guest
+  // (`guest`) or of a property (`property_id`): a guest its own, a host its
+  // listings', the fraud service and an admin any. Refused
+  // "gateway.forbidden" otherwise; NotFound for an unknown property.
+  [[nodiscard]] Result<void> authorizeHistory(const Caller& caller,
+                                              std::optional<std::string_view> guest,
+                                              std::optional<std::string_view> property_id);
 
  private:
   CommandContext newContext(const Caller& caller, std::string correlation_id = {});

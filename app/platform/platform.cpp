@@ -206,7 +206,7 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
       std::vector<OutboxRelay::Source>{{"listing", platform->m_listing_store.get()},
                                        {"booking", platform->m_booking_store.get()}},
       *platform->m_event_log);
-  platform->m_keys = STAYLAB_TRY(KeyRing::open(options.data_dir / "api-keys.json"));
+  platform->m_keys = STAYLAB_TRY(KeyRing::open(options.data_dir / kKeyFileName));
   platform->m_gateway =
       std::make_unique<Gateway>(*platform->m_listing, *platform->m_bookings, *platform->m_random);
   platform->m_pump_batch = options.pump_batch;

@@ -139,7 +139,7 @@ Result<void> SimulatedPlatform::seed(const sim::SeedData& data) {
     if (property.status == listing::PropertyStatus::Active)
       m_properties.push_back(Listing{property.id, property.city});
   }
-  auto bookings = STAYLAB_TRY(m_platform->gateway().listBookings({}));
+  auto bookings = STAYLAB_TRY(m_platform->gateway().listBookings(Caller{"simulator", Role::Admin}, {}));
   for (const booking::Booking& booking : bookings) {
     if (booking.status == booking::BookingStatus::Confirmed)
       m_cancellable.push_back(booking.id);

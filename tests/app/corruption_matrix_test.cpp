@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/cli_under_test.h"
 #include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -30,16 +31,10 @@ namespace fs = std::filesystem;
 using staylab::testing::ProcessResult;
 using staylab::testing::TempDir;
 
-// STAYLAB_TEST_CLI, when set, names another build of staylab-cli.
-fs::path cliPath() {
-  const char* other = std::getenv("STAYLAB_TEST_CLI");
-  return other && *other ? fs::path(other) : fs::path(STAYLAB_CLI_PATH);
-}
-
 ProcessResult runCli(const fs::path& data_dir, const std::vector<std::string>& args) {
   std::vector<std::string> argv{"--data", data_dir.string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return staylab::testing::runProcess(cliPath(), argv);
+  return staylab::testing::runProcess(staylab::testing::cliUnderTest(), argv);
 }
 
 nlohmann::json mustAnswer(const fs::path& data_dir, const std::vector<std::string>& args) {

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/cli_under_test.h"
 #include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -29,14 +30,9 @@ namespace fs = std::filesystem;
 using staylab::testing::ProcessResult;
 using staylab::testing::TempDir;
 
-fs::path cliPath() {
-  const char* other = std::getenv("STAYLAB_TEST_CLI");
-  return other && *other ? fs::path(other) : fs::path(STAYLAB_CLI_PATH);
-}
-
 ProcessResult cli(const fs::path& data_dir, std::vector<std::string> args) {
   args.insert(args.begin(), {"--data", data_dir.string()});
-  return staylab::testing::runProcess(cliPath(), args);
+  return staylab::testing::runProcess(staylab::testing::cliUnderTest(), args);
 }
 
 nlohmann::json answer(const fs::path& data_dir, std::vector<std::string> args) {
@@ -104,7 +100,8 @@ TEST_F(DataLossTest, RemovedStoresAreNeverRecreated) {
     for (std::vector<std::string> command : std::vector<std::vector<std::string>>{
              {"property", "list"}, {"bookings", "list"}, {"check"}, {"drain"}}) {
       command.insert(command.begin(), {"--data", (copy / "v").string()});
-      ProcessResult result = staylab::testing::runProcess(cliPath(), command);
+      ProcessResult result =
+          staylab::testing::runProcess(staylab::testing::cliUnderTest(), command);
       expectStoreFailureNaming(result, store);
     }
     EXPECT_FALSE(fs::exists(copy / "v" / store)) << store;
@@ -224,7 +221,7 @@ TEST_F(DataLossTest, AnEmptyDataOptionIsBadInputNotTheDefaultDirectory) {
   staylab::testing::ProcessOptions options;
   options.environment = environment;
   ProcessResult result = staylab::testing::runProcess(
-      cliPath(),
+      staylab::testing::cliUnderTest(),
       {"--data", "", "property", "create", "--host", "h", "--title", "t", "--city", "Lisbon",
        "--price", "10", "--currency", "EUR", "--capacity", "2"},
       options);

@@ -30,8 +30,6 @@ namespace fs = std::filesystem;
 using staylab::testing::ProcessResult;
 using staylab::testing::TempDir;
 
-const std::filesystem::path kCliPath = staylab::testing::cliUnderTest();
-
 class AccessTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -55,22 +53,17 @@ class AccessTest : public ::testing::Test {
   }
 
   ProcessResult cli(std::vector<std::string> args, const std::string& key = {}) {
-    std::vector<std::string> argv{"--data", (m_dir / "data").string()};
     if (!key.empty()) {
-      argv.insert(argv.end(), {"--api-key", key});
+      args.insert(args.begin(), {"--api-key", key});
     }
-    argv.insert(argv.end(), args.begin(), args.end());
-    return staylab::testing::runProcess(kCliPath, argv);
+    return staylab::testing::runCliOn(m_dir / "data", std::move(args));
   }
 
   nlohmann::json answer(std::vector<std::string> args, const std::string& key = {}) {
-    args.insert(args.begin(), "--json");
-    ProcessResult result = cli(args, key);
-    if (result.exit_code != 0) {
-      throw std::runtime_error(
-          fmt::format("staylab-cli {} failed: {}", fmt::join(args, " "), result.describe()));
+    if (!key.empty()) {
+      args.insert(args.begin(), {"--api-key", key});
     }
-    return nlohmann::json::parse(result.out);
+    return staylab::testing::cliAnswer(m_dir / "data", std::move(args));
   }
 
   std::string issue(const std::string& caller, const std::string& role) {
@@ -234,12 +227,11 @@ TEST_F(AccessTest, KeysComeFromTheSystemNotFromTheSeededGenerator) {
   // Two data directories made by the same seed draw the same ids; their keys
   // must still differ.
   TempDir other;
-  ProcessResult seeded = staylab::testing::runProcess(
-      kCliPath, {"--data", (other / "data").string(), "seed", "--properties", "12", "--seed", "4"});
+  ProcessResult seeded =
+      staylab::testing::runCliOn(other / "data", {"seed", "--properties", "12", "--seed", "4"});
   ASSERT_EQ(seeded.exit_code, 0) << seeded.describe();
-  ProcessResult key = staylab::testing::runProcess(
-      kCliPath,
-      {"--data", (other / "data").string(), "keys", "add", "--caller", "gina", "--role", "guest"});
+  ProcessResult key = staylab::testing::runCliOn(
+      other / "data", {"keys", "add", "--caller", "gina", "--role", "guest"});
   ASSERT_EQ(key.exit_code, 0) << key.describe();
   EXPECT_NE(key.out, m_keys.at("guest") + "\n");
 }

@@ -31,19 +31,10 @@ namespace fs = std::filesystem;
 using staylab::testing::ProcessResult;
 using staylab::testing::TempDir;
 
-ProcessResult runCli(const fs::path& data_dir, const std::vector<std::string>& args) {
-  std::vector<std::string> argv{"--data", data_dir.string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return staylab::testing::runProcess(staylab::testing::cliUnderTest(), argv);
-}
+using staylab::testing::cliAnswer;
 
-nlohmann::json mustAnswer(const fs::path& data_dir, const std::vector<std::string>& args) {
-  ProcessResult result = runCli(data_dir, args);
-  if (result.exit_code != 0) {
-    throw std::runtime_error(
-        fmt::format("staylab-cli {} failed: {}", fmt::join(args, " "), result.describe()));
-  }
-  return nlohmann::json::parse(result.out);
+ProcessResult runCli(const fs::path& data_dir, const std::vector<std::string>& args) {
+  return staylab::testing::runCliOn(data_dir, args);
 }
 
 enum class Damage { Missing, Empty, Truncated, Flipped };
@@ -148,8 +139,8 @@ class CorruptionMatrixTest : public ::testing::Test {
     const fs::path data = m_pristine / "data";
     ProcessResult seeded = runCli(data, {"seed", "--properties", "60", "--seed", "3"});
     ASSERT_EQ(seeded.exit_code, 0) << seeded.describe();
-    auto properties = mustAnswer(data, {"--json", "property", "list"});
-    auto bookings = mustAnswer(data, {"--json", "bookings", "list"});
+    auto properties = cliAnswer(data, {"property", "list"});
+    auto bookings = cliAnswer(data, {"bookings", "list"});
     ASSERT_FALSE(properties.empty());
     nlohmann::json taken;
     for (const auto& booking : bookings) {

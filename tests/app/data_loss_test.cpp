@@ -31,17 +31,11 @@ using staylab::testing::ProcessResult;
 using staylab::testing::TempDir;
 
 ProcessResult cli(const fs::path& data_dir, std::vector<std::string> args) {
-  args.insert(args.begin(), {"--data", data_dir.string()});
-  return staylab::testing::runProcess(staylab::testing::cliUnderTest(), args);
+  return staylab::testing::runCliOn(data_dir, std::move(args));
 }
 
 nlohmann::json answer(const fs::path& data_dir, std::vector<std::string> args) {
-  args.insert(args.begin(), "--json");
-  ProcessResult result = cli(data_dir, args);
-  if (result.exit_code != 0) {
-    throw std::runtime_error(fmt::format("{} failed: {}", fmt::join(args, " "), result.describe()));
-  }
-  return nlohmann::json::parse(result.out);
+  return staylab::testing::cliAnswer(data_dir, std::move(args));
 }
 
 std::set<std::string> filesIn(const fs::path& directory) {

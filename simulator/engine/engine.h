@@ -78,7 +78,7 @@ struct EngineOptions {
   bool validate_only = false;
   std::vector<std::string> known_topics;
   // Time-series interval; default: 1 s, or longer for long runs so that a
-  // run has at most about 2,000 intervals.
+  // run has at most about 2,000 intervals. Checked by checkSampleInterval.
   std::optional<Nanos> sample_interval;
 };
 
@@ -174,5 +174,13 @@ class Engine {
 
 // Returns the default sample interval for a run of `duration`.
 Nanos defaultSampleInterval(Nanos duration);
+
+// Checks a time-series interval for a run of `run_length` (the scenario's
+// duration, or --until when shorter) against kMinSampleInterval and
+// kMaxSeriesPoints (scenario_limits.h). Errors: InvalidInput
+// "scenario.limit" with `field` (Engine::create says "sample_interval", the
+// CLI "--interval").
+[[nodiscard]] Result<void> checkSampleInterval(Nanos interval, Nanos run_length,
+                                               std::string_view field);
 
 }  // namespace staylab::sim

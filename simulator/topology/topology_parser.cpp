@@ -169,6 +169,11 @@ class TopologyReader : public yaml::Reader {
     if (const Node* poll_interval = fields.find("poll_interval")) {
       component.poll_interval =
           STAYLAB_TRY(readDuration(*poll_interval, "poll_interval", DurationFloor::Positive));
+      if (component.poll_interval < kMinPollInterval) {
+        return fail(poll_interval->position, codes().value,
+                    "'poll_interval' is {}, below the limit of {} (every poll is an event)",
+                    formatDuration(component.poll_interval), formatDuration(kMinPollInterval));
+      }
     }
     if (const Node* batch = fields.find("batch")) {
       component.batch = STAYLAB_TRY(readInt(*batch, "batch", 1, 100'000));

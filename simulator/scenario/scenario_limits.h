@@ -44,6 +44,11 @@ inline constexpr int kMaxSeedProperties = 100'000;
 inline constexpr int kMaxPoisonEvents = 10'000;
 
 // --- Topology -----------------------------------------------------------------
+// Requests one component may hold waiting, over all its instances
+// (instances x queue, as its file and the scenario's overrides leave them):
+// each waiting request is a suspended process of about 1 KB, so a full
+// queue of this many is about 1 GB.
+inline constexpr long long kMaxQueuedPerComponent = 1'000'000;
 // The shortest poll interval of a relay or consumer: each poll is a kernel
 // event and a real lag query.
 inline constexpr std::chrono::nanoseconds kMinPollInterval = std::chrono::milliseconds(1);

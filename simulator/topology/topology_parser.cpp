@@ -175,6 +175,15 @@ class TopologyReader : public yaml::Reader {
                     formatDuration(component.poll_interval), formatDuration(kMinPollInterval));
       }
     }
+    if (static_cast<long long>(component.instances) * component.queue > kMaxQueuedPerComponent) {
+      const Node* where =
+          fields.find("queue") != nullptr ? fields.find("queue") : fields.find("instances");
+      return fail(where != nullptr ? where->position : node.position, codes().limit,
+                  "'{}' holds {} instances x a queue of {} = {} waiting requests; the limit is {}",
+                  component.name, component.instances, component.queue,
+                  static_cast<long long>(component.instances) * component.queue,
+                  kMaxQueuedPerComponent);
+    }
     if (const Node* batch = fields.find("batch")) {
       component.batch = STAYLAB_TRY(readInt(*batch, "batch", 1, 100'000));
     }

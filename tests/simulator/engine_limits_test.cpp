@@ -94,6 +94,22 @@ TEST_F(EngineLimitsTest, SampleIntervalCheckCountsAPartialLastInterval) {
   EXPECT_EQ(over.error().field, "f");
 }
 
+TEST_F(EngineLimitsTest, AnOverrideThatMakesAQueueTooLongIsRefusedByName) {
+  // mmc's station queues 1,000,000 requests on its one instance: the most
+  // one component may hold. A second instance would double it.
+  Scenario scenario = mmc("10s");
+  scenario.topology.overrides.push_back(ComponentOverride{"station", 2, {}, {}, {}});
+  auto refused = Engine::create(scenario, options());
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, "scenario.limit");
+  EXPECT_EQ(refused.error().field, "topology.overrides[0].instances");
+  EXPECT_NE(refused.error().message.find("2000000 waiting requests; the limit is 1000000"),
+            std::string::npos)
+      << refused.error().message;
+  scenario.topology.overrides[0].queue = 500'000;
+  EXPECT_TRUE(Engine::create(scenario, options()).has_value());
+}
+
 TEST_F(EngineLimitsTest, AnInjectedPoisonFaultIsHeldToTheScenarioLimit) {
   auto engine = Engine::create(mmc("10s"), options());
   ASSERT_TRUE(engine.has_value()) << engine.error().describe();

@@ -499,6 +499,11 @@ const std::vector<Malformed> kMalformed = {
     {"PollIntervalBelowTheFloor",
      tinyWith("    kind: store\n", "    kind: consumer\n    poll_interval: 10us\n"), 12, 20,
      "topology.value", "'poll_interval' is 10us, below the limit of 1ms"},
+    {"QueueOverAllInstancesAboveTheLimit",
+     tinyWith("    kind: store\n", "    kind: store\n    instances: 10\n    queue: 200000\n"), 13,
+     12, "topology.limit",
+     "'search-index' holds 10 instances x a queue of 200000 = 2000000 waiting requests; the "
+     "limit is 1000000"},
     {"BatchOutOfRangeOnAConsumer",
      tinyWith("    kind: store\n", "    kind: consumer\n    batch: 0\n"), 12, 12, "topology.value",
      "'batch' must be between 1 and 100000, got 0"},

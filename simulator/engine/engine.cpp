@@ -224,6 +224,8 @@ struct Engine::State {
   // "<topic>.poison_failed", "<part>.crash_failed", "<part>.restart_failed".
   std::map<std::string, std::uint64_t> fault_results;
 
+  std::uint64_t in_flight = 0;  // Requests started and not yet answered.
+
   std::vector<std::string> acknowledged;
   Nanos load_end = 0;
   Nanos last_fault_end = 0;
@@ -570,7 +572,15 @@ Process EngineRun::request(const S::Route* route, Nanos intended, int property,
       bulkhead = found->second.get();
   }
 
-  if (patterns.rate_limit.enabled && !takeToken())
+  // Every request in flight is a suspended process: past the limit an
+  // arrival is refused at once, so that memory stays bounded however long
+  // the entry link's latency (scenario_limits.h).
+  const bool admitted = m_state.in_flight < m_engine.m_options.max_requests_in_flight;
+  if (admitted)
+    ++m_state.in_flight;
+  else
+    error = "overloaded";
+  if (admitted && patterns.rate_limit.enabled && !takeToken())
     error = "rate_limited";
 
   std::size_t hop = 0;
@@ -705,6 +715,8 @@ Process EngineRun::request(const S::Route* route, Nanos intended, int property,
   }
   if (error.empty() && simulation.now() > deadline)
     error = "timeout";  // The answer came too late for the caller.
+  if (admitted)
+    --m_state.in_flight;
   recordHops(*route, arrived, reached, intended, error);
   if (completion != nullptr && completion->handle)
     simulation.resumeAt(simulation.now(), completion->handle);

@@ -49,6 +49,7 @@
 #include "simulator/metrics/metrics.h"
 #include "simulator/report/report_writer.h"
 #include "simulator/scenario/scenario.h"
+#include "simulator/scenario/scenario_limits.h"
 #include "simulator/topology/topology.h"
 
 namespace staylab::sim {
@@ -80,6 +81,10 @@ struct EngineOptions {
   // Time-series interval; default: 1 s, or longer for long runs so that a
   // run has at most about 2,000 intervals. Checked by checkSampleInterval.
   std::optional<Nanos> sample_interval;
+  // Requests in flight at once (queued, served or crossing a link); an
+  // arrival beyond is refused at once with the error "overloaded".
+  // Default: kMaxRequestsInFlight.
+  std::uint64_t max_requests_in_flight = static_cast<std::uint64_t>(kMaxRequestsInFlight);
 };
 
 // What the engine is doing, for progress lines and the status bar.

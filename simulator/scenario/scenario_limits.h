@@ -53,6 +53,13 @@ inline constexpr long long kMaxQueuedPerComponent = 1'000'000;
 // event and a real lag query.
 inline constexpr std::chrono::nanoseconds kMinPollInterval = std::chrono::milliseconds(1);
 
+// --- Requests -----------------------------------------------------------------
+// Requests in flight at once, over the whole run: queued, served or crossing
+// a link. A queue is bounded above, but the entry link is not: at 10^5
+// arrivals a second, a 10 s latency there holds 10^6 requests. Past this an
+// arrival is refused at once ("overloaded"), so memory stays about 1 GB.
+inline constexpr long long kMaxRequestsInFlight = 1'000'000;
+
 // --- Metrics (run options: --interval) ----------------------------------------
 // The shortest time-series interval, and the most intervals a run may have:
 // every interval keeps a snapshot of every series (about 10 KB on the

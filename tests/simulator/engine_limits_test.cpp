@@ -110,6 +110,47 @@ TEST_F(EngineLimitsTest, AnOverrideThatMakesAQueueTooLongIsRefusedByName) {
   EXPECT_TRUE(Engine::create(scenario, options()).has_value());
 }
 
+// A slow entry link holds every request crossing it: rate x latency of them.
+constexpr std::string_view kSlowEntry = R"(schema: 1
+name: slow-entry
+description: A front station behind a 10 s link from the clients.
+components:
+  - {name: clients, kind: client}
+  - name: front
+    kind: gateway
+    workers: 1000
+    service_times: [{operation: get, distribution: constant, value: 1ms}]
+links:
+  - {from: clients, to: front, latency: 10s}
+routes:
+  search: [front.get]
+)";
+
+TEST_F(EngineLimitsTest, ArrivalsPastTheRequestsInFlightLimitAreRefusedAsOverloaded) {
+  m_dir.write("slow-entry.yaml", kSlowEntry);
+  const Scenario scenario = parseOrFail(R"(schema: 1
+name: in-flight
+description: 100 arrivals a second into a 10 s link.
+duration: 30s
+topology: { file: ./slow-entry.yaml }
+load:
+  - { phase: p, for: 20s, arrivals: { kind: constant, rate: 100/s },
+      mix: { search: 100, view: 0, book: 0, cancel: 0, edit: 0 } }
+)");
+  // Unlimited in practice: about 1,000 in flight at the peak, all answered.
+  const RunReport free = testing::runToEnd(scenario, options());
+  EXPECT_EQ(testing::errorsOfKind(free.metrics, "front", "get", "overloaded"), 0u);
+  EXPECT_EQ(free.metrics.findOperation("front", "get")->count, 1999u);
+
+  EngineOptions limited = options();
+  limited.max_requests_in_flight = 300;
+  const RunReport report = testing::runToEnd(scenario, limited);
+  const std::uint64_t refused = testing::errorsOfKind(report.metrics, "front", "get", "overloaded");
+  EXPECT_GT(refused, 1000u);
+  EXPECT_EQ(report.metrics.findOperation("front", "get")->count, 1999u);  // Each one answered.
+  EXPECT_EQ(report.metrics.findOperation("front", "get")->errors, refused);
+}
+
 TEST_F(EngineLimitsTest, AnInjectedPoisonFaultIsHeldToTheScenarioLimit) {
   auto engine = Engine::create(mmc("10s"), options());
   ASSERT_TRUE(engine.has_value()) << engine.error().describe();

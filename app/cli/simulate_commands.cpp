@@ -4,9 +4,11 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <ostream>
 
@@ -46,6 +48,39 @@ struct CalibrateFlags {
   std::string properties = "200";
   std::string samples = "300";
 };
+
+// Reads --seed: any value a scenario's `seed:` takes, 0 to 2^64 - 1.
+Result<std::uint64_t> runSeed(std::string_view text) {
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error == std::errc::result_out_of_range) {
+    return invalidInput("--seed", "must be 0 to {}, got {}",
+                        std::numeric_limits<std::uint64_t>::max(), text);
+  }
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+    // wholeNumber words the message as every other number flag does.
+    STAYLAB_TRY(wholeNumber(text, "--seed"));
+    return invalidInput("--seed", "must be a whole number from 0 to {}, got {}",
+                        std::numeric_limits<std::uint64_t>::max(), text);
+  }
+  return value;
+}
+
+// Checks calibrate's --out before minutes of measuring: its folder must
+// exist, and it must not be a folder itself.
+Result<void> checkOutputFile(const std::filesystem::path& target) {
+  std::error_code error;
+  if (std::filesystem::is_directory(target, error)) {
+    return invalidInput("--out", "'{}' is a folder; give a file path such as {}/calibrated.yaml",
+                        target.string(), target.string());
+  }
+  const std::filesystem::path folder =
+      target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(folder, error)) {
+    return invalidInput("--out", "folder '{}' does not exist; create it first", folder.string());
+  }
+  return {};
+}
 
 // Writes a one-line error the way the rest of the CLI does.
 int fail(const GlobalOptions& global, std::ostream& err, const Error& error, int code) {
@@ -151,16 +186,10 @@ int runSimulate(const GlobalOptions& global, const SimulateFlags& flags, std::os
 
   sim::EngineOptions options = engineOptions(file);
   if (!flags.seed.empty()) {
-    auto seed = wholeNumber(flags.seed, "--seed");
+    auto seed = runSeed(flags.seed);
     if (!seed)
       return fail(global, err, seed.error(), kExitBadInput);
-    if (*seed < 0) {
-      return fail(global, err,
-                  Error{ErrorKind::InvalidInput, "input.invalid", "--seed",
-                        fmt::format("must be 0 or more, got {}", *seed)},
-                  kExitBadInput);
-    }
-    options.seed = static_cast<std::uint64_t>(*seed);
+    options.seed = *seed;
   }
   if (!flags.until.empty()) {
     auto until = sim::parseDuration(flags.until);
@@ -179,6 +208,12 @@ int runSimulate(const GlobalOptions& global, const SimulateFlags& flags, std::os
                         "must be a positive duration such as 1s or 500ms"},
                   kExitBadInput);
     }
+    // The engine checks it too; here the error names the flag.
+    const sim::Nanos duration = scenario->duration.count();
+    const sim::Nanos run_length = options.until ? std::min(*options.until, duration) : duration;
+    if (auto checked = sim::checkSampleInterval(interval->count(), run_length, "--interval");
+        !checked)
+      return fail(global, err, checked.error(), kExitBadInput);
     options.sample_interval = interval->count();
   }
   options.make_system =
@@ -338,6 +373,8 @@ int runCalibrate(const GlobalOptions& global, const CalibrateFlags& flags, std::
   }
   const std::filesystem::path target = flags.out.empty() ? std::filesystem::path("calibrated.yaml")
                                                          : std::filesystem::path(flags.out);
+  if (auto checked = checkOutputFile(target); !checked)
+    return fail(global, err, checked.error(), kExitBadInput);
   CalibrationOptions options;
   options.properties = static_cast<int>(*properties);
   options.samples = static_cast<int>(*samples);

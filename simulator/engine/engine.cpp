@@ -14,7 +14,9 @@
 #include "simulator/kernel/distributions.h"
 #include "simulator/kernel/random_streams.h"
 #include "simulator/kernel/resource.h"
+#include "simulator/scenario/scenario_limits.h"
 #include "simulator/scenario/suggest.h"
+#include "simulator/scenario/units.h"
 #include "simulator/stats/batch_means.h"
 #include "simulator/stats/running_stats.h"
 
@@ -99,6 +101,29 @@ std::optional<std::string> suggestClosest(std::string_view word,
 }
 
 }  // namespace
+
+Result<void> checkSampleInterval(Nanos interval, Nanos run_length, std::string_view field) {
+  const Nanos floor = kMinSampleInterval.count();
+  if (interval < floor) {
+    return std::unexpected(Error{ErrorKind::InvalidInput, "scenario.limit", std::string(field),
+                                 fmt::format("the interval is {}; the limit is {} or longer",
+                                             formatDuration(std::chrono::nanoseconds(interval)),
+                                             formatDuration(kMinSampleInterval))});
+  }
+  // Rounded up: a last, partial interval is a point too.
+  const Nanos points = run_length / interval + (run_length % interval != 0 ? 1 : 0);
+  if (points > kMaxSeriesPoints) {
+    const Nanos shortest = run_length / kMaxSeriesPoints + (run_length % kMaxSeriesPoints != 0);
+    return std::unexpected(Error{
+        ErrorKind::InvalidInput, "scenario.limit", std::string(field),
+        fmt::format("an interval of {} makes {} points of {} of virtual time; the limit is {} "
+                    "points, so give {} or longer",
+                    formatDuration(std::chrono::nanoseconds(interval)), points,
+                    formatDuration(std::chrono::nanoseconds(run_length)), kMaxSeriesPoints,
+                    formatDuration(std::chrono::nanoseconds(std::max(shortest, floor))))});
+  }
+  return {};
+}
 
 Nanos defaultSampleInterval(Nanos duration) {
   // 1 s up to 2,000 s; beyond, a round multiple of a second, so that a run
@@ -193,6 +218,13 @@ struct Engine::State {
   Generator retry_random{0};
   double tokens = 0;
   Nanos tokens_at = 0;
+
+  // What fault actions on the platform did, counted by the engine (the
+  // board counts the rest): "<topic>.poison_appended", and each refusal:
+  // "<topic>.poison_failed", "<part>.crash_failed", "<part>.restart_failed".
+  std::map<std::string, std::uint64_t> fault_results;
+
+  std::uint64_t in_flight = 0;  // Requests started and not yet answered.
 
   std::vector<std::string> acknowledged;
   Nanos load_end = 0;
@@ -540,7 +572,15 @@ Process EngineRun::request(const S::Route* route, Nanos intended, int property,
       bulkhead = found->second.get();
   }
 
-  if (patterns.rate_limit.enabled && !takeToken())
+  // Every request in flight is a suspended process: past the limit an
+  // arrival is refused at once, so that memory stays bounded however long
+  // the entry link's latency (scenario_limits.h).
+  const bool admitted = m_state.in_flight < m_engine.m_options.max_requests_in_flight;
+  if (admitted)
+    ++m_state.in_flight;
+  else
+    error = "overloaded";
+  if (admitted && patterns.rate_limit.enabled && !takeToken())
     error = "rate_limited";
 
   std::size_t hop = 0;
@@ -675,6 +715,8 @@ Process EngineRun::request(const S::Route* route, Nanos intended, int property,
   }
   if (error.empty() && simulation.now() > deadline)
     error = "timeout";  // The answer came too late for the caller.
+  if (admitted)
+    --m_state.in_flight;
   recordHops(*route, arrived, reached, intended, error);
   if (completion != nullptr && completion->handle)
     simulation.resumeAt(simulation.now(), completion->handle);
@@ -733,14 +775,20 @@ Process EngineRun::openArrivals(std::size_t phase_index, Nanos phase_start) {
   if (peak <= 0)
     co_return;
 
+  // The arrival times stay in double until they are known to fall within
+  // the phase: a gap of a low rate (or a far exponential draw) can exceed
+  // what int64 nanoseconds hold, and converting it would be undefined.
   double next = static_cast<double>(phase_start);
   const double gap = static_cast<double>(kSecond) / peak;
+  const auto end = static_cast<double>(phase_end);
   while (true) {
     if (arrivals.kind == ArrivalKind::Constant) {
       next += gap;
     } else {
       next += exponential(random, gap);
     }
+    if (!(next < end))
+      break;
     const auto time = static_cast<Nanos>(std::llround(next));
     if (time >= phase_end)
       break;
@@ -765,7 +813,7 @@ Process EngineRun::closedUser(std::size_t phase_index, Nanos phase_start, std::u
   while (true) {
     const Nanos pause =
         think > 0 ? static_cast<Nanos>(std::llround(exponential(random, think))) : 0;
-    const Nanos intended = simulation.now() + pause;
+    const Nanos intended = saturatingAdd(simulation.now(), pause);
     if (intended >= phase_end)
       break;
     co_await simulation.delayUntil(intended);
@@ -799,7 +847,8 @@ Process EngineRun::poll(S::Poller* poller) {
     Nanos service = sample(poller->model, station.random);
     if (poller->per_event != nullptr) {
       const auto events = std::min<std::int64_t>(poller->lag, static_cast<std::int64_t>(batch));
-      service += events * poller->per_event->sample(station.random);
+      service = saturatingAdd(
+          service, saturatingMultiply(events, poller->per_event->sample(station.random)));
     }
     if (service > 0)
       co_await simulation.delay(service);
@@ -881,8 +930,12 @@ void EngineRun::startFault(const FaultSpec& fault) {
     case FaultKind::ConsumerCrash:
       for (auto& poller : m_state.pollers) {
         if (poller->station->spec->name == fault.target && !poller->crashed) {
-          poller->crashed = true;
-          (void)untimed([&] { return m_system->crash(poller->part); });
+          // A part the platform could not crash keeps running: say so in the
+          // report rather than pretend it went down.
+          if (untimed([&] { return m_system->crash(poller->part); }))
+            poller->crashed = true;
+          else
+            ++m_state.fault_results[poller->part + ".crash_failed"];
         }
       }
       break;
@@ -895,10 +948,15 @@ void EngineRun::startFault(const FaultSpec& fault) {
     case FaultKind::DeliveryReorder:
       board.setReorder(fault.target, fault.window);
       break;
-    case FaultKind::PoisonEvent:
+    case FaultKind::PoisonEvent: {
       m_system->setTime(now);
-      (void)untimed([&] { return m_system->appendPoison(fault.target, std::max(fault.count, 1)); });
+      const int count = std::max(fault.count, 1);
+      const bool appended =
+          untimed([&] { return m_system->appendPoison(fault.target, count); }).has_value();
+      m_state.fault_results[fault.target + (appended ? ".poison_appended" : ".poison_failed")] +=
+          static_cast<std::uint64_t>(count);
       break;
+    }
   }
 }
 
@@ -942,6 +1000,8 @@ void EngineRun::endFault(const FaultSpec& fault) {
           if (untimed([&] { return m_system->restart(poller->part); })) {
             poller->crashed = false;
             observeLag(*poller);
+          } else {
+            ++m_state.fault_results[poller->part + ".restart_failed"];
           }
         }
       }
@@ -1031,6 +1091,12 @@ Result<void> Engine::checkFault(const FaultSpec& fault, std::string_view field) 
   auto has = [](const std::vector<std::string>& names, std::string_view name) {
     return std::find(names.begin(), names.end(), name) != names.end();
   };
+  // The parser bounds a file's faults; an injected one gets the same limit.
+  if (fault.kind == FaultKind::PoisonEvent && fault.count > kMaxPoisonEvents) {
+    return valueError(
+        fmt::format("{}.count", field),
+        fmt::format("{} poison events; the limit is {}", fault.count, kMaxPoisonEvents));
+  }
   switch (fault.kind) {
     case FaultKind::StoreOutage:
     case FaultKind::StoreLatency:
@@ -1132,6 +1198,10 @@ Result<std::unique_ptr<Engine>> Engine::create(Scenario scenario, EngineOptions 
   }
 
   const Nanos duration = scenario.duration.count();
+  if (options.sample_interval) {
+    const Nanos run_length = options.until ? std::min(*options.until, duration) : duration;
+    STAYLAB_TRY(checkSampleInterval(*options.sample_interval, run_length, "sample_interval"));
+  }
   MetricsOptions metrics_options;
   metrics_options.sample_interval =
       options.sample_interval.value_or(defaultSampleInterval(duration));
@@ -1605,6 +1675,8 @@ Result<RunReport> Engine::finish() {
       effect(name + ".failed_calls", board.injectedFailures(target));
     }
   }
+  for (const auto& [name, count] : state.fault_results)
+    effect(name, count);
   if (m_system) {
     for (const std::string& topic : m_system->topics()) {
       effect(topic + ".duplicates_delivered", board.duplicatesDelivered(topic));

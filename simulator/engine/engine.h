@@ -49,6 +49,7 @@
 #include "simulator/metrics/metrics.h"
 #include "simulator/report/report_writer.h"
 #include "simulator/scenario/scenario.h"
+#include "simulator/scenario/scenario_limits.h"
 #include "simulator/topology/topology.h"
 
 namespace staylab::sim {
@@ -78,8 +79,12 @@ struct EngineOptions {
   bool validate_only = false;
   std::vector<std::string> known_topics;
   // Time-series interval; default: 1 s, or longer for long runs so that a
-  // run has at most about 2,000 intervals.
+  // run has at most about 2,000 intervals. Checked by checkSampleInterval.
   std::optional<Nanos> sample_interval;
+  // Requests in flight at once (queued, served or crossing a link); an
+  // arrival beyond is refused at once with the error "overloaded".
+  // Default: kMaxRequestsInFlight.
+  std::uint64_t max_requests_in_flight = static_cast<std::uint64_t>(kMaxRequestsInFlight);
 };
 
 // What the engine is doing, for progress lines and the status bar.
@@ -174,5 +179,13 @@ class Engine {
 
 // Returns the default sample interval for a run of `duration`.
 Nanos defaultSampleInterval(Nanos duration);
+
+// Checks a time-series interval for a run of `run_length` (the scenario's
+// duration, or --until when shorter) against kMinSampleInterval and
+// kMaxSeriesPoints (scenario_limits.h). Errors: InvalidInput
+// "scenario.limit" with `field` (Engine::create says "sample_interval", the
+// CLI "--interval").
+[[nodiscard]] Result<void> checkSampleInterval(Nanos interval, Nanos run_length,
+                                               std::string_view field);
 
 }  // namespace staylab::sim

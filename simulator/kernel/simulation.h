@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -47,6 +48,20 @@ inline constexpr Nanos kMillisecond = 1'000'000;
 inline constexpr Nanos kSecond = 1'000'000'000;
 inline constexpr Nanos kMinute = 60 * kSecond;
 inline constexpr Nanos kHour = 60 * kMinute;
+
+// The latest virtual time: "never". A run ends long before (scenario_limits.h).
+inline constexpr Nanos kNever = std::numeric_limits<Nanos>::max();
+
+// Returns time + duration for a non-negative duration, saturating at kNever
+// instead of overflowing when a heavy-tailed draw is huge.
+constexpr Nanos saturatingAdd(Nanos time, Nanos duration) {
+  return duration > kNever - time ? kNever : time + duration;
+}
+
+// Returns count * duration for non-negative values, saturating at kNever.
+constexpr Nanos saturatingMultiply(std::int64_t count, Nanos duration) {
+  return count != 0 && duration > kNever / count ? kNever : count * duration;
+}
 
 // Returns a duration in seconds as a double (for reports and formulas).
 constexpr double toSeconds(Nanos duration) {
@@ -149,11 +164,12 @@ class Simulation {
   // every event already scheduled for now() (lazy start, FIFO).
   void spawn(Process process);
 
-  // Returns an awaitable that resumes the process `duration` ns from now.
+  // Returns an awaitable that resumes the process `duration` ns from now
+  // (at kNever, that is not in this run, when that is later).
   // A zero delay yields to the events already scheduled for now().
   DelayAwaiter delay(Nanos duration) noexcept {
     assert(duration >= 0 && "negative delay");
-    return DelayAwaiter(this, m_now + duration);
+    return DelayAwaiter(this, saturatingAdd(m_now, duration));
   }
   // Returns an awaitable that resumes the process at absolute time `time`
   // (>= now()).

@@ -34,7 +34,7 @@ std::string_view toString(UserOperation operation);
 
 // The data seeded before the run starts.
 struct SeedData {
-  int properties = 100;    // Listings created. Range 1..1000000. Default: 100.
+  int properties = 100;    // Listings created. Range 1..kMaxSeedProperties. Default: 100.
   std::uint64_t seed = 1;  // Seed of the data generator, apart from the run's seed. Default: 1.
 
   bool operator==(const SeedData&) const = default;
@@ -197,7 +197,8 @@ enum class ArrivalKind {
 std::string_view toString(ArrivalKind kind);
 
 // How requests arrive in a phase. Only the fields of its kind are meaningful;
-// the others stay zero. Rates are per second, 0..1e6.
+// the others stay zero. Rates are per second: 0 (from, to, base) or
+// kMinRate..kMaxArrivalRate (scenario_limits.h).
 struct ArrivalSpec {
   ArrivalKind kind = ArrivalKind::Constant;
   double rate = 0;                           // constant, poisson, burst
@@ -207,7 +208,7 @@ struct ArrivalSpec {
   double base = 0;                           // burst: rate between bursts
   std::chrono::nanoseconds every{0};         // burst: period, > burst_length
   std::chrono::nanoseconds burst_length{0};  // burst: "for"
-  int users = 0;                             // closed, 1..1000000
+  int users = 0;                             // closed; all phases together <= kMaxClosedUsers
   std::chrono::nanoseconds think{0};         // closed
 
   bool operator==(const ArrivalSpec&) const = default;
@@ -275,7 +276,7 @@ struct FaultSpec {
   double probability = 0;               // store_error_rate, link_loss, delivery_duplicate.
   int window = 0;                       // delivery_reorder, 2..10000 events.
   int instances = 0;                    // instance_kill, default 1.
-  int count = 0;                        // poison_event, default 1.
+  int count = 0;                        // poison_event, default 1; all <= kMaxPoisonEvents.
   std::optional<std::chrono::nanoseconds> restart_after;  // instance_kill, consumer_crash.
 
   bool operator==(const FaultSpec&) const = default;

@@ -218,8 +218,16 @@ class ScenarioReader : public yaml::Reader {
       return fail(node.position, kValue, "'{}' must be above 0/s", key);
     }
     if (*rate > kMaxArrivalRate) {
-      return fail(node.position, kValue, "'{}' is {}, above the limit of {}/s", key,
-                  abbreviate(text), kMaxArrivalRate);
+      return fail(node.position, kValue, "'{}' is {}, above the limit of {}", key, abbreviate(text),
+                  formatRate(kMaxArrivalRate));
+    }
+    // A rate so low that not one event would come in the longest run, and
+    // whose gaps would overflow the engine's nanoseconds.
+    if (*rate > 0 && *rate < kMinRate) {
+      return fail(node.position, kValue,
+                  "'{}' is {}, below the limit of {} (an event every {:.1f} days); where the "
+                  "kind allows it, write 0/s for none",
+                  key, abbreviate(text), formatRate(kMinRate), 1 / kMinRate / 86'400);
     }
     return *rate;
   }
@@ -228,7 +236,7 @@ class ScenarioReader : public yaml::Reader {
     const Fields fields = STAYLAB_TRY(openMap(node, "data", kDataKeys));
     SeedData data;
     if (const Node* properties = fields.find("properties")) {
-      data.properties = STAYLAB_TRY(readInt(*properties, "properties", 1, 1'000'000));
+      data.properties = STAYLAB_TRY(readInt(*properties, "properties", 1, kMaxSeedProperties));
     }
     if (const Node* seed = fields.find("seed")) {
       data.seed = STAYLAB_TRY(readSeed(*seed, "seed"));
@@ -488,6 +496,7 @@ class ScenarioReader : public yaml::Reader {
     std::vector<LoadPhase> phases;
     std::vector<Position> name_positions;
     nanoseconds end{0};
+    std::int64_t users = 0;
     for (const yaml::NodePtr& item : items) {
       LoadPhase phase = STAYLAB_TRY(readPhase(*item));
       const Fields fields(*item);
@@ -496,6 +505,15 @@ class ScenarioReader : public yaml::Reader {
           return fail(fields.find("phase")->position, kValue,
                       "phase name '{}' is already used at line {}", phase.name,
                       name_positions[index].line + 1);
+        }
+      }
+      if (phase.arrivals.kind == ArrivalKind::Closed) {
+        users += phase.arrivals.users;  // Each at most kMaxClosedUsers, at most 1000 of them.
+        if (users > kMaxClosedUsers) {
+          return fail(Fields(*fields.find("arrivals")).find("users")->position, kLimit,
+                      "the closed phases have {} users together; the limit is {} (each user is "
+                      "a process for the whole run)",
+                      users, kMaxClosedUsers);
         }
       }
       end += phase.length;  // Each is at most 30 days and there are at most 1000: no overflow.
@@ -580,7 +598,7 @@ class ScenarioReader : public yaml::Reader {
         }
         break;
       case ArrivalKind::Closed:
-        arrivals.users = STAYLAB_TRY(readInt(*fields.find("users"), "users", 1, 1'000'000));
+        arrivals.users = STAYLAB_TRY(readInt(*fields.find("users"), "users", 1, kMaxClosedUsers));
         arrivals.think =
             STAYLAB_TRY(readDuration(*fields.find("think"), "think", DurationFloor::Zero));
         break;
@@ -672,9 +690,19 @@ class ScenarioReader : public yaml::Reader {
     const auto& items = STAYLAB_TRY(readList(node, "faults", "faults")).get();
     std::vector<FaultSpec> faults;
     std::vector<Position> at_positions;
+    std::int64_t poison = 0;
     for (const yaml::NodePtr& item : items) {
       FaultSpec fault = STAYLAB_TRY(readFault(*item, run_duration));
       const Position at = Fields(*item).find("at")->position;
+      if (fault.kind == FaultKind::PoisonEvent) {
+        poison += fault.count;  // Each at most kMaxPoisonEvents, at most 1000 of them.
+        if (poison > kMaxPoisonEvents) {
+          const Node* count = Fields(*item).find("count");
+          return fail(count != nullptr ? count->position : at, kLimit,
+                      "the poison_event faults append {} events together; the limit is {}", poison,
+                      kMaxPoisonEvents);
+        }
+      }
       if (isWindowFault(fault.kind)) {
         for (std::size_t index = 0; index < faults.size(); ++index) {
           const FaultSpec& other = faults[index];
@@ -775,7 +803,7 @@ class ScenarioReader : public yaml::Reader {
     if (fault.kind == FaultKind::PoisonEvent) {
       fault.count = 1;
       if (const Node* count = fields.find("count")) {
-        fault.count = STAYLAB_TRY(readInt(*count, "count", 1, 1'000'000));
+        fault.count = STAYLAB_TRY(readInt(*count, "count", 1, kMaxPoisonEvents));
       }
     }
     if (const Node* restart = fields.find("restart_after")) {

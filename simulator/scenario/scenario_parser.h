@@ -7,6 +7,7 @@
 
 #include "domain/common/error.h"
 #include "simulator/scenario/scenario.h"
+#include "simulator/scenario/scenario_limits.h"
 
 // Reads scenario files strictly. A scenario is written by hand, so every
 // mistake is reported where it was made, as Error::field "file:line:column"
@@ -29,19 +30,11 @@
 //                                       control characters, invalid UTF-8)
 //                 scenario.schema       unknown or missing key, wrong type
 //                 scenario.value        bad unit, out of range, inconsistent values
-//                 scenario.limit        one of the limits below
+//                 scenario.limit        one of the limits of scenario_limits.h
 //                 scenario.expectation  an `expect:` line that does not parse
 //   NotFound      scenario.io           parseScenarioFile: the file cannot be opened
 //   StoreFailure  scenario.io           parseScenarioFile: the file cannot be read
 namespace staylab::sim {
-
-// Limits that keep a hostile or broken file from costing more than a look.
-inline constexpr std::size_t kMaxScenarioFileBytes = 1024 * 1024;  // 1 MiB
-inline constexpr int kMaxScenarioNesting = 32;                     // Nested lists and maps.
-inline constexpr std::size_t kMaxScenarioListItems = 1000;  // Phases, faults, expectations...
-inline constexpr std::chrono::nanoseconds kMaxScenarioDuration =
-    std::chrono::hours(24 * 30);                // 30 days of virtual time.
-inline constexpr double kMaxArrivalRate = 1e6;  // Requests per second.
 
 // Parses a scenario held in memory; `file_name` is used in error positions only.
 [[nodiscard]] Result<Scenario> parseScenarioText(std::string_view text, std::string_view file_name);

@@ -14,6 +14,7 @@
 
 #include "domain/common/error.h"
 #include "simulator/scenario/scenario.h"
+#include "simulator/scenario/scenario_limits.h"
 #include "simulator/scenario/yaml_tree.h"
 
 // Checked values out of a yaml_tree.h document, every error placed at its
@@ -35,7 +36,7 @@ inline constexpr std::size_t kMaxNameLength = 64;
 // The longest `description` of a file, in bytes.
 inline constexpr std::size_t kMaxDescriptionBytes = 16 * 1024;
 // The longest duration a reader accepts: 30 days of virtual time.
-inline constexpr std::chrono::nanoseconds kMaxDuration = std::chrono::hours(24 * 30);
+inline constexpr std::chrono::nanoseconds kMaxDuration = kMaxScenarioDuration;
 
 // The distribution names, in ServiceTimeDistribution order.
 inline constexpr std::array<std::string_view, 4> kDistributionNames = {"constant", "exponential",

@@ -12,6 +12,7 @@
 #include <boost/graph/depth_first_search.hpp>
 #include <boost/graph/topological_sort.hpp>
 
+#include "simulator/scenario/scenario_limits.h"
 #include "simulator/scenario/suggest.h"
 
 namespace staylab::sim {
@@ -287,6 +288,17 @@ Result<Topology> applyOverrides(Topology topology,
     }
     if (change.queue) {
       component->queue = *change.queue;
+    }
+    const long long queued = static_cast<long long>(component->instances) * component->queue;
+    if ((change.instances || change.queue) && queued > kMaxQueuedPerComponent) {
+      return std::unexpected(Error{
+          ErrorKind::InvalidInput, "scenario.limit",
+          fmt::format("topology.overrides[{}].{}", override_index,
+                      change.queue ? "queue" : "instances"),
+          fmt::format("'{}' would hold {} instances x a queue of {} = {} waiting requests; the "
+                      "limit is {}",
+                      component->name, component->instances, component->queue, queued,
+                      kMaxQueuedPerComponent)});
     }
     for (const ServiceTimeSpec& spec : change.service_times) {
       auto existing = std::find_if(

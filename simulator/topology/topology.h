@@ -35,7 +35,7 @@
 //       queue: 200                   # optional, per instance, 0..1000000, default 1000
 //       service_times:               # optional; a list, or one mapping
 //         - {operation: search, distribution: lognormal, median: 0.3ms, p99: 2ms}
-//       poll_interval: 100ms         # relay and consumer only, default 100ms
+//       poll_interval: 100ms         # relay and consumer only, >= 1ms, default 100ms
 //       batch: 500                   # relay and consumer only, 1..100000, default 500
 //       position: [1, 2]             # optional layout hint (x, y), each -1e6..1e6
 //   links:                           # optional

@@ -169,6 +169,20 @@ class TopologyReader : public yaml::Reader {
     if (const Node* poll_interval = fields.find("poll_interval")) {
       component.poll_interval =
           STAYLAB_TRY(readDuration(*poll_interval, "poll_interval", DurationFloor::Positive));
+      if (component.poll_interval < kMinPollInterval) {
+        return fail(poll_interval->position, codes().value,
+                    "'poll_interval' is {}, below the limit of {} (every poll is an event)",
+                    formatDuration(component.poll_interval), formatDuration(kMinPollInterval));
+      }
+    }
+    if (static_cast<long long>(component.instances) * component.queue > kMaxQueuedPerComponent) {
+      const Node* where =
+          fields.find("queue") != nullptr ? fields.find("queue") : fields.find("instances");
+      return fail(where != nullptr ? where->position : node.position, codes().limit,
+                  "'{}' holds {} instances x a queue of {} = {} waiting requests; the limit is {}",
+                  component.name, component.instances, component.queue,
+                  static_cast<long long>(component.instances) * component.queue,
+                  kMaxQueuedPerComponent);
     }
     if (const Node* batch = fields.find("batch")) {
       component.batch = STAYLAB_TRY(readInt(*batch, "batch", 1, 100'000));

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -14,6 +15,8 @@
 
 #include "app/sim/calibrate.h"
 #include "app/sim/simulated_platform.h"
+#include "events/history_projection.h"
+#include "events/search_projection.h"
 #include "simulator/engine/engine.h"
 #include "tests/simulator/engine_support.h"
 #include "tests/support/run_process.h"
@@ -252,10 +255,41 @@ TEST(RealFaultTest, ReorderedDeliveryShufflesWithoutLosingEvents) {
   EXPECT_EQ(search->lag->events, 0);
 }
 
-TEST(RealFaultTest, PoisonEventsAreSkippedAndDoNotWedgeTheConsumers) {
-  const sim::RunReport report = runReal(
+// Returns how many of `records` are on `topic`.
+std::size_t poisonOn(const Result<std::vector<PoisonRecord>>& records, std::string_view topic) {
+  EXPECT_TRUE(records.has_value()) << records.error().describe();
+  if (!records)
+    return 0;
+  return static_cast<std::size_t>(std::count_if(
+      records->begin(), records->end(),
+      [topic](const PoisonRecord& record) { return record.position.topic == topic; }));
+}
+
+TEST(RealFaultTest, PoisonEventsAreAppendedSkippedAndDoNotWedgeTheConsumers) {
+  const sim::Scenario scenario =
       withFaults(kBookingMix, R"(  - { at: 10s, kind: poison_event, target: booking, count: 5 }
-  - { at: 12s, kind: poison_event, target: property, count: 3 })"));
+  - { at: 12s, kind: poison_event, target: property, count: 3 })");
+  auto engine = sim::Engine::create(scenario, realOptions(sim::testing::assetsDir() / "scenarios"));
+  ASSERT_TRUE(engine.has_value()) << engine.error().describe();
+  (*engine)->run();
+  auto finished = (*engine)->finish();
+  ASSERT_TRUE(finished.has_value()) << finished.error().describe();
+  const sim::RunReport& report = *finished;
+
+  // Every poison event the faults asked for reached the log...
+  EXPECT_EQ(report.fault_effects.at("booking.poison_appended"), 5u);
+  EXPECT_EQ(report.fault_effects.at("property.poison_appended"), 3u);
+  EXPECT_FALSE(report.fault_effects.contains("booking.poison_failed"));
+  // ...and each consumer of its topic skipped it and recorded it as poison.
+  auto* system = dynamic_cast<SimulatedPlatform*>((*engine)->system());
+  ASSERT_NE(system, nullptr);
+  auto& search = dynamic_cast<SearchProjection&>(system->platform().searchProjection());
+  auto& history = dynamic_cast<HistoryProjection&>(system->platform().historyProjection());
+  const auto search_poison = search.poisonRecords();
+  EXPECT_EQ(poisonOn(search_poison, "booking"), 5u);
+  EXPECT_EQ(poisonOn(search_poison, "property"), 3u);
+  EXPECT_EQ(poisonOn(history.poisonRecords(), "booking"), 5u);
+
   for (const char* consumer : {"search-projection", "history-projection", "fraud-detection"}) {
     const sim::ComponentGauges* gauges = report.metrics.findComponent(consumer);
     ASSERT_TRUE(gauges != nullptr && gauges->lag.has_value()) << consumer;
@@ -265,6 +299,16 @@ TEST(RealFaultTest, PoisonEventsAreSkippedAndDoNotWedgeTheConsumers) {
   EXPECT_EQ(report.metrics.faults[0].start, report.metrics.faults[0].end);  // One-off.
   EXPECT_EQ(report.invariants.read_model_mismatches, 0u);
   EXPECT_EQ(errorsOfKind(report.metrics, "search-projection", "step", "store_outage"), 0u);
+}
+
+TEST(RealFaultTest, PoisonThatTheLogRefusesIsCountedNotDiscarded) {
+  // The event log is down when the poison comes: nothing is appended, and
+  // the report says so instead of counting it as done.
+  const sim::RunReport report = runReal(
+      withFaults(kBookingMix, R"(  - { at: 10s, for: 5s, kind: store_outage, target: event-log }
+  - { at: 12s, kind: poison_event, target: booking, count: 4 })"));
+  EXPECT_EQ(report.fault_effects.at("booking.poison_failed"), 4u);
+  EXPECT_FALSE(report.fault_effects.contains("booking.poison_appended"));
 }
 
 TEST(RealFaultTest, EventLogOutageStallsTheRelayUntilItReturns) {
@@ -431,6 +475,106 @@ TEST_F(SimulateCliTest, ScenariosListShowsTheShippedOnesAndValidateChecksFiles) 
   EXPECT_EQ(invalid.exit_code, 2);
   EXPECT_NE(invalid.err.find("bad.yaml:1:"), std::string::npos) << invalid.err;
   EXPECT_EQ(invalid.err.find(bad + ": " + bad), std::string::npos) << invalid.err;  // Once.
+}
+
+std::string readFile(const std::filesystem::path& file) {
+  std::ifstream stream(file, std::ios::binary);
+  std::stringstream text;
+  text << stream.rdbuf();
+  return text.str();
+}
+
+// The real platform (SQLite, RocksDB, Xapian) in two separate processes:
+// nothing of one process's state (addresses, hash seeds, temporary paths)
+// may leak into the summary.
+TEST_F(SimulateCliTest, TwoProcessesGiveByteIdenticalSummaries) {
+  const std::string scenario = scenarioFile("booking-store-outage").string();
+  std::vector<std::string> summaries;
+  for (const char* name : {"first", "second"}) {
+    const auto report_dir = m_dir.path() / name;
+    const auto result =
+        cli({"simulate", scenario, "--until", "65s", "--quiet", "--report", report_dir.string()});
+    ASSERT_TRUE(result.exit_code == 0 || result.exit_code == 1) << result.describe();
+    summaries.push_back(readFile(report_dir / "summary.json"));
+  }
+  // A run with bookings, and an outage that failed some of them.
+  ASSERT_NE(summaries[0].find("\"gateway.book\""), std::string::npos);
+  ASSERT_NE(summaries[0].find("\"booking-db.failed_calls\""), std::string::npos);
+  EXPECT_EQ(summaries[0], summaries[1]);
+}
+
+TEST_F(SimulateCliTest, SeedFlagTakesEverySeedTheFileTakes) {
+  const std::string largest = "18446744073709551615";
+  const std::string file = write("seeded.yaml", std::string(kQuick) + "seed: " + largest + "\n");
+  const auto report_dir = m_dir.path() / "seeded";
+  const auto result =
+      cli({"simulate", file, "--seed", largest, "--until", "2s", "--report", report_dir.string()});
+  EXPECT_EQ(result.exit_code, 0) << result.describe();
+  EXPECT_NE(readFile(report_dir / "summary.json").find("\"seed\": " + largest), std::string::npos);
+
+  for (const char* bad : {"18446744073709551616", "-1", "x"}) {
+    const auto refused = cli({"simulate", file, "--seed", bad});
+    EXPECT_EQ(refused.exit_code, 2) << bad << ": " << refused.describe();
+    EXPECT_NE(refused.err.find("--seed"), std::string::npos) << refused.err;
+  }
+}
+
+TEST_F(SimulateCliTest, IntervalBelowTheFloorOrMakingTooManyPointsExitsTwo) {
+  const std::string scenario = scenarioFile("steady-state").string();
+  for (const char* interval : {"1ns", "1us"}) {
+    const auto result = cli({"simulate", scenario, "--until", "2s", "--interval", interval});
+    EXPECT_EQ(result.exit_code, 2) << interval << ": " << result.describe();
+    EXPECT_NE(result.err.find("--interval: the interval is"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("the limit is 1ms"), std::string::npos) << result.err;
+  }
+  // The whole 2-minute run at 1 ms would be 120,000 points.
+  const auto many = cli({"simulate", scenario, "--interval", "1ms"});
+  EXPECT_EQ(many.exit_code, 2) << many.describe();
+  EXPECT_NE(many.err.find("the limit is 10000 points"), std::string::npos) << many.err;
+}
+
+// What validate refuses, simulate refuses with the same file:line:column.
+TEST_F(SimulateCliTest, ValidateAndSimulateRefuseTheSameLimitsAtTheSamePosition) {
+  const std::string steady = readFile(scenarioFile("steady-state"));
+  struct Case {
+    std::string from;
+    std::string to;
+    std::string reason;
+  };
+  const std::vector<Case> cases = {
+      {"rate: 40/s", "rate: 1e-10/s", ":16:38: 'rate' is 1e-10/s, below the limit of 1e-06/s"},
+      {"properties: 100,", "properties: 1000000,",
+       ":12:21: 'properties' must be between 1 and 100000"},
+      {"arrivals: { kind: poisson, rate: 40/s }",
+       "arrivals: { kind: closed, users: 1000000, think: 0s }",
+       ":16:38: 'users' must be between 1 and 10000"},
+  };
+  for (const Case& change : cases) {
+    std::string text = steady;
+    ASSERT_NE(text.find(change.from), std::string::npos) << change.from;
+    text.replace(text.find(change.from), change.from.size(), change.to);
+    const std::string file = write("limit.yaml", text);
+    const auto validated = cli({"scenarios", "validate", file});
+    EXPECT_EQ(validated.exit_code, 2) << validated.describe();
+    EXPECT_NE(validated.err.find(file + change.reason), std::string::npos) << validated.err;
+    const auto simulated = cli({"simulate", file, "--report", (m_dir.path() / "r").string()});
+    EXPECT_EQ(simulated.exit_code, 2) << simulated.describe();
+    EXPECT_NE(simulated.err.find(file + change.reason), std::string::npos) << simulated.err;
+  }
+}
+
+TEST_F(SimulateCliTest, CalibrateOutIntoAMissingFolderExitsTwoNamingOutBeforeMeasuring) {
+  const auto missing = m_dir.path() / "no-such-folder" / "calibrated.yaml";
+  const auto result = cli({"calibrate", "--out", missing.string()});
+  EXPECT_EQ(result.exit_code, 2) << result.describe();
+  EXPECT_NE(result.err.find("--out"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("does not exist"), std::string::npos) << result.err;
+  EXPECT_FALSE(std::filesystem::exists(missing.parent_path()));
+
+  const auto folder = cli({"calibrate", "--out", m_dir.path().string()});
+  EXPECT_EQ(folder.exit_code, 2) << folder.describe();
+  EXPECT_NE(folder.err.find("--out"), std::string::npos) << folder.err;
+  EXPECT_NE(folder.err.find("is a folder"), std::string::npos) << folder.err;
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,27 @@ Process stepper(Simulation& sim, Trace& trace, std::string name, std::vector<Nan
     co_await sim.delay(delay);
     trace.add(sim.now(), name);
   }
+}
+
+TEST(SimulationTest, AHugeDelaySaturatesAtNeverInsteadOfWrappingIntoThePast) {
+  // A far draw of a heavy-tailed distribution is saturated near int64's
+  // limit; added to a clock past 0 it must not wrap into a negative time.
+  Simulation sim;
+  Trace trace;
+  sim.spawn(stepper(sim, trace, "far", {kSecond, std::numeric_limits<Nanos>::max()}));
+  sim.runUntil(2 * kSecond);
+  EXPECT_EQ(sim.now(), 2 * kSecond);
+  ASSERT_TRUE(sim.nextEventTime().has_value());
+  EXPECT_EQ(*sim.nextEventTime(), kNever);
+  EXPECT_EQ(trace.entries.size(), 2U);  // Its start and the first delay; never the second.
+}
+
+TEST(SimulationTest, SaturatingArithmeticStopsAtNever) {
+  EXPECT_EQ(saturatingAdd(kSecond, kSecond), 2 * kSecond);
+  EXPECT_EQ(saturatingAdd(kSecond, kNever), kNever);
+  EXPECT_EQ(saturatingMultiply(3, kSecond), 3 * kSecond);
+  EXPECT_EQ(saturatingMultiply(100'000, 9'000'000'000'000'000'000), kNever);
+  EXPECT_EQ(saturatingMultiply(0, kNever), 0);
 }
 
 TEST(SimulationTest, DelayAdvancesTheClockByExactlyTheDuration) {

@@ -1192,6 +1192,81 @@ TEST(ScenarioParserLimitsTest, RunLengthIsAtMostThirtyDays) {
   EXPECT_NE(absurd.error().message.find("too long"), std::string::npos);
 }
 
+// A scenario of `duration` with the given load and faults sections.
+std::string scenarioWith(std::string_view load, std::string_view faults = "",
+                         std::string_view duration = "720h") {
+  return fmt::format("schema: 1\nname: limits\ndescription: d\nduration: {}\nload:\n{}{}", duration,
+                     load, faults.empty() ? "" : fmt::format("faults:\n{}", faults));
+}
+
+void expectRefusedAt(const std::string& text, std::string_view position, std::string_view code,
+                     std::string_view reason) {
+  const auto scenario = parseScenarioText(text, "limits.yaml");
+  ASSERT_FALSE(scenario.has_value()) << "accepted:\n" << text;
+  EXPECT_EQ(scenario.error().field, fmt::format("limits.yaml:{}", position))
+      << scenario.error().message;
+  EXPECT_EQ(scenario.error().code, code) << scenario.error().message;
+  EXPECT_NE(scenario.error().message.find(reason), std::string::npos) << scenario.error().message;
+}
+
+TEST(ScenarioParserLimitsTest, RefusesRatesTooLowForTheEngineToRepresent) {
+  // At 1e-10/s the gap between arrivals (1e19 ns) overflows int64 nanoseconds.
+  for (const char* kind : {"constant", "poisson"}) {
+    expectRefusedAt(
+        scenarioWith(fmt::format(
+            "  - {{ phase: p, for: 1s, arrivals: {{ kind: {}, rate: 1e-10/s }} }}\n", kind)),
+        fmt::format("6:{}", 52 + std::string_view(kind).size()), "scenario.value",
+        "'rate' is 1e-10/s, below the limit of 1e-06/s");
+  }
+  expectRefusedAt(
+      scenarioWith("  - { phase: p, for: 1s, arrivals: { kind: ramp, from: 0/s, to: 1e-9/s } }\n"),
+      "6:65", "scenario.value", "'to' is 1e-9/s, below the limit");
+  expectRefusedAt(scenarioWith("  - { phase: p, for: 1s, arrivals: { kind: burst, rate: 1/s, "
+                               "every: 10s, for: 1s, base: 1e-7/s } }\n"),
+                  "6:89", "scenario.value", "'base' is 1e-7/s");
+  // The floor itself, and 0 where the kind allows it, are fine.
+  const Scenario slow = parseOk(
+      scenarioWith("  - { phase: p, for: 1s, arrivals: { kind: poisson, rate: 1e-6/s } }\n"
+                   "  - { phase: q, for: 1s, arrivals: { kind: ramp, from: 0/s, to: 1/h } }\n"));
+  EXPECT_EQ(slow.load[0].arrivals.rate, kMinRate);
+}
+
+TEST(ScenarioParserLimitsTest, SeedDataIsAtMostWhatThePlatformSeeds) {
+  const std::string text =
+      scenarioWith("  - { phase: p, for: 1s, arrivals: { kind: constant, rate: 1/s } }\n");
+  EXPECT_EQ(parseOk(text + "data: { properties: 100000 }\n").data.properties, kMaxSeedProperties);
+  expectRefusedAt(text + "data: { properties: 1000000 }\n", "7:21", "scenario.value",
+                  "'properties' must be between 1 and 100000, got 1000000");
+}
+
+TEST(ScenarioParserLimitsTest, ClosedUsersAreAtMostTenThousandInAll) {
+  const auto closed = [](std::string_view name, int users) {
+    return fmt::format(
+        "  - {{ phase: {}, for: 1s, arrivals: {{ kind: closed, users: {}, think: 0s }} }}\n", name,
+        users);
+  };
+  EXPECT_EQ(parseOk(scenarioWith(closed("p", 10'000))).load[0].arrivals.users, kMaxClosedUsers);
+  expectRefusedAt(scenarioWith(closed("p", 1'000'000)), "6:59", "scenario.value",
+                  "'users' must be between 1 and 10000, got 1000000");
+  // Every phase's users are made at the start: the limit is on their sum.
+  expectRefusedAt(scenarioWith(closed("p", 6000) + closed("q", 4001)), "7:59", "scenario.limit",
+                  "the closed phases have 10001 users together; the limit is 10000");
+  parseOk(scenarioWith(closed("p", 6000) + closed("q", 4000)));
+}
+
+TEST(ScenarioParserLimitsTest, PoisonEventsAreAtMostTenThousandInAll) {
+  const std::string load = "  - { phase: p, for: 1s, arrivals: { kind: constant, rate: 1/s } }\n";
+  const auto poison = [](int at, int count) {
+    return fmt::format("  - {{ at: {}s, kind: poison_event, target: booking, count: {} }}\n", at,
+                       count);
+  };
+  EXPECT_EQ(parseOk(scenarioWith(load, poison(1, 10'000))).faults[0].count, kMaxPoisonEvents);
+  expectRefusedAt(scenarioWith(load, poison(1, 1'000'000)), "8:59", "scenario.value",
+                  "'count' must be between 1 and 10000, got 1000000");
+  expectRefusedAt(scenarioWith(load, poison(1, 6000) + poison(2, 4001)), "9:59", "scenario.limit",
+                  "the poison_event faults append 10001 events together; the limit is 10000");
+}
+
 TEST(ScenarioParserLimitsTest, AliasesOfAliasesCostNothing) {
   // Thirty levels of doubling would be a billion nodes if aliases were copied.
   std::string text = minimalWith("patterns:\n  cqrs: false\n");

@@ -11,6 +11,7 @@
 
 #include "simulator/engine/engine.h"
 #include "simulator/engine/engine_runner.h"
+#include "simulator/kernel/random_streams.h"
 #include "simulator/scenario/scenario_parser.h"
 #include "simulator/scenario/scenario_yaml.h"
 #include "tests/simulator/engine_support.h"
@@ -94,6 +95,86 @@ load:
       mix: {{ search: 100, view: 0, book: 0, cancel: 0, edit: 0 }} }}
 )",
                      seed, seconds, seconds);
+}
+
+// Runs that exercise every resilience pattern under faults, pinned by the
+// FNV-1a digest of their summary.json as the engine gave them before its
+// request pipeline and pattern registry were split into their own files. A
+// refactor must leave them byte for byte; a change meant to alter them
+// updates the digest in the same commit and says why.
+struct PinnedRun {
+  std::string_view name;
+  std::string_view extra;
+  std::string_view load;
+  std::vector<std::string> kinds_seen;  // Error kinds the patterns must have produced.
+  std::string_view digest;
+};
+
+const PinnedRun kPinnedRuns[] = {
+    {"retry-timeout",
+     R"(patterns:
+  retry: { enabled: true, attempts: 3, backoff: 10ms, max_backoff: 40ms, jitter: 0.3 }
+  timeout: { enabled: true, after: 60ms }
+faults:
+  - { at: 2s, for: 10s, kind: store_error_rate, target: store, probability: 0.4 }
+  - { at: 15s, for: 5s, kind: store_latency, target: store, latency: 30ms, jitter: 20ms }
+)",
+     "poisson, rate: 300/s",
+     {"timeout", "store_error"},
+     "be28fb90089b85da"},
+    {"breaker-bulkhead",
+     R"(patterns:
+  circuit_breaker: { enabled: true, failure_ratio: 0.3, window: 2s, min_requests: 10, open_for: 2s }
+  bulkhead: { enabled: true, max_concurrent: 3 }
+faults:
+  - { at: 5s, for: 8s, kind: store_outage, target: store }
+  - { at: 18s, for: 4s, kind: link_latency, from: front, to: store, latency: 20ms }
+)",
+     "poisson, rate: 400/s",
+     {"circuit_open", "bulkhead_full"},
+     "de166da41e97a503"},
+    {"rate-limit-kill",
+     R"(patterns:
+  rate_limit: { enabled: true, rate: 150/s, burst: 20 }
+faults:
+  - { at: 5s, kind: instance_kill, target: front, instances: 1, restart_after: 5s }
+  - { at: 12s, for: 3s, kind: link_loss, from: clients, to: front, probability: 0.2 }
+)",
+     "burst, base: 50/s, rate: 500/s, every: 5s, for: 1s",
+     {"rate_limited", "link_loss"},
+     "9bc60b793c16bea7"},
+    {"all-switched",
+     R"(patterns:
+  retry: { enabled: false, attempts: 4, backoff: 5ms }
+  timeout: { enabled: true, after: 40ms }
+  circuit_breaker: { enabled: false, failure_ratio: 0.5, window: 1s, min_requests: 5, open_for: 1s }
+  bulkhead: { enabled: false, max_concurrent: 2 }
+  rate_limit: { enabled: false, rate: 200/s, burst: 10 }
+faults:
+  - { at: 3s, for: 20s, kind: store_error_rate, target: store, probability: 0.3 }
+switches:
+  - { at: 4s, pattern: retry, on: true }
+  - { at: 6s, pattern: circuit_breaker, on: true }
+  - { at: 9s, pattern: bulkhead, on: true }
+  - { at: 12s, pattern: rate_limit, on: true }
+  - { at: 16s, pattern: timeout, on: false }
+  - { at: 20s, pattern: retry, on: false }
+  - { at: 24s, pattern: circuit_breaker, on: false }
+)",
+     "poisson, rate: 250/s",
+     {"circuit_open", "bulkhead_full", "rate_limited", "timeout"},
+     "9a059989f763eb45"},
+};
+
+TEST_F(EngineTest, ResiliencePatternRunsKeepTheirCommittedSummaries) {
+  for (const PinnedRun& pinned : kPinnedRuns) {
+    const RunReport report = run(twoTierScenario(pinned.extra, pinned.load));
+    for (const std::string& kind : pinned.kinds_seen)
+      EXPECT_GT(errorsOfKind(report.metrics, "front", "get", kind), 0u)
+          << pinned.name << ": " << kind;
+    EXPECT_EQ(fmt::format("{:016x}", fnv1a64(summaryJson(report))), pinned.digest)
+        << pinned.name << ": summary.json is no longer the committed one";
+  }
 }
 
 TEST_F(EngineTest, SameSeedGivesByteIdenticalSummary) {

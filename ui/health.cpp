@@ -20,11 +20,6 @@ bool active(const sim::FaultWindow& window, sim::Nanos now) {
   return window.start <= now && now < window.end;
 }
 
-// Failures a saturated component causes by itself, without a fault.
-bool isOverload(std::string_view kind) {
-  return kind == "rejected" || kind == "timeout" || kind == "circuit_open";
-}
-
 std::uint64_t minus(std::uint64_t now, std::uint64_t then) {
   return now - std::min(now, then);
 }
@@ -141,7 +136,7 @@ void HealthModel::update(const sim::MetricsSnapshot& snapshot, sim::Nanos now,
       counters.count = totals.count;
       counters.errors = totals.errors;
       for (const auto& [kind, errors] : totals.errors_by_kind) {
-        if (isOverload(kind))
+        if (sim::isOverload(kind))
           counters.overload_failures += errors;
         else if (!sim::isRefusal(kind))
           counters.fault_failures += errors;

@@ -267,7 +267,7 @@ void Inspector::updateMetrics(const sim::MetricsSnapshot& snapshot, const Health
       rows.push_back(&totals);
   }
   m_operations->setRowCount(static_cast<int>(rows.size()));
-  std::map<std::string, std::uint64_t> kinds;
+  sim::ErrorCounts kinds;
   for (int row = 0; row < static_cast<int>(rows.size()); ++row) {
     const sim::OperationTotals& totals = *rows[static_cast<std::size_t>(row)];
     const QStringList cells = {
@@ -292,8 +292,10 @@ void Inspector::updateMetrics(const sim::MetricsSnapshot& snapshot, const Health
                                18 * static_cast<int>(rows.size()) + 4);
   QStringList parts;
   for (const auto& [kind, count] : kinds) {
-    parts << QStringLiteral("%1 %2%3").arg(q(kind)).arg(count).arg(
-        sim::isRefusal(kind) ? tr(" (refused by the domain)") : QString());
+    parts << QStringLiteral("%1 %2%3")
+                 .arg(q(sim::toString(kind)))
+                 .arg(count)
+                 .arg(sim::isRefusal(kind) ? tr(" (refused by the domain)") : QString());
   }
   m_errors->setText(parts.isEmpty()
                         ? QString()

@@ -35,6 +35,7 @@
 
 #include "app/cli/cli_commands.h"
 #include "simulator/metrics/evaluation.h"
+#include "simulator/patterns/registry.h"
 #include "simulator/scenario/scenario_parser.h"
 #include "simulator/scenario/scenario_yaml.h"
 #include "simulator/scenario/units.h"
@@ -91,10 +92,10 @@ sim::FaultWindow plannedWindow(const sim::FaultSpec& fault, sim::Nanos run_end) 
   return window;
 }
 
+// Returns a pattern's name for people, as the registry gives it.
 std::string patternName(std::string_view pattern) {
-  std::string name(pattern);
-  std::replace(name.begin(), name.end(), '_', ' ');
-  return name;
+  const sim::Pattern* found = sim::findPattern(pattern);
+  return found != nullptr ? std::string(found->title()) : std::string(pattern);
 }
 
 }  // namespace
@@ -102,10 +103,9 @@ std::string patternName(std::string_view pattern) {
 std::pair<sim::Scenario, std::string> applyVariant(sim::Scenario scenario, const Variant& variant) {
   std::string label = "as written";
   if (variant.kind == Variant::Kind::TogglePattern) {
-    if (bool* on = sim::patternSwitch(scenario.patterns, variant.pattern)) {
-      *on = !*on;
-      label = fmt::format("{} {}", patternName(variant.pattern), *on ? "on" : "off");
-    }
+    const bool on = !scenario.patterns.enabled(variant.pattern);
+    if (scenario.patterns.setEnabled(variant.pattern, on))
+      label = fmt::format("{} {}", patternName(variant.pattern), on ? "on" : "off");
   } else if (variant.fault < scenario.faults.size()) {
     const sim::FaultSpec& fault = scenario.faults[variant.fault];
     label = fmt::format("without {} on {} at {}", sim::toString(fault.kind), faultLabel(fault),
@@ -265,22 +265,21 @@ void MainWindow::buildActions() {
               m_zoom_out_action});
 
   // Patterns switched live: each action's check follows the run's pattern.
-  for (std::size_t index = 0; index < sim::kLivePatterns.size(); ++index) {
-    const std::string_view pattern = sim::kLivePatterns[index];
-    std::string label = patternName(pattern);
-    label[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(label[0])));
-    auto* action = new QAction(q(label), this);
+  for (const sim::Pattern* pattern : sim::patternRegistry()) {
+    if (pattern->live() != sim::LiveSwitch::Yes)
+      continue;
+    const std::string_view name = pattern->name();
+    auto* action = new QAction(q(std::string(pattern->title())), this);
     action->setCheckable(true);
-    action->setToolTip(
-        tr("Switch %1 on or off now, with the scenario's settings for it; the switch is "
-           "marked on the timeline and the charts, and listed in the report")
-            .arg(q(patternName(pattern))));
-    connect(action, &QAction::triggered, this,
-            [this, pattern](bool on) { switchPattern(pattern, on); });
-    m_pattern_actions[index] = action;
+    action->setToolTip(tr("%1 Switch it on or off now, with the scenario's settings for it; the "
+                          "switch is marked on the timeline and the charts, and listed in the "
+                          "report.")
+                           .arg(q(std::string(pattern->summary()))));
+    connect(action, &QAction::triggered, this, [this, name](bool on) { switchPattern(name, on); });
+    m_pattern_actions.emplace_back(name, action);
   }
   m_patterns_menu = new QMenu(tr("&Patterns (switch now)"), this);
-  for (QAction* action : m_pattern_actions)
+  for (const auto& [name, action] : m_pattern_actions)
     m_patterns_menu->addAction(action);
 }
 
@@ -609,7 +608,7 @@ void MainWindow::updateRunControls() {
   m_results->exportButton()->setEnabled(ready);
   m_results->compareButton()->setEnabled(ready);
   m_inspector->setRunActive(ready && !finished);
-  for (QAction* action : m_pattern_actions)
+  for (const auto& [name, action] : m_pattern_actions)
     action->setEnabled(ready && !finished);
 }
 
@@ -754,24 +753,24 @@ void MainWindow::updatePatterns() {
                          });
     });
     for (const sim::PatternSwitch& done : m_snapshot->switches)
-      *sim::patternSwitch(patterns, done.pattern) = done.on;
+      patterns.setEnabled(done.pattern, done.on);
     marks = m_snapshot->switches;
   }
   for (const PendingSwitch& pending : m_pending_switches)
-    *sim::patternSwitch(patterns, pending.pattern) = pending.on;
+    patterns.setEnabled(pending.pattern, pending.on);
   for (const sim::PatternSwitchSpec& planned : scenario.switches) {
     if (planned.at.count() >= seen)
       marks.push_back(sim::PatternSwitch{planned.at.count(), planned.pattern, planned.on});
   }
-  for (std::size_t index = 0; index < sim::kLivePatterns.size(); ++index)
-    m_pattern_actions[index]->setChecked(*sim::patternSwitch(patterns, sim::kLivePatterns[index]));
+  for (const auto& [name, action] : m_pattern_actions)
+    action->setChecked(patterns.enabled(name));
   m_timeline->setSwitches(std::move(marks));
 }
 
 QAction* MainWindow::patternAction(std::string_view pattern) const {
-  for (std::size_t index = 0; index < sim::kLivePatterns.size(); ++index) {
-    if (sim::kLivePatterns[index] == pattern)
-      return m_pattern_actions[index];
+  for (const auto& [name, action] : m_pattern_actions) {
+    if (name == pattern)
+      return action;
   }
   return nullptr;
 }
@@ -1017,11 +1016,16 @@ void MainWindow::rebuildCompareMenu() {
     return;
   }
   const sim::Scenario& scenario = m_session->scenario();
-  sim::PatternSettings patterns = scenario.patterns;
-  for (const std::string_view pattern : sim::kLivePatterns) {
-    const bool on = *sim::patternSwitch(patterns, pattern);
+  // Any pattern may differ for a whole run B; a platform's own only where
+  // the run has the platform.
+  const bool has_platform = m_session->engine().system() != nullptr;
+  for (const sim::Pattern* entry : sim::patternRegistry()) {
+    if (entry->kind() == sim::PatternKind::Platform && !has_platform)
+      continue;
+    const std::string_view pattern = entry->name();
+    const bool on = scenario.patterns.enabled(pattern);
     QAction* action = m_compare_menu->addAction(
-        tr("B: %1 %2").arg(q(patternName(pattern)), on ? tr("off") : tr("on")));
+        tr("B: %1 %2").arg(q(std::string(entry->title())), on ? tr("off") : tr("on")));
     connect(action, &QAction::triggered, this, [this, pattern] {
       Variant variant;
       variant.kind = Variant::Kind::TogglePattern;

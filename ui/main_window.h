@@ -110,7 +110,7 @@ class MainWindow : public QMainWindow {
   // a run whose timeline would not read back (faults that overlap).
   bool saveRunAsScenario(const QString& file);
 
-  // Switches one of sim::kLivePatterns on or off in the run, at the current
+  // Switches a pattern that switches live on or off in the run, at the current
   // virtual time (Run > Patterns, and the toolbar's Patterns button).
   // Returns false (and says why in the banner) when it cannot.
   bool switchPattern(std::string_view pattern, bool on);
@@ -258,7 +258,8 @@ class MainWindow : public QMainWindow {
   QPointer<QFileDialog> m_open_dialog;
   QPointer<QFileDialog> m_export_dialog;
   QPointer<QFileDialog> m_save_scenario_dialog;
-  std::array<QAction*, sim::kLivePatterns.size()> m_pattern_actions{};
+  // The patterns that switch live (registry order), each with its action.
+  std::vector<std::pair<std::string_view, QAction*>> m_pattern_actions;
   QMenu* m_view_menu = nullptr;
 };
 

@@ -131,7 +131,7 @@ void printHuman(std::ostream& out, const sim::RunReport& report, const sim::Topo
       continue;
     std::string kinds;
     for (const auto& [kind, count] : totals.errors_by_kind)
-      kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", kind, count);
+      kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", sim::toString(kind), count);
     rows.push_back({totals.key.toString(), std::to_string(totals.count),
                     sim::formatPercent(totals.errorRate()), sim::formatLatency(totals.latency.p50),
                     sim::formatLatency(totals.latency.p99), sim::formatLatency(totals.latency.max),

@@ -34,28 +34,10 @@ constexpr std::string_view kSearchIndex = "search-index";
 constexpr std::string_view kEventLog = "event-log";
 constexpr std::string_view kRelay = "relay";
 
-std::string errorKindOf(const Error& error) {
-  if (error.code == sim::FaultBoard::kOutageCode)
-    return "store_outage";
-  if (error.code == sim::FaultBoard::kErrorCode)
-    return "store_error";
-  switch (error.kind) {
-    case ErrorKind::Refused:
-    case ErrorKind::Conflict:
-      return "conflict";
-    case ErrorKind::NotFound:
-      return "not_found";
-    case ErrorKind::InvalidInput:
-      return "invalid";
-    default:
-      return std::string(toString(error.kind));
-  }
-}
-
 sim::OperationOutcome failed(const Error& error) {
   sim::OperationOutcome outcome;
   outcome.ok = false;
-  outcome.error_kind = errorKindOf(error);
+  outcome.error = sim::requestErrorOf(error);
   return outcome;
 }
 
@@ -139,13 +121,22 @@ Result<void> SimulatedPlatform::seed(const sim::SeedData& data) {
     if (property.status == listing::PropertyStatus::Active)
       m_properties.push_back(Listing{property.id, property.city});
   }
-  auto bookings = STAYLAB_TRY(m_platform->gateway().listBookings(Caller{"simulator", Role::Admin}, {}));
+  auto bookings =
+      STAYLAB_TRY(m_platform->gateway().listBookings(Caller{"simulator", Role::Admin}, {}));
   for (const booking::Booking& booking : bookings) {
     if (booking.status == booking::BookingStatus::Confirmed)
       m_cancellable.push_back(booking.id);
   }
   if (m_properties.empty())
     return invalidInput("data.properties", "the seed data has no active listing");
+  return {};
+}
+
+Result<void> SimulatedPlatform::reconfigure(const sim::PlatformBuild& build) {
+  if (build != sim::PlatformBuild{})
+    return invalidInput("patterns",
+                        "this platform is always CQRS, with an outbox and "
+                        "idempotent consumers");
   return {};
 }
 
@@ -206,7 +197,7 @@ sim::OperationOutcome SimulatedPlatform::execute(sim::UserOperation operation, i
     case sim::UserOperation::Cancel: {
       if (m_cancellable.empty()) {
         outcome.ok = false;
-        outcome.error_kind = "unavailable";
+        outcome.error = sim::RequestError::Unavailable;
         return outcome;
       }
       const auto index =
@@ -234,7 +225,7 @@ sim::OperationOutcome SimulatedPlatform::execute(sim::UserOperation operation, i
     }
   }
   outcome.ok = false;
-  outcome.error_kind = "invalid";
+  outcome.error = sim::RequestError::Invalid;
   return outcome;
 }
 
@@ -413,8 +404,13 @@ Result<sim::InvariantResults> SimulatedPlatform::checkInvariants(
 }
 
 sim::SystemFactory simulatedPlatformFactory(std::filesystem::path parent, bool keep) {
-  return [parent = std::move(parent),
-          keep](sim::FaultBoard& faults) -> Result<std::unique_ptr<sim::SystemUnderTest>> {
+  return [parent = std::move(parent), keep](
+             sim::FaultBoard& faults,
+             const sim::PlatformBuild& build) -> Result<std::unique_ptr<sim::SystemUnderTest>> {
+    if (build != sim::PlatformBuild{})
+      return invalidInput("patterns",
+                          "this platform is always CQRS, with an outbox and "
+                          "idempotent consumers");
     std::error_code error;
     std::filesystem::path base = parent.empty() ? std::filesystem::temp_directory_path() : parent;
     std::filesystem::create_directories(base, error);

@@ -33,6 +33,7 @@ class SimulatedPlatform final : public sim::SystemUnderTest {
 
   Result<void> seed(const sim::SeedData& data) override;
   int propertyCount() const override { return static_cast<int>(m_properties.size()); }
+  Result<void> reconfigure(const sim::PlatformBuild& build) override;
   void setTime(sim::Nanos now) override;
   sim::OperationOutcome execute(sim::UserOperation operation, int property_rank,
                                 sim::Generator& random) override;

@@ -47,6 +47,8 @@
 #include "simulator/faults/fault_board.h"
 #include "simulator/kernel/simulation.h"
 #include "simulator/metrics/metrics.h"
+#include "simulator/patterns/pattern_settings.h"
+#include "simulator/patterns/platform_build.h"
 #include "simulator/report/report_writer.h"
 #include "simulator/scenario/scenario.h"
 #include "simulator/scenario/scenario_limits.h"
@@ -54,11 +56,18 @@
 
 namespace staylab::sim {
 
-class EngineRun;
+struct RunState;
+class RequestPipeline;
+class LoadGenerator;
+class Pollers;
+class FaultTimeline;
 
 // Makes the real platform for a run, wired to the engine's fault board (its
-// store ports decorated, its consumers reading through the delivery faults).
-using SystemFactory = std::function<Result<std::unique_ptr<SystemUnderTest>>(FaultBoard& faults)>;
+// store ports decorated, its consumers reading through the delivery faults)
+// and built as the scenario's platform patterns ask. Errors: InvalidInput
+// "patterns" for a build the platform cannot make.
+using SystemFactory = std::function<Result<std::unique_ptr<SystemUnderTest>>(
+    FaultBoard& faults, const PlatformBuild& build)>;
 
 struct EngineOptions {
   // Where a scenario's relative topology path is resolved, and where named
@@ -140,10 +149,11 @@ class Engine {
   // ignored), for its `for` when it has one. Applied before the next event.
   // Errors: the same checks as a scenario's faults.
   [[nodiscard]] Result<void> injectFault(FaultSpec fault);
-  // Any thread: switches one of kLivePatterns on or off at the current
-  // virtual time, with the scenario's settings for it. Applied before the
-  // next event; requests in flight follow it from their next attempt. The
-  // switch is recorded in the metrics (MetricsSnapshot::switches).
+  // Any thread: switches a pattern that switches live (registry.h) on or
+  // off at the current virtual time, with the scenario's settings for it.
+  // Applied before the next event; requests in flight follow it from their
+  // next attempt. The switch is recorded in the metrics
+  // (MetricsSnapshot::switches).
   // Errors: InvalidInput "pattern" for a pattern that cannot be switched.
   [[nodiscard]] Result<void> switchPattern(std::string_view pattern, bool on);
   // The patterns as they are now (engine thread).
@@ -158,9 +168,14 @@ class Engine {
   [[nodiscard]] Result<void> checkFault(const FaultSpec& fault, std::string_view field) const;
 
  private:
-  friend class EngineRun;
-  struct State;
   Engine(Scenario scenario, Topology topology, EngineOptions options);
+  // Builds the stations, links, routes, pollers and layers of the run
+  // (engine_build.cpp).
+  [[nodiscard]] Result<void> build();
+  // Checks the scenario's faults and expectations against the topology.
+  [[nodiscard]] Result<void> checkFits() const;
+  // Schedules the load, the pollers and the timeline.
+  void schedule();
   // Starts the faults injected from other threads, at now().
   void applyInjected();
   // Switches `pattern` now, from the timeline or from another thread.
@@ -173,8 +188,11 @@ class Engine {
   EngineOptions m_options;
   Nanos m_end = 0;
   std::unique_ptr<SystemUnderTest> m_system;
-  std::unique_ptr<State> m_state;
-  std::unique_ptr<EngineRun> m_run;
+  std::unique_ptr<RunState> m_state;
+  std::unique_ptr<RequestPipeline> m_pipeline;
+  std::unique_ptr<LoadGenerator> m_load;
+  std::unique_ptr<Pollers> m_pollers;
+  std::unique_ptr<FaultTimeline> m_timeline;
 };
 
 // Returns the default sample interval for a run of `duration`.

@@ -5,7 +5,7 @@
 // platform's clock before every call) and decides when each call happens;
 // the implementation runs the real handler, query or pump step against the
 // real stores and answers at once. app/ implements it over the composition
-// root (app/platform/simulated_platform.h); the simulator never sees an
+// root (app/sim/simulated_platform.h); the simulator never sees an
 // engine, a store adapter or Qt.
 //
 // Part names are the `binds` names of the topology (topology.h):
@@ -22,6 +22,8 @@
 #include "simulator/kernel/random_streams.h"
 #include "simulator/kernel/simulation.h"
 #include "simulator/metrics/evaluation.h"
+#include "simulator/metrics/request_error.h"
+#include "simulator/patterns/platform_build.h"
 #include "simulator/scenario/scenario.h"
 
 namespace staylab::sim {
@@ -29,12 +31,17 @@ namespace staylab::sim {
 // The answer to one user operation.
 struct OperationOutcome {
   bool ok = true;
-  // Why it failed, as metrics count it: "store_outage", "store_error",
-  // "conflict" (nights taken), "not_found", "forbidden", "invalid",
-  // "unavailable" (nothing to act on, e.g. no booking to cancel).
-  std::string error_kind;
+  // Why it failed (when !ok), as metrics count it: a store fault, a real
+  // store failure, a refusal of the domain (a taken night, a missing
+  // listing), or Unavailable when there was nothing to act on (no booking
+  // to cancel).
+  RequestError error = RequestError::Failed;
   std::string booking_id;  // book: the booking the platform acknowledged.
 };
+
+// Returns how a platform error counts in the metrics: the fault board's
+// injected failures as store faults, the domain's refusals as refusals.
+RequestError requestErrorOf(const Error& error);
 
 // How far an asynchronous part is behind: `events` not yet consumed out of
 // `end` events its topics hold in total (relay: rows in the outboxes, and
@@ -53,6 +60,10 @@ class SystemUnderTest {
   [[nodiscard]] virtual Result<void> seed(const SeedData& data) = 0;
   // Listings available to the load, ranked: rank 0 is the most popular.
   virtual int propertyCount() const = 0;
+  // Runs the platform as `build` asks from now on (a platform pattern
+  // switched during the run). Errors: InvalidInput "patterns" for what this
+  // platform cannot be switched to while it runs.
+  [[nodiscard]] virtual Result<void> reconfigure(const PlatformBuild& build) = 0;
   // Sets the platform's clock to the start epoch plus `now` of virtual time.
   virtual void setTime(Nanos now) = 0;
 

@@ -1,16 +1,16 @@
 #include "simulator/metrics/metrics.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <utility>
 
 namespace staylab::sim {
 
-bool isRefusal(std::string_view error_kind) {
-  return error_kind == "conflict" || error_kind == "not_found" || error_kind == "invalid";
-}
-
 namespace {
+
+// Errors of an interval or a run, indexed by RequestError.
+using ErrorArray = std::array<std::uint64_t, kRequestErrorCount>;
 
 // A gauge that holds its value between changes, integrated over time.
 struct TimeWeighted {
@@ -81,13 +81,12 @@ struct LagTracker {
 };
 
 void fillRequestFields(SeriesPoint& point, std::uint64_t completions, std::uint64_t errors,
-                       const std::map<std::string, std::uint64_t, std::less<>>& errors_by_kind,
-                       const Histogram& latency, Nanos length) {
+                       const ErrorArray& errors_by_kind, const Histogram& latency, Nanos length) {
   point.completions = completions;
   point.errors = errors;
-  for (const auto& [kind, count] : errors_by_kind) {
-    if (isRefusal(kind))
-      point.refused += count;
+  for (std::size_t index = 0; index < errors_by_kind.size(); ++index) {
+    if (isRefusal(static_cast<RequestError>(index)))
+      point.refused += errors_by_kind[index];
   }
   point.throughput = length > 0 ? static_cast<double>(completions) / toSeconds(length) : 0.0;
   if (completions > 0) {
@@ -98,10 +97,9 @@ void fillRequestFields(SeriesPoint& point, std::uint64_t completions, std::uint6
   }
 }
 
-void addCounts(std::map<std::string, std::uint64_t, std::less<>>& into,
-               const std::map<std::string, std::uint64_t, std::less<>>& from) {
-  for (const auto& [kind, count] : from)
-    into[kind] += count;
+void addCounts(ErrorArray& into, const ErrorArray& from) {
+  for (std::size_t index = 0; index < into.size(); ++index)
+    into[index] += from[index];
 }
 
 }  // namespace
@@ -198,11 +196,11 @@ struct MetricsRegistry::OperationState {
   std::uint64_t interval_count = 0;
   std::uint64_t interval_errors = 0;
   Histogram interval_latency;
-  std::map<std::string, std::uint64_t, std::less<>> interval_errors_by_kind;
+  ErrorArray interval_errors_by_kind{};
   // Closed intervals.
   std::uint64_t count = 0;
   std::uint64_t errors = 0;
-  std::map<std::string, std::uint64_t, std::less<>> errors_by_kind;
+  ErrorArray errors_by_kind{};
   Histogram latency;
   LatencySummary summary;  // Of `latency`, refreshed when it changes.
 
@@ -225,14 +223,17 @@ struct MetricsRegistry::OperationState {
     interval_count = 0;
     interval_errors = 0;
     interval_latency.reset();
-    interval_errors_by_kind.clear();
+    interval_errors_by_kind.fill(0);
   }
   OperationTotals totals() const {
     OperationTotals result;
     result.key = key;
     result.count = count;
     result.errors = errors;
-    result.errors_by_kind.insert(errors_by_kind.begin(), errors_by_kind.end());
+    for (std::size_t index = 0; index < errors_by_kind.size(); ++index) {
+      if (errors_by_kind[index] > 0)
+        result.errors_by_kind.emplace(static_cast<RequestError>(index), errors_by_kind[index]);
+    }
     result.latency = summary;
     return result;
   }
@@ -312,7 +313,7 @@ OperationId MetricsRegistry::operation(std::string_view component_name,
 }
 
 void MetricsRegistry::recordCompletion(OperationId id, Nanos intended_start, Nanos completion,
-                                       std::string_view error_kind, bool failed) {
+                                       std::optional<RequestError> error) {
   if (m_finished)
     return;
   if (completion >= m_interval_end) [[unlikely]]
@@ -320,26 +321,19 @@ void MetricsRegistry::recordCompletion(OperationId id, Nanos intended_start, Nan
   OperationState& state = *m_operations[id.index];
   ++state.interval_count;
   state.interval_latency.record(completion - intended_start);
-  if (!failed)
+  if (!error)
     return;
   ++state.interval_errors;
-  if (error_kind.empty())
-    error_kind = "error";
-  if (auto found = state.interval_errors_by_kind.find(error_kind);
-      found != state.interval_errors_by_kind.end()) {
-    ++found->second;
-  } else {
-    state.interval_errors_by_kind.emplace(std::string(error_kind), 1);
-  }
+  ++state.interval_errors_by_kind[static_cast<std::size_t>(*error)];
 }
 
 void MetricsRegistry::recordSuccess(OperationId id, Nanos intended_start, Nanos completion) {
-  recordCompletion(id, intended_start, completion, {}, false);
+  recordCompletion(id, intended_start, completion, std::nullopt);
 }
 
 void MetricsRegistry::recordError(OperationId id, Nanos intended_start, Nanos completion,
-                                  std::string_view error_kind) {
-  recordCompletion(id, intended_start, completion, error_kind, true);
+                                  RequestError error) {
+  recordCompletion(id, intended_start, completion, error);
 }
 
 void MetricsRegistry::recordSuccess(std::string_view component_name,
@@ -353,11 +347,10 @@ void MetricsRegistry::recordSuccess(std::string_view component_name,
 }
 
 void MetricsRegistry::recordError(std::string_view component_name, std::string_view operation_name,
-                                  Nanos intended_start, Nanos completion,
-                                  std::string_view error_kind) {
+                                  Nanos intended_start, Nanos completion, RequestError error) {
   if (!m_finished && completion >= m_interval_end)
     advance(completion);
-  recordError(operation(component_name, operation_name), intended_start, completion, error_kind);
+  recordError(operation(component_name, operation_name), intended_start, completion, error);
 }
 
 void MetricsRegistry::setQueueDepth(ComponentId id, Nanos now, double depth) {

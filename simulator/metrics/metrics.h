@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "simulator/kernel/simulation.h"
+#include "simulator/metrics/request_error.h"
 #include "simulator/stats/histogram.h"
 
 namespace staylab::sim {
@@ -106,7 +107,7 @@ struct OperationTotals {
   MetricKey key;
   std::uint64_t count = 0;   // Completions, successes and errors.
   std::uint64_t errors = 0;  // Completions that failed.
-  std::map<std::string, std::uint64_t> errors_by_kind;
+  ErrorCounts errors_by_kind;
   LatencySummary latency;
 
   // Returns errors / count, 0 without completions.
@@ -149,17 +150,12 @@ struct ComponentGauges {
 // One key in one interval. Operation keys fill the request fields only;
 // component keys also the gauges their component set; the total key the
 // request fields only.
-// Whether an error kind is the domain refusing the request (a conflict, a
-// missing aggregate, invalid input): an answer, given by a working system, as
-// opposed to a failure (an outage, a timeout, an overload). Error rates count
-// both; health and failure charts count failures only.
-bool isRefusal(std::string_view error_kind);
 
 struct SeriesPoint {
   std::uint32_t key = 0;  // Index into TimeSeries::keys().
   std::uint64_t completions = 0;
   std::uint64_t errors = 0;
-  // Of the errors, those the domain answered (see isRefusal()).
+  // Of the errors, those the domain answered (see isRefusal(RequestError)).
   std::uint64_t refused = 0;
   double throughput = 0;             // Completions per second of the interval.
   std::optional<double> error_rate;  // errors / completions; empty without completions.
@@ -270,14 +266,12 @@ class MetricsRegistry {
   // start at `intended_start` (see the header comment): latency is
   // completion - intended_start.
   void recordSuccess(OperationId id, Nanos intended_start, Nanos completion);
-  // Records a failed completion; `error_kind` names the failure ("timeout",
-  // "store_outage", "rejected", "circuit_open").
-  void recordError(OperationId id, Nanos intended_start, Nanos completion,
-                   std::string_view error_kind);
+  // Records a failed completion and what failed.
+  void recordError(OperationId id, Nanos intended_start, Nanos completion, RequestError error);
   void recordSuccess(std::string_view component, std::string_view operation, Nanos intended_start,
                      Nanos completion);
   void recordError(std::string_view component, std::string_view operation, Nanos intended_start,
-                   Nanos completion, std::string_view error_kind);
+                   Nanos completion, RequestError error);
 
   // Sets a component's gauges as of `now`; each holds until the next call.
   // Queue depth: requests waiting (not in service).
@@ -319,7 +313,7 @@ class MetricsRegistry {
   void publish();
   std::uint32_t addSeriesKey(MetricKey key);
   void recordCompletion(OperationId id, Nanos intended_start, Nanos completion,
-                        std::string_view error_kind, bool failed);
+                        std::optional<RequestError> error);
 
   MetricsOptions m_options;
   Nanos m_interval_start = 0;

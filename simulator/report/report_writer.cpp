@@ -580,7 +580,7 @@ std::string errorKinds(const OperationTotals& totals) {
   for (const auto& [kind, count] : totals.errors_by_kind) {
     if (!text.empty())
       text += ", ";
-    text += fmt::format("{} {}", kind, count);
+    text += fmt::format("{} {}", toString(kind), count);
   }
   return text;
 }
@@ -718,7 +718,7 @@ std::string summaryJson(const RunReport& report) {
   for (const OperationTotals& totals : metrics.operations) {
     nlohmann::json errors_by_kind = nlohmann::json::object();
     for (const auto& [kind, count] : totals.errors_by_kind)
-      errors_by_kind[kind] = count;
+      errors_by_kind[std::string(toString(kind))] = count;
     operations[totals.key.toString()] = {
         {"count", totals.count},
         {"errors", totals.errors},

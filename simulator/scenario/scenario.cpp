@@ -36,18 +36,6 @@ std::string_view toString(ServiceTimeDistribution distribution) {
   return "?";
 }
 
-std::string_view toString(PartitionStrategy strategy) {
-  switch (strategy) {
-    case PartitionStrategy::PerTable:
-      return "per_table";
-    case PartitionStrategy::ByKey:
-      return "by_key";
-    case PartitionStrategy::Firehose:
-      return "firehose";
-  }
-  return "?";
-}
-
 std::string_view toString(ArrivalKind kind) {
   switch (kind) {
     case ArrivalKind::Constant:
@@ -104,20 +92,6 @@ bool isWindowFault(FaultKind kind) {
 bool isLinkFault(FaultKind kind) {
   return kind == FaultKind::LinkPartition || kind == FaultKind::LinkLatency ||
          kind == FaultKind::LinkLoss;
-}
-
-bool* patternSwitch(PatternSettings& patterns, std::string_view pattern) {
-  if (pattern == "circuit_breaker")
-    return &patterns.circuit_breaker.enabled;
-  if (pattern == "retry")
-    return &patterns.retry.enabled;
-  if (pattern == "timeout")
-    return &patterns.timeout.enabled;
-  if (pattern == "bulkhead")
-    return &patterns.bulkhead.enabled;
-  if (pattern == "rate_limit")
-    return &patterns.rate_limit.enabled;
-  return nullptr;
 }
 
 }  // namespace staylab::sim

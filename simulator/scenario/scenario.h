@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "simulator/patterns/pattern_settings.h"
 #include "simulator/scenario/expectation.h"
 
 // The scenario model: what a scenario file (assets/scenarios/*.yaml) says, as
@@ -79,111 +80,6 @@ struct TopologySpec {
   std::vector<ComponentOverride> overrides;
 
   bool operator==(const TopologySpec&) const = default;
-};
-
-// Pattern switches (DESIGN.md section 4). A switch is off unless the scenario
-// turns it on; the parameters below are the defaults used when it does.
-struct CircuitBreakerSettings {
-  bool enabled = false;
-  double failure_ratio = 0.5;                                 // Opens above this ratio, 0 < r <= 1.
-  std::chrono::nanoseconds window{std::chrono::seconds(10)};  // Rolling window measured.
-  int min_requests = 20;  // Below this the breaker stays closed.
-  std::chrono::nanoseconds open_for{std::chrono::seconds(10)};  // Then half-open.
-
-  bool operator==(const CircuitBreakerSettings&) const = default;
-};
-
-struct RetrySettings {
-  bool enabled = false;
-  int attempts = 3;  // Including the first try, 1..100.
-  std::chrono::nanoseconds backoff{std::chrono::milliseconds(50)};  // First wait, doubled.
-  std::chrono::nanoseconds max_backoff{std::chrono::seconds(1)};    // Cap, >= backoff.
-  double jitter = 0.2;  // Fraction of the wait randomised, 0..1.
-
-  bool operator==(const RetrySettings&) const = default;
-};
-
-struct TimeoutSettings {
-  bool enabled = false;
-  std::chrono::nanoseconds after{std::chrono::seconds(1)};
-
-  bool operator==(const TimeoutSettings&) const = default;
-};
-
-struct BulkheadSettings {
-  bool enabled = false;
-  int max_concurrent = 10;  // Calls in flight per dependency, 1..100000.
-
-  bool operator==(const BulkheadSettings&) const = default;
-};
-
-struct RateLimitSettings {
-  bool enabled = false;
-  double rate_per_second = 1000;  // Token refill rate.
-  int burst = 100;                // Bucket size, 1..1000000.
-
-  bool operator==(const RateLimitSettings&) const = default;
-};
-
-struct CacheAsideSettings {
-  bool enabled = false;
-  std::chrono::nanoseconds ttl{std::chrono::seconds(30)};
-
-  bool operator==(const CacheAsideSettings&) const = default;
-};
-
-struct CompetingConsumersSettings {
-  bool enabled = false;
-  int consumers = 4;  // 1..1000.
-
-  bool operator==(const CompetingConsumersSettings&) const = default;
-};
-
-enum class PartitionStrategy {
-  PerTable,  // n tables to n topics.
-  ByKey,     // n to 1, partitioned by key.
-  Firehose,  // Everything on one partition.
-};
-std::string_view toString(PartitionStrategy strategy);
-
-struct PartitioningSettings {
-  bool enabled = false;
-  PartitionStrategy strategy = PartitionStrategy::ByKey;
-  int partitions = 8;  // 1..1024.
-
-  bool operator==(const PartitioningSettings&) const = default;
-};
-
-struct DeadLetterSettings {
-  bool enabled = false;
-  int max_attempts = 5;  // Deliveries before an event is parked, 1..100.
-
-  bool operator==(const DeadLetterSettings&) const = default;
-};
-
-// The platform as built is CQRS with a transactional outbox and idempotent
-// consumers, so those three default to on; the engine refuses to switch them
-// off until it can run the alternatives.
-struct PatternSettings {
-  bool cqrs = true;                 // Queries on the read model instead of the write store.
-  bool outbox = true;               // Transactional outbox; off means dual write.
-  bool idempotent_consumer = true;  // Off means a naive consumer.
-  bool saga = false;                // Saga with compensation.
-  bool strangler_fig = false;       // Legacy monolith behind a facade, CDC sync.
-  bool event_sourcing = false;
-  bool materialized_view = false;
-  bool load_leveling = false;  // Queue-based load leveling.
-  CircuitBreakerSettings circuit_breaker;
-  RetrySettings retry;
-  TimeoutSettings timeout;
-  BulkheadSettings bulkhead;
-  RateLimitSettings rate_limit;
-  CacheAsideSettings cache_aside;
-  CompetingConsumersSettings competing_consumers;
-  PartitioningSettings partitioning;
-  DeadLetterSettings dead_letter;
-
-  bool operator==(const PatternSettings&) const = default;
 };
 
 enum class ArrivalKind {
@@ -282,19 +178,11 @@ struct FaultSpec {
   bool operator==(const FaultSpec&) const = default;
 };
 
-// The patterns a run can switch on and off while it runs, on the timeline
-// (a scenario's `switches`) or live (Engine::switchPattern).
-inline constexpr std::array<std::string_view, 5> kLivePatterns = {
-    "circuit_breaker", "retry", "timeout", "bulkhead", "rate_limit"};
-// Returns the switch of `pattern` (one of kLivePatterns) in `patterns`, or
-// null for any other name.
-bool* patternSwitch(PatternSettings& patterns, std::string_view pattern);
-
 // One pattern switched on or off at `at` of virtual time, with the settings
 // the scenario's `patterns` give it.
 struct PatternSwitchSpec {
   std::chrono::nanoseconds at{0};
-  std::string pattern;  // One of kLivePatterns.
+  std::string pattern;  // A pattern of the registry that switches live.
   bool on = true;
 
   bool operator==(const PatternSwitchSpec&) const = default;
@@ -311,7 +199,7 @@ struct Scenario {
   ServiceTimeMode mode = ServiceTimeMode::Model;
   SeedData data;
   TopologySpec topology;
-  PatternSettings patterns;
+  PatternSettings patterns;     // Every registered pattern; the file changes some.
   std::vector<LoadPhase> load;  // At least one.
   std::vector<FaultSpec> faults;
   std::vector<PatternSwitchSpec> switches;  // In time order.

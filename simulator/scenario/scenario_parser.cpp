@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "simulator/patterns/registry.h"
 #include "simulator/scenario/suggest.h"
 #include "simulator/scenario/units.h"
 #include "simulator/scenario/yaml_reader.h"
@@ -56,28 +57,9 @@ constexpr std::array<std::string_view, 5> kMixKeys = {"search", "view", "book", 
 constexpr std::array<std::string_view, 14> kFaultKeys = {
     "at",     "for",   "kind",        "target", "from",      "to",    "latency",
     "jitter", "delay", "probability", "window", "instances", "count", "restart_after"};
-constexpr std::array<std::string_view, 17> kPatternKeys = {"cqrs",
-                                                           "outbox",
-                                                           "idempotent_consumer",
-                                                           "saga",
-                                                           "strangler_fig",
-                                                           "event_sourcing",
-                                                           "materialized_view",
-                                                           "load_leveling",
-                                                           "circuit_breaker",
-                                                           "retry",
-                                                           "timeout",
-                                                           "bulkhead",
-                                                           "rate_limit",
-                                                           "cache_aside",
-                                                           "competing_consumers",
-                                                           "partitioning",
-                                                           "dead_letter"};
 constexpr std::array<std::string_view, 2> kModeNames = {"model", "measured"};
 constexpr std::array<std::string_view, 6> kArrivalKindNames = {"constant", "poisson", "ramp",
                                                                "step",     "burst",   "closed"};
-constexpr std::array<std::string_view, 3> kPartitionStrategyNames = {"per_table", "by_key",
-                                                                     "firehose"};
 constexpr std::array<std::string_view, kFaultKindCount> kFaultKindNames = {
     "store_outage",       "store_latency",  "store_error_rate", "link_partition",
     "link_latency",       "link_loss",      "instance_kill",    "consumer_crash",
@@ -208,30 +190,6 @@ class ScenarioReader : public yaml::Reader {
     return value;
   }
 
-  Result<double> readRate(const Node& node, std::string_view key, DurationFloor floor) const {
-    const std::string_view text = STAYLAB_TRY(scalarText(node, key, "a rate such as 20/s"));
-    auto rate = parseRate(text);
-    if (!rate) {
-      return fail(node.position, kValue, "'{}': {}", key, rate.error().message);
-    }
-    if (floor == DurationFloor::Positive && *rate == 0) {
-      return fail(node.position, kValue, "'{}' must be above 0/s", key);
-    }
-    if (*rate > kMaxArrivalRate) {
-      return fail(node.position, kValue, "'{}' is {}, above the limit of {}", key, abbreviate(text),
-                  formatRate(kMaxArrivalRate));
-    }
-    // A rate so low that not one event would come in the longest run, and
-    // whose gaps would overflow the engine's nanoseconds.
-    if (*rate > 0 && *rate < kMinRate) {
-      return fail(node.position, kValue,
-                  "'{}' is {}, below the limit of {} (an event every {:.1f} days); where the "
-                  "kind allows it, write 0/s for none",
-                  key, abbreviate(text), formatRate(kMinRate), 1 / kMinRate / 86'400);
-    }
-    return *rate;
-  }
-
   Result<SeedData> readData(const Node& node) const {
     const Fields fields = STAYLAB_TRY(openMap(node, "data", kDataKeys));
     SeedData data;
@@ -320,170 +278,24 @@ class ScenarioReader : public yaml::Reader {
     return enabled;
   }
 
-  Result<bool> readPlainSwitch(const Node& node, std::string_view key) const {
-    static constexpr std::array<std::string_view, 1> keys = {"enabled"};
-    return readSwitch(node, key, keys, [](const Fields&) { return ok(); });
-  }
-
+  // Reads `patterns:`, a mapping of registered pattern names (registry.h),
+  // each read by its own pattern.
   Result<PatternSettings> readPatterns(const Node& node) const {
-    const Fields fields = STAYLAB_TRY(openMap(node, "patterns", kPatternKeys));
+    const std::vector<std::string_view> names = patternNames();
+    const Fields fields = STAYLAB_TRY(openMap(node, "patterns", names));
     PatternSettings patterns;
-    const std::pair<std::string_view, bool*> plain_switches[] = {
-        {"cqrs", &patterns.cqrs},
-        {"outbox", &patterns.outbox},
-        {"idempotent_consumer", &patterns.idempotent_consumer},
-        {"saga", &patterns.saga},
-        {"strangler_fig", &patterns.strangler_fig},
-        {"event_sourcing", &patterns.event_sourcing},
-        {"materialized_view", &patterns.materialized_view},
-        {"load_leveling", &patterns.load_leveling},
-    };
-    for (const auto& [key, flag] : plain_switches) {
-      if (const Node* value = fields.find(key)) {
-        *flag = STAYLAB_TRY(readPlainSwitch(*value, key));
-      }
-    }
-    if (const Node* value = fields.find("circuit_breaker")) {
-      static constexpr std::array<std::string_view, 5> keys = {"enabled", "failure_ratio", "window",
-                                                               "min_requests", "open_for"};
-      CircuitBreakerSettings& breaker = patterns.circuit_breaker;
-      breaker.enabled = STAYLAB_TRY(
-          readSwitch(*value, "circuit_breaker", keys, [&](const Fields& map) -> Result<void> {
-            if (const Node* ratio = map.find("failure_ratio")) {
-              breaker.failure_ratio =
-                  STAYLAB_TRY(readNumber(*ratio, "failure_ratio", 0, Bound::Exclusive, 1));
-            }
-            if (const Node* window = map.find("window")) {
-              breaker.window =
-                  STAYLAB_TRY(readDuration(*window, "window", DurationFloor::Positive));
-            }
-            if (const Node* min_requests = map.find("min_requests")) {
-              breaker.min_requests =
-                  STAYLAB_TRY(readInt(*min_requests, "min_requests", 1, 1'000'000));
-            }
-            if (const Node* open_for = map.find("open_for")) {
-              breaker.open_for =
-                  STAYLAB_TRY(readDuration(*open_for, "open_for", DurationFloor::Positive));
-            }
-            return ok();
-          }));
-    }
-    if (const Node* value = fields.find("retry")) {
-      static constexpr std::array<std::string_view, 5> keys = {"enabled", "attempts", "backoff",
-                                                               "max_backoff", "jitter"};
-      RetrySettings& retry = patterns.retry;
-      retry.enabled =
-          STAYLAB_TRY(readSwitch(*value, "retry", keys, [&](const Fields& map) -> Result<void> {
-            if (const Node* attempts = map.find("attempts")) {
-              retry.attempts = STAYLAB_TRY(readInt(*attempts, "attempts", 1, 100));
-            }
-            if (const Node* backoff = map.find("backoff")) {
-              retry.backoff = STAYLAB_TRY(readDuration(*backoff, "backoff", DurationFloor::Zero));
-            }
-            if (const Node* max_backoff = map.find("max_backoff")) {
-              retry.max_backoff =
-                  STAYLAB_TRY(readDuration(*max_backoff, "max_backoff", DurationFloor::Zero));
-            }
-            if (const Node* jitter = map.find("jitter")) {
-              retry.jitter = STAYLAB_TRY(readNumber(*jitter, "jitter", 0, Bound::Inclusive, 1));
-            }
-            if (const Node* max_backoff = map.find("max_backoff")) {
-              if (retry.max_backoff < retry.backoff) {
-                return fail(max_backoff->position, kValue,
-                            "'max_backoff' ({}) is below 'backoff' ({})",
-                            formatDuration(retry.max_backoff), formatDuration(retry.backoff));
-              }
-            } else {
-              // The default cap never undercuts a longer first wait.
-              retry.max_backoff = std::max(retry.max_backoff, retry.backoff);
-            }
-            return ok();
-          }));
-    }
-    if (const Node* value = fields.find("timeout")) {
-      static constexpr std::array<std::string_view, 2> keys = {"enabled", "after"};
-      TimeoutSettings& timeout = patterns.timeout;
-      timeout.enabled =
-          STAYLAB_TRY(readSwitch(*value, "timeout", keys, [&](const Fields& map) -> Result<void> {
-            if (const Node* after = map.find("after")) {
-              timeout.after = STAYLAB_TRY(readDuration(*after, "after", DurationFloor::Positive));
-            }
-            return ok();
-          }));
-    }
-    if (const Node* value = fields.find("bulkhead")) {
-      static constexpr std::array<std::string_view, 2> keys = {"enabled", "max_concurrent"};
-      BulkheadSettings& bulkhead = patterns.bulkhead;
-      bulkhead.enabled =
-          STAYLAB_TRY(readSwitch(*value, "bulkhead", keys, [&](const Fields& map) -> Result<void> {
-            if (const Node* max_concurrent = map.find("max_concurrent")) {
-              bulkhead.max_concurrent =
-                  STAYLAB_TRY(readInt(*max_concurrent, "max_concurrent", 1, 100'000));
-            }
-            return ok();
-          }));
-    }
-    if (const Node* value = fields.find("rate_limit")) {
-      static constexpr std::array<std::string_view, 3> keys = {"enabled", "rate", "burst"};
-      RateLimitSettings& limit = patterns.rate_limit;
-      limit.enabled = STAYLAB_TRY(
-          readSwitch(*value, "rate_limit", keys, [&](const Fields& map) -> Result<void> {
-            if (const Node* rate = map.find("rate")) {
-              limit.rate_per_second = STAYLAB_TRY(readRate(*rate, "rate", DurationFloor::Positive));
-            }
-            if (const Node* burst = map.find("burst")) {
-              limit.burst = STAYLAB_TRY(readInt(*burst, "burst", 1, 1'000'000));
-            }
-            return ok();
-          }));
-    }
-    if (const Node* value = fields.find("cache_aside")) {
-      static constexpr std::array<std::string_view, 2> keys = {"enabled", "ttl"};
-      CacheAsideSettings& cache = patterns.cache_aside;
-      cache.enabled = STAYLAB_TRY(
-          readSwitch(*value, "cache_aside", keys, [&](const Fields& map) -> Result<void> {
-            if (const Node* ttl = map.find("ttl")) {
-              cache.ttl = STAYLAB_TRY(readDuration(*ttl, "ttl", DurationFloor::Positive));
-            }
-            return ok();
-          }));
-    }
-    if (const Node* value = fields.find("competing_consumers")) {
-      static constexpr std::array<std::string_view, 2> keys = {"enabled", "consumers"};
-      CompetingConsumersSettings& competing = patterns.competing_consumers;
-      competing.enabled = STAYLAB_TRY(
-          readSwitch(*value, "competing_consumers", keys, [&](const Fields& map) -> Result<void> {
-            if (const Node* consumers = map.find("consumers")) {
-              competing.consumers = STAYLAB_TRY(readInt(*consumers, "consumers", 1, 1000));
-            }
-            return ok();
-          }));
-    }
-    if (const Node* value = fields.find("partitioning")) {
-      static constexpr std::array<std::string_view, 3> keys = {"enabled", "strategy", "partitions"};
-      PartitioningSettings& partitioning = patterns.partitioning;
-      partitioning.enabled = STAYLAB_TRY(
-          readSwitch(*value, "partitioning", keys, [&](const Fields& map) -> Result<void> {
-            if (const Node* strategy = map.find("strategy")) {
-              partitioning.strategy = static_cast<PartitionStrategy>(
-                  STAYLAB_TRY(readChoice(*strategy, "strategy", kPartitionStrategyNames)));
-            }
-            if (const Node* partitions = map.find("partitions")) {
-              partitioning.partitions = STAYLAB_TRY(readInt(*partitions, "partitions", 1, 1024));
-            }
-            return ok();
-          }));
-    }
-    if (const Node* value = fields.find("dead_letter")) {
-      static constexpr std::array<std::string_view, 2> keys = {"enabled", "max_attempts"};
-      DeadLetterSettings& dead_letter = patterns.dead_letter;
-      dead_letter.enabled = STAYLAB_TRY(
-          readSwitch(*value, "dead_letter", keys, [&](const Fields& map) -> Result<void> {
-            if (const Node* attempts = map.find("max_attempts")) {
-              dead_letter.max_attempts = STAYLAB_TRY(readInt(*attempts, "max_attempts", 1, 100));
-            }
-            return ok();
-          }));
+    const auto registry = patternRegistry();
+    for (std::size_t index = 0; index < registry.size(); ++index) {
+      const Pattern& pattern = *registry[index];
+      const Node* value = fields.find(pattern.name());
+      if (value == nullptr)
+        continue;
+      std::vector<std::string_view> keys = {"enabled"};
+      keys.insert(keys.end(), pattern.keys().begin(), pattern.keys().end());
+      PatternConfig& config = patterns.at(index);
+      config.enabled = STAYLAB_TRY(readSwitch(
+          *value, pattern.name(), keys,
+          [&](const Fields& map) -> Result<void> { return pattern.read(*this, map, config); }));
     }
     return patterns;
   }
@@ -666,9 +478,10 @@ class ScenarioReader : public yaml::Reader {
         return fail(at.position, kValue, "the switch at {} is not within the run's duration of {}",
                     formatDuration(change.at), formatDuration(run_duration));
       }
+      const std::vector<std::string_view> live = livePatternNames();
       const std::size_t pattern = STAYLAB_TRY(
-          readChoice(STAYLAB_TRY(require(fields, "pattern", "switch")), "pattern", kLivePatterns));
-      change.pattern = std::string(kLivePatterns[pattern]);
+          readChoice(STAYLAB_TRY(require(fields, "pattern", "switch")), "pattern", live));
+      change.pattern = std::string(live[pattern]);
       change.on = STAYLAB_TRY(readBool(STAYLAB_TRY(require(fields, "on", "switch")), "on"));
       if (!switches.empty() && change.at < switches.back().at) {
         return fail(at.position, kValue,

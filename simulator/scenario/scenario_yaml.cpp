@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "simulator/patterns/registry.h"
 #include "simulator/scenario/units.h"
 
 namespace staylab::sim {
@@ -63,71 +64,23 @@ void writeServiceTime(std::string& out, const ServiceTimeSpec& spec) {
   out += " }\n";
 }
 
+// Writes each pattern whose settings differ from its defaults (some default
+// to on): a plain switch as `name: true`, settings as a flow mapping.
 void writePatterns(std::string& out, const PatternSettings& patterns) {
   const PatternSettings defaults;
   std::string body;
-  // Each switch that differs from its default (some default to on).
-  const std::tuple<std::string_view, bool, bool> plain_switches[] = {
-      {"cqrs", patterns.cqrs, defaults.cqrs},
-      {"outbox", patterns.outbox, defaults.outbox},
-      {"idempotent_consumer", patterns.idempotent_consumer, defaults.idempotent_consumer},
-      {"saga", patterns.saga, defaults.saga},
-      {"strangler_fig", patterns.strangler_fig, defaults.strangler_fig},
-      {"event_sourcing", patterns.event_sourcing, defaults.event_sourcing},
-      {"materialized_view", patterns.materialized_view, defaults.materialized_view},
-      {"load_leveling", patterns.load_leveling, defaults.load_leveling},
-  };
-  for (const auto& [key, enabled, default_value] : plain_switches) {
-    if (enabled != default_value) {
-      body += fmt::format("  {}: {}\n", key, boolText(enabled));
+  const auto registry = patternRegistry();
+  for (std::size_t index = 0; index < registry.size(); ++index) {
+    const PatternConfig& config = patterns.at(index);
+    if (config.equals(defaults.at(index)))
+      continue;
+    const std::string settings = registry[index]->write(config);
+    if (settings.empty()) {
+      body += fmt::format("  {}: {}\n", registry[index]->name(), boolText(config.enabled));
+    } else {
+      body += fmt::format("  {}: {{ enabled: {}, {} }}\n", registry[index]->name(),
+                          boolText(config.enabled), settings);
     }
-  }
-  if (patterns.circuit_breaker != defaults.circuit_breaker) {
-    const CircuitBreakerSettings& value = patterns.circuit_breaker;
-    body += fmt::format(
-        "  circuit_breaker: {{ enabled: {}, failure_ratio: {}, window: {}, min_requests: {}, "
-        "open_for: {} }}\n",
-        boolText(value.enabled), formatDecimal(value.failure_ratio), formatDuration(value.window),
-        value.min_requests, formatDuration(value.open_for));
-  }
-  if (patterns.retry != defaults.retry) {
-    const RetrySettings& value = patterns.retry;
-    body += fmt::format(
-        "  retry: {{ enabled: {}, attempts: {}, backoff: {}, max_backoff: {}, jitter: {} }}\n",
-        boolText(value.enabled), value.attempts, formatDuration(value.backoff),
-        formatDuration(value.max_backoff), formatDecimal(value.jitter));
-  }
-  if (patterns.timeout != defaults.timeout) {
-    body += fmt::format("  timeout: {{ enabled: {}, after: {} }}\n",
-                        boolText(patterns.timeout.enabled), formatDuration(patterns.timeout.after));
-  }
-  if (patterns.bulkhead != defaults.bulkhead) {
-    body += fmt::format("  bulkhead: {{ enabled: {}, max_concurrent: {} }}\n",
-                        boolText(patterns.bulkhead.enabled), patterns.bulkhead.max_concurrent);
-  }
-  if (patterns.rate_limit != defaults.rate_limit) {
-    body += fmt::format("  rate_limit: {{ enabled: {}, rate: {}, burst: {} }}\n",
-                        boolText(patterns.rate_limit.enabled),
-                        formatRate(patterns.rate_limit.rate_per_second), patterns.rate_limit.burst);
-  }
-  if (patterns.cache_aside != defaults.cache_aside) {
-    body += fmt::format("  cache_aside: {{ enabled: {}, ttl: {} }}\n",
-                        boolText(patterns.cache_aside.enabled),
-                        formatDuration(patterns.cache_aside.ttl));
-  }
-  if (patterns.competing_consumers != defaults.competing_consumers) {
-    body += fmt::format("  competing_consumers: {{ enabled: {}, consumers: {} }}\n",
-                        boolText(patterns.competing_consumers.enabled),
-                        patterns.competing_consumers.consumers);
-  }
-  if (patterns.partitioning != defaults.partitioning) {
-    body += fmt::format("  partitioning: {{ enabled: {}, strategy: {}, partitions: {} }}\n",
-                        boolText(patterns.partitioning.enabled),
-                        toString(patterns.partitioning.strategy), patterns.partitioning.partitions);
-  }
-  if (patterns.dead_letter != defaults.dead_letter) {
-    body += fmt::format("  dead_letter: {{ enabled: {}, max_attempts: {} }}\n",
-                        boolText(patterns.dead_letter.enabled), patterns.dead_letter.max_attempts);
   }
   if (body.empty()) {
     out += "patterns: {}\n";

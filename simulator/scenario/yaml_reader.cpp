@@ -194,6 +194,30 @@ Result<int> Reader::readInt(const Node& node, std::string_view key, int min, int
   return static_cast<int>(STAYLAB_TRY(readInteger(node, key, min, max)));
 }
 
+Result<double> Reader::readRate(const Node& node, std::string_view key, DurationFloor floor) const {
+  const std::string_view text = STAYLAB_TRY(scalarText(node, key, "a rate such as 20/s"));
+  auto rate = parseRate(text);
+  if (!rate) {
+    return fail(node.position, m_codes.value, "'{}': {}", key, rate.error().message);
+  }
+  if (floor == DurationFloor::Positive && *rate == 0) {
+    return fail(node.position, m_codes.value, "'{}' must be above 0/s", key);
+  }
+  if (*rate > kMaxArrivalRate) {
+    return fail(node.position, m_codes.value, "'{}' is {}, above the limit of {}", key,
+                abbreviate(text), formatRate(kMaxArrivalRate));
+  }
+  // A rate so low that not one event would come in the longest run, and
+  // whose gaps would overflow the engine's nanoseconds.
+  if (*rate > 0 && *rate < kMinRate) {
+    return fail(node.position, m_codes.value,
+                "'{}' is {}, below the limit of {} (an event every {:.1f} days); where the "
+                "kind allows it, write 0/s for none",
+                key, abbreviate(text), formatRate(kMinRate), 1 / kMinRate / 86'400);
+  }
+  return *rate;
+}
+
 Result<double> Reader::readNumber(const Node& node, std::string_view key, double min, Bound lower,
                                   double max) const {
   const std::string_view text = STAYLAB_TRY(plainText(node, key, "a number"));

@@ -122,6 +122,9 @@ class Reader {
   // Reads a decimal number in [min, max], or (min, max] when `lower` is Exclusive.
   Result<double> readNumber(const Node& node, std::string_view key, double min, Bound lower,
                             double max) const;
+  // Reads a rate such as "20/s" (units.h) of at most kMaxArrivalRate; a rate
+  // above 0 must be at least kMinRate, and 0 passes only with DurationFloor::Zero.
+  Result<double> readRate(const Node& node, std::string_view key, DurationFloor floor) const;
   // Reads a duration (units.h) of at most kMaxDuration.
   Result<std::chrono::nanoseconds> readDuration(const Node& node, std::string_view key,
                                                 DurationFloor floor) const;

@@ -31,6 +31,7 @@ namespace {
 using sim::kMillisecond;
 using sim::kSecond;
 using sim::Nanos;
+using sim::RequestError;
 using sim::testing::countWindow;
 using sim::testing::errorsOfKind;
 using sim::testing::WindowCounts;
@@ -144,7 +145,7 @@ TEST(RealFaultTest, StoreOutageFailsCallsInItsWindowOnly) {
   EXPECT_GT(view.inside_completions, 200u);
   EXPECT_GE(view.inside_errors, view.inside_completions * 99 / 100);
   EXPECT_EQ(view.outside_errors, 0u);
-  EXPECT_EQ(errorsOfKind(report.metrics, "gateway", "view", "store_outage"),
+  EXPECT_EQ(errorsOfKind(report.metrics, "gateway", "view", RequestError::StoreOutage),
             report.metrics.findOperation("gateway", "view")->errors);
   EXPECT_EQ(report.invariants.lost_acknowledged, 0u);
   EXPECT_EQ(report.invariants.read_model_mismatches, 0u);
@@ -187,7 +188,8 @@ TEST(RealFaultTest, StoreErrorRateFailsThatShareOfCalls) {
       "  - { at: 0s, for: 40s, kind: store_error_rate, target: listing-db, probability: 0.2 }"));
   const sim::OperationTotals* view = report.metrics.findOperation("gateway", "view");
   EXPECT_NEAR(view->errorRate(), 0.2, 0.04);
-  EXPECT_EQ(errorsOfKind(report.metrics, "gateway", "view", "store_error"), view->errors);
+  EXPECT_EQ(errorsOfKind(report.metrics, "gateway", "view", RequestError::StoreError),
+            view->errors);
 }
 
 TEST(RealFaultTest, LinkPartitionLatencyAndLossActOnTheirLink) {
@@ -198,7 +200,7 @@ TEST(RealFaultTest, LinkPartitionLatencyAndLossActOnTheirLink) {
   const WindowCounts partition =
       countWindow(report.metrics, "gateway", "view", 5 * kSecond, 10 * kSecond);
   EXPECT_GE(partition.inside_errors, partition.inside_completions * 99 / 100);
-  EXPECT_GT(errorsOfKind(report.metrics, "gateway", "view", "link_partition"), 100u);
+  EXPECT_GT(errorsOfKind(report.metrics, "gateway", "view", RequestError::LinkPartition), 100u);
   const WindowCounts slow =
       countWindow(report.metrics, "gateway", "view", 15 * kSecond, 20 * kSecond);
   EXPECT_GE(slow.inside_p99_max, 150 * kMillisecond);
@@ -217,7 +219,8 @@ TEST(RealFaultTest, KillingEveryGatewayInstanceRefusesRequestsUntilTheRestart) {
       countWindow(report.metrics, "gateway", "view", 10 * kSecond, 15 * kSecond);
   EXPECT_GE(view.inside_errors, view.inside_completions * 99 / 100);
   EXPECT_EQ(view.outside_errors, 0u);
-  EXPECT_GT(errorsOfKind(report.metrics, "gateway", "view", "unavailable_instance"), 100u);
+  EXPECT_GT(errorsOfKind(report.metrics, "gateway", "view", RequestError::UnavailableInstance),
+            100u);
 }
 
 TEST(RealFaultTest, ConsumerCrashRaisesLagWhichReturnsToZeroWithNoEventAppliedTwice) {
@@ -320,7 +323,8 @@ TEST(RealFaultTest, PoisonEventsAreAppendedSkippedAndDoNotWedgeTheConsumers) {
   ASSERT_EQ(report.metrics.faults.size(), 2u);
   EXPECT_EQ(report.metrics.faults[0].start, report.metrics.faults[0].end);  // One-off.
   EXPECT_EQ(report.invariants.read_model_mismatches, 0u);
-  EXPECT_EQ(errorsOfKind(report.metrics, "search-projection", "step", "store_outage"), 0u);
+  EXPECT_EQ(errorsOfKind(report.metrics, "search-projection", "step", RequestError::StoreOutage),
+            0u);
 }
 
 TEST(RealFaultTest, PoisonThatTheLogRefusesIsCountedNotDiscarded) {
@@ -336,7 +340,7 @@ TEST(RealFaultTest, PoisonThatTheLogRefusesIsCountedNotDiscarded) {
 TEST(RealFaultTest, EventLogOutageStallsTheRelayUntilItReturns) {
   const sim::RunReport report = runReal(
       withFaults(kBookingMix, "  - { at: 10s, for: 10s, kind: store_outage, target: event-log }"));
-  EXPECT_GT(errorsOfKind(report.metrics, "relay", "step", "store_outage"), 10u);
+  EXPECT_GT(errorsOfKind(report.metrics, "relay", "step", RequestError::StoreOutage), 10u);
   const sim::ComponentGauges* relay = report.metrics.findComponent("relay");
   ASSERT_TRUE(relay != nullptr && relay->lag.has_value());
   EXPECT_GE(relay->lag->max_time, 9 * kSecond);
@@ -353,7 +357,7 @@ TEST(RealFaultTest, BookingStoreOutageFailsTheRelayButListingChangesStillReachSe
       countWindow(report.metrics, "relay", "step", 10 * kSecond, 20 * kSecond);
   EXPECT_GT(relay.inside_errors, 10u);
   EXPECT_EQ(relay.outside_errors, 0u);
-  EXPECT_EQ(errorsOfKind(report.metrics, "relay", "step", "store_outage"),
+  EXPECT_EQ(errorsOfKind(report.metrics, "relay", "step", RequestError::StoreOutage),
             report.metrics.findOperation("relay", "step")->errors);
   // ...while the listing outbox still goes out: search applies the edits
   // made during the outage, before it ends.

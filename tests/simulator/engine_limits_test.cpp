@@ -139,13 +139,14 @@ load:
 )");
   // Unlimited in practice: about 1,000 in flight at the peak, all answered.
   const RunReport free = testing::runToEnd(scenario, options());
-  EXPECT_EQ(testing::errorsOfKind(free.metrics, "front", "get", "overloaded"), 0u);
+  EXPECT_EQ(testing::errorsOfKind(free.metrics, "front", "get", RequestError::Overloaded), 0u);
   EXPECT_EQ(free.metrics.findOperation("front", "get")->count, 1999u);
 
   EngineOptions limited = options();
   limited.max_requests_in_flight = 300;
   const RunReport report = testing::runToEnd(scenario, limited);
-  const std::uint64_t refused = testing::errorsOfKind(report.metrics, "front", "get", "overloaded");
+  const std::uint64_t refused =
+      testing::errorsOfKind(report.metrics, "front", "get", RequestError::Overloaded);
   EXPECT_GT(refused, 1000u);
   EXPECT_EQ(report.metrics.findOperation("front", "get")->count, 1999u);  // Each one answered.
   EXPECT_EQ(report.metrics.findOperation("front", "get")->errors, refused);

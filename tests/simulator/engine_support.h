@@ -67,7 +67,7 @@ inline WindowCounts countWindow(const MetricsSnapshot& metrics, std::string_view
 }
 
 inline std::uint64_t errorsOfKind(const MetricsSnapshot& metrics, std::string_view component,
-                                  std::string_view operation, const std::string& kind) {
+                                  std::string_view operation, RequestError kind) {
   const OperationTotals* totals = metrics.findOperation(component, operation);
   if (totals == nullptr)
     return 0;

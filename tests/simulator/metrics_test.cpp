@@ -32,9 +32,9 @@ TEST(MetricsRegistryTest, CountsErrorsByKindAndPercentilesPerKey) {
   const OperationId book = registry.operation("gateway", "book");
   for (int request = 1; request <= 100; ++request)
     registry.recordSuccess(book, 0, request * kMs);  // 1 ms .. 100 ms
-  registry.recordError(book, 0, 200 * kMs, "timeout");
-  registry.recordError(book, 0, 300 * kMs, "timeout");
-  registry.recordError("gateway", "book", 0, 400 * kMs, "store_outage");
+  registry.recordError(book, 0, 200 * kMs, RequestError::Timeout);
+  registry.recordError(book, 0, 300 * kMs, RequestError::Timeout);
+  registry.recordError("gateway", "book", 0, 400 * kMs, RequestError::StoreOutage);
   registry.recordSuccess("gateway", "search", 0, 5 * kMs);
   registry.finish(kSecond);
 
@@ -43,8 +43,8 @@ TEST(MetricsRegistryTest, CountsErrorsByKindAndPercentilesPerKey) {
   ASSERT_NE(totals, nullptr);
   EXPECT_EQ(totals->count, 103u);
   EXPECT_EQ(totals->errors, 3u);
-  EXPECT_EQ(totals->errors_by_kind.at("timeout"), 2u);
-  EXPECT_EQ(totals->errors_by_kind.at("store_outage"), 1u);
+  EXPECT_EQ(totals->errors_by_kind.at(RequestError::Timeout), 2u);
+  EXPECT_EQ(totals->errors_by_kind.at(RequestError::StoreOutage), 1u);
   EXPECT_NEAR(totals->errorRate(), 3.0 / 103.0, 1e-12);
   EXPECT_NEAR(static_cast<double>(totals->latency.p50), 52 * kMs, 0.01 * 52 * kMs);
   EXPECT_NEAR(static_cast<double>(totals->latency.p99), 300 * kMs, 0.01 * 300 * kMs);
@@ -65,7 +65,7 @@ TEST(MetricsRegistryTest, CountsErrorsByKindAndPercentilesPerKey) {
   const OperationTotals* total = snapshot.findOperation("*", "*");
   ASSERT_NE(total, nullptr);
   EXPECT_EQ(total->count, 104u);
-  EXPECT_EQ(total->errors_by_kind.at("timeout"), 2u);
+  EXPECT_EQ(total->errors_by_kind.at(RequestError::Timeout), 2u);
   EXPECT_EQ(snapshot.findOperation("gateway", "cancel"), nullptr);
 
   // Aggregates sort first: "*" is below every letter.
@@ -80,11 +80,11 @@ TEST(MetricsRegistryTest, IntervalsCountTheDomainsRefusalsApartFromFailures) {
   MetricsRegistry registry(MetricsOptions{kSecond});
   const OperationId book = registry.operation("api", "book");
   const OperationId view = registry.operation("api", "view");
-  registry.recordError(book, 0, 10 * kMs, "conflict");
-  registry.recordError(book, 0, 20 * kMs, "store_outage");
-  registry.recordError(view, 0, 30 * kMs, "not_found");
+  registry.recordError(book, 0, 10 * kMs, RequestError::Conflict);
+  registry.recordError(book, 0, 20 * kMs, RequestError::StoreOutage);
+  registry.recordError(view, 0, 30 * kMs, RequestError::NotFound);
   registry.recordSuccess(view, 0, 40 * kMs);
-  registry.recordError(book, 1100 * kMs, 1200 * kMs, "timeout");
+  registry.recordError(book, 1100 * kMs, 1200 * kMs, RequestError::Timeout);
   registry.finish(2 * kSecond);
 
   const MetricsSnapshot snapshot = registry.snapshot();
@@ -102,8 +102,8 @@ TEST(MetricsRegistryTest, IntervalsCountTheDomainsRefusalsApartFromFailures) {
   EXPECT_EQ(point(0, "*", "*")->refused, 2u);
   EXPECT_EQ(point(1, "api", "book")->errors, 1u);
   EXPECT_EQ(point(1, "api", "book")->refused, 0u);  // A new interval starts from zero.
-  EXPECT_TRUE(isRefusal("invalid"));
-  EXPECT_FALSE(isRefusal("rate_limited"));
+  EXPECT_TRUE(isRefusal(RequestError::Invalid));
+  EXPECT_FALSE(isRefusal(RequestError::RateLimited));
 }
 
 TEST(MetricsRegistryTest, LatencyCountsFromIntendedStartSoQueueingIsNotHidden) {
@@ -137,7 +137,7 @@ TEST(MetricsRegistryTest, IntervalSeriesFollowsAHandMadeTimeline) {
 
   registry.setBusyWorkers(api, 0, 2, 4);
   registry.recordSuccess(book, 100 * kMs, 200 * kMs);
-  registry.recordError(book, 300 * kMs, 500 * kMs, "timeout");
+  registry.recordError(book, 300 * kMs, 500 * kMs, RequestError::Timeout);
   registry.setQueueDepth(api, 500 * kMs, 4);
   registry.setConsumerLag(consumer, 500 * kMs, 3, 200 * kMs);
   registry.setCircuitState(api, 1200 * kMs, CircuitState::Open);
@@ -335,7 +335,7 @@ TEST(MetricsRegistryTest, SnapshotsStayConsistentWhileAnotherThreadReads) {
   for (int request = 0; request < kRequests; ++request) {
     const Nanos now = static_cast<Nanos>(request) * 50'000;  // 20 per interval.
     if (request % 7 == 0)
-      registry.recordError(search, now - kMs, now, "timeout");
+      registry.recordError(search, now - kMs, now, RequestError::Timeout);
     else
       registry.recordSuccess(request % 2 == 0 ? book : search, now - 2 * kMs, now);
     registry.setQueueDepth(api, now, request % 11);
@@ -375,7 +375,8 @@ class EvaluateTest : public ::testing::Test {
       if (completion == 4050 * kMs)
         registry.setConsumerLag(projection, 4 * kSecond, 0, 0);  // 3 s behind just before.
       if (request % 20 == 0)
-        registry.recordError("api", "book", completion - request * kMs, completion, "timeout");
+        registry.recordError("api", "book", completion - request * kMs, completion,
+                             RequestError::Timeout);
       else
         registry.recordSuccess("api", "book", completion - request * kMs, completion);
     }

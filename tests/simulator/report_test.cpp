@@ -67,10 +67,10 @@ void recordSampleRun(MetricsRegistry& registry) {
     // then the open circuit fails them fast.
     if (uniform(generator) < 0.12) {
       if (open) {
-        registry.recordError(book, now, now + 2 * kMs, "circuit_open");
+        registry.recordError(book, now, now + 2 * kMs, RequestError::CircuitOpen);
       } else if (outage) {
-        registry.recordError(book, now, now + kSecond, "timeout");
-        registry.recordError(place, now, now + kSecond, "store_outage");
+        registry.recordError(book, now, now + kSecond, RequestError::Timeout);
+        registry.recordError(place, now, now + kSecond, RequestError::StoreOutage);
       } else {
         const Nanos latency = 25 * kMs + static_cast<Nanos>(uniform(generator) * 40 * kMs);
         registry.recordSuccess(place, now, now + latency - 5 * kMs);

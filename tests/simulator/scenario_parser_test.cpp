@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "simulator/patterns/registry.h"
 #include "simulator/scenario/expectation.h"
 #include "simulator/scenario/scenario.h"
 #include "simulator/scenario/scenario_parser.h"
@@ -77,6 +78,13 @@ Scenario parseOk(std::string_view text) {
   return scenario.value_or(Scenario{});
 }
 
+// Returns a pattern's settings as the pattern writes them back.
+std::string settingsOf(const Scenario& scenario, std::string_view pattern) {
+  const auto index = patternIndex(pattern);
+  EXPECT_TRUE(index.has_value()) << pattern;
+  return index ? patternRegistry()[*index]->write(scenario.patterns.at(*index)) : std::string();
+}
+
 TEST(ScenarioParserTest, ReadsTheFullScenarioIntoTheModel) {
   const Scenario scenario = parseOk(kFullScenario);
 
@@ -105,17 +113,16 @@ TEST(ScenarioParserTest, ReadsTheFullScenarioIntoTheModel) {
   ASSERT_EQ(service.service_times.size(), 1u);
   EXPECT_EQ(service.service_times[0], book);
 
-  EXPECT_TRUE(scenario.patterns.outbox);
-  EXPECT_TRUE(scenario.patterns.cqrs);  // The platform's default.
-  EXPECT_TRUE(scenario.patterns.circuit_breaker.enabled);
-  EXPECT_EQ(scenario.patterns.circuit_breaker.failure_ratio, 0.5);
-  EXPECT_EQ(scenario.patterns.circuit_breaker.open_for, 10s);
-  EXPECT_EQ(scenario.patterns.circuit_breaker.min_requests, 20);  // Default kept.
-  EXPECT_TRUE(scenario.patterns.retry.enabled);                   // A mapping turns a switch on.
-  EXPECT_EQ(scenario.patterns.retry.attempts, 3);
-  EXPECT_EQ(scenario.patterns.retry.backoff, 50ms);
-  EXPECT_EQ(scenario.patterns.retry.jitter, 0.2);
-  EXPECT_FALSE(scenario.patterns.timeout.enabled);
+  EXPECT_TRUE(scenario.patterns.enabled("outbox"));
+  EXPECT_TRUE(scenario.patterns.enabled("cqrs"));  // The platform's default.
+  EXPECT_TRUE(scenario.patterns.enabled("circuit_breaker"));
+  // min_requests keeps its default.
+  EXPECT_EQ(settingsOf(scenario, "circuit_breaker"),
+            "failure_ratio: 0.5, window: 10s, min_requests: 20, open_for: 10s");
+  EXPECT_TRUE(scenario.patterns.enabled("retry"));  // A mapping turns a switch on.
+  EXPECT_EQ(settingsOf(scenario, "retry"),
+            "attempts: 3, backoff: 50ms, max_backoff: 1s, jitter: 0.2");
+  EXPECT_FALSE(scenario.patterns.enabled("timeout"));
 
   ASSERT_EQ(scenario.load.size(), 1u);
   const LoadPhase& phase = scenario.load[0];
@@ -227,18 +234,10 @@ patterns:
   cqrs: true
   outbox: false
   idempotent_consumer: { enabled: true }
-  saga: true
-  strangler_fig: true
-  event_sourcing: true
-  materialized_view: true
-  load_leveling: true
   timeout: { after: 800ms }
   bulkhead: { max_concurrent: 16 }
   rate_limit: { rate: 500/s, burst: 50 }
-  cache_aside: { ttl: 1m }
-  competing_consumers: { consumers: 3 }
-  partitioning: { strategy: per_table, partitions: 4 }
-  dead_letter: { enabled: false, max_attempts: 2 }
+  retry: { enabled: false, attempts: 5 }
 load:
   - { phase: a, for: 1m, arrivals: { kind: poisson, rate: 1200/m } }
   - { phase: b, for: 1m, arrivals: { kind: ramp, from: 0/s, to: 100/s } }
@@ -276,19 +275,15 @@ expect:
   EXPECT_FALSE(scenario.topology.overrides[0].instances.has_value());
 
   const PatternSettings& patterns = scenario.patterns;
-  EXPECT_TRUE(patterns.cqrs && patterns.idempotent_consumer && patterns.saga &&
-              patterns.strangler_fig && patterns.event_sourcing && patterns.materialized_view &&
-              patterns.load_leveling);
-  EXPECT_FALSE(patterns.outbox);
-  EXPECT_TRUE(patterns.timeout.enabled);
-  EXPECT_EQ(patterns.timeout.after, 800ms);
-  EXPECT_EQ(patterns.bulkhead.max_concurrent, 16);
-  EXPECT_EQ(patterns.rate_limit.rate_per_second, 500.0);
-  EXPECT_EQ(patterns.cache_aside.ttl, 1min);
-  EXPECT_EQ(patterns.competing_consumers.consumers, 3);
-  EXPECT_EQ(patterns.partitioning.strategy, PartitionStrategy::PerTable);
-  EXPECT_FALSE(patterns.dead_letter.enabled);
-  EXPECT_EQ(patterns.dead_letter.max_attempts, 2);
+  EXPECT_TRUE(patterns.enabled("cqrs") && patterns.enabled("idempotent_consumer"));
+  EXPECT_FALSE(patterns.enabled("outbox"));
+  EXPECT_TRUE(patterns.enabled("timeout"));
+  EXPECT_EQ(settingsOf(scenario, "timeout"), "after: 800ms");
+  EXPECT_EQ(settingsOf(scenario, "bulkhead"), "max_concurrent: 16");
+  EXPECT_EQ(settingsOf(scenario, "rate_limit"), "rate: 500/s, burst: 50");
+  EXPECT_FALSE(patterns.enabled("retry"));  // A mapping may keep a switch off.
+  EXPECT_EQ(settingsOf(scenario, "retry"),
+            "attempts: 5, backoff: 50ms, max_backoff: 1s, jitter: 0.2");
 
   ASSERT_EQ(scenario.load.size(), 5u);
   EXPECT_EQ(scenario.load[0].arrivals.kind, ArrivalKind::Poisson);
@@ -320,9 +315,9 @@ expect:
 
 TEST(ScenarioParserTest, ALongFirstBackoffRaisesTheDefaultCap) {
   const Scenario scenario = parseOk(minimalWith("patterns: { retry: { backoff: 3s } }\n"));
-  EXPECT_TRUE(scenario.patterns.retry.enabled);
-  EXPECT_EQ(scenario.patterns.retry.backoff, 3s);
-  EXPECT_EQ(scenario.patterns.retry.max_backoff, 3s);
+  EXPECT_TRUE(scenario.patterns.enabled("retry"));
+  EXPECT_EQ(settingsOf(scenario, "retry"),
+            "attempts: 3, backoff: 3s, max_backoff: 3s, jitter: 0.2");
 }
 
 TEST(ScenarioParserTest, AnchorsAndAliasesReuseAMix) {
@@ -399,7 +394,7 @@ load:
 switches:
   - { at: 10s, pattern: saga, on: true }
 )",
-     8, 25, "'pattern' must be one of circuit_breaker, retry, timeout, bulkhead, rate_limit"},
+     8, 25, "'pattern' must be one of cqrs, rate_limit, timeout, retry, circuit_breaker, bulkhead"},
     {"SwitchWithoutOn", R"(schema: 1
 name: minimal
 description: d

@@ -476,8 +476,8 @@ class MainWindowTest : public QObject {
     Variant retry;
     retry.pattern = "retry";
     auto [with_retry, label] = applyVariant(scenario, retry);
-    QVERIFY(with_retry.patterns.retry.enabled);
-    QCOMPARE(label, std::string("retry on"));
+    QVERIFY(with_retry.patterns.enabled("retry"));
+    QCOMPARE(label, std::string("Retry on"));
     Variant remove;
     remove.kind = Variant::Kind::RemoveFault;
     auto [without, removed] = applyVariant(scenario, remove);

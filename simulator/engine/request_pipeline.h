@@ -1,0 +1,63 @@
+#pragma once
+
+// The life of one user request (DESIGN.md section 3): it arrives at the
+// entry of its route, goes through the resilience layers the patterns give
+// (pattern.h), and walks its hops. At each hop it crosses the link from the
+// previous component (latency, loss, partition), waits for a worker of the
+// component (bounded FIFO queue; full means "rejected") and holds it for the
+// hop's service time; the caller keeps its worker while the callee serves (a
+// synchronous call). At the end of the deepest hop's service time, its
+// commit point, the real operation runs against the real stores through the
+// fault decorators.
+//
+// The stages of a request, each wrapping the next:
+//   the request-scope layers (registry order: rate limit, timeout),
+//   the entry hop,
+//   the call-scope layers, once per call downstream (retry, breaker, bulkhead),
+//   the downstream hops.
+//
+// Thread safety: the engine's thread only.
+
+#include <cstddef>
+
+#include "simulator/engine/engine_state.h"
+#include "simulator/engine/system.h"
+#include "simulator/kernel/task.h"
+
+namespace staylab::sim {
+
+class RequestPipeline {
+ public:
+  RequestPipeline(RunState& state, SystemUnderTest* system, ServiceTimeMode mode,
+                  std::uint64_t max_requests_in_flight)
+      : m_state(state),
+        m_system(system),
+        m_mode(mode),
+        m_max_requests_in_flight(max_requests_in_flight) {}
+
+  // A request's process, from its intended start to its answer; resumes
+  // `completion`'s waiter, when it has one, at the end.
+  Process request(const RoutePlan* route, Nanos intended, int property, CompletionSlot* completion);
+
+ private:
+  struct Flight;
+
+  static Task<> runStage(void* pipeline, PipelineRequest& request, std::size_t stage);
+  Task<> stage(Flight& flight, std::size_t index);
+  Task<> entry(Flight& flight, Next next);
+  Task<> downstream(Flight& flight);
+  // Walks hop `index` of the route: link, queue, service, commit point.
+  Task<> hop(Flight& flight, std::size_t index);
+  // Runs the real operation at the commit point.
+  Task<> commit(Flight& flight, bool measured);
+  // Crosses a link; sets the error, or the latency to wait.
+  std::optional<RequestError> crossLink(Link& link, Nanos& delay);
+  void recordHops(const Flight& flight);
+
+  RunState& m_state;
+  SystemUnderTest* m_system;
+  ServiceTimeMode m_mode;
+  std::uint64_t m_max_requests_in_flight;
+};
+
+}  // namespace staylab::sim

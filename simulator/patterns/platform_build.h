@@ -1,0 +1,27 @@
+#pragma once
+
+// How the platform is built and how it answers, as the platform patterns
+// (pattern.h) ask it. The engine hands it to the system factory when it
+// builds the platform, and to the running system when a live platform
+// pattern is switched (SystemUnderTest::reconfigure). Each field is one
+// pattern's; its default is the platform as designed (DESIGN.md section 2).
+namespace staylab::sim {
+
+struct PlatformBuild {
+  // CQRS: searches read the search read model. Off: search is an API
+  // composition over the write models (the listing documents, then the
+  // booking store for availability).
+  bool cqrs = true;
+  // Transactional outbox: a state change and its events commit together,
+  // and a relay moves the events to the log. Off: the dual write, a commit
+  // and then a second write of the events straight to the log.
+  bool outbox = true;
+  // Idempotent consumers: each event takes effect once, offsets commit with
+  // the effect. Off: naive consumers, which apply what they receive and
+  // commit their offsets apart, now and then.
+  bool idempotent_consumers = true;
+
+  bool operator==(const PlatformBuild&) const = default;
+};
+
+}  // namespace staylab::sim

@@ -146,6 +146,18 @@ void printHuman(std::ostream& out, const sim::RunReport& report, const sim::Topo
       invariants.read_model_mismatches,
       invariants.convergence_time_ns ? sim::formatLatency(*invariants.convergence_time_ns)
                                      : std::string("never"));
+  // What the patterns measured: the run's own counts, then per operation.
+  std::string measures;
+  for (const auto& [name, count] : invariants.measures)
+    measures += fmt::format("  {} {}", name, count);
+  for (const sim::OperationTotals& totals : report.metrics.operations) {
+    if (totals.key.isTotal() || totals.key.isComponent())
+      continue;
+    for (const auto& [name, count] : totals.measures)
+      measures += fmt::format("  {}({}) {}", name, totals.key.toString(), count);
+  }
+  if (!measures.empty())
+    out << "measured:" << measures << '\n';
   for (const sim::WaitStatistics& wait : report.waits) {
     // Only where requests really queued (a tenth of a millisecond or more).
     if (!wait.interval || wait.mean_seconds < 1e-4)

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "simulator/patterns/registry.h"
+
 namespace staylab::sim {
 
 namespace {
@@ -46,6 +48,38 @@ Reading readLatency(const MetricRef& metric, const MetricsSnapshot& metrics) {
     default:
       return missing("not a latency");
   }
+}
+
+// A pattern's measure (pattern.h MeasureSpec): counted for the run by the
+// platform, or per operation by the engine (its total, a subject's count, or
+// a subject's share of completions).
+Reading readMeasure(const MetricRef& metric, const MetricsSnapshot& metrics,
+                    const InvariantResults& invariants) {
+  const auto found = findMeasure(metric.measure);
+  if (!found)
+    return missing(fmt::format("no pattern measures '{}'", metric.measure));
+  const std::string_view name = found->measure->name;
+  if (found->measure->scope == MeasureScope::Run) {
+    auto counted = invariants.measures.find(name);
+    if (counted == invariants.measures.end())
+      return missing(fmt::format("the platform did not measure {}", name));
+    return valueOf(static_cast<double>(counted->second));
+  }
+  const bool whole_run = metric.component.empty();
+  const OperationTotals* totals =
+      whole_run ? metrics.findOperation(kAllOperations, kAllOperations)
+                : metrics.findOperation(metric.component, metric.operation.empty()
+                                                              ? kAllOperations
+                                                              : std::string_view(metric.operation));
+  auto counted = totals == nullptr ? MeasureCounts::const_iterator() : totals->measures.find(name);
+  const double count = totals == nullptr || counted == totals->measures.end()
+                           ? 0.0
+                           : static_cast<double>(counted->second);
+  if (!found->ratio)
+    return valueOf(count);
+  if (totals == nullptr || totals->count == 0)
+    return missing(fmt::format("no completed requests for {}", subjectOf(metric)));
+  return valueOf(count / static_cast<double>(totals->count));
 }
 
 Reading read(const Expectation& expectation, const MetricsSnapshot& metrics,
@@ -103,6 +137,8 @@ Reading read(const Expectation& expectation, const MetricsSnapshot& metrics,
         return missing(fmt::format("no worker utilisation recorded for {}", metric.component));
       return valueOf(gauges->workers->utilisation);
     }
+    case MetricName::Measure:
+      return readMeasure(metric, metrics, invariants);
   }
   return missing("unknown metric");
 }

@@ -38,6 +38,10 @@ struct InvariantResults {
   // Virtual time from the end of the load until every read model equalled a
   // rebuild from the log; empty when they never converged during the run.
   std::optional<Nanos> convergence_time_ns = Nanos{0};
+  // The patterns' measures of the whole run (MeasureScope::Run) the
+  // platform counted, by name; a measure the platform does not count is
+  // absent.
+  MeasureCounts measures;
 };
 
 struct ExpectationResult {

@@ -102,6 +102,11 @@ void addCounts(ErrorArray& into, const ErrorArray& from) {
     into[index] += from[index];
 }
 
+void addCounts(MeasureCounts& into, const MeasureCounts& from) {
+  for (const auto& [name, count] : from)
+    into[name] += count;
+}
+
 }  // namespace
 
 std::string_view toString(CircuitState state) {
@@ -197,10 +202,12 @@ struct MetricsRegistry::OperationState {
   std::uint64_t interval_errors = 0;
   Histogram interval_latency;
   ErrorArray interval_errors_by_kind{};
+  MeasureCounts interval_measures;
   // Closed intervals.
   std::uint64_t count = 0;
   std::uint64_t errors = 0;
   ErrorArray errors_by_kind{};
+  MeasureCounts measures;
   Histogram latency;
   LatencySummary summary;  // Of `latency`, refreshed when it changes.
 
@@ -210,7 +217,10 @@ struct MetricsRegistry::OperationState {
     interval_errors += other.interval_errors;
     interval_latency.merge(other.interval_latency);
     addCounts(interval_errors_by_kind, other.interval_errors_by_kind);
+    addCounts(interval_measures, other.interval_measures);
   }
+  // Returns whether the open interval recorded anything.
+  bool intervalRecorded() const { return interval_count > 0 || !interval_measures.empty(); }
   // Moves the open interval into the run totals and empties it.
   void closeInterval() {
     if (interval_count > 0) {
@@ -220,10 +230,12 @@ struct MetricsRegistry::OperationState {
       addCounts(errors_by_kind, interval_errors_by_kind);
       summary = LatencySummary::of(latency);
     }
+    addCounts(measures, interval_measures);
     interval_count = 0;
     interval_errors = 0;
     interval_latency.reset();
     interval_errors_by_kind.fill(0);
+    interval_measures.clear();
   }
   OperationTotals totals() const {
     OperationTotals result;
@@ -235,6 +247,7 @@ struct MetricsRegistry::OperationState {
         result.errors_by_kind.emplace(static_cast<RequestError>(index), errors_by_kind[index]);
     }
     result.latency = summary;
+    result.measures = measures;
     return result;
   }
 };
@@ -325,6 +338,20 @@ void MetricsRegistry::recordCompletion(OperationId id, Nanos intended_start, Nan
     return;
   ++state.interval_errors;
   ++state.interval_errors_by_kind[static_cast<std::size_t>(*error)];
+}
+
+void MetricsRegistry::addMeasure(OperationId id, Nanos now, std::string_view measure,
+                                 std::uint64_t count) {
+  if (m_finished || count == 0)
+    return;
+  if (now >= m_interval_end) [[unlikely]]
+    advance(now);
+  OperationState& state = *m_operations[id.index];
+  auto found = state.interval_measures.find(measure);
+  if (found == state.interval_measures.end())
+    state.interval_measures.emplace(std::string(measure), count);
+  else
+    found->second += count;
 }
 
 void MetricsRegistry::recordSuccess(OperationId id, Nanos intended_start, Nanos completion) {
@@ -440,7 +467,8 @@ void MetricsRegistry::closeInterval(Nanos end) {
     point.key = state.series_key;
     fillRequestFields(point, state.interval_count, state.interval_errors,
                       state.interval_errors_by_kind, state.interval_latency, length);
-    if (state.interval_count > 0) {
+    point.measures = state.interval_measures;
+    if (state.intervalRecorded()) {
       m_components[state.component]->aggregate.addInterval(state);
       m_total->addInterval(state);
     }
@@ -454,6 +482,7 @@ void MetricsRegistry::closeInterval(Nanos end) {
     point.key = aggregate.series_key;
     fillRequestFields(point, aggregate.interval_count, aggregate.interval_errors,
                       aggregate.interval_errors_by_kind, aggregate.interval_latency, length);
+    point.measures = aggregate.interval_measures;
     aggregate.closeInterval();
     if (state.has_queue) {
       state.queue.integrate(end);
@@ -489,6 +518,7 @@ void MetricsRegistry::closeInterval(Nanos end) {
   total.key = m_total->series_key;
   fillRequestFields(total, m_total->interval_count, m_total->interval_errors,
                     m_total->interval_errors_by_kind, m_total->interval_latency, length);
+  total.measures = m_total->interval_measures;
   m_total->closeInterval();
 
   IntervalSample sample;

@@ -102,6 +102,9 @@ struct LatencySummary {
   bool operator==(const LatencySummary&) const = default;
 };
 
+// Counts of the patterns' measures (pattern.h), by measure name.
+using MeasureCounts = std::map<std::string, std::uint64_t, std::less<>>;
+
 // Everything one key did over the run, up to MetricsSnapshot::now.
 struct OperationTotals {
   MetricKey key;
@@ -109,6 +112,9 @@ struct OperationTotals {
   std::uint64_t errors = 0;  // Completions that failed.
   ErrorCounts errors_by_kind;
   LatencySummary latency;
+  // What the patterns measure of this key (pattern.h MeasureSpec), by name;
+  // only the measures counted at least once.
+  MeasureCounts measures;
 
   // Returns errors / count, 0 without completions.
   double errorRate() const;
@@ -168,6 +174,7 @@ struct SeriesPoint {
   std::optional<CircuitState> circuit;     // Most open state during the interval.
   std::optional<std::int64_t> lag_events;  // Largest lag during the interval,
   std::optional<Nanos> lag_time;           // in events and in time.
+  MeasureCounts measures;                  // The patterns' measures counted in the interval.
 };
 
 // One closed interval [start, end); `points` are in key order (MetricKey's
@@ -272,6 +279,9 @@ class MetricsRegistry {
                      Nanos completion);
   void recordError(std::string_view component, std::string_view operation, Nanos intended_start,
                    Nanos completion, RequestError error);
+  // Counts `count` of a pattern's measure (pattern.h MeasureSpec) on a key
+  // at `now`: it adds to the key, its component and the run's total.
+  void addMeasure(OperationId id, Nanos now, std::string_view measure, std::uint64_t count);
 
   // Sets a component's gauges as of `now`; each holds until the next call.
   // Queue depth: requests waiting (not in service).

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "simulator/patterns/registry.h"
 #include "simulator/report/svg_chart.h"
 
 namespace staylab::sim {
@@ -498,6 +499,14 @@ void appendInvariants(std::string& html, const InvariantResults& invariants) {
       invariants.undelivered_events);
   row("read_model_mismatches", "read-model entries differing from a rebuild",
       invariants.read_model_mismatches);
+  for (const auto& [name, value] : invariants.measures) {
+    const auto measure = findMeasure(name);
+    html += fmt::format(
+        "<tr><td><code>{}</code> <span class=\"muted\">{}</span></td><td class=\"num\">{}</td>"
+        "<td>{}</td></tr>",
+        escapeHtml(name), measure ? escapeHtml(measure->measure->description) : "", value,
+        pill(value == 0, value == 0 ? "NONE" : "MEASURED"));
+  }
   html += fmt::format(
       "<tr><td><code>convergence_time</code> <span class=\"muted\">consumers caught up after "
       "the load and the last fault</span></td><td class=\"num\">{}</td><td>{}</td></tr>",
@@ -616,6 +625,37 @@ void appendOperations(std::string& html, const MetricsSnapshot& metrics) {
   html += "</tbody></table></div>";
 }
 
+// What the patterns measured per operation (pattern.h MeasureSpec), when
+// they measured anything.
+void appendMeasures(std::string& html, const MetricsSnapshot& metrics) {
+  std::string rows;
+  for (const OperationTotals& totals : metrics.operations) {
+    for (const auto& [name, count] : totals.measures) {
+      const auto measure = findMeasure(name);
+      std::string share = "&mdash;";
+      if (measure && !measure->measure->ratio.empty() && totals.count > 0) {
+        share = fmt::format("{} {}", escapeHtml(measure->measure->ratio),
+                            escapeHtml(formatPercent(static_cast<double>(count) /
+                                                     static_cast<double>(totals.count))));
+      }
+      rows += fmt::format(
+          "<tr class=\"{}\"><td><code>{}</code></td><td><code>{}</code> <span "
+          "class=\"muted\">{}</span></td><td class=\"num\">{}</td><td>{}</td></tr>",
+          totals.key.isTotal() ? "total" : (totals.key.isComponent() ? "aggregate" : ""),
+          escapeHtml(humanKey(totals.key)), escapeHtml(name),
+          measure ? escapeHtml(measure->measure->description) : "", count, share);
+    }
+  }
+  if (rows.empty())
+    return;
+  html +=
+      "<h2>Measured by the patterns</h2><div class=\"card\"><table><thead><tr>"
+      "<th>Component.operation</th><th>Measure</th><th class=\"num\">Count</th>"
+      "<th>Share of completions</th></tr></thead><tbody>";
+  html += rows;
+  html += "</tbody></table></div>";
+}
+
 void appendComponents(std::string& html, const MetricsSnapshot& metrics) {
   const bool any = std::any_of(
       metrics.components.begin(), metrics.components.end(), [](const ComponentGauges& gauges) {
@@ -712,6 +752,10 @@ std::string summaryJson(const RunReport& report) {
       {"convergence_time_ns", invariants.convergence_time_ns
                                   ? nlohmann::json(*invariants.convergence_time_ns)
                                   : nlohmann::json(nullptr)}};
+  // The patterns' measures of the run, only when the platform counted some:
+  // other runs keep their bytes.
+  for (const auto& [name, count] : invariants.measures)
+    summary["invariants"][name] = count;
 
   const double elapsed = toSeconds(metrics.now);
   nlohmann::json operations = nlohmann::json::object();
@@ -726,6 +770,12 @@ std::string summaryJson(const RunReport& report) {
         {"error_rate", totals.errorRate()},
         {"throughput_per_s", elapsed > 0 ? static_cast<double>(totals.count) / elapsed : 0.0},
         {"latency", latencyJson(totals.latency)}};
+    if (!totals.measures.empty()) {
+      nlohmann::json measures = nlohmann::json::object();
+      for (const auto& [name, count] : totals.measures)
+        measures[name] = count;
+      operations[totals.key.toString()]["measures"] = std::move(measures);
+    }
   }
   summary["operations"] = std::move(operations);
 
@@ -799,11 +849,23 @@ std::string summaryJson(const RunReport& report) {
 }
 
 std::string timeseriesCsv(const MetricsSnapshot& metrics) {
+  // A column per measure the patterns counted in the run, after the fixed ones.
+  std::vector<std::string> measures;
+  for (const OperationTotals& totals : metrics.operations) {
+    for (const auto& [name, count] : totals.measures) {
+      if (std::find(measures.begin(), measures.end(), name) == measures.end())
+        measures.push_back(name);
+    }
+  }
+  std::sort(measures.begin(), measures.end());
   std::string csv =
       "interval_start_s,interval_end_s,component,operation,completions,errors,refused,"
       "throughput_per_s,"
       "error_rate,p50_ms,p99_ms,max_ms,queue_depth,queue_depth_max,utilisation,circuit,"
-      "lag_events,lag_s\n";
+      "lag_events,lag_s";
+  for (const std::string& name : measures)
+    csv += "," + name;
+  csv += "\n";
   const TimeSeries& series = metrics.series;
   const auto optionalMs = [](const std::optional<Nanos>& value) {
     return value ? milliseconds(*value) : std::string();
@@ -819,7 +881,7 @@ std::string timeseriesCsv(const MetricsSnapshot& metrics) {
       const MetricKey& key = series.keys()[point.key];
       // Names are [a-z0-9_-] and "*": nothing to quote.
       csv += fmt::format(
-          "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", start, end, key.component,
+          "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", start, end, key.component,
           key.operation, point.completions, point.errors, point.refused, fixed(point.throughput, 3),
           optionalFixed(point.error_rate, 6), optionalMs(point.p50), optionalMs(point.p99),
           optionalMs(point.max), optionalFixed(point.queue_depth, 3),
@@ -827,6 +889,11 @@ std::string timeseriesCsv(const MetricsSnapshot& metrics) {
           point.circuit ? std::string(toString(*point.circuit)) : std::string(),
           point.lag_events ? fmt::format("{}", *point.lag_events) : std::string(),
           point.lag_time ? seconds(*point.lag_time) : std::string());
+      for (const std::string& name : measures) {
+        auto counted = point.measures.find(name);
+        csv += fmt::format(",{}", counted == point.measures.end() ? 0 : counted->second);
+      }
+      csv += "\n";
     }
   }
   return csv;
@@ -872,6 +939,7 @@ std::string reportHtml(const RunReport& report) {
 
   appendExpectations(html, report);
   appendInvariants(html, report.invariants);
+  appendMeasures(html, report.metrics);
   appendWaits(html, report.waits);
 
   html += "<h2>Over virtual time</h2>";

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "simulator/patterns/registry.h"
 #include "simulator/scenario/suggest.h"
 #include "simulator/scenario/units.h"
 
@@ -29,7 +30,7 @@ struct MetricInfo {
   MetricShape shape;
 };
 
-constexpr std::array<MetricInfo, 16> kMetrics = {{
+constexpr std::array<MetricInfo, 17> kMetrics = {{
     {MetricName::DoubleBookings, "double_bookings", false, false, MetricShape::Counter},
     {MetricName::LostAcknowledged, "lost_acknowledged", false, false, MetricShape::Counter},
     {MetricName::UndeliveredEvents, "undelivered_events", false, false, MetricShape::Counter},
@@ -46,7 +47,42 @@ constexpr std::array<MetricInfo, 16> kMetrics = {{
     {MetricName::Throughput, "throughput", true, false, MetricShape::Rate},
     {MetricName::MaxLag, "max_lag", true, true, MetricShape::Lag},
     {MetricName::Utilisation, "utilisation", true, true, MetricShape::Ratio},
+    {MetricName::Measure, "", false, false, MetricShape::Counter},
 }};
+
+// The shape of a measure that registered patterns declare, as an
+// expectation names it; nothing for a name no pattern measures.
+struct MeasureInfo {
+  MetricShape shape = MetricShape::Counter;
+  bool subject_allowed = false;
+  bool subject_required = false;
+};
+
+std::optional<MeasureInfo> measureInfo(std::string_view spelling) {
+  const auto found = findMeasure(spelling);
+  if (!found)
+    return std::nullopt;
+  MeasureInfo info;
+  if (found->ratio) {
+    info.shape = MetricShape::Ratio;
+    info.subject_allowed = info.subject_required = true;
+  } else {
+    info.subject_allowed = found->measure->scope == MeasureScope::Operation;
+  }
+  return info;
+}
+
+// Every name an expectation may start with, for suggestions.
+std::vector<std::string_view> allSpellings() {
+  std::vector<std::string_view> names;
+  for (const MetricInfo& info : kMetrics) {
+    if (!info.spelling.empty())
+      names.push_back(info.spelling);
+  }
+  for (std::string_view measure : measureNames())
+    names.push_back(measure);
+  return names;
+}
 
 constexpr std::array<std::string_view, 5> kGlobalSpellings = {
     "double_bookings", "lost_acknowledged", "undelivered_events", "read_model_mismatches",
@@ -54,23 +90,6 @@ constexpr std::array<std::string_view, 5> kGlobalSpellings = {
 constexpr std::array<std::string_view, 11> kFunctionSpellings = {
     "p50",        "p90",   "p99",        "p999",    "max",        "mean",
     "error_rate", "count", "throughput", "max_lag", "utilisation"};
-constexpr std::array<std::string_view, 16> kAllSpellings = {"double_bookings",
-                                                            "lost_acknowledged",
-                                                            "undelivered_events",
-                                                            "read_model_mismatches",
-                                                            "convergence_time",
-                                                            "p50",
-                                                            "p90",
-                                                            "p99",
-                                                            "p999",
-                                                            "max",
-                                                            "mean",
-                                                            "error_rate",
-                                                            "count",
-                                                            "throughput",
-                                                            "max_lag",
-                                                            "utilisation"};
-
 // Component and operation names, as in the rest of the scenario.
 constexpr std::size_t kMaxNameLength = 64;
 
@@ -79,7 +98,7 @@ constexpr double kMaxWholeNumber = 1e15;
 
 const MetricInfo* findMetric(std::string_view spelling) {
   for (const MetricInfo& info : kMetrics) {
-    if (info.spelling == spelling) {
+    if (!info.spelling.empty() && info.spelling == spelling) {
       return &info;
     }
   }
@@ -124,17 +143,42 @@ class ExpectationParser {
     skipSpaces();
     const bool has_call = peek() == '(';
     const MetricInfo* info = findMetric(spelling);
+    MetricInfo measure_info;
     if (info == nullptr) {
-      if (has_call) {
+      if (const auto measure = measureInfo(spelling)) {
+        // A pattern's measure: its subject is optional or required by its scope.
+        measure_info = kMetrics[static_cast<std::size_t>(MetricName::Measure)];
+        measure_info.shape = measure->shape;
+        measure_info.takes_subject = has_call;
+        info = &measure_info;
+        expectation.metric.measure = std::string(spelling);
+        if (measure->subject_required && !has_call) {
+          return fail(name_start, "'{}' needs an operation in parentheses, e.g. {}(gateway.search)",
+                      spelling, spelling);
+        }
+        if (!measure->subject_allowed && has_call)
+          return fail(m_position, "'{}' is counted for the whole run; it takes no argument",
+                      spelling);
+      } else if (has_call) {
+        std::vector<std::string_view> functions(kFunctionSpellings.begin(),
+                                                kFunctionSpellings.end());
+        for (std::string_view measure : measureNames()) {
+          if (measureInfo(measure)->subject_allowed)
+            functions.push_back(measure);
+        }
         return fail(name_start, "unknown metric function '{}'{} (functions: {})",
-                    abbreviate(spelling), didYouMean(spelling, kFunctionSpellings),
-                    joinNames(kFunctionSpellings));
+                    abbreviate(spelling), didYouMean(spelling, functions), joinNames(functions));
+      } else {
+        std::vector<std::string_view> globals(kGlobalSpellings.begin(), kGlobalSpellings.end());
+        for (std::string_view measure : measureNames()) {
+          if (!measureInfo(measure)->subject_required)
+            globals.push_back(measure);
+        }
+        return fail(name_start,
+                    "unknown metric '{}'{} (metrics: {}; or a function such as "
+                    "p99(gateway.book))",
+                    abbreviate(spelling), didYouMean(spelling, allSpellings()), joinNames(globals));
       }
-      return fail(name_start,
-                  "unknown metric '{}'{} (metrics: {}; or a function such as "
-                  "p99(gateway.book))",
-                  abbreviate(spelling), didYouMean(spelling, kAllSpellings),
-                  joinNames(kGlobalSpellings));
     }
     expectation.metric.name = info->name;
     if (info->takes_subject && !has_call) {
@@ -297,7 +341,7 @@ class ExpectationParser {
       quantity.duration = *duration;
     }
 
-    const std::string_view metric = info.spelling;
+    const std::string_view metric = info.spelling.empty() ? "the measure" : info.spelling;
     auto wholeNumber = [&](std::string_view noun) -> std::expected<Quantity, std::string> {
       if (quantity.kind != QuantityKind::Number) {
         return std::unexpected(fmt::format("{} counts {}; compare it with a whole number, not '{}'",
@@ -387,8 +431,10 @@ std::string_view toString(Comparison comparison) {
 
 std::string toString(const Expectation& expectation) {
   const MetricRef& metric = expectation.metric;
-  std::string text(toString(metric.name));
-  if (infoOf(metric.name).takes_subject) {
+  std::string text(metric.name == MetricName::Measure ? std::string_view(metric.measure)
+                                                      : toString(metric.name));
+  if (infoOf(metric.name).takes_subject ||
+      (metric.name == MetricName::Measure && !metric.component.empty())) {
     text += fmt::format("({}{}{})", metric.component, metric.operation.empty() ? "" : ".",
                         metric.operation);
   }

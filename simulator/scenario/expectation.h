@@ -13,9 +13,14 @@
 //   expectation := metric comparison value
 //   metric      := global | function "(" subject ")"
 //   global      := double_bookings | lost_acknowledged | undelivered_events
-//                | read_model_mismatches | convergence_time
+//                | read_model_mismatches | convergence_time | measure
 //   function    := p50 | p90 | p99 | p999 | max | mean | error_rate | count
-//                | throughput | max_lag | utilisation
+//                | throughput | max_lag | utilisation | measure | ratio
+//   measure     := what a registered pattern measures (registry.h), such as
+//                  stale_reads: a run's total without a subject; one
+//                  measured per operation also takes a subject
+//   ratio       := an operation measure's share of the subject's
+//                  completions, such as stale_read_ratio(gateway.search)
 //   subject     := name [ "." name ]           (component or component.operation)
 //   name        := [a-z0-9][a-z0-9_-]*          (at most 64 characters)
 //   comparison  := "<" | "<=" | "==" | "!=" | ">=" | ">"
@@ -24,7 +29,8 @@
 // Each metric takes one kind of value:
 //   latencies (p50..mean), convergence_time        a duration: 300ms, 1.5s
 //   error_rate, utilisation                        a ratio: 0.05 or 5%
-//   count, the global counters                     a whole number
+//   count, the global counters, the measures       a whole number
+//   the measures' ratios                           a ratio
 //   throughput                                     a rate: 100/s
 //   max_lag                                        a duration (lag in time) or
 //                                                  a whole number (lag in events)
@@ -48,6 +54,7 @@ enum class MetricName {
   Throughput,
   MaxLag,
   Utilisation,
+  Measure,  // A pattern's measure or its ratio, named by MetricRef::measure.
 };
 
 enum class Comparison { Less, LessOrEqual, Equal, NotEqual, GreaterOrEqual, Greater };
@@ -65,6 +72,7 @@ struct MetricRef {
   MetricName name = MetricName::DoubleBookings;
   std::string component;
   std::string operation;
+  std::string measure;  // For MetricName::Measure: "stale_reads", "stale_read_ratio".
 
   bool operator==(const MetricRef&) const = default;
 };
@@ -103,6 +111,8 @@ struct ExpectationSyntaxError {
 // Returns the canonical text of an expectation, which parseExpectation reads
 // back to an equal value: "p99(gateway.book) < 300ms".
 std::string toString(const Expectation& expectation);
+// Returns the metric's spelling; "" for MetricName::Measure, which is spelled
+// by its measure.
 std::string_view toString(MetricName name);
 std::string_view toString(Comparison comparison);
 

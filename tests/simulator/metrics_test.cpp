@@ -106,6 +106,32 @@ TEST(MetricsRegistryTest, IntervalsCountTheDomainsRefusalsApartFromFailures) {
   EXPECT_FALSE(isRefusal(RequestError::RateLimited));
 }
 
+TEST(MetricsRegistryTest, MeasuresAddUpPerKeyComponentAndRunAndPerInterval) {
+  MetricsRegistry registry(MetricsOptions{kSecond});
+  const OperationId search = registry.operation("gateway", "search");
+  const OperationId view = registry.operation("gateway", "view");
+  registry.recordSuccess(search, 0, 10 * kMs);
+  registry.addMeasure(search, 10 * kMs, "stale_reads", 1);
+  registry.addMeasure(search, 20 * kMs, "stale_reads", 2);
+  registry.addMeasure(view, 30 * kMs, "stale_reads", 4);
+  registry.addMeasure(search, 1500 * kMs, "stale_reads", 8);
+  registry.addMeasure(search, 1600 * kMs, "other", 0);  // Nothing counted, nothing shown.
+  registry.finish(2 * kSecond);
+  const MetricsSnapshot snapshot = registry.snapshot();
+  EXPECT_EQ(snapshot.findOperation("gateway", "search")->measures,
+            (MeasureCounts{{"stale_reads", 11}}));
+  EXPECT_EQ(snapshot.findOperation("gateway", "*")->measures,
+            (MeasureCounts{{"stale_reads", 15}}));
+  EXPECT_EQ(snapshot.findOperation("*", "*")->measures, (MeasureCounts{{"stale_reads", 15}}));
+  const auto key = snapshot.series.findKey("gateway", "search");
+  ASSERT_TRUE(key.has_value());
+  ASSERT_EQ(snapshot.series.size(), 2u);
+  EXPECT_EQ(snapshot.series[0].find(*key)->measures, (MeasureCounts{{"stale_reads", 3}}));
+  EXPECT_EQ(snapshot.series[1].find(*key)->measures, (MeasureCounts{{"stale_reads", 8}}));
+  const auto view_key = snapshot.series.findKey("gateway", "view");
+  EXPECT_TRUE(snapshot.series[1].find(*view_key)->measures.empty());
+}
+
 TEST(MetricsRegistryTest, LatencyCountsFromIntendedStartSoQueueingIsNotHidden) {
   MetricsRegistry registry;
   // Intended at t=0, picked up by a worker at 5 s, served in 100 ms.
@@ -467,6 +493,29 @@ TEST_F(EvaluateTest, ReadsTheInvariants) {
   EXPECT_FALSE(never.passed);
   EXPECT_FALSE(never.actual.has_value());
   EXPECT_EQ(never.actual_text, "n/a");
+}
+
+TEST_F(EvaluateTest, ReadsThePatternsMeasuresPerOperationAndForTheRun) {
+  MetricsRegistry registry(MetricsOptions{kSecond});
+  const OperationId search = registry.operation("gateway", "search");
+  for (int request = 0; request < 40; ++request)
+    registry.recordSuccess(search, 0, 10 * kMs);
+  registry.addMeasure(search, 10 * kMs, "stale_reads", 10);
+  registry.operation("gateway", "view");
+  registry.finish(kSecond);
+  m_metrics = registry.snapshot();
+  EXPECT_TRUE(holds("stale_reads == 10"));
+  EXPECT_TRUE(holds("stale_reads(gateway.search) == 10"));
+  EXPECT_TRUE(holds("stale_reads(gateway) == 10"));
+  EXPECT_TRUE(holds("stale_reads(gateway.view) == 0"));
+  const ExpectationResult ratio = check("stale_read_ratio(gateway.search) == 25%");
+  EXPECT_TRUE(ratio.passed) << ratio.text;
+  EXPECT_EQ(ratio.actual_text, "25%");
+  EXPECT_FALSE(check("stale_read_ratio(gateway.view) < 1%").actual.has_value());
+  // A measure of the whole run is the platform's count; without it, n/a.
+  EXPECT_FALSE(check("duplicates_applied == 0").actual.has_value());
+  m_invariants.measures["duplicates_applied"] = 3;
+  EXPECT_TRUE(holds("duplicates_applied == 3"));
 }
 
 TEST_F(EvaluateTest, FailsWhenTheMetricIsNotAvailable) {

@@ -249,6 +249,43 @@ TEST(ReportWriterTest, TimeseriesHasOneRowPerIntervalPerKeyInAStableOrder) {
   EXPECT_EQ(fields_of(119, 0)[1], "120");
 }
 
+TEST(ReportWriterTest, ThePatternsMeasuresAppearOnlyInRunsThatCountThem) {
+  const RunReport plain = sampleReport();
+  EXPECT_EQ(summaryJson(plain).find("\"measures\""), std::string::npos);
+  EXPECT_EQ(summaryJson(plain).find("stale_reads"), std::string::npos);
+  EXPECT_EQ(reportHtml(plain).find("Measured by the patterns"), std::string::npos);
+
+  MetricsRegistry registry;
+  const OperationId search = registry.operation("gateway", "search");
+  for (int request = 0; request < 8; ++request)
+    registry.recordSuccess(search, request * kSecond, request * kSecond + 5 * kMs);
+  registry.addMeasure(search, 2 * kSecond, "stale_reads", 2);
+  registry.finish(8 * kSecond);
+  RunReport measured = plain;
+  measured.metrics = registry.snapshot();
+  measured.invariants.measures["duplicates_applied"] = 3;
+
+  const auto summary = nlohmann::json::parse(summaryJson(measured));
+  EXPECT_EQ(summary["operations"]["gateway.search"]["measures"]["stale_reads"], 2);
+  EXPECT_EQ(summary["operations"]["*"]["measures"]["stale_reads"], 2);
+  EXPECT_EQ(summary["invariants"]["duplicates_applied"], 3);
+  const std::vector<std::string> csv = splitLines(timeseriesCsv(measured.metrics));
+  ASSERT_FALSE(csv.empty());
+  EXPECT_TRUE(csv[0].ends_with(",lag_events,lag_s,stale_reads")) << csv[0];
+  EXPECT_EQ(countOf(timeseriesCsv(measured.metrics), ",gateway,search,"), 8u);
+  // The interval of the stale reads counts them; the others count 0.
+  std::size_t stale_rows = 0;
+  for (const std::string& line : csv) {
+    if (line.find(",gateway,search,") != std::string::npos && line.ends_with(",2"))
+      ++stale_rows;
+  }
+  EXPECT_EQ(stale_rows, 1u);
+  const std::string html = reportHtml(measured);
+  EXPECT_NE(html.find("Measured by the patterns"), std::string::npos);
+  EXPECT_NE(html.find("stale_read_ratio 25%"), std::string::npos);
+  EXPECT_NE(html.find("duplicates_applied"), std::string::npos);
+}
+
 TEST(ReportWriterTest, HtmlIsSelfContainedWithOneSvgPerChartAndShadedFaults) {
   const RunReport report = sampleReport();
   const std::string html = reportHtml(report);

@@ -1349,6 +1349,14 @@ TEST(ExpectationTest, ParsesEveryMetricComparisonAndValueKind) {
        Comparison::Less, QuantityKind::Number, 500, 0ns, "max_lag(search-projection) < 500"},
       {"utilisation(booking-db) <= 80%", MetricName::Utilisation, "booking-db", "",
        Comparison::LessOrEqual, QuantityKind::Ratio, 0.8, 0ns, "utilisation(booking-db) <= 0.8"},
+      {"stale_reads > 0", MetricName::Measure, "", "", Comparison::Greater, QuantityKind::Number, 0,
+       0ns, "stale_reads > 0"},
+      {"stale_reads(gateway.search) == 0", MetricName::Measure, "gateway", "search",
+       Comparison::Equal, QuantityKind::Number, 0, 0ns, "stale_reads(gateway.search) == 0"},
+      {"stale_read_ratio(gateway.search) < 5%", MetricName::Measure, "gateway", "search",
+       Comparison::Less, QuantityKind::Ratio, 0.05, 0ns, "stale_read_ratio(gateway.search) < 0.05"},
+      {"write_read_divergence == 0", MetricName::Measure, "", "", Comparison::Equal,
+       QuantityKind::Number, 0, 0ns, "write_read_divergence == 0"},
   };
   for (const ValidExpectation& valid : cases) {
     SCOPED_TRACE(valid.text);
@@ -1404,6 +1412,11 @@ TEST(ExpectationTest, RejectsMalformedExpectationsWithTheirOffset) {
       {"count(a234567890123456789012345678901234567890123456789012345678901234x) > 1", 6,
        "names are at most 64 characters long"},
       {"p99(Gateway.book) < 1s", 4, "expected a component name"},
+      {"stale_read == 0", 0, "did you mean 'stale_reads'?"},
+      {"stale_read_ratio > 0.1", 0, "'stale_read_ratio' needs an operation in parentheses"},
+      {"duplicates_applied(fraud-detection) > 0", 18, "counted for the whole run"},
+      {"stale_reads == 0.5", 15, "not a whole number"},
+      {"stale_read_ratio(gateway.search) > 2", 35, "between 0 and 1"},
   };
   for (const InvalidExpectation& invalid : cases) {
     SCOPED_TRACE(invalid.text);

@@ -1,10 +1,6 @@
 // Kills a process that is placing bookings with SIGKILL at random moments and
 // checks, after each kill, that every acknowledged booking survived intact.
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <map>
@@ -13,6 +9,7 @@
 #include <sstream>
 
 #include "stores/relational/sqlite_booking_store.h"
+#include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 
 namespace staylab {
@@ -30,64 +27,13 @@ struct Acknowledged {
 // SIGKILL and returns every complete acknowledgement line it wrote.
 std::vector<std::string> runAndKill(const std::string& data_dir, uint64_t seed,
                                     std::chrono::milliseconds run_for) {
-  int pipe_fds[2];
-  EXPECT_EQ(pipe(pipe_fds), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipe_fds[1], STDOUT_FILENO);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    std::string seed_text = std::to_string(seed);
-    execl(STAYLAB_CRASH_CHILD_PATH, "booking_crash_child", data_dir.c_str(), seed_text.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(pipe_fds[1]);
-  std::string output;
-  char buffer[4096];
-  bool ready = false;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  auto kill_at = deadline;
-  while (true) {
-    auto now = std::chrono::steady_clock::now();
-    if (now >= kill_at || now >= deadline) {
-      break;
-    }
-    auto wait =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::min(kill_at, deadline) - now);
-    pollfd descriptor{pipe_fds[0], POLLIN, 0};
-    if (poll(&descriptor, 1, static_cast<int>(wait.count()) + 1) > 0) {
-      ssize_t count = read(pipe_fds[0], buffer, sizeof buffer);
-      if (count <= 0) {
-        break;  // The child exited on its own: the checks below will say why.
-      }
-      output.append(buffer, static_cast<size_t>(count));
-      if (!ready && output.find("READY\n") != std::string::npos) {
-        ready = true;
-        kill_at = std::chrono::steady_clock::now() + run_for;
-      }
-    }
-  }
-  kill(pid, SIGKILL);
-  // Whatever the child wrote before it died is still in the pipe.
-  ssize_t count;
-  while ((count = read(pipe_fds[0], buffer, sizeof buffer)) > 0) {
-    output.append(buffer, static_cast<size_t>(count));
-  }
-  close(pipe_fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-      << "the child was not killed by the test; its output:\n"
-      << output.substr(0, 2000);
+  auto killed =
+      testing::runUntilKilled(STAYLAB_CRASH_CHILD_PATH, {data_dir, std::to_string(seed)}, run_for);
+  EXPECT_TRUE(killed.killed_by_test && killed.died_of_sigkill)
+      << "the child was not killed by the test; " << killed.description;
 
   std::vector<std::string> lines;
-  std::istringstream stream(output);
-  std::string line;
-  while (std::getline(stream, line)) {
-    if (stream.eof()) {
-      break;  // A line cut by the kill was never acknowledged.
-    }
+  for (const auto& line : killed.lines) {
     EXPECT_EQ(line.rfind("ERROR", 0), std::string::npos) << line;
     if (line.rfind("ACK ", 0) == 0) {
       lines.push_back(line.substr(4));

@@ -5,10 +5,6 @@
 // every invariant of `check` holds, and every acknowledged booking is in the
 // bookings, in the history and in search availability, applied once.
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -22,6 +18,7 @@
 #include "app/platform/checks.h"
 #include "app/platform/platform.h"
 #include "events/history_projection.h"
+#include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 
 namespace staylab {
@@ -56,70 +53,17 @@ struct ChildRun {
 // complete line it wrote.
 ChildRun runAndKill(const std::string& data_dir, const std::string& mode, uint64_t seed,
                     int relay_kill_one_in, std::chrono::milliseconds run_for) {
-  int pipe_fds[2];
-  EXPECT_EQ(pipe(pipe_fds), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipe_fds[1], STDOUT_FILENO);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    std::string seed_text = std::to_string(seed);
-    std::string one_in_text = std::to_string(relay_kill_one_in);
-    execl(STAYLAB_PLATFORM_CRASH_CHILD_PATH, "platform_crash_child", data_dir.c_str(), mode.c_str(),
-          seed_text.c_str(), one_in_text.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(pipe_fds[1]);
-  std::string output;
-  char buffer[4096];
-  bool ready = false;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  auto kill_at = deadline;
-  while (true) {
-    auto now = std::chrono::steady_clock::now();
-    if (now >= kill_at || now >= deadline) {
-      break;
-    }
-    auto wait =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::min(kill_at, deadline) - now);
-    pollfd descriptor{pipe_fds[0], POLLIN, 0};
-    if (poll(&descriptor, 1, static_cast<int>(wait.count()) + 1) > 0) {
-      ssize_t count = read(pipe_fds[0], buffer, sizeof buffer);
-      if (count <= 0) {
-        break;  // The child died on its own: by its relay hook, or an error shown below.
-      }
-      output.append(buffer, static_cast<size_t>(count));
-      if (!ready && output.find("READY\n") != std::string::npos) {
-        ready = true;
-        kill_at = std::chrono::steady_clock::now() + run_for;
-      }
-    }
-  }
-  kill(pid, SIGKILL);
-  // Whatever the child wrote before it died is still in the pipe.
-  ssize_t count;
-  while ((count = read(pipe_fds[0], buffer, sizeof buffer)) > 0) {
-    output.append(buffer, static_cast<size_t>(count));
-  }
-  close(pipe_fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-      << "the child did not die by SIGKILL; its output:\n"
-      << output.substr(0, 2000);
-  EXPECT_TRUE(ready) << "the child never opened the platform; its output:\n"
-                     << output.substr(0, 2000);
+  auto killed = testing::runUntilKilled(
+      STAYLAB_PLATFORM_CRASH_CHILD_PATH,
+      {data_dir, mode, std::to_string(seed), std::to_string(relay_kill_one_in)}, run_for);
+  EXPECT_TRUE(killed.died_of_sigkill) << "the child did not die by SIGKILL; " << killed.description;
+  EXPECT_TRUE(killed.ready) << "the child never opened the platform; " << killed.description;
 
   ChildRun run;
-  std::istringstream stream(output);
-  std::string line;
-  while (std::getline(stream, line)) {
-    if (stream.eof()) {
-      break;  // A line cut by the kill was never acknowledged.
-    }
+  for (auto& line : killed.lines) {
     EXPECT_EQ(line.rfind("ERROR", 0), std::string::npos) << line;
     run.relay_kill = run.relay_kill || line == "RELAY-KILL";
-    run.lines.push_back(line);
+    run.lines.push_back(std::move(line));
   }
   return run;
 }

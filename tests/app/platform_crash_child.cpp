@@ -13,10 +13,10 @@
 //            outbox for the drain after the restart: draining takes about ten
 //            times longer than seeding, so a mode doing both would mostly drain.
 //   book     places bookings, pumping one round after every fifth (PHASE book).
-//   drain    places a burst of bookings in one commit (PHASE book), then drains
-//            (PHASE drain).
-//   rebuild  places a few bookings (PHASE book), then rebuilds every read model
-//            from the log (PHASE rebuild).
+//   drain    drains (PHASE drain), then places a burst of bookings in one
+//            commit (PHASE book), the first one before READY.
+//   rebuild  rebuilds every read model from the log (PHASE rebuild), then
+//            places a few bookings (PHASE book), the first few before READY.
 //
 // Usage: platform_crash_child DATA_DIR seed|book|drain|rebuild SEED RELAY_KILL_ONE_IN
 #include <signal.h>
@@ -182,29 +182,39 @@ class Booker {
   }
 }
 
-// Makes a burst of work for the pump in one group commit, then drains it.
+// Makes a burst of work for the pump in one group commit.
+void placeBurst(Booker& booker) {
+  say("PHASE book");
+  booker.placeGroup(20 + booker.rng()() % 60);
+}
+
+// Drains the pump, then makes a burst of work for it.
 [[noreturn]] void drainLoop(app::Platform& platform, Booker& booker) {
   for (;;) {
-    say("PHASE book");
-    booker.placeGroup(20 + booker.rng()() % 60);
     say("PHASE drain");
     orFail(platform.pump().drain(), "drain");
     say("DRAINED");
+    placeBurst(booker);
   }
 }
 
-// Adds a few bookings to the log, then rebuilds every read model from it
-// (which drains the pump before and after).
+// Adds a few bookings to the log.
+void placeFew(Booker& booker) {
+  const size_t few = 1 + booker.rng()() % 5;
+  for (size_t index = 0; index < few; ++index) {
+    say("PHASE book");
+    booker.placeOne();
+  }
+}
+
+// Rebuilds every read model from the log (which drains the pump before and
+// after), then adds a few bookings to it.
 [[noreturn]] void rebuildLoop(app::Platform& platform, Booker& booker) {
   for (;;) {
-    const size_t few = 1 + booker.rng()() % 5;
-    for (size_t index = 0; index < few; ++index) {
-      say("PHASE book");
-      booker.placeOne();
-    }
     say("PHASE rebuild");
     orFail(app::rebuildReadModels(platform), "rebuild");
     say("REBUILT");
+    placeFew(booker);
   }
 }
 
@@ -251,8 +261,14 @@ int main(int argc, char** argv) {
     seedLoop(*platform, clock, seed);
   }
   // The booking modes find or create their properties before READY, so that
-  // everything after it is work of a named phase.
+  // everything after it is work of a named phase; the drain and rebuild modes
+  // also place their first bookings, so that they start in their own phase.
   Booker booker(*platform, seed);
+  if (mode == "drain") {
+    placeBurst(booker);
+  } else if (mode == "rebuild") {
+    placeFew(booker);
+  }
   say("READY");
   if (mode == "book") {
     bookLoop(*platform, booker);

@@ -1,6 +1,10 @@
 // A child process for the crash test: places random bookings against the real
-// stores in a data directory and acknowledges each committed one on stdout,
-// until it is killed.
+// stores in a data directory, in listings of the round's own (created when
+// missing), so that every round books free nights. Acknowledges each
+// committed booking on stdout ("ACK id property from to") and says each
+// refusal ("REFUSED property from to"), until it is killed.
+//
+// Usage: booking_crash_child DATA_DIR SEED ROUND
 #include <unistd.h>
 
 #include <random>
@@ -9,6 +13,11 @@
 #include "app/platform/platform.h"
 
 namespace {
+
+// Listings per round, and the nights each offers: enough that a round, however
+// long, is refused less often than it is accepted.
+constexpr size_t kPropertiesPerRound = 10;
+constexpr int kDaysAhead = 365;
 
 void say(const std::string& line) {
   std::string text = line + "\n";
@@ -28,10 +37,11 @@ void say(const std::string& line) {
 
 int main(int argc, char** argv) {
   using namespace staylab;
-  if (argc != 3) {
-    say("usage: booking_crash_child DATA_DIR SEED");
+  if (argc != 4) {
+    say("usage: booking_crash_child DATA_DIR SEED ROUND");
     return 2;
   }
+  const std::string host = std::string("host-crash-round-") + argv[3];
   app::PlatformOptions options;
   options.data_dir = argv[1];
   options.mode = app::OpenMode::InitialiseIfEmpty;
@@ -41,10 +51,20 @@ int main(int argc, char** argv) {
     return 3;
   }
   auto& listing = (*platform)->listing();
-  auto properties = listing.list(std::nullopt).value();
-  while (properties.size() < 5) {
+  auto listed = listing.list(std::nullopt);
+  if (!listed) {
+    say("ERROR " + listed.error().describe());
+    return 3;
+  }
+  std::vector<listing::Property> properties;
+  for (auto& property : *listed) {
+    if (property.host_id == host) {
+      properties.push_back(std::move(property));
+    }
+  }
+  while (properties.size() < kPropertiesPerRound) {
     listing::CreateProperty command{
-        "host-crash", "Crash test flat", "", "Testville", "80.00", "EUR", 4, {}, "", "", ""};
+        host, "Crash test flat", "", "Testville", "80.00", "EUR", 4, {}, "", "", ""};
     auto created = listing.create(command, (*platform)->newCommand("test"));
     if (!created) {
       say("ERROR " + created.error().describe());
@@ -57,18 +77,20 @@ int main(int argc, char** argv) {
   say("READY");
   for (uint64_t attempt = 0;; ++attempt) {
     const auto& property = properties[rng() % properties.size()];
-    int start = static_cast<int>(rng() % 200);
+    int start = static_cast<int>(rng() % kDaysAhead);
     int nights = 1 + static_cast<int>(rng() % 4);
     booking::PlaceBooking command;
     command.property_id = property.id;
     command.guest = "guest-" + std::to_string(rng() % 50);
     command.from = first.plusDays(start).toString();
     command.to = first.plusDays(start + nights).toString();
+    const std::string stay = command.property_id + " " + command.from + " " + command.to;
     auto answer = (*platform)->bookings().place(command, (*platform)->newCommand("test"));
     if (answer) {
-      say("ACK " + answer->booking.id + " " + command.property_id + " " + command.from + " " +
-          command.to);
-    } else if (answer.error().kind != ErrorKind::Refused) {
+      say("ACK " + answer->booking.id + " " + stay);
+    } else if (answer.error().kind == ErrorKind::Refused) {
+      say("REFUSED " + stay);
+    } else {
       say("ERROR " + answer.error().describe());
       return 3;
     }

@@ -1,11 +1,24 @@
 // A child process for the platform crash test: opens the whole platform on a
-// data directory and, by mode, seeds demo data, places bookings or drains the
-// pump in a loop until it is killed. Each committed booking is acknowledged
-// on stdout. With some probability the relay's test hook kills the process
-// itself between the log append and the outbox delete, after saying
-// "RELAY-KILL".
+// data directory and, by mode, seeds demo data, places bookings, drains the
+// pump or rebuilds the read models in a loop until it is killed. Before each
+// unit of work it names its phase on stdout ("PHASE seed", "PHASE book",
+// "PHASE drain", "PHASE rebuild"), so the test knows in which phase its kill
+// landed; each committed booking is acknowledged ("ACK ..."). With some
+// probability the relay's test hook kills the process itself between the log
+// append and the outbox delete, after saying "RELAY-KILL" (every mode but seed
+// runs the relay).
 //
-// Usage: platform_crash_child DATA_DIR seed|book|drain SEED RELAY_KILL_ONE_IN
+// Modes, each dwelling in the phase of its name:
+//   seed     seeds demo data sets (PHASE seed), leaving their events in the
+//            outbox for the drain after the restart: draining takes about ten
+//            times longer than seeding, so a mode doing both would mostly drain.
+//   book     places bookings, pumping one round after every fifth (PHASE book).
+//   drain    drains (PHASE drain), then places a burst of bookings in one
+//            commit (PHASE book), the first one before READY.
+//   rebuild  rebuilds every read model from the log (PHASE rebuild), then
+//            places a few bookings (PHASE book), the first few before READY.
+//
+// Usage: platform_crash_child DATA_DIR seed|book|drain|rebuild SEED RELAY_KILL_ONE_IN
 #include <signal.h>
 #include <unistd.h>
 
@@ -98,7 +111,26 @@ class Booker {
       : m_platform(platform), m_rng(seed), m_properties(crashProperties(platform)) {}
 
   void placeOne() {
-    const app::Caller admin{"crash-test", app::Role::Admin};
+    booking::PlaceBooking command = nextCommand();
+    acknowledge(command, m_platform.gateway().placeBooking(m_admin, command));
+  }
+
+  // Places `count` bookings in one group commit (Gateway::placeBookings).
+  void placeGroup(size_t count) {
+    std::vector<booking::PlaceBooking> commands;
+    for (size_t index = 0; index < count; ++index) {
+      commands.push_back(nextCommand());
+    }
+    auto answers = m_platform.gateway().placeBookings(m_admin, commands);
+    for (size_t index = 0; index < count; ++index) {
+      acknowledge(commands[index], std::move(answers[index]));
+    }
+  }
+
+  std::mt19937_64& rng() { return m_rng; }
+
+ private:
+  booking::PlaceBooking nextCommand() {
     const Date first = Date::parse("2029-01-01").value();
     const auto& property = m_properties[m_rng() % m_properties.size()];
     int start = static_cast<int>(m_rng() % kDaysAhead);
@@ -108,7 +140,11 @@ class Booker {
     command.guest = "guest-" + std::to_string(m_rng() % 1'000'000'000);
     command.from = first.plusDays(start).toString();
     command.to = first.plusDays(start + nights).toString();
-    auto answer = m_platform.gateway().placeBooking(admin, command);
+    return command;
+  }
+
+  void acknowledge(const booking::PlaceBooking& command,
+                   Result<booking::PlaceBookingAnswer> answer) {
     if (answer) {
       say("ACK " + answer->booking.id + " " + command.property_id + " " + command.guest + " " +
           command.from + " " + command.to);
@@ -117,31 +153,28 @@ class Booker {
     }
   }
 
-  std::mt19937_64& rng() { return m_rng; }
-
- private:
+  const app::Caller m_admin{"crash-test", app::Role::Admin};
   app::Platform& m_platform;
   std::mt19937_64 m_rng;
   std::vector<listing::Property> m_properties;
 };
 
-void seedLoop(app::Platform& platform, ManualClock& clock, uint64_t seed) {
+[[noreturn]] void seedLoop(app::Platform& platform, ManualClock& clock, uint64_t seed) {
   std::mt19937_64 rng(seed);
   for (uint64_t iteration = 0;; ++iteration) {
     app::SeedOptions options;
     options.properties = 12 + static_cast<int>(rng() % 8);  // 12+ plants fraud cases.
     options.seed = seed + iteration;
     options.first_night = Date::fromDays(kSeedToday + 1).value();
+    say("PHASE seed");
     auto report = orFail(app::seedDemoData(platform.gateway(), clock, options), "seed");
     say("SEEDED " + std::to_string(report.properties) + " " + std::to_string(report.bookings));
-    orFail(platform.pump().drain(), "drain");
-    say("DRAINED");
   }
 }
 
-void bookLoop(app::Platform& platform, uint64_t seed) {
-  Booker booker(platform, seed);
+[[noreturn]] void bookLoop(app::Platform& platform, Booker& booker) {
   for (uint64_t attempt = 1;; ++attempt) {
+    say("PHASE book");
     booker.placeOne();
     if (attempt % 5 == 0) {
       orFail(platform.pump().round(), "pump round");
@@ -149,23 +182,39 @@ void bookLoop(app::Platform& platform, uint64_t seed) {
   }
 }
 
-// Makes a burst of work for the pump, then drains it (or, now and then,
-// rebuilds every read model from the log, which drains too).
-void drainLoop(app::Platform& platform, uint64_t seed) {
-  Booker booker(platform, seed);
+// Makes a burst of work for the pump in one group commit.
+void placeBurst(Booker& booker) {
+  say("PHASE book");
+  booker.placeGroup(20 + booker.rng()() % 60);
+}
+
+// Drains the pump, then makes a burst of work for it.
+[[noreturn]] void drainLoop(app::Platform& platform, Booker& booker) {
   for (;;) {
-    const size_t burst = 10 + booker.rng()() % 40;
-    for (size_t index = 0; index < burst; ++index) {
-      booker.placeOne();
-    }
-    if (booker.rng()() % 3 == 0) {
-      say("REBUILDING");
-      orFail(app::rebuildReadModels(platform), "rebuild");
-      say("REBUILT");
-    } else {
-      orFail(platform.pump().drain(), "drain");
-      say("DRAINED");
-    }
+    say("PHASE drain");
+    orFail(platform.pump().drain(), "drain");
+    say("DRAINED");
+    placeBurst(booker);
+  }
+}
+
+// Adds a few bookings to the log.
+void placeFew(Booker& booker) {
+  const size_t few = 1 + booker.rng()() % 5;
+  for (size_t index = 0; index < few; ++index) {
+    say("PHASE book");
+    booker.placeOne();
+  }
+}
+
+// Rebuilds every read model from the log (which drains the pump before and
+// after), then adds a few bookings to it.
+[[noreturn]] void rebuildLoop(app::Platform& platform, Booker& booker) {
+  for (;;) {
+    say("PHASE rebuild");
+    orFail(app::rebuildReadModels(platform), "rebuild");
+    say("REBUILT");
+    placeFew(booker);
   }
 }
 
@@ -173,13 +222,13 @@ void drainLoop(app::Platform& platform, uint64_t seed) {
 
 int main(int argc, char** argv) {
   if (argc != 5) {
-    say("usage: platform_crash_child DATA_DIR seed|book|drain SEED RELAY_KILL_ONE_IN");
+    say("usage: platform_crash_child DATA_DIR seed|book|drain|rebuild SEED RELAY_KILL_ONE_IN");
     return 2;
   }
   const std::string mode = argv[2];
   const uint64_t seed = std::stoull(argv[3]);
   const uint64_t relay_kill_one_in = std::stoull(argv[4]);
-  if (mode != "seed" && mode != "book" && mode != "drain") {
+  if (mode != "seed" && mode != "book" && mode != "drain" && mode != "rebuild") {
     say("ERROR unknown mode " + mode);
     return 2;
   }
@@ -191,7 +240,9 @@ int main(int argc, char** argv) {
   app::PlatformOptions options;
   options.data_dir = argv[1];
   options.mode = app::OpenMode::InitialiseIfEmpty;
-  options.pump_batch = 16;  // Small steps: more relay windows and commits to land in.
+  // Small steps: more relay windows and commits to land in. The drain mode's
+  // are smaller still, so that it spends most of its time draining.
+  options.pump_batch = mode == "drain" ? 2 : 16;
   if (mode == "seed") {
     options.clock = &clock;
     options.random = &random;
@@ -205,13 +256,25 @@ int main(int argc, char** argv) {
       raise(SIGKILL);
     }
   });
-  say("READY");
-
   if (mode == "seed") {
+    say("READY");
     seedLoop(*platform, clock, seed);
-  } else if (mode == "book") {
-    bookLoop(*platform, seed);
+  }
+  // The booking modes find or create their properties before READY, so that
+  // everything after it is work of a named phase; the drain and rebuild modes
+  // also place their first bookings, so that they start in their own phase.
+  Booker booker(*platform, seed);
+  if (mode == "drain") {
+    placeBurst(booker);
+  } else if (mode == "rebuild") {
+    placeFew(booker);
+  }
+  say("READY");
+  if (mode == "book") {
+    bookLoop(*platform, booker);
+  } else if (mode == "drain") {
+    drainLoop(*platform, booker);
   } else {
-    drainLoop(*platform, seed);
+    rebuildLoop(*platform, booker);
   }
 }

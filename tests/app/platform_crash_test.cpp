@@ -1,14 +1,11 @@
-// Kills a process running the whole event-driven platform with SIGKILL at
-// random moments (while seeding, while placing bookings and pumping, while
-// draining or rebuilding) and in the relay's window between its log append and
-// its outbox delete. After each kill the platform is reopened and drained:
-// every invariant of `check` holds, and every acknowledged booking is in the
+// Kills a process running the whole event-driven platform with SIGKILL from
+// outside, at a random moment of each of its phases (seeding, placing
+// bookings and pumping, draining, rebuilding the read models), and, in rounds
+// of their own, in the relay's window between its log append and its outbox
+// delete. After each kill the platform is reopened and drained: every
+// invariant of `check` holds, and every acknowledged booking is in the
 // bookings, in the history and in search availability, applied once.
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -22,22 +19,35 @@
 #include "app/platform/checks.h"
 #include "app/platform/platform.h"
 #include "events/history_projection.h"
+#include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 
 namespace staylab {
 namespace {
 
-constexpr int kRounds = 24;
-constexpr std::array<const char*, 3> kModes{"seed", "book", "drain"};
+// The child's modes, one per phase it dwells in; the test rotates them. The
+// relay rounds rotate the modes that run the relay many times a second (a
+// rebuild runs it a few times per rebuild, seeding never).
+constexpr std::array<const char*, 4> kModes{"seed", "book", "drain", "rebuild"};
+constexpr std::array<const char*, 2> kRelayModes{"book", "drain"};
+// Rounds the test kills from outside, and rounds aimed at the relay's window
+// (one after every kExternalRoundsPerRelayRound external ones).
+constexpr int kExternalRounds = 28;
+constexpr int kRelayRounds = 4;
+constexpr int kExternalRoundsPerRelayRound = kExternalRounds / kRelayRounds;
+// Each external kill comes this long after the child said READY.
+constexpr int kMinKillDelayMs = 20;
+constexpr int kMaxKillDelayMs = 1500;
+// What the external rounds must achieve: a mode dwells mostly, not only, in
+// its own phase, so a phase may get a little less than its 7 rounds.
+constexpr int kMinExternalKills = 20;
+constexpr int kMinKillsPerPhase = 4;
+// In a relay round the child kills itself on about one relay step in this
+// many; if it has not after this long, the round fails.
+constexpr int kRelayKillOneIn = 3;
+constexpr std::chrono::milliseconds kRelayRoundRunsFor{10'000};
 // The city of the child's own properties, where it books.
 constexpr const char* kCity = "Crashville";
-// The child kills itself in the relay's window on about one relay step in
-// this many; more often in every fourth round, which aims at that window.
-constexpr int kRelayKillOneIn = 20;
-constexpr int kAimedRelayKillOneIn = 3;
-constexpr int kAimAtRelayEvery = 4;
-// How long an aimed round may work before the test kills it anyway.
-constexpr std::chrono::milliseconds kAimedRunFor{10'000};
 
 struct Acknowledged {
   std::string property_id;
@@ -46,82 +56,20 @@ struct Acknowledged {
   std::string to;
 };
 
-struct ChildRun {
-  std::vector<std::string> lines;  // Complete lines only.
-  bool relay_kill = false;         // The child killed itself in the relay's window.
-};
+// Returns a random delay of kMinKillDelayMs..kMaxKillDelayMs.
+std::chrono::milliseconds externalKillDelay(std::mt19937_64& rng) {
+  std::uniform_int_distribution<int> milliseconds(kMinKillDelayMs, kMaxKillDelayMs);
+  return std::chrono::milliseconds(milliseconds(rng));
+}
 
-// Starts the child in `mode`, lets it work for `run_for` after it said READY
-// (unless it kills itself first), kills it with SIGKILL and returns every
-// complete line it wrote.
-ChildRun runAndKill(const std::string& data_dir, const std::string& mode, uint64_t seed,
-                    int relay_kill_one_in, std::chrono::milliseconds run_for) {
-  int pipe_fds[2];
-  EXPECT_EQ(pipe(pipe_fds), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipe_fds[1], STDOUT_FILENO);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    std::string seed_text = std::to_string(seed);
-    std::string one_in_text = std::to_string(relay_kill_one_in);
-    execl(STAYLAB_PLATFORM_CRASH_CHILD_PATH, "platform_crash_child", data_dir.c_str(), mode.c_str(),
-          seed_text.c_str(), one_in_text.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(pipe_fds[1]);
-  std::string output;
-  char buffer[4096];
-  bool ready = false;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  auto kill_at = deadline;
-  while (true) {
-    auto now = std::chrono::steady_clock::now();
-    if (now >= kill_at || now >= deadline) {
-      break;
-    }
-    auto wait =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::min(kill_at, deadline) - now);
-    pollfd descriptor{pipe_fds[0], POLLIN, 0};
-    if (poll(&descriptor, 1, static_cast<int>(wait.count()) + 1) > 0) {
-      ssize_t count = read(pipe_fds[0], buffer, sizeof buffer);
-      if (count <= 0) {
-        break;  // The child died on its own: by its relay hook, or an error shown below.
-      }
-      output.append(buffer, static_cast<size_t>(count));
-      if (!ready && output.find("READY\n") != std::string::npos) {
-        ready = true;
-        kill_at = std::chrono::steady_clock::now() + run_for;
-      }
+// Returns the phase the child named last ("seed", "book", ...), or "none".
+std::string lastPhase(const std::vector<std::string>& lines) {
+  for (auto line = lines.rbegin(); line != lines.rend(); ++line) {
+    if (line->rfind("PHASE ", 0) == 0) {
+      return line->substr(6);
     }
   }
-  kill(pid, SIGKILL);
-  // Whatever the child wrote before it died is still in the pipe.
-  ssize_t count;
-  while ((count = read(pipe_fds[0], buffer, sizeof buffer)) > 0) {
-    output.append(buffer, static_cast<size_t>(count));
-  }
-  close(pipe_fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-      << "the child did not die by SIGKILL; its output:\n"
-      << output.substr(0, 2000);
-  EXPECT_TRUE(ready) << "the child never opened the platform; its output:\n"
-                     << output.substr(0, 2000);
-
-  ChildRun run;
-  std::istringstream stream(output);
-  std::string line;
-  while (std::getline(stream, line)) {
-    if (stream.eof()) {
-      break;  // A line cut by the kill was never acknowledged.
-    }
-    EXPECT_EQ(line.rfind("ERROR", 0), std::string::npos) << line;
-    run.relay_kill = run.relay_kill || line == "RELAY-KILL";
-    run.lines.push_back(line);
-  }
-  return run;
+  return "none";
 }
 
 // Returns booking id -> the versions of its cells in `row` of `family`.
@@ -200,29 +148,55 @@ void expectAcknowledgedEverywhere(app::Platform& platform,
   }
 }
 
-TEST(PlatformCrash, AcknowledgedBookingsSurviveSigkillDuringSeedBookingsAndDrain) {
+TEST(PlatformCrash, AcknowledgedBookingsSurviveSigkillInEveryPhaseAndInTheRelayWindow) {
   testing::TempDir dir;
   std::mt19937_64 rng(20261122);
   std::map<std::string, Acknowledged> acknowledged;
+  std::map<std::string, int> external_kills_by_phase;
   std::map<std::string, int> relay_kills_by_mode;
+  int external_kills = 0;
   int relay_kills = 0;
-  for (int round = 0; round < kRounds; ++round) {
-    const std::string mode = kModes[static_cast<size_t>(round) % kModes.size()];
-    const bool aimed = round % kAimAtRelayEvery == kAimAtRelayEvery - 1;
-    auto run_for = aimed ? kAimedRunFor : std::chrono::milliseconds(static_cast<int>(rng() % 600));
-    auto run = runAndKill(dir.path().string(), mode, rng(),
-                          aimed ? kAimedRelayKillOneIn : kRelayKillOneIn, run_for);
-    if (::testing::Test::HasFatalFailure()) {
-      return;
+  int external_round = 0;
+  int relay_round = 0;
+  const int rounds = kExternalRounds + kRelayRounds;
+  for (int round = 0; round < rounds; ++round) {
+    const bool aimed = round % (kExternalRoundsPerRelayRound + 1) == kExternalRoundsPerRelayRound;
+    const std::string mode =
+        aimed ? kRelayModes[static_cast<size_t>(relay_round++) % kRelayModes.size()]
+              : kModes[static_cast<size_t>(external_round++) % kModes.size()];
+    const auto delay = aimed ? kRelayRoundRunsFor : externalKillDelay(rng);
+    const std::vector<std::string> args{dir.path().string(), mode, std::to_string(rng()),
+                                        std::to_string(aimed ? kRelayKillOneIn : 0)};
+    auto run = testing::runUntilKilled(STAYLAB_PLATFORM_CRASH_CHILD_PATH, args, delay);
+    ASSERT_TRUE(run.ready) << "round " << round << ": the child never opened the platform; "
+                           << run.description;
+    EXPECT_TRUE(run.died_of_sigkill) << "round " << round << ": " << run.description;
+    const bool relay_kill =
+        std::find(run.lines.begin(), run.lines.end(), "RELAY-KILL") != run.lines.end();
+    const std::string phase = lastPhase(run.lines);
+    std::string how;
+    if (aimed) {
+      EXPECT_TRUE(relay_kill && !run.killed_by_test)
+          << "round " << round << " (" << mode << ") never reached the relay's window";
+      relay_kills += relay_kill ? 1 : 0;
+      relay_kills_by_mode[mode] += relay_kill ? 1 : 0;
+      how = relay_kill ? "killed itself in the relay window in phase " + phase
+                       : "missed the relay window";
+    } else {
+      // The child has no way to die by itself here: the kill is the test's.
+      EXPECT_TRUE(run.killed_by_test && !relay_kill)
+          << "round " << round << " (" << mode << ") ended before the test's kill; "
+          << run.description;
+      if (run.killed_by_test) {
+        ++external_kills;
+        ++external_kills_by_phase[phase];
+      }
+      how = "killed " + std::to_string(delay.count()) + " ms after READY in phase " + phase;
     }
-    EXPECT_TRUE(run.relay_kill || !aimed)
-        << "round " << round << " (" << mode << ") never reached the relay's window";
-    if (run.relay_kill) {
-      ++relay_kills;
-      ++relay_kills_by_mode[mode];
-    }
+
     std::set<std::string> fresh;
     for (const auto& line : run.lines) {
+      EXPECT_EQ(line.rfind("ERROR", 0), std::string::npos) << "round " << round << ": " << line;
       if (line.rfind("ACK ", 0) != 0) {
         continue;
       }
@@ -234,6 +208,8 @@ TEST(PlatformCrash, AcknowledgedBookingsSurviveSigkillDuringSeedBookingsAndDrain
       EXPECT_TRUE(acknowledged.emplace(id, ack).second) << "acknowledged twice: " << id;
       fresh.insert(id);
     }
+    std::cout << "round " << round << " (" << mode << "): " << how << ", " << fresh.size()
+              << " acknowledged\n";
 
     // Restart, drain, check. The platform closes at the end of the scope,
     // releasing the RocksDB and Xapian locks for the next child.
@@ -248,8 +224,7 @@ TEST(PlatformCrash, AcknowledgedBookingsSurviveSigkillDuringSeedBookingsAndDrain
       auto checks = app::checkInvariants(**platform);
       ASSERT_TRUE(checks) << "round " << round << ": " << checks.error().describe();
       for (const auto& check : *checks) {
-        EXPECT_TRUE(check.passed) << "round " << round << " (" << mode << ", "
-                                  << (run.relay_kill ? "killed in the relay window" : "killed")
+        EXPECT_TRUE(check.passed) << "round " << round << " (" << mode << ", " << how
                                   << "): " << check.name << ": " << check.detail;
       }
       expectAcknowledgedEverywhere(**platform, acknowledged, fresh, round);
@@ -258,12 +233,24 @@ TEST(PlatformCrash, AcknowledgedBookingsSurviveSigkillDuringSeedBookingsAndDrain
       return;  // Later rounds would only repeat the first failure.
     }
   }
-  EXPECT_GE(relay_kills, 1) << "no round died between the relay's append and its outbox delete";
+  std::cout << "killed by the test " << external_kills << " of " << kExternalRounds
+            << " external rounds, by phase:";
+  for (const auto& [phase, kills] : external_kills_by_phase) {
+    std::cout << " " << phase << " " << kills;
+  }
+  std::cout << "; killed in the relay window " << relay_kills << " of " << kRelayRounds
+            << " relay rounds, by mode:";
+  for (const auto& [mode, kills] : relay_kills_by_mode) {
+    std::cout << " " << mode << " " << kills;
+  }
+  std::cout << "; acknowledged bookings checked " << acknowledged.size() << "\n";
+  EXPECT_GE(external_kills, kMinExternalKills);
+  for (const char* phase : kModes) {
+    EXPECT_GE(external_kills_by_phase[phase], kMinKillsPerPhase)
+        << "too few kills from outside landed in phase " << phase;
+  }
+  EXPECT_EQ(relay_kills, kRelayRounds);
   EXPECT_GT(acknowledged.size(), 0u);
-  std::cout << "rounds " << kRounds << ", killed in the relay window " << relay_kills << " (seed "
-            << relay_kills_by_mode["seed"] << ", book " << relay_kills_by_mode["book"] << ", drain "
-            << relay_kills_by_mode["drain"] << "), acknowledged bookings checked "
-            << acknowledged.size() << "\n";
 }
 
 }  // namespace

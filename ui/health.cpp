@@ -84,19 +84,36 @@ HealthModel::HealthModel(sim::Topology topology) : m_topology(std::move(topology
     const sim::ComponentSpec* callee = m_topology.findComponent(link.to);
     state.polled = callee != nullptr && sim::polls(callee->kind);
     m_links.push_back(state);
+    for (const auto& [pattern, pair] : m_topology.conditionalLinks()) {
+      if (pair.first == link.from && pair.second == link.to)
+        state.conditional = pattern;
+    }
+    m_links.back().conditional = state.conditional;
     auto& keys = m_link_keys[index];
     const sim::ComponentSpec* caller = m_topology.findComponent(link.from);
-    for (const sim::Route& route : m_topology.routes) {
-      if (route.hops.empty())
+    std::vector<const sim::Route*> routes;
+    for (const sim::Route& route : m_topology.routes)
+      routes.push_back(&route);
+    for (const sim::PatternRoutes& without : m_topology.routes_without) {
+      for (const sim::Route& route : without.routes)
+        routes.push_back(&route);
+    }
+    for (const sim::Route* route : routes) {
+      if (route->hops.empty())
         continue;
       // The clients open every route at its entry.
       if (caller != nullptr && caller->kind == sim::ComponentKind::Client &&
-          route.hops.front().component == link.to) {
-        keys.emplace_back(route.hops.front().component, route.hops.front().operation);
+          route->hops.front().component == link.to) {
+        keys.emplace_back(route->hops.front().component, route->hops.front().operation);
       }
-      for (std::size_t hop = 1; hop < route.hops.size(); ++hop) {
-        if (route.hops[hop - 1].component == link.from && route.hops[hop].component == link.to)
-          keys.emplace_back(route.hops[hop].component, route.hops[hop].operation);
+      for (std::size_t hop = 1; hop < route->hops.size(); ++hop) {
+        if (route->hops[hop - 1].component == link.from && route->hops[hop].component == link.to)
+          keys.emplace_back(route->hops[hop].component, route->hops[hop].operation);
+      }
+      // The calls the chain's last hop makes.
+      for (const sim::Hop& call : route->calls) {
+        if (route->hops.back().component == link.from && call.component == link.to)
+          keys.emplace_back(call.component, call.operation);
       }
     }
     std::sort(keys.begin(), keys.end());

@@ -62,6 +62,9 @@ struct LinkState {
   std::string from, to;
   std::optional<double> rate;  // Calls per second over the last interval; none for polls.
   bool polled = false;         // `to` polls `from` (relay, consumer).
+  // The pattern whose routes alone use this link while it is off
+  // (sim::Topology::conditionalLinks()); empty for a link the routes use.
+  std::string conditional;
   std::vector<sim::FaultWindow> faults;
 };
 

@@ -213,16 +213,29 @@ void Inspector::showComponent(const QString& name) {
     row(q(time.operation), serviceTimeText(time));
   config += QStringLiteral("</table>");
   m_config->setText(config);
-  const auto blast = m_topology->blastRadius(spec->name);
-  QStringList names;
-  for (const std::string& other : blast)
-    names << q(other);
-  m_blast->setText(tr("<b>Blast radius</b> (who depends on it): %1")
-                       .arg(names.isEmpty() ? tr("nobody") : names.join(QStringLiteral(", "))));
+  updateBlastRadius();
   m_live->setText(tr("<span style='color:#555'>Waiting for the first interval…</span>"));
   m_operations->setRowCount(0);
   m_errors->clear();
   updateButtons();
+}
+
+void Inspector::setPatternsOff(std::vector<std::string> patterns) {
+  if (patterns == m_patterns_off)
+    return;
+  m_patterns_off = std::move(patterns);
+  updateBlastRadius();
+}
+
+void Inspector::updateBlastRadius() {
+  if (!m_topology || m_component.isEmpty())
+    return;
+  QStringList names;
+  for (const std::string& other :
+       m_topology->blastRadius(m_component.toStdString(), m_patterns_off))
+    names << q(other);
+  m_blast->setText(tr("<b>Blast radius</b> (who depends on it): %1")
+                       .arg(names.isEmpty() ? tr("nobody") : names.join(QStringLiteral(", "))));
 }
 
 void Inspector::updateMetrics(const sim::MetricsSnapshot& snapshot, const HealthModel& health) {

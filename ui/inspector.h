@@ -40,16 +40,21 @@ class Inspector : public QWidget {
   void updateMetrics(const sim::MetricsSnapshot& snapshot, const HealthModel& health);
   // Enables the fault buttons only while a run can take a fault.
   void setRunActive(bool active);
+  // The platform patterns switched off now: the blast radius follows the
+  // links their routes use (sim::Topology::blastRadius).
+  void setPatternsOff(std::vector<std::string> patterns);
 
  Q_SIGNALS:
   void faultRequested(const staylab::sim::FaultSpec& fault);
 
  private:
   void updateButtons();
+  void updateBlastRadius();
   void request(sim::FaultKind kind);
 
   std::optional<sim::Topology> m_topology;
   QString m_component;
+  std::vector<std::string> m_patterns_off;
   bool m_run_active = false;
 
   QLabel* m_title;

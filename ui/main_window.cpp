@@ -764,6 +764,12 @@ void MainWindow::updatePatterns() {
   }
   for (const auto& [name, action] : m_pattern_actions)
     action->setChecked(patterns.enabled(name));
+  std::vector<std::string> off;
+  for (const sim::Pattern* pattern : sim::patternRegistry()) {
+    if (pattern->kind() == sim::PatternKind::Platform && !patterns.enabled(pattern->name()))
+      off.emplace_back(pattern->name());
+  }
+  m_inspector->setPatternsOff(std::move(off));
   m_timeline->setSwitches(std::move(marks));
 }
 

@@ -281,9 +281,17 @@ class LinkItem : public QGraphicsItem {
     painter->setRenderHint(QPainter::Antialiasing);
     const auto [start, end] = endpoints();
     const bool faulty = !m_state.faults.empty();
-    QPen pen(faulty ? QColor(0xc6, 0x28, 0x28) : QColor(0x78, 0x90, 0x9c), faulty ? 2.5 : 1.3);
+    // A link only a switched-off pattern's routes use is drawn faint and
+    // dotted until traffic crosses it.
+    const bool idle_alternative =
+        !m_state.conditional.empty() && !faulty && !(m_state.rate && *m_state.rate > 0);
+    QPen pen(faulty ? QColor(0xc6, 0x28, 0x28)
+                    : (idle_alternative ? QColor(0xb0, 0xbe, 0xc5) : QColor(0x78, 0x90, 0x9c)),
+             faulty ? 2.5 : 1.3);
     if (m_state.polled)
       pen.setStyle(Qt::DashLine);
+    if (idle_alternative)
+      pen.setStyle(Qt::DotLine);
     painter->setPen(pen);
     painter->drawLine(start, end);
     // Arrow head at the callee.
@@ -300,6 +308,8 @@ class LinkItem : public QGraphicsItem {
     QString label;
     if (m_state.rate && *m_state.rate > 0)
       label = rateText(*m_state.rate);
+    else if (idle_alternative)
+      label = QStringLiteral("without %1").arg(QString::fromStdString(m_state.conditional));
     for (const sim::FaultWindow& fault : m_state.faults)
       label += (label.isEmpty() ? QString() : QStringLiteral(" ")) + QStringLiteral("⚡") +
                QString::fromStdString(faultTag(fault.kind));

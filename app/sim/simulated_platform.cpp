@@ -140,6 +140,19 @@ Result<void> SimulatedPlatform::reconfigure(const sim::PlatformBuild& build) {
   return {};
 }
 
+int SimulatedPlatform::phases(sim::UserOperation, const sim::PlatformBuild&) const {
+  return 1;
+}
+
+sim::OperationOutcome SimulatedPlatform::resume(std::uint64_t) {
+  sim::OperationOutcome outcome;
+  outcome.ok = false;
+  outcome.error = sim::RequestError::Failed;
+  return outcome;
+}
+
+void SimulatedPlatform::abandon(std::uint64_t) {}
+
 void SimulatedPlatform::setTime(sim::Nanos now) {
   m_clock.set(m_epoch + now);
 }

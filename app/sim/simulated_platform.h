@@ -35,8 +35,11 @@ class SimulatedPlatform final : public sim::SystemUnderTest {
   int propertyCount() const override { return static_cast<int>(m_properties.size()); }
   Result<void> reconfigure(const sim::PlatformBuild& build) override;
   void setTime(sim::Nanos now) override;
+  int phases(sim::UserOperation operation, const sim::PlatformBuild& build) const override;
   sim::OperationOutcome execute(sim::UserOperation operation, int property_rank,
                                 sim::Generator& random) override;
+  sim::OperationOutcome resume(std::uint64_t pending) override;
+  void abandon(std::uint64_t pending) override;
   Result<std::size_t> step(std::string_view part, std::size_t batch) override;
   Result<sim::PartLag> lag(std::string_view part) override;
   Result<void> crash(std::string_view part) override;

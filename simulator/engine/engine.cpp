@@ -145,6 +145,16 @@ void Engine::applySwitch(std::string_view pattern, bool on) {
   }
   if (RequestLayer* layer = m_state->layers[*index].get())
     layer->switched(on);
+  if (!on) {
+    for (RouteVariant& variant : m_state->variants) {
+      if (variant.pattern != *index)
+        continue;
+      for (auto& route : variant.routes) {
+        if (route)
+          m_state->registerMetrics(*route);
+      }
+    }
+  }
   m_state->metrics.addPatternSwitch(
       PatternSwitch{m_state->simulation.now(), std::string(pattern), on});
   std::lock_guard lock(m_state->inject_mutex);

@@ -57,6 +57,7 @@
 namespace staylab::sim {
 
 struct RunState;
+struct RoutePlan;
 class RequestPipeline;
 class LoadGenerator;
 class Pollers;
@@ -172,6 +173,11 @@ class Engine {
   // Builds the stations, links, routes, pollers and layers of the run
   // (engine_build.cpp).
   [[nodiscard]] Result<void> build();
+  // Plans the route of `operation` from the topology's `spec`.
+  [[nodiscard]] Result<RoutePlan> planRoute(const Route& spec, UserOperation operation);
+  // Checks that every route the run can take makes as many real calls as
+  // the platform, built as the patterns then say, runs the operation in.
+  [[nodiscard]] Result<void> checkPhases() const;
   // Checks the scenario's faults and expectations against the topology.
   [[nodiscard]] Result<void> checkFits() const;
   // Schedules the load, the pollers and the timeline.

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "simulator/engine/engine.h"
 #include "simulator/engine/engine_state.h"
@@ -185,7 +186,8 @@ Result<void> Engine::build() {
     STAYLAB_TRY(m_system->seed(scenario.data));
   }
 
-  // Routes for the operations the load mixes.
+  // Routes for the operations the load mixes, and those the patterns take
+  // while they are off.
   for (std::size_t op = 0; op < kUserOperationCount; ++op) {
     const auto operation = static_cast<UserOperation>(op);
     bool used = false;
@@ -200,50 +202,45 @@ Result<void> Engine::build() {
       }
       continue;
     }
-    if (spec->hops.empty() || spec->hops.size() > kMaxHops) {
-      return invalidInput("topology.routes", "route '{}' needs 1..{} hops", spec->operation,
-                          kMaxHops);
-    }
-    RoutePlan route;
-    route.operation = operation;
-    const ComponentSpec* previous = nullptr;
-    for (const sim::Hop& hop_spec : spec->hops) {
-      HopPlan step;
-      auto found = state.stations.find(hop_spec.component);
-      if (found == state.stations.end()) {
-        return invalidInput("topology.routes", "route '{}' goes through '{}', which cannot serve",
-                            spec->operation, hop_spec.component);
-      }
-      step.station = found->second.get();
-      step.operation = hop_spec.operation;
-      auto model = step.station->models.find(hop_spec.operation);
-      step.model = model == step.station->models.end() ? nullptr : &model->second;
-      step.metric = state.metrics.operation(hop_spec.component, hop_spec.operation);
-      // The link from the caller: the previous hop, or a client for the entry.
-      if (previous != nullptr) {
-        auto link = state.links.find({previous->name, hop_spec.component});
-        step.link_in = link == state.links.end() ? nullptr : link->second.get();
-      } else {
-        for (const ComponentSpec& component : topology.components) {
-          if (component.kind != ComponentKind::Client)
-            continue;
-          auto link = state.links.find({component.name, hop_spec.component});
-          if (link != state.links.end()) {
-            step.link_in = link->second.get();
-            break;
-          }
-        }
-      }
-      previous = step.station->spec;
-      route.hops.push_back(std::move(step));
-    }
-    route.real = route.hops.back().station->real && m_system != nullptr;
-    state.routes[op] = std::move(route);
+    state.routes[op] = STAYLAB_TRY(planRoute(*spec, operation));
+    state.registerMetrics(*state.routes[op]);
   }
+  for (const PatternRoutes& without : topology.routes_without) {
+    RouteVariant variant;
+    variant.pattern = *patternIndex(without.pattern);
+    for (const sim::Route& spec : without.routes) {
+      for (std::size_t op = 0; op < kUserOperationCount; ++op) {
+        if (spec.operation == toString(static_cast<UserOperation>(op)))
+          variant.routes[op] = STAYLAB_TRY(planRoute(spec, static_cast<UserOperation>(op)));
+      }
+    }
+    // Its operations join the metrics when the pattern is first off, so
+    // that a run that never switches it keeps the keys it always had.
+    if (!state.patterns.at(variant.pattern).enabled) {
+      for (auto& route : variant.routes) {
+        if (route)
+          state.registerMetrics(*route);
+      }
+    }
+    state.variants.push_back(std::move(variant));
+  }
+  if (m_system)
+    STAYLAB_TRY(checkPhases());
 
   // The services the entries call: the resilience layers' dependencies.
-  for (const auto& route : state.routes) {
-    if (!route || route->hops.size() < 2)
+  std::vector<RoutePlan*> plans;
+  for (auto& route : state.routes) {
+    if (route)
+      plans.push_back(&*route);
+  }
+  for (RouteVariant& variant : state.variants) {
+    for (auto& route : variant.routes) {
+      if (route)
+        plans.push_back(&*route);
+    }
+  }
+  for (const RoutePlan* route : plans) {
+    if (route->hops.size() < 2)
       continue;
     const Station& service = *route->hops[1].station;
     const bool known = std::any_of(
@@ -252,8 +249,8 @@ Result<void> Engine::build() {
     if (!known)
       state.downstream.push_back(DownstreamService{service.spec->name, service.id});
   }
-  for (auto& route : state.routes) {
-    if (!route || route->hops.size() < 2)
+  for (RoutePlan* route : plans) {
+    if (route->hops.size() < 2)
       continue;
     const std::string& name = route->hops[1].station->spec->name;
     for (const DownstreamService& service : state.downstream) {
@@ -306,6 +303,114 @@ Result<void> Engine::build() {
   return {};
 }
 
+Result<RoutePlan> Engine::planRoute(const sim::Route& spec, UserOperation operation) {
+  RunState& state = *m_state;
+  const std::size_t length = spec.hops.size() + spec.calls.size();
+  if (spec.hops.empty() || length > kMaxHops) {
+    return invalidInput("topology.routes", "route '{}' needs 1..{} hops", spec.operation, kMaxHops);
+  }
+  RoutePlan route;
+  route.operation = operation;
+  route.chain = spec.hops.size();
+  for (std::size_t index = 0; index < length; ++index) {
+    const sim::Hop& hop_spec =
+        index < route.chain ? spec.hops[index] : spec.calls[index - route.chain];
+    HopPlan step;
+    auto found = state.stations.find(hop_spec.component);
+    if (found == state.stations.end()) {
+      return invalidInput("topology.routes", "route '{}' goes through '{}', which cannot serve",
+                          spec.operation, hop_spec.component);
+    }
+    step.station = found->second.get();
+    step.operation = hop_spec.operation;
+    auto model = step.station->models.find(hop_spec.operation);
+    step.model = model == step.station->models.end() ? nullptr : &model->second;
+    // The link from the caller: the previous hop of the chain (every call's
+    // is the chain's last), or a client for the entry.
+    const std::size_t caller = std::min(index, route.chain) - (index > 0 ? 1 : 0);
+    if (index > 0) {
+      auto link = state.links.find({route.hops[caller].station->spec->name, hop_spec.component});
+      step.link_in = link == state.links.end() ? nullptr : link->second.get();
+    } else {
+      for (const ComponentSpec& component : m_topology.components) {
+        if (component.kind != ComponentKind::Client)
+          continue;
+        auto link = state.links.find({component.name, hop_spec.component});
+        if (link != state.links.end()) {
+          step.link_in = link->second.get();
+          break;
+        }
+      }
+    }
+    route.hops.push_back(std::move(step));
+  }
+  // The real operation's commit points: the deepest hop of a chain, or each
+  // real call.
+  if (m_system != nullptr) {
+    if (route.chain == length) {
+      if (route.hops.back().station->real)
+        route.hops.back().phase = route.phases++;
+    } else {
+      for (std::size_t index = route.chain; index < length; ++index) {
+        if (route.hops[index].station->real)
+          route.hops[index].phase = route.phases++;
+      }
+    }
+  }
+  return route;
+}
+
+Result<void> Engine::checkPhases() const {
+  const RunState& state = *m_state;
+  // The states a run can be in: its patterns as written, and each with one
+  // of the patterns its switches turn.
+  std::vector<PatternSettings> states = {m_scenario.patterns};
+  for (const PatternSwitchSpec& change : m_scenario.switches) {
+    PatternSettings toggled = m_scenario.patterns;
+    toggled.setEnabled(change.pattern, change.on);
+    states.push_back(std::move(toggled));
+  }
+  for (const PatternSettings& patterns : states) {
+    const PlatformBuild build = platformBuildOf(patterns);
+    for (std::size_t op = 0; op < kUserOperationCount; ++op) {
+      const auto operation = static_cast<UserOperation>(op);
+      const RoutePlan* route = nullptr;
+      std::string field = fmt::format("topology.routes.{}", toString(operation));
+      for (const RouteVariant& variant : state.variants) {
+        if (!patterns.at(variant.pattern).enabled && variant.routes[op]) {
+          route = &*variant.routes[op];
+          field = fmt::format("topology.routes_without.{}.{}",
+                              patternRegistry()[variant.pattern]->name(), toString(operation));
+          break;
+        }
+      }
+      if (route == nullptr)
+        route = state.routes[op] ? &*state.routes[op] : nullptr;
+      if (route == nullptr || route->phases == 0)
+        continue;
+      const int needed = m_system->phases(operation, build);
+      if (needed != route->phases) {
+        std::vector<std::string> off;
+        for (const Pattern* pattern : patternRegistry()) {
+          if (pattern->kind() == PatternKind::Platform && !patterns.enabled(pattern->name()))
+            off.push_back(std::string(pattern->name()));
+        }
+        return valueError(
+            field,
+            fmt::format(
+                "topology '{}' routes '{}' through {} real call(s), but the platform "
+                "{} makes {}; give the route it takes{}",
+                m_topology.name, toString(operation), route->phases,
+                off.empty() ? std::string("as built")
+                            : fmt::format("without {}", fmt::join(off, ", ")),
+                needed,
+                off.empty() ? std::string() : fmt::format(" in routes_without.{}", off.front())));
+      }
+    }
+  }
+  return {};
+}
+
 Result<void> Engine::checkFits() const {
   const RunState& state = *m_state;
   const std::vector<std::string> topics = m_system ? m_system->topics() : m_options.known_topics;
@@ -316,13 +421,19 @@ Result<void> Engine::checkFits() const {
   for (std::size_t index = 0; index < m_scenario.expectations.size(); ++index) {
     const MetricRef& metric = m_scenario.expectations[index].metric;
     std::vector<std::string> operations;
-    for (const auto& route : state.routes) {
+    const auto add = [&](const std::optional<RoutePlan>& route) {
       if (!route)
-        continue;
+        return;
       for (const HopPlan& hop : route->hops) {
         if (hop.station->spec->name == metric.component)
           operations.push_back(hop.operation);
       }
+    };
+    for (const auto& route : state.routes)
+      add(route);
+    for (const RouteVariant& variant : state.variants) {
+      for (const auto& route : variant.routes)
+        add(route);
     }
     const ComponentSpec* component = m_topology.findComponent(metric.component);
     if (component != nullptr && isPoller(*component))

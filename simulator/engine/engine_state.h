@@ -50,6 +50,17 @@ struct Station {
   bool store_like = false;  // A store, the log or a plain station: faults of stores act here.
   std::optional<BatchMeans> waits;
   RunningStats wait_stats;
+  // Instances 0..alive_instances-1 are alive; a kill takes the highest. Each
+  // instance's generation grows when it dies, so a request knows whether
+  // the instance serving it died meanwhile.
+  std::vector<std::uint64_t> generations;
+  std::uint64_t next_instance = 0;  // Round robin over the alive instances.
+};
+
+// Which instance of a station serves a request, and its generation then.
+struct InstanceTicket {
+  int instance = -1;
+  std::uint64_t generation = 0;
 };
 
 struct Link {
@@ -69,14 +80,29 @@ struct HopPlan {
   const ServiceTimeModel* model = nullptr;
   OperationId metric;
   Link* link_in = nullptr;
+  // The phase of the real operation that runs at the end of this hop's
+  // service time (its commit point), or -1.
+  int phase = -1;
 };
 
+// A route as the engine runs it (topology.h Route): hops[0, chain) is the
+// chain from the entry, each holding its caller's worker; hops[chain, end)
+// are the calls hops[chain - 1] makes in turn. The real operation runs in
+// phases, one at each real commit point: the deepest hop of a plain route,
+// each real call of a route that ends in calls.
 struct RoutePlan {
   UserOperation operation = UserOperation::Search;
   std::vector<HopPlan> hops;
-  bool real = false;  // The deepest hop runs the real operation.
+  std::size_t chain = 0;
+  int phases = 0;  // Commit points of the real operation; 0 without a platform.
   // The service the entry calls; null on a route of one hop.
   const DownstreamService* downstream = nullptr;
+};
+
+// The routes of the operations while a pattern is off, where they differ.
+struct RouteVariant {
+  std::size_t pattern = 0;  // Registry index.
+  std::array<std::optional<RoutePlan>, kUserOperationCount> routes;
 };
 
 // An asynchronous part (relay, projection, fraud detection) that polls.
@@ -112,6 +138,23 @@ struct RunState {
   RunState(MetricsOptions options, std::uint64_t seed)
       : streams(seed), board(seed), metrics(options) {}
 
+  // Returns the route `operation` takes now: the one of the first pattern
+  // that is off and routes it differently, or its own; null without one.
+  const RoutePlan* routeFor(UserOperation operation) const {
+    const auto index = static_cast<std::size_t>(operation);
+    for (const RouteVariant& variant : variants) {
+      if (!patterns.at(variant.pattern).enabled && variant.routes[index])
+        return &*variant.routes[index];
+    }
+    return routes[index] ? &*routes[index] : nullptr;
+  }
+
+  // Registers the metric keys of a route's hops (once; again is harmless).
+  void registerMetrics(RoutePlan& route) {
+    for (HopPlan& hop : route.hops)
+      hop.metric = metrics.operation(hop.station->spec->name, hop.operation);
+  }
+
   // Sets the queue and worker gauges of a station at now.
   void touch(Station& station) {
     const Nanos now = simulation.now();
@@ -138,6 +181,7 @@ struct RunState {
   std::map<std::string, std::unique_ptr<Station>, std::less<>> stations;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<Link>> links;
   std::array<std::optional<RoutePlan>, kUserOperationCount> routes;
+  std::vector<RouteVariant> variants;  // Routes while a pattern is off.
   std::vector<std::unique_ptr<Poller>> pollers;
   // Every service an entry calls; stable addresses (routes point at them).
   std::vector<DownstreamService> downstream;

@@ -153,7 +153,13 @@ void FaultTimeline::endLinkLoss(const FaultSpec& fault) {
 
 void FaultTimeline::startInstanceKill(const FaultSpec& fault) {
   Station& station = *m_state.stations.at(fault.target);
+  const int before = station.alive_instances;
   station.alive_instances = std::max(0, station.alive_instances - std::max(fault.instances, 1));
+  // The highest instances die: what they were serving is lost.
+  if (station.generations.empty())
+    station.generations.assign(static_cast<std::size_t>(station.spec->instances), 0);
+  for (int instance = station.alive_instances; instance < before; ++instance)
+    ++station.generations[static_cast<std::size_t>(instance)];
   station.resource->setCapacity(station.alive_instances * station.spec->workers);
   m_state.touch(station);
 }

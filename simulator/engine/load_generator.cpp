@@ -52,9 +52,9 @@ void LoadGenerator::arrive(std::size_t phase_index, Nanos intended, CompletionSl
   const LoadPhase& phase = m_scenario.load[phase_index];
   const UserOperation operation = chooseOperation(phase);
   const int property = chooseProperty(phase_index);
-  const auto& route = m_state.routes[static_cast<std::size_t>(operation)];
+  const RoutePlan* route = m_state.routeFor(operation);
   m_state.requests.fetch_add(1, std::memory_order_relaxed);
-  m_state.simulation.spawn(m_pipeline.request(&*route, intended, property, completion));
+  m_state.simulation.spawn(m_pipeline.request(route, intended, property, completion));
 }
 
 Process LoadGenerator::openArrivals(std::size_t phase_index, Nanos phase_start) {

@@ -17,12 +17,18 @@ struct RequestPipeline::Flight : PipelineRequest {
   int property = 0;
   std::array<Nanos, kMaxHops> arrived{};  // When each hop was reached.
   std::size_t reached = 0;                // Hops reached.
-  std::size_t held = 0;                   // Hops whose worker it holds, from the entry on.
+  std::size_t held = 0;                   // Chain hops whose worker it holds, from the entry.
+  std::array<InstanceTicket, kMaxHops> instances{};  // The instance serving each hop.
   // The layers it goes through, decided when it starts: the request-scope
   // ones first, then the call-scope ones, each group in registry order.
   std::array<RequestLayer*, kMaxLayers> layers{};
   std::size_t request_layers = 0;
   std::size_t call_layers = 0;
+  // The real operation: the handle of its next phase, and what its answer
+  // brings home when the request succeeds.
+  std::uint64_t pending = 0;
+  std::string booking_id;
+  std::vector<std::pair<std::string_view, std::uint64_t>> measures;
 };
 
 Process RequestPipeline::request(const RoutePlan* route, Nanos intended, int property,
@@ -57,7 +63,20 @@ Process RequestPipeline::request(const RoutePlan* route, Nanos intended, int pro
   } else {
     flight.error = RequestError::Overloaded;
   }
+  if (flight.pending != 0) {
+    // The operation stopped between two of its phases: what it did stays.
+    m_state.untimed([&] {
+      m_system->abandon(flight.pending);
+      return true;
+    });
+  }
   recordHops(flight);
+  if (!flight.error) {
+    if (!flight.booking_id.empty())
+      m_state.acknowledged.push_back(std::move(flight.booking_id));
+    for (const auto& [measure, count] : flight.measures)
+      m_state.metrics.addMeasure(route->hops[0].metric, simulation.now(), measure, count);
+  }
   if (completion != nullptr && completion->handle)
     simulation.resumeAt(simulation.now(), completion->handle);
 }
@@ -86,6 +105,8 @@ Task<> RequestPipeline::entry(Flight& flight, Next next) {
     Task<> calls = next();
     co_await calls;
   }
+  if (!flight.error && !alive(flight, 0))
+    flight.error = RequestError::InstanceKilled;  // The answer cannot go back to the client.
   if (flight.held > 0) {
     route.hops[0].station->resource->release();
     m_state.touch(*route.hops[0].station);
@@ -94,11 +115,25 @@ Task<> RequestPipeline::entry(Flight& flight, Next next) {
 
 Task<> RequestPipeline::downstream(Flight& flight) {
   const RoutePlan& route = *flight.route;
-  for (std::size_t index = 1; index < route.hops.size() && !flight.error; ++index) {
+  for (std::size_t index = 1; index < route.chain && !flight.error; ++index) {
     Task<> next_hop = hop(flight, index);
     co_await next_hop;
   }
-  // Unwind the downstream hops, keeping the entry's worker.
+  // The calls the chain's last hop makes in turn; each needs its caller
+  // alive to be sent at all.
+  for (std::size_t index = route.chain; index < route.hops.size() && !flight.error; ++index) {
+    if (!alive(flight, route.chain - 1)) {
+      flight.error = RequestError::InstanceKilled;
+      break;
+    }
+    Task<> call = hop(flight, index);
+    co_await call;
+  }
+  for (std::size_t index = 1; index < flight.held && !flight.error; ++index) {
+    if (!alive(flight, index))
+      flight.error = RequestError::InstanceKilled;  // A caller died while its callee served.
+  }
+  // Unwind the chain's downstream hops, keeping the entry's worker.
   while (flight.held > 1) {
     --flight.held;
     route.hops[flight.held].station->resource->release();
@@ -110,17 +145,40 @@ Task<> RequestPipeline::hop(Flight& flight, std::size_t index) {
   Simulation& simulation = m_state.simulation;
   const RoutePlan& route = *flight.route;
   const HopPlan& current = route.hops[index];
-  Station& station = *current.station;
+  const bool call = index >= route.chain;
   if (current.link_in != nullptr) {
     Nanos delay = 0;
     flight.error = crossLink(*current.link_in, delay);
-    if (flight.error)
+    if (flight.error) {
+      if (call)
+        m_state.metrics.recordError(current.metric, simulation.now(), simulation.now(),
+                                    *flight.error);
       co_return;
+    }
     if (delay > 0)
       co_await simulation.delay(delay);
   }
   flight.arrived[index] = simulation.now();
   flight.reached = std::max(flight.reached, index + 1);
+  Task<> served = serve(flight, index);
+  co_await served;
+  if (call) {
+    // A call answers its caller at once; the caller goes on with the next.
+    if (flight.error) {
+      m_state.metrics.recordError(current.metric, flight.arrived[index], simulation.now(),
+                                  *flight.error);
+    } else {
+      m_state.metrics.recordSuccess(current.metric, flight.arrived[index], simulation.now());
+    }
+  }
+}
+
+Task<> RequestPipeline::serve(Flight& flight, std::size_t index) {
+  Simulation& simulation = m_state.simulation;
+  const RoutePlan& route = *flight.route;
+  const HopPlan& current = route.hops[index];
+  Station& station = *current.station;
+  const bool call = index >= route.chain;
   if (station.alive_instances == 0) {
     flight.error = RequestError::UnavailableInstance;
     co_return;
@@ -143,15 +201,16 @@ Task<> RequestPipeline::hop(Flight& flight, std::size_t index) {
     m_state.touch(station);
     co_return;
   }
-  ++flight.held;
+  if (!call)
+    ++flight.held;
   m_state.touch(station);
+  flight.instances[index] = assignInstance(station);
   const double waited = toSeconds(simulation.now() - flight.arrived[index]);
   if (station.waits)
     station.waits->add(waited);
   station.wait_stats.add(waited);
 
-  const bool commit_point = index + 1 == route.hops.size();
-  const bool measured = commit_point && route.real && m_mode == ServiceTimeMode::Measured;
+  const bool measured = current.phase >= 0 && m_mode == ServiceTimeMode::Measured;
   Nanos service = measured || current.model == nullptr ? 0 : current.model->sample(station.random);
   if (!station.real && station.store_like) {
     // A model-only store: the fault board acts here, as a decorator does on
@@ -163,32 +222,61 @@ Task<> RequestPipeline::hop(Flight& flight, std::size_t index) {
   }
   if (service > 0)
     co_await simulation.delay(service);
-  if (commit_point && route.real && !flight.error) {
-    Task<> real = commit(flight, measured);
+  if (!flight.error && !alive(flight, index))
+    flight.error = RequestError::InstanceKilled;  // Its instance died while it served.
+  if (current.phase >= 0 && !flight.error) {
+    Task<> real = commit(flight, current.phase, measured);
     co_await real;
+  }
+  if (call) {
+    station.resource->release();
+    m_state.touch(station);
   }
 }
 
-Task<> RequestPipeline::commit(Flight& flight, bool measured) {
+Task<> RequestPipeline::commit(Flight& flight, int phase, bool measured) {
   Simulation& simulation = m_state.simulation;
   m_system->setTime(simulation.now());
   m_state.board.setNow(simulation.now());
   const auto started = std::chrono::steady_clock::now();
+  if (phase > 0 && flight.pending == 0)
+    co_return;  // The platform finished in fewer phases (checked when the run was built).
   OperationOutcome outcome =
-      m_system->execute(flight.route->operation, flight.property, m_state.operation_random);
+      phase == 0
+          ? m_system->execute(flight.route->operation, flight.property, m_state.operation_random)
+          : m_system->resume(flight.pending);
   Nanos extra = m_state.board.takeCharge();
   if (measured) {
     extra += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
                                                                   started)
                  .count();
   }
+  flight.pending = outcome.pending;
   if (extra > 0)
     co_await simulation.delay(extra);
   if (!outcome.ok) {
     flight.error = outcome.error;
-  } else if (!outcome.booking_id.empty()) {
-    m_state.acknowledged.push_back(std::move(outcome.booking_id));
+    co_return;
   }
+  if (!outcome.booking_id.empty())
+    flight.booking_id = std::move(outcome.booking_id);
+  flight.measures.insert(flight.measures.end(), outcome.measures.begin(), outcome.measures.end());
+}
+
+InstanceTicket RequestPipeline::assignInstance(Station& station) {
+  if (station.generations.empty())
+    station.generations.assign(static_cast<std::size_t>(station.spec->instances), 0);
+  const auto alive = static_cast<std::uint64_t>(std::max(station.alive_instances, 1));
+  const auto instance = static_cast<int>(station.next_instance++ % alive);
+  return InstanceTicket{instance, station.generations[static_cast<std::size_t>(instance)]};
+}
+
+bool RequestPipeline::alive(const Flight& flight, std::size_t index) const {
+  const InstanceTicket& ticket = flight.instances[index];
+  if (ticket.instance < 0)
+    return true;
+  const Station& station = *flight.route->hops[index].station;
+  return station.generations[static_cast<std::size_t>(ticket.instance)] == ticket.generation;
 }
 
 std::optional<RequestError> RequestPipeline::crossLink(Link& link, Nanos& delay) {
@@ -210,8 +298,10 @@ std::optional<RequestError> RequestPipeline::crossLink(Link& link, Nanos& delay)
 void RequestPipeline::recordHops(const Flight& flight) {
   const Nanos now = m_state.simulation.now();
   // The entry hop answers even a request refused before reaching it (rate
-  // limited, lost on the client's link): the client saw that answer.
-  const std::size_t reached = std::max<std::size_t>(flight.reached, 1);
+  // limited, lost on the client's link): the client saw that answer. The
+  // calls at the end of a route recorded their own answers.
+  const std::size_t reached =
+      std::min(std::max<std::size_t>(flight.reached, 1), flight.route->chain);
   for (std::size_t index = 0; index < reached; ++index) {
     const Nanos start = index == 0 ? flight.intended : flight.arrived[index];
     const OperationId metric = flight.route->hops[index].metric;

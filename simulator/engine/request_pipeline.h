@@ -46,10 +46,20 @@ class RequestPipeline {
   Task<> stage(Flight& flight, std::size_t index);
   Task<> entry(Flight& flight, Next next);
   Task<> downstream(Flight& flight);
-  // Walks hop `index` of the route: link, queue, service, commit point.
+  // Walks hop `index` of the route: the link to it, then serve(); a call
+  // (past the chain) records its own answer.
   Task<> hop(Flight& flight, std::size_t index);
-  // Runs the real operation at the commit point.
-  Task<> commit(Flight& flight, bool measured);
+  // Waits for a worker of the hop's component, holds it for the service
+  // time and runs the real operation's phase at its commit point; a call
+  // gives its worker back at once.
+  Task<> serve(Flight& flight, std::size_t index);
+  // Runs phase `phase` of the real operation.
+  Task<> commit(Flight& flight, int phase, bool measured);
+  // Returns the instance of `station` that serves the next request: round
+  // robin over the alive ones.
+  static InstanceTicket assignInstance(Station& station);
+  // Returns false when the instance serving hop `index` died since.
+  bool alive(const Flight& flight, std::size_t index) const;
   // Crosses a link; sets the error, or the latency to wait.
   std::optional<RequestError> crossLink(Link& link, Nanos& delay);
   void recordHops(const Flight& flight);

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "domain/common/error.h"
@@ -37,6 +38,12 @@ struct OperationOutcome {
   // to cancel).
   RequestError error = RequestError::Failed;
   std::string booking_id;  // book: the booking the platform acknowledged.
+  // Non-zero while the operation has phases left (see phases()): the handle
+  // to resume() or abandon() it with.
+  std::uint64_t pending = 0;
+  // What the platform measured of this answer for the patterns' measures
+  // (pattern.h MeasureSpec, scope Operation), such as {"stale_reads", 1}.
+  std::vector<std::pair<std::string_view, std::uint64_t>> measures;
 };
 
 // Returns how a platform error counts in the metrics: the fault board's
@@ -67,10 +74,21 @@ class SystemUnderTest {
   // Sets the platform's clock to the start epoch plus `now` of virtual time.
   virtual void setTime(Nanos now) = 0;
 
+  // Returns in how many phases the platform built as `build` runs
+  // `operation`: one per real call of its route (an API composition queries
+  // two stores; a dual write commits, then appends). 1 for most.
+  virtual int phases(UserOperation operation, const PlatformBuild& build) const = 0;
   // Runs one user operation on the listing of popularity rank
-  // `property_rank`; `random` draws its details (dates, guests, text).
+  // `property_rank`; `random` draws its details (dates, guests, text). For
+  // an operation of several phases this runs the first and answers
+  // `pending`.
   virtual OperationOutcome execute(UserOperation operation, int property_rank,
                                    Generator& random) = 0;
+  // Runs the next phase of a pending operation.
+  virtual OperationOutcome resume(std::uint64_t pending) = 0;
+  // Forgets a pending operation whose next phase will never run (its
+  // caller died or failed in between): what its phases did stays done.
+  virtual void abandon(std::uint64_t pending) = 0;
 
   // Runs one step of an asynchronous part; returns the events it moved.
   [[nodiscard]] virtual Result<std::size_t> step(std::string_view part, std::size_t batch) = 0;

@@ -18,6 +18,7 @@ constexpr std::array<Traits, kRequestErrorCount> kTraits = {{
     {"link_loss", false, true, false},
     {"link_partition", false, true, false},
     {"unavailable_instance", false, true, false},
+    {"instance_killed", false, true, false},
     {"rejected", false, true, true},
     {"timeout", false, true, true},
     {"overloaded", false, false, false},

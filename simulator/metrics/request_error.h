@@ -22,6 +22,7 @@ enum class RequestError : std::uint8_t {
   LinkLoss,             // The message was lost on a link.
   LinkPartition,        // The link dropped everything.
   UnavailableInstance,  // No instance of the component is alive.
+  InstanceKilled,       // The instance serving it died before it could answer.
   // Overload: the system, or a pattern protecting it, shed the request.
   Rejected,      // The component's queue was full.
   Timeout,       // The answer did not come within the deadline.
@@ -38,7 +39,7 @@ enum class RequestError : std::uint8_t {
   Failed,       // A failure with no kind of its own.
 };
 
-inline constexpr std::size_t kRequestErrorCount = 17;
+inline constexpr std::size_t kRequestErrorCount = 18;
 
 // Returns the error's name: "store_outage", "circuit_open", "conflict"...
 std::string_view toString(RequestError error);

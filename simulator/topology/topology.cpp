@@ -166,7 +166,49 @@ const Route* Topology::findRoute(std::string_view operation) const {
   return nullptr;
 }
 
-std::vector<std::string> Topology::blastRadius(std::string_view failed) const {
+const Route* Topology::findRouteWithout(std::string_view pattern,
+                                        std::string_view operation) const {
+  for (const PatternRoutes& without : routes_without) {
+    if (without.pattern != pattern)
+      continue;
+    for (const Route& route : without.routes) {
+      if (route.operation == operation)
+        return &route;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<std::pair<std::string, std::pair<std::string, std::string>>>
+Topology::conditionalLinks() const {
+  using Pair = std::pair<std::string, std::string>;
+  std::vector<Pair> always;
+  const auto collect = [](const Route& route, std::vector<Pair>& into) {
+    for (std::size_t index = 1; index < route.hops.size(); ++index)
+      into.emplace_back(route.hops[index - 1].component, route.hops[index].component);
+    for (const Hop& call : route.calls)
+      into.emplace_back(route.hops.back().component, call.component);
+  };
+  for (const Route& route : routes)
+    collect(route, always);
+  std::vector<std::pair<std::string, Pair>> conditional;
+  for (const PatternRoutes& without : routes_without) {
+    std::vector<Pair> used;
+    for (const Route& route : without.routes)
+      collect(route, used);
+    for (Pair& link : used) {
+      const bool known = std::find(always.begin(), always.end(), link) != always.end() ||
+                         std::find(conditional.begin(), conditional.end(),
+                                   std::make_pair(without.pattern, link)) != conditional.end();
+      if (!known && link.first != link.second)
+        conditional.emplace_back(without.pattern, std::move(link));
+    }
+  }
+  return conditional;
+}
+
+std::vector<std::string> Topology::blastRadius(std::string_view failed,
+                                               const std::vector<std::string>& patterns_off) const {
   const std::vector<std::size_t> order = nameOrder(components);
   const VertexIndex index(components, order);
   const auto start = index.find(failed);
@@ -175,7 +217,19 @@ std::vector<std::string> Topology::blastRadius(std::string_view failed) const {
   }
   // Edges point the way harm travels: from a dependency to what depends on it.
   Graph harm(components.size());
+  // The links only a pattern that is on leaves unused carry no harm.
+  std::vector<std::pair<Vertex, Vertex>> unused;
+  for (const auto& [pattern, link] : conditionalLinks()) {
+    if (std::find(patterns_off.begin(), patterns_off.end(), pattern) != patterns_off.end())
+      continue;
+    const auto from = index.find(link.first);
+    const auto to = index.find(link.second);
+    if (from && to)
+      unused.emplace_back(*from, *to);
+  }
   for (const auto& [from, to] : linkPairs(*this, index)) {
+    if (std::find(unused.begin(), unused.end(), std::make_pair(from, to)) != unused.end())
+      continue;
     const bool pulled = isPolled(components[order[from]].kind) && polls(components[order[to]].kind);
     if (pulled) {
       boost::add_edge(from, to, harm);

@@ -43,6 +43,9 @@
 //        loss: 0}
 //   routes:                          # optional; keys search, view, book, cancel, edit
 //     search: [gateway.search, search-service.search, search-index.query]
+//   routes_without:                  # optional: routes while a pattern is off
+//     cqrs:                          #   a registered pattern
+//       search: [gateway.search, search-service.search, [listing-db.query, booking-db.read]]
 //
 // Service times are written as in scenarios (scenario.h ServiceTimeSpec):
 // constant {value}, exponential {mean}, uniform {min, max}, lognormal
@@ -128,11 +131,27 @@ struct Hop {
   bool operator==(const Hop&) const = default;
 };
 
+// A route is a chain of hops, each called by the one before and holding its
+// caller's worker while it serves. Its end may instead be a sequence of
+// calls that the last hop of the chain makes one after another (an API
+// composition: a query, then another; a dual write: a commit, then an
+// append), written as a list in the file:
+//   search: [gateway.search, search-service.search, [listing-db.query, booking-db.read]]
 struct Route {
-  std::string operation;  // "search", "view", "book", "cancel" or "edit".
-  std::vector<Hop> hops;  // At least one.
+  std::string operation;   // "search", "view", "book", "cancel" or "edit".
+  std::vector<Hop> hops;   // The chain, from the entry; at least one.
+  std::vector<Hop> calls;  // Made in turn by hops.back(); empty, or two or more.
 
   bool operator==(const Route&) const = default;
+};
+
+// The routes a pattern takes while it is switched off, where they differ
+// from `routes` (for instance search without CQRS, by API composition).
+struct PatternRoutes {
+  std::string pattern;        // A registered pattern (simulator/patterns/registry.h).
+  std::vector<Route> routes;  // In file order.
+
+  bool operator==(const PatternRoutes&) const = default;
 };
 
 struct Point {
@@ -149,23 +168,35 @@ class Topology {
  public:
   std::string name;
   std::string description;
-  std::vector<ComponentSpec> components;  // In file order.
-  std::vector<LinkSpec> links;            // In file order.
-  std::vector<Route> routes;              // In file order.
+  std::vector<ComponentSpec> components;      // In file order.
+  std::vector<LinkSpec> links;                // In file order.
+  std::vector<Route> routes;                  // In file order.
+  std::vector<PatternRoutes> routes_without;  // In file order.
 
   // Return null when there is none.
   const ComponentSpec* findComponent(std::string_view name) const;
   ComponentSpec* findComponent(std::string_view name);
   const LinkSpec* findLink(std::string_view from, std::string_view to) const;
   const Route* findRoute(std::string_view operation) const;
+  // Returns the route of `operation` while `pattern` is off, or null when
+  // the topology gives none.
+  const Route* findRouteWithout(std::string_view pattern, std::string_view operation) const;
+
+  // Returns the links a pattern's routes use while it is off and no route
+  // of `routes` uses (search -> the write stores without CQRS): by pattern,
+  // each "from" -> "to" once, in file order of the patterns.
+  std::vector<std::pair<std::string, std::pair<std::string, std::string>>> conditionalLinks() const;
 
   // Returns the components that depend on `failed`, directly or transitively
   // (who can be hurt when it fails), sorted by name, not including `failed`
   // itself; empty for an unknown name. A link makes its `from` depend on its
   // `to` (a caller on its callee), except a link from a store or event log to
   // a relay or consumer, which that relay or consumer polls: it depends on
-  // the store or log. Computed with Boost.Graph (a breadth-first search).
-  std::vector<std::string> blastRadius(std::string_view failed) const;
+  // the store or log. A conditional link (conditionalLinks()) counts only
+  // while its pattern is in `patterns_off`. Computed with Boost.Graph (a
+  // breadth-first search).
+  std::vector<std::string> blastRadius(std::string_view failed,
+                                       const std::vector<std::string>& patterns_off = {}) const;
 
   // Returns a position for every component: the given `position` where set,
   // otherwise a layered layout computed from the links: longest-path layers

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "simulator/patterns/registry.h"
 #include "simulator/scenario/suggest.h"
 #include "simulator/scenario/units.h"
 #include "simulator/scenario/yaml_reader.h"
@@ -32,8 +33,8 @@ constexpr std::string_view kLimit = "topology.limit";
 constexpr std::size_t kMaxComponentDescriptionBytes = 1024;
 constexpr double kMaxCoordinate = 1e6;
 
-constexpr std::array<std::string_view, 6> kTopologyKeys = {"schema",     "name",  "description",
-                                                           "components", "links", "routes"};
+constexpr std::array<std::string_view, 7> kTopologyKeys = {
+    "schema", "name", "description", "components", "links", "routes", "routes_without"};
 constexpr std::array<std::string_view, 11> kComponentKeys = {
     "name",  "kind",  "binds",         "description",   "instances", "workers",
     "queue", "batch", "service_times", "poll_interval", "position"};
@@ -82,7 +83,10 @@ class TopologyReader : public yaml::Reader {
       topology.links = STAYLAB_TRY(readLinks(*links, topology.components));
     }
     if (const Node* routes = fields.find("routes")) {
-      topology.routes = STAYLAB_TRY(readRoutes(*routes, topology));
+      topology.routes = STAYLAB_TRY(readRoutes(*routes, topology, "routes"));
+    }
+    if (const Node* without = fields.find("routes_without")) {
+      topology.routes_without = STAYLAB_TRY(readRoutesWithout(*without, topology));
     }
     return topology;
   }
@@ -291,34 +295,85 @@ class TopologyReader : public yaml::Reader {
     return readServiceTime(node, Timing::Latency);
   }
 
-  Result<std::vector<Route>> readRoutes(const Node& node, const Topology& topology) const {
-    STAYLAB_TRY(openMap(node, "routes", kRouteKeys));
+  Result<std::vector<Route>> readRoutes(const Node& node, const Topology& topology,
+                                        std::string_view what) const {
+    STAYLAB_TRY(openMap(node, what, kRouteKeys));
     std::vector<Route> routes;
+    for (const MapEntry& entry : node.entries)
+      routes.push_back(STAYLAB_TRY(readRoute(entry, topology)));
+    return routes;
+  }
+
+  // Reads `routes_without`: per registered pattern, the routes it takes
+  // while switched off.
+  Result<std::vector<PatternRoutes>> readRoutesWithout(const Node& node,
+                                                       const Topology& topology) const {
+    const std::vector<std::string_view> patterns = patternNames();
+    STAYLAB_TRY(openMap(node, "routes_without", patterns));
+    std::vector<PatternRoutes> without;
     for (const MapEntry& entry : node.entries) {
-      Route route;
-      route.operation = entry.key;
-      const auto& items = STAYLAB_TRY(readList(*entry.value, entry.key, "hops")).get();
-      if (items.empty()) {
+      PatternRoutes routes;
+      routes.pattern = entry.key;
+      routes.routes = STAYLAB_TRY(readRoutes(*entry.value, topology, entry.key));
+      if (routes.routes.empty()) {
         return fail(entry.value->position, kValue,
-                    "route '{}' has no hops; list them from the entry, as gateway.{}", entry.key,
+                    "'{}' gives no route; name the operations whose route differs without it",
                     entry.key);
       }
-      const Node* previous = nullptr;
-      for (const NodePtr& item : items) {
-        Hop hop = STAYLAB_TRY(readHop(*item, topology));
-        if (!route.hops.empty() && route.hops.back().component != hop.component &&
-            topology.findLink(route.hops.back().component, hop.component) == nullptr) {
-          return fail(item->position, kValue,
-                      "no link {} -> {} for this hop after '{}.{}' (line {}); add it to 'links'",
-                      route.hops.back().component, hop.component, route.hops.back().component,
-                      route.hops.back().operation, previous->position.line + 1);
-        }
-        previous = item.get();
-        route.hops.push_back(std::move(hop));
-      }
-      routes.push_back(std::move(route));
+      without.push_back(std::move(routes));
     }
-    return routes;
+    return without;
+  }
+
+  // One route: its chain of hops, then optionally a list of calls the last
+  // hop of the chain makes in turn.
+  Result<Route> readRoute(const MapEntry& entry, const Topology& topology) const {
+    Route route;
+    route.operation = entry.key;
+    const auto& items = STAYLAB_TRY(readList(*entry.value, entry.key, "hops")).get();
+    if (items.empty()) {
+      return fail(entry.value->position, kValue,
+                  "route '{}' has no hops; list them from the entry, as gateway.{}", entry.key,
+                  entry.key);
+    }
+    const Node* previous = nullptr;
+    for (std::size_t index = 0; index < items.size(); ++index) {
+      const Node& item = *items[index];
+      if (item.kind == NodeKind::Sequence) {
+        if (index + 1 != items.size() || route.hops.empty()) {
+          return fail(item.position, kValue,
+                      "a list of calls ends a route, after the hop that makes them");
+        }
+        const auto& calls = STAYLAB_TRY(readList(item, entry.key, "calls")).get();
+        if (calls.size() < 2) {
+          return fail(item.position, kValue,
+                      "a list of calls has two or more hops; write a single call as a hop");
+        }
+        for (const NodePtr& call : calls) {
+          Hop hop = STAYLAB_TRY(readHop(*call, topology));
+          STAYLAB_TRY(requireLink(topology, route.hops.back(), hop, *call, *previous));
+          route.calls.push_back(std::move(hop));
+        }
+        continue;
+      }
+      Hop hop = STAYLAB_TRY(readHop(item, topology));
+      if (!route.hops.empty() && route.hops.back().component != hop.component)
+        STAYLAB_TRY(requireLink(topology, route.hops.back(), hop, item, *previous));
+      previous = &item;
+      route.hops.push_back(std::move(hop));
+    }
+    return route;
+  }
+
+  Result<void> requireLink(const Topology& topology, const Hop& caller, const Hop& callee,
+                           const Node& node, const Node& caller_node) const {
+    if (caller.component == callee.component ||
+        topology.findLink(caller.component, callee.component) != nullptr)
+      return {};
+    return fail(node.position, kValue,
+                "no link {} -> {} for this hop after '{}.{}' (line {}); add it to 'links'",
+                caller.component, callee.component, caller.component, caller.operation,
+                caller_node.position.line + 1);
   }
 
   Result<Hop> readHop(const Node& node, const Topology& topology) const {

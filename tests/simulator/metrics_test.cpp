@@ -120,8 +120,7 @@ TEST(MetricsRegistryTest, MeasuresAddUpPerKeyComponentAndRunAndPerInterval) {
   const MetricsSnapshot snapshot = registry.snapshot();
   EXPECT_EQ(snapshot.findOperation("gateway", "search")->measures,
             (MeasureCounts{{"stale_reads", 11}}));
-  EXPECT_EQ(snapshot.findOperation("gateway", "*")->measures,
-            (MeasureCounts{{"stale_reads", 15}}));
+  EXPECT_EQ(snapshot.findOperation("gateway", "*")->measures, (MeasureCounts{{"stale_reads", 15}}));
   EXPECT_EQ(snapshot.findOperation("*", "*")->measures, (MeasureCounts{{"stale_reads", 15}}));
   const auto key = snapshot.series.findKey("gateway", "search");
   ASSERT_TRUE(key.has_value());

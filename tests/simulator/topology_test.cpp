@@ -191,6 +191,29 @@ TEST(TopologyTest, BlastRadiusOfTheEventLogReachesItsConsumersAndTheRelay) {
             (Names{"fraud-detection", "history-projection", "relay", "search-projection"}));
 }
 
+// Without the outbox the services write to the log themselves: its failure
+// then reaches them, and everything that calls them.
+TEST(TopologyTest, BlastRadiusFollowsTheLinksOfAPatternOnlyWhileItIsOff) {
+  const Topology topology = loadAsset("default");
+  const Names with_outbox = topology.blastRadius("event-log");
+  const Names without_outbox = topology.blastRadius("event-log", {"outbox"});
+  EXPECT_TRUE(std::find(without_outbox.begin(), without_outbox.end(), "booking-service") !=
+              without_outbox.end());
+  EXPECT_TRUE(std::find(without_outbox.begin(), without_outbox.end(), "gateway") !=
+              without_outbox.end());
+  EXPECT_TRUE(std::find(with_outbox.begin(), with_outbox.end(), "gateway") == with_outbox.end());
+  // Without CQRS a booking store outage reaches search.
+  const Names booking = topology.blastRadius("booking-db");
+  const Names composed = topology.blastRadius("booking-db", {"cqrs"});
+  EXPECT_TRUE(std::find(booking.begin(), booking.end(), "search-service") == booking.end());
+  EXPECT_TRUE(std::find(composed.begin(), composed.end(), "search-service") != composed.end());
+  const auto conditional = topology.conditionalLinks();
+  ASSERT_EQ(conditional.size(), 4u);
+  EXPECT_EQ(conditional[0].first, "cqrs");
+  EXPECT_EQ(conditional[0].second,
+            std::make_pair(std::string("search-service"), std::string("listing-db")));
+}
+
 TEST(TopologyTest, BlastRadiusOfAnUnknownComponentIsEmpty) {
   EXPECT_TRUE(loadAsset("default").blastRadius("nowhere").empty());
   EXPECT_TRUE(loadAsset("default").blastRadius("clients").empty());
@@ -396,6 +419,69 @@ TEST(TopologyTest, AcceptsABareDurationAsAConstantLatencyAndNegativePositions) {
 }
 
 // A malformed topology, the position of its first mistake, its code and part of the reason.
+// kTiny with a second store, a route that ends in two calls, and the route
+// search takes without CQRS.
+constexpr std::string_view kCalls = R"(schema: 1
+name: calls
+description: A gateway that composes two stores' answers.
+components:
+  - name: gateway
+    kind: gateway
+    service_times:
+      - {operation: search, distribution: constant, value: 1ms}
+  - name: search-index
+    kind: store
+    service_times:
+      - {operation: query, distribution: constant, value: 2ms}
+  - name: booking-db
+    kind: store
+    service_times:
+      - {operation: read, distribution: constant, value: 3ms}
+links:
+  - {from: gateway, to: search-index}
+  - {from: gateway, to: booking-db}
+routes:
+  search: [gateway.search, search-index.query]
+routes_without:
+  cqrs:
+    search: [gateway.search, [search-index.query, booking-db.read]]
+)";
+
+std::string callsWith(std::string_view from, std::string_view to) {
+  std::string text(kCalls);
+  const std::size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos)
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+TEST(TopologyTest, ARouteMayEndInCallsAndAPatternMayRouteItsOperationsElsewhere) {
+  const Topology topology = parseOk(kCalls);
+  ASSERT_NE(topology.findRoute("search"), nullptr);
+  EXPECT_TRUE(topology.findRoute("search")->calls.empty());
+  const Route* composed = topology.findRouteWithout("cqrs", "search");
+  ASSERT_NE(composed, nullptr);
+  EXPECT_EQ(hopTexts(*composed), (Names{"gateway.search"}));
+  ASSERT_EQ(composed->calls.size(), 2u);
+  EXPECT_EQ(composed->calls[0].component, "search-index");
+  EXPECT_EQ(composed->calls[1].component, "booking-db");
+  EXPECT_EQ(composed->calls[1].operation, "read");
+  EXPECT_EQ(topology.findRouteWithout("cqrs", "book"), nullptr);
+  EXPECT_EQ(topology.findRouteWithout("outbox", "search"), nullptr);
+  // The shipped platform gives search without CQRS and the writes without
+  // the outbox.
+  const Topology platform = loadAsset("default");
+  ASSERT_NE(platform.findRouteWithout("cqrs", "search"), nullptr);
+  EXPECT_EQ(platform.findRouteWithout("cqrs", "search")->calls.size(), 2u);
+  for (const char* write : {"book", "cancel", "edit"}) {
+    const Route* dual = platform.findRouteWithout("outbox", write);
+    ASSERT_NE(dual, nullptr) << write;
+    ASSERT_EQ(dual->calls.size(), 2u) << write;
+    EXPECT_EQ(dual->calls[1].component, "event-log") << write;
+  }
+}
+
 struct Malformed {
   std::string name;
   std::string text;
@@ -529,6 +615,28 @@ const std::vector<Malformed> kMalformed = {
      "duplicate key 'kind'"},
     {"NotAMapping", "- just\n- a list\n", 1, 1, "topology.schema",
      "a topology is a mapping of keys"},
+    {"CallsBeforeTheEndOfTheRoute",
+     callsWith("[gateway.search, [search-index.query, booking-db.read]]",
+               "[gateway.search, [search-index.query, booking-db.read], booking-db.read]"),
+     24, 30, "topology.value", "a list of calls ends a route"},
+    {"CallsWithoutACaller",
+     callsWith("[gateway.search, [search-index.query, booking-db.read]]",
+               "[[search-index.query, booking-db.read]]"),
+     24, 14, "topology.value", "a list of calls ends a route, after the hop that makes them"},
+    {"ASingleCallInAList",
+     callsWith("[gateway.search, [search-index.query, booking-db.read]]",
+               "[gateway.search, [booking-db.read]]"),
+     24, 30, "topology.value", "a list of calls has two or more hops"},
+    {"ACallWithoutALinkFromItsCaller", callsWith("  - {from: gateway, to: booking-db}\n", ""), 23,
+     51, "topology.value", "no link gateway -> booking-db"},
+    {"RoutesWithoutAnUnknownPattern", callsWith("  cqrs:\n", "  cqrss:\n"), 23, 3,
+     "topology.schema", "unknown key 'cqrss' in routes_without; did you mean 'cqrs'?"},
+    {"RoutesWithoutAnUnknownOperation",
+     callsWith("    search: [gateway.search, [", "    serch: [gateway.search, ["), 24, 5,
+     "topology.schema", "did you mean 'search'?"},
+    {"RoutesWithoutNoRoute",
+     callsWith("    search: [gateway.search, [search-index.query, booking-db.read]]\n", "    {}\n"),
+     24, 5, "topology.value", "'cqrs' gives no route"},
 };
 
 INSTANTIATE_TEST_SUITE_P(TopologyTest, MalformedTopologyTest, ::testing::ValuesIn(kMalformed),

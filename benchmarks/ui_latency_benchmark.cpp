@@ -19,7 +19,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "app/cli/cli_commands.h"
+#include "simulator/scenario/assets_dir.h"
 #include "ui/main_window.h"
 #include "ui/session.h"
 
@@ -110,7 +110,7 @@ void BM_UiEventLoopLatencyWhileEngineRunsAtMaxSpeed(benchmark::State& state) {
     window.show();
     window.setSpeed(0);
     window.openScenario(QString::fromStdString(
-        (staylab::app::assetsDir() / "scenarios" / "steady-state.yaml").string()));
+        (staylab::sim::assetsDir() / "scenarios" / "steady-state.yaml").string()));
 
     // Lateness of the ticks whose whole gap the engine spent running.
     std::vector<double> lateness;

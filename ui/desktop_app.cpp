@@ -7,7 +7,7 @@
 #include <QDir>
 #include <cstdio>
 
-#include "app/cli/cli_commands.h"
+#include "simulator/scenario/assets_dir.h"
 #include "simulator/scenario/units.h"
 #include "ui/main_window.h"
 
@@ -120,7 +120,7 @@ int runDesktopApp(int argc, char** argv) {
   window.show();
   const QString file =
       options->scenario.isEmpty()
-          ? QString::fromStdString((app::assetsDir() / "scenarios" / "steady-state.yaml").string())
+          ? QString::fromStdString((sim::assetsDir() / "scenarios" / "steady-state.yaml").string())
           : options->scenario;
   if (options->run)
     window.play();

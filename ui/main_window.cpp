@@ -33,9 +33,9 @@
 
 #include <fmt/format.h>
 
-#include "app/cli/cli_commands.h"
 #include "simulator/metrics/evaluation.h"
 #include "simulator/patterns/registry.h"
+#include "simulator/scenario/assets_dir.h"
 #include "simulator/scenario/scenario_parser.h"
 #include "simulator/scenario/scenario_yaml.h"
 #include "simulator/scenario/units.h"
@@ -167,7 +167,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   });
   connect(m_results->exportButton(), &QPushButton::clicked, this, &MainWindow::promptExport);
 
-  m_library->populate(app::assetsDir() / "scenarios");
+  m_library->populate(sim::assetsDir() / "scenarios");
 
   resize(1280, 800);
   QSettings settings(QStringLiteral("Staylab"), QStringLiteral("Staylab"));
@@ -441,7 +441,7 @@ QFileDialog* MainWindow::promptOpen() {
     return m_open_dialog;
   }
   const QString start = m_session ? q(m_session->file().parent_path().string())
-                                  : q((app::assetsDir() / "scenarios").string());
+                                  : q((sim::assetsDir() / "scenarios").string());
   QFileDialog* dialog = modelessDialog(this, tr("Open scenario"), start);
   dialog->setFileMode(QFileDialog::ExistingFile);
   dialog->setNameFilter(tr("Scenarios (*.yaml *.yml);;All files (*)"));

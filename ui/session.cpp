@@ -1,13 +1,13 @@
 #include "ui/session.h"
 
-#include "app/cli/cli_commands.h"
+#include "simulator/scenario/assets_dir.h"
 
 namespace staylab::ui {
 
 sim::EngineOptions engineOptionsFor(const std::filesystem::path& scenario_file) {
   sim::EngineOptions options;
   options.scenario_dir = scenario_file.parent_path();
-  options.topologies_dir = app::assetsDir() / "topologies";
+  options.topologies_dir = sim::assetsDir() / "topologies";
   options.known_topics = {"booking", "fraud", "property"};
   options.make_system = app::simulatedPlatformFactory(std::filesystem::path(), false);
   return options;

@@ -18,8 +18,8 @@
 #include <functional>
 #include <memory>
 
-#include "app/cli/cli_commands.h"
 #include "simulator/engine/engine.h"
+#include "simulator/scenario/assets_dir.h"
 #include "simulator/scenario/scenario_parser.h"
 #include "ui/charts_panel.h"
 #include "ui/desktop_app.h"
@@ -37,7 +37,7 @@ namespace {
 constexpr int kLoadTimeoutMs = 60'000;
 
 QString scenarioPath(const char* name) {
-  return QString::fromStdString((app::assetsDir() / "scenarios" / name).string());
+  return QString::fromStdString((sim::assetsDir() / "scenarios" / name).string());
 }
 
 // Runs the engine to `time` (virtual) on its runner, waits for it and

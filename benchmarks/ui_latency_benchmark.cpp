@@ -19,7 +19,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "app/cli/cli_commands.h"
+#include "app/gui/desktop_environment.h"
 #include "ui/main_window.h"
 #include "ui/session.h"
 
@@ -104,13 +104,14 @@ bool engineRunning(const staylab::ui::MainWindow& window) {
 
 void BM_UiEventLoopLatencyWhileEngineRunsAtMaxSpeed(benchmark::State& state) {
   auto* application = static_cast<TimedApplication*>(qApp);
+  const staylab::ui::RunEnvironment environment = staylab::app::desktopEnvironment();
   for (auto _ : state) {
-    staylab::ui::MainWindow window;
+    staylab::ui::MainWindow window(environment);
     window.resize(1280, 800);
     window.show();
     window.setSpeed(0);
     window.openScenario(QString::fromStdString(
-        (staylab::app::assetsDir() / "scenarios" / "steady-state.yaml").string()));
+        (environment.assets_dir / "scenarios" / "steady-state.yaml").string()));
 
     // Lateness of the ticks whose whole gap the engine spent running.
     std::vector<double> lateness;

@@ -6,8 +6,8 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <cstdio>
+#include <filesystem>
 
-#include "app/cli/cli_commands.h"
 #include "simulator/scenario/units.h"
 #include "ui/main_window.h"
 
@@ -86,7 +86,7 @@ Result<DesktopOptions> parseDesktopOptions(const QStringList& arguments) {
   return options;
 }
 
-int runDesktopApp(int argc, char** argv) {
+int runDesktopApp(int argc, char** argv, RunEnvironment environment) {
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("Staylab"));
   QApplication::setApplicationName(QStringLiteral("Staylab"));
@@ -106,7 +106,9 @@ int runDesktopApp(int argc, char** argv) {
     std::fprintf(stderr, "staylab: %s\n", options.error().describe().c_str());
     return 2;
   }
-  MainWindow window;
+  const std::filesystem::path default_scenario =
+      environment.assets_dir / "scenarios" / "steady-state.yaml";
+  MainWindow window(std::move(environment));
   if (!options->screenshot_at.empty()) {
     // Screenshots are compared across runs: the default size, not the saved one.
     window.resize(1280, 800);
@@ -118,10 +120,9 @@ int runDesktopApp(int argc, char** argv) {
   }
   window.setSpeed(options->speed);
   window.show();
-  const QString file =
-      options->scenario.isEmpty()
-          ? QString::fromStdString((app::assetsDir() / "scenarios" / "steady-state.yaml").string())
-          : options->scenario;
+  const QString file = options->scenario.isEmpty()
+                           ? QString::fromStdString(default_scenario.string())
+                           : options->scenario;
   if (options->run)
     window.play();
   window.openScenario(file);

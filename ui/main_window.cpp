@@ -33,7 +33,6 @@
 
 #include <fmt/format.h>
 
-#include "app/cli/cli_commands.h"
 #include "simulator/metrics/evaluation.h"
 #include "simulator/patterns/registry.h"
 #include "simulator/scenario/scenario_parser.h"
@@ -115,7 +114,8 @@ std::pair<sim::Scenario, std::string> applyVariant(sim::Scenario scenario, const
   return {std::move(scenario), std::move(label)};
 }
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+MainWindow::MainWindow(RunEnvironment environment, QWidget* parent)
+    : QMainWindow(parent), m_environment(std::move(environment)) {
   setWindowTitle(tr("Staylab"));
   setDockNestingEnabled(true);
   setCorner(Qt::BottomLeftCorner, Qt::BottomDockWidgetArea);
@@ -167,7 +167,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   });
   connect(m_results->exportButton(), &QPushButton::clicked, this, &MainWindow::promptExport);
 
-  m_library->populate(app::assetsDir() / "scenarios");
+  m_library->populate(m_environment.assets_dir / "scenarios");
 
   resize(1280, 800);
   QSettings settings(QStringLiteral("Staylab"), QStringLiteral("Staylab"));
@@ -441,7 +441,7 @@ QFileDialog* MainWindow::promptOpen() {
     return m_open_dialog;
   }
   const QString start = m_session ? q(m_session->file().parent_path().string())
-                                  : q((app::assetsDir() / "scenarios").string());
+                                  : q((m_environment.assets_dir / "scenarios").string());
   QFileDialog* dialog = modelessDialog(this, tr("Open scenario"), start);
   dialog->setFileMode(QFileDialog::ExistingFile);
   dialog->setNameFilter(tr("Scenarios (*.yaml *.yml);;All files (*)"));
@@ -487,7 +487,7 @@ void MainWindow::startLoad(std::filesystem::path file, sim::Scenario scenario) {
                           scenario = std::move(scenario), generation]() mutable {
     old.reset();
     auto result = std::make_shared<Result<std::unique_ptr<Session>>>(
-        Session::create(std::move(file), std::move(scenario)));
+        Session::create(m_environment, std::move(file), std::move(scenario)));
     QMetaObject::invokeMethod(
         this, [this, generation, result] { adopt(generation, result); }, Qt::QueuedConnection);
   });
@@ -524,7 +524,7 @@ void MainWindow::adopt(std::uint64_t generation,
   m_library->setCurrent(session.file());
   addRecent(q(std::filesystem::absolute(session.file()).string()));
   if (m_explorers != nullptr)
-    m_explorers->attach(&session.runner(), session.platform(), &session.engine());
+    m_explorers->attach(&session.runner(), session.stores(), &session.engine());
   session.runner().setSpeed(m_speed);
   m_topology->selectComponent(initial);
   if (initial.isEmpty())
@@ -1072,7 +1072,7 @@ void MainWindow::compareWith(const Variant& variant) {
   m_b_loader = std::thread([this, file = m_session->file(), scenario = std::move(scenario),
                             label = label, generation]() mutable {
     auto result = std::make_shared<Result<std::unique_ptr<Session>>>(
-        Session::create(std::move(file), std::move(scenario)));
+        Session::create(m_environment, std::move(file), std::move(scenario)));
     QMetaObject::invokeMethod(
         this, [this, generation, label, result] { adoptComparison(generation, label, result); },
         Qt::QueuedConnection);

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "simulator/report/report_writer.h"
+#include "ui/run_environment.h"
 #include "ui/session.h"
 
 class QAction;
@@ -69,7 +70,9 @@ class MainWindow : public QMainWindow {
   Q_OBJECT
 
  public:
-  explicit MainWindow(QWidget* parent = nullptr);
+  // Builds each run in `environment` and lists the scenarios of its assets
+  // folder in the library.
+  explicit MainWindow(RunEnvironment environment, QWidget* parent = nullptr);
   ~MainWindow() override;
 
   // Opens a scenario file: parses it at once (errors go to the banner), then
@@ -181,6 +184,7 @@ class MainWindow : public QMainWindow {
   void saveLayout();
 
   // Runs.
+  const RunEnvironment m_environment;  // Read by the loader threads too.
   std::shared_ptr<Session> m_session;
   std::shared_ptr<Session> m_b_session;
   std::string m_b_label;

@@ -1,8 +1,9 @@
 #pragma once
 
 // One run of a scenario as the desktop app holds it: the parsed scenario, the
-// engine over the real platform (in a fresh temporary data directory that
-// goes away with the engine) and the runner thread that drives it.
+// engine over the real platform its RunEnvironment builds (the app's: in a
+// fresh temporary data directory that goes away with the engine), that
+// platform's stores, and the runner thread that drives it.
 //
 // Ownership and threads: a Session owns its engine and runner; destroying it
 // stops the runner thread first, then closes the engine and its platform.
@@ -17,27 +18,30 @@
 #include <optional>
 #include <string>
 
-#include "app/sim/simulated_platform.h"
 #include "domain/common/error.h"
 #include "simulator/engine/engine.h"
 #include "simulator/engine/engine_runner.h"
 #include "simulator/scenario/scenario.h"
+#include "ui/run_environment.h"
 
 namespace staylab::ui {
 
-// Engine options for a scenario file: topologies from the assets folder, the
-// platform's topics, a SimulatedPlatform in a fresh temporary directory. The
+// Engine options for a scenario file in `environment`: topologies from its
+// assets folder, its platform's topics and its factory of platforms. The
 // time-series interval is the engine's default, as for staylab-cli simulate:
 // the charts show what timeseries.csv holds (1 s points: finer ones carry too
 // few requests each for their rates and percentiles to be read), and a
 // finished run exports the same files as the CLI for the same seed.
-sim::EngineOptions engineOptionsFor(const std::filesystem::path& scenario_file);
+sim::EngineOptions engineOptionsFor(const RunEnvironment& environment,
+                                    const std::filesystem::path& scenario_file);
 
 class Session {
  public:
-  // Builds the engine (and its platform) for `scenario`, read from `file`,
-  // with a runner paused at time 0. Errors: those of Engine::create.
-  [[nodiscard]] static Result<std::unique_ptr<Session>> create(std::filesystem::path file,
+  // Builds the engine (and its platform, by `environment`) for `scenario`,
+  // read from `file`, with a runner paused at time 0. Errors: those of
+  // Engine::create.
+  [[nodiscard]] static Result<std::unique_ptr<Session>> create(const RunEnvironment& environment,
+                                                               std::filesystem::path file,
                                                                sim::Scenario scenario);
   ~Session();
   Session(const Session&) = delete;
@@ -48,15 +52,17 @@ class Session {
   sim::Engine& engine() { return *m_engine; }
   const sim::Engine& engine() const { return *m_engine; }
   sim::EngineRunner& runner() { return *m_runner; }
-  // The real platform the engine drives, or null for a model-only topology.
-  // Touch it on the runner's thread only.
-  app::SimulatedPlatform* platform();
+  // The stores of the real platform the engine drives, or null for a
+  // model-only topology. Touch them on the runner's thread only.
+  PlatformStores* stores() { return m_stores.get(); }
 
  private:
-  Session(std::filesystem::path file, std::unique_ptr<sim::Engine> engine);
+  Session(std::filesystem::path file, std::unique_ptr<sim::Engine> engine,
+          std::unique_ptr<PlatformStores> stores);
 
   std::filesystem::path m_file;
   std::unique_ptr<sim::Engine> m_engine;
+  std::unique_ptr<PlatformStores> m_stores;     // Over m_engine's system.
   std::unique_ptr<sim::EngineRunner> m_runner;  // Declared last: stopped first.
 };
 

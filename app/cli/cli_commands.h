@@ -1,7 +1,5 @@
 #pragma once
 
-#include <filesystem>
-
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
@@ -42,11 +40,6 @@ using Standalone = std::function<int(std::ostream& out, std::ostream& err)>;
 
 // Declares simulate, scenarios list | validate, and calibrate.
 void addSimulatorCommands(CLI::App& app, GlobalOptions& global, Standalone& standalone);
-
-// Returns the folder of the shipped scenarios and topologies:
-// $STAYLAB_ASSETS_DIR, else an assets/ folder beside the executable, else the
-// source tree's.
-std::filesystem::path assetsDir();
 
 // Declares search, history, events, fraud, seed, drain, check, rebuild and keys.
 void addPlatformCommands(CLI::App& app, GlobalOptions& global, Action& action);

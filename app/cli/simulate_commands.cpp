@@ -23,6 +23,7 @@
 #include "simulator/engine/engine.h"
 #include "simulator/metrics/evaluation.h"
 #include "simulator/report/report_writer.h"
+#include "simulator/scenario/assets_dir.h"
 #include "simulator/scenario/scenario_parser.h"
 #include "simulator/scenario/units.h"
 
@@ -184,7 +185,7 @@ void printHuman(std::ostream& out, const sim::RunReport& report, const sim::Topo
 sim::EngineOptions engineOptions(const std::filesystem::path& scenario_file) {
   sim::EngineOptions options;
   options.scenario_dir = scenario_file.parent_path();
-  options.topologies_dir = assetsDir() / "topologies";
+  options.topologies_dir = sim::assetsDir() / "topologies";
   options.known_topics = {"booking", "fraud", "property"};
   return options;
 }
@@ -286,7 +287,8 @@ int runSimulate(const GlobalOptions& global, const SimulateFlags& flags, std::os
 std::vector<std::filesystem::path> shippedScenarios() {
   std::vector<std::filesystem::path> files;
   std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(assetsDir() / "scenarios", error)) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(sim::assetsDir() / "scenarios", error)) {
     if (entry.path().extension() == ".yaml")
       files.push_back(entry.path());
   }
@@ -298,7 +300,7 @@ int runList(const GlobalOptions& global, std::ostream& out, std::ostream& err) {
   const auto files = shippedScenarios();
   if (files.empty()) {
     return fail(global, err,
-                Error{ErrorKind::NotFound, "scenario.io", (assetsDir() / "scenarios").string(),
+                Error{ErrorKind::NotFound, "scenario.io", (sim::assetsDir() / "scenarios").string(),
                       "no scenario files found (set STAYLAB_ASSETS_DIR to the assets folder)"},
                 kExitBadInput);
   }
@@ -390,7 +392,7 @@ int runCalibrate(const GlobalOptions& global, const CalibrateFlags& flags, std::
   CalibrationOptions options;
   options.properties = static_cast<int>(*properties);
   options.samples = static_cast<int>(*samples);
-  options.topologies_dir = assetsDir() / "topologies";
+  options.topologies_dir = sim::assetsDir() / "topologies";
   auto calibration = calibrate(options);
   if (!calibration)
     return fail(global, err, calibration.error(), exitFor(calibration.error()));
@@ -420,22 +422,6 @@ int runCalibrate(const GlobalOptions& global, const CalibrateFlags& flags, std::
 }
 
 }  // namespace
-
-std::filesystem::path assetsDir() {
-  if (const char* dir = std::getenv("STAYLAB_ASSETS_DIR"); dir != nullptr && *dir != '\0')
-    return dir;
-  // Beside the executable when installed or copied with its assets.
-  std::error_code error;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (!error) {
-    for (const auto& candidate :
-         {exe.parent_path() / "assets", exe.parent_path().parent_path() / "share/staylab/assets"}) {
-      if (std::filesystem::is_directory(candidate / "scenarios", error))
-        return candidate;
-    }
-  }
-  return STAYLAB_SOURCE_ASSETS_DIR;
-}
 
 void addSimulatorCommands(CLI::App& app, GlobalOptions& global, Standalone& standalone) {
   auto simulate_flags = std::make_shared<SimulateFlags>();

@@ -25,12 +25,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/gui/desktop_environment.h"
 #include "app/sim/simulated_platform.h"
 #include "simulator/engine/engine.h"
 #include "simulator/engine/engine_runner.h"
 #include "simulator/faults/fault_board.h"
 #include "simulator/scenario/scenario_parser.h"
 #include "ui/explorers/explorers_panel.h"
+#include "ui/run_environment.h"
 
 namespace staylab::ui {
 namespace {
@@ -78,11 +80,14 @@ class ExplorersPanelTest : public ::testing::Test {
     const std::filesystem::path file = assets / "scenarios" / "steady-state.yaml";
     auto scenario = sim::parseScenarioFile(file);
     ASSERT_TRUE(scenario.has_value()) << scenario.error().describe();
+    // The platform and its stores as the desktop app builds them; the scenario
+    // and the topologies from the source tree.
+    const RunEnvironment environment = app::desktopEnvironment();
     sim::EngineOptions options;
     options.scenario_dir = file.parent_path();
     options.topologies_dir = assets / "topologies";
-    options.known_topics = {"booking", "fraud", "property"};
-    options.make_system = app::simulatedPlatformFactory({}, false);
+    options.known_topics = environment.topics;
+    options.make_system = environment.make_system;
     options.sample_interval = 250 * sim::kMillisecond;
     auto engine = sim::Engine::create(*scenario, options);
     ASSERT_TRUE(engine.has_value()) << engine.error().describe();
@@ -92,6 +97,8 @@ class ExplorersPanelTest : public ::testing::Test {
     s_engine = std::move(*engine);
     s_platform = dynamic_cast<app::SimulatedPlatform*>(s_engine->system());
     ASSERT_NE(s_platform, nullptr);
+    s_stores = environment.stores_of(*s_platform);
+    ASSERT_NE(s_stores, nullptr);
     s_runner = std::make_unique<sim::EngineRunner>(*s_engine);
     s_runner->runTo(10 * sim::kSecond);
     s_runner->waitUntilIdle();
@@ -104,6 +111,7 @@ class ExplorersPanelTest : public ::testing::Test {
 
   static void TearDownTestSuite() {
     s_runner.reset();
+    s_stores.reset();
     s_platform = nullptr;
     s_engine.reset();
   }
@@ -118,7 +126,7 @@ class ExplorersPanelTest : public ::testing::Test {
     ASSERT_TRUE(refreshAndWait(
         m_panel,
         [this] {
-          m_panel.attach(s_runner.get(), s_platform, s_engine.get());
+          m_panel.attach(s_runner.get(), s_stores.get(), s_engine.get());
           m_panel.refresh();
         },
         kEveryTab));
@@ -126,7 +134,8 @@ class ExplorersPanelTest : public ::testing::Test {
 
   static std::unique_ptr<sim::Engine> s_engine;
   static int s_seeded_listings;
-  static app::SimulatedPlatform* s_platform;
+  static app::SimulatedPlatform* s_platform;  // For draining it and counting its listings.
+  static std::unique_ptr<PlatformStores> s_stores;
   static std::unique_ptr<sim::EngineRunner> s_runner;
   ExplorersPanel m_panel;
 };
@@ -134,6 +143,7 @@ class ExplorersPanelTest : public ::testing::Test {
 std::unique_ptr<sim::Engine> ExplorersPanelTest::s_engine;
 int ExplorersPanelTest::s_seeded_listings = 0;
 app::SimulatedPlatform* ExplorersPanelTest::s_platform = nullptr;
+std::unique_ptr<PlatformStores> ExplorersPanelTest::s_stores;
 std::unique_ptr<sim::EngineRunner> ExplorersPanelTest::s_runner;
 
 TEST_F(ExplorersPanelTest, StartsDetachedWithEmptyTabs) {
@@ -346,7 +356,7 @@ TEST_F(ExplorersPanelTest, DetachingClearsEveryTabAndDropsReadsInFlight) {
 
 TEST_F(ExplorersPanelTest, APanelDestroyedWithReadsInFlightIsLeftAlone) {
   auto panel = std::make_unique<ExplorersPanel>();
-  panel->attach(s_runner.get(), s_platform, s_engine.get());
+  panel->attach(s_runner.get(), s_stores.get(), s_engine.get());
   panel->refresh();
   panel.reset();
   s_runner->waitUntilIdle();
@@ -395,7 +405,7 @@ TEST_F(ExplorersPanelTest, ReadsWhileTheEngineRunsAtFullSpeed) {
 }
 
 TEST_F(ExplorersPanelTest, RefreshesTheTabShownOnATimerWhileVisible) {
-  m_panel.attach(s_runner.get(), s_platform, s_engine.get());
+  m_panel.attach(s_runner.get(), s_stores.get(), s_engine.get());
   QTest::qWait(100);
   EXPECT_EQ(m_panel.model(Tab::Listings)->rowCount(), 0);  // Hidden: nothing read yet.
 
@@ -412,7 +422,7 @@ TEST_F(ExplorersPanelTest, RefreshesTheTabShownOnATimerWhileVisible) {
 }
 
 TEST_F(ExplorersPanelTest, RefreshButtonReadsEveryTab) {
-  m_panel.attach(s_runner.get(), s_platform, s_engine.get());
+  m_panel.attach(s_runner.get(), s_stores.get(), s_engine.get());
   auto* button = m_panel.findChild<QPushButton*>(QStringLiteral("explorersRefresh"));
   ASSERT_NE(button, nullptr);
   ASSERT_TRUE(refreshAndWait(

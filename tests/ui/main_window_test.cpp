@@ -18,7 +18,7 @@
 #include <functional>
 #include <memory>
 
-#include "app/cli/cli_commands.h"
+#include "app/gui/desktop_environment.h"
 #include "simulator/engine/engine.h"
 #include "simulator/scenario/scenario_parser.h"
 #include "ui/charts_panel.h"
@@ -37,7 +37,8 @@ namespace {
 constexpr int kLoadTimeoutMs = 60'000;
 
 QString scenarioPath(const char* name) {
-  return QString::fromStdString((app::assetsDir() / "scenarios" / name).string());
+  return QString::fromStdString(
+      (app::desktopEnvironment().assets_dir / "scenarios" / name).string());
 }
 
 // Runs the engine to `time` (virtual) on its runner, waits for it and
@@ -92,7 +93,7 @@ class MainWindowTest : public QObject {
 
  private:
   std::unique_ptr<MainWindow> open(const char* scenario) {
-    auto window = std::make_unique<MainWindow>();
+    auto window = std::make_unique<MainWindow>(app::desktopEnvironment());
     window->resize(1280, 800);
     window->show();
     window->openScenario(scenarioPath(scenario));
@@ -412,7 +413,7 @@ class MainWindowTest : public QObject {
   }
 
   void badScenarioFileShowsTheErrorInTheBanner() {
-    MainWindow window;
+    MainWindow window(app::desktopEnvironment());
     window.openScenario(QStringLiteral("/nonexistent/nothing.yaml"));
     QVERIFY(window.bannerText().contains(QStringLiteral("nothing.yaml")));
     QVERIFY(window.session() == nullptr);

@@ -32,8 +32,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/platform/platform.h"
-#include "app/sim/simulated_platform.h"
 #include "domain/booking/booking.h"
 #include "domain/common/money.h"
 #include "domain/listing/listing_service.h"
@@ -47,6 +45,7 @@
 #include "simulator/engine/engine.h"
 #include "simulator/engine/engine_runner.h"
 #include "simulator/faults/fault_board.h"
+#include "ui/run_environment.h"
 
 namespace staylab::ui {
 namespace {
@@ -178,9 +177,9 @@ QString blockedByFault(const sim::Engine* engine, std::string_view target) {
 
 // --- The reads, on the runner's thread ---------------------------------------
 
-ExplorerRead readListings(app::Platform& platform) {
+ExplorerRead readListings(PlatformStores& stores) {
   ExplorerRead read;
-  auto documents = platform.listingStore().all(listing::kCollection);
+  auto documents = stores.listings().all(listing::kCollection);
   if (!documents) {
     read.error = describe(documents.error());
     return read;
@@ -229,10 +228,10 @@ nlohmann::json bookingJson(const booking::Booking& booking) {
   };
 }
 
-ExplorerRead readBookings(app::Platform& platform) {
+ExplorerRead readBookings(PlatformStores& stores) {
   ExplorerRead read;
   const BookingFilter everything;
-  auto bookings = platform.bookingStore().list(everything);
+  auto bookings = stores.bookings().list(everything);
   if (!bookings) {
     read.error = describe(bookings.error());
     return read;
@@ -264,12 +263,12 @@ ExplorerRead readBookings(app::Platform& platform) {
   return read;
 }
 
-ExplorerRead readHistory(app::Platform& platform, const Request& request) {
+ExplorerRead readHistory(PlatformStores& stores, const Request& request) {
   ExplorerRead read;
   const std::string family = utf8(request.history_family);
   const std::string prefix = utf8(request.history_prefix);
   // One more than shown, to know whether there is more.
-  auto cells = platform.historyStore().scanPrefix(prefix, family, ExplorersPanel::kMaxRows + 1);
+  auto cells = stores.history().scanPrefix(prefix, family, ExplorersPanel::kMaxRows + 1);
   if (!cells) {
     read.error = describe(cells.error());
     return read;
@@ -328,12 +327,12 @@ nlohmann::json searchDocumentJson(const SearchDocument& document) {
   };
 }
 
-ExplorerRead readSearch(app::Platform& platform, const Request& request) {
+ExplorerRead readSearch(PlatformStores& stores, const Request& request) {
   ExplorerRead read;
   SearchQuery query;
   query.text = utf8(request.search_text);
   query.limit = ExplorersPanel::kSearchLimit;
-  TextIndex& index = platform.searchIndex();
+  TextIndex& index = stores.search();
   auto page = index.search(query);
   if (!page) {
     read.error = describe(page.error());
@@ -378,9 +377,9 @@ void listTopics(EventLog& log, ExplorerRead& read) {
     read.topics.emplace_back(text(name), partitions);
 }
 
-ExplorerRead readEventLog(app::Platform& platform, const Request& request) {
+ExplorerRead readEventLog(PlatformStores& stores, const Request& request) {
   ExplorerRead read;
-  EventLog& log = platform.eventLog();
+  EventLog& log = stores.eventLog();
   listTopics(log, read);
   if (read.topics.empty()) {
     read.error = QStringLiteral("the event log has no topics");
@@ -439,9 +438,9 @@ ExplorerRead readEventLog(app::Platform& platform, const Request& request) {
   return read;
 }
 
-ExplorerRead readFraud(app::Platform& platform) {
+ExplorerRead readFraud(PlatformStores& stores) {
   ExplorerRead read;
-  EventLog& log = platform.eventLog();
+  EventLog& log = stores.eventLog();
   const std::map<std::string, int> topics = log.topics();
   const std::string topic(fraud::kFraudTopic);
   const auto found = topics.find(topic);
@@ -514,7 +513,7 @@ ExplorerRead readFraud(app::Platform& platform) {
 }
 
 // Runs on the runner's thread: the only place the panel touches the platform.
-ExplorerRead readTab(Tab tab, app::Platform& platform, const sim::Engine* engine,
+ExplorerRead readTab(Tab tab, PlatformStores& stores, const sim::Engine* engine,
                      const Request& request) {
   std::string_view target;
   switch (tab) {
@@ -542,22 +541,22 @@ ExplorerRead readTab(Tab tab, app::Platform& platform, const sim::Engine* engine
     try {
       switch (tab) {
         case Tab::Listings:
-          read = readListings(platform);
+          read = readListings(stores);
           break;
         case Tab::Bookings:
-          read = readBookings(platform);
+          read = readBookings(stores);
           break;
         case Tab::History:
-          read = readHistory(platform, request);
+          read = readHistory(stores, request);
           break;
         case Tab::Search:
-          read = readSearch(platform, request);
+          read = readSearch(stores, request);
           break;
         case Tab::EventLog:
-          read = readEventLog(platform, request);
+          read = readEventLog(stores, request);
           break;
         case Tab::Fraud:
-          read = readFraud(platform);
+          read = readFraud(stores);
           break;
       }
     } catch (const std::exception& error) {
@@ -730,19 +729,19 @@ void ExplorersPanel::buildPage(Tab tab, const QString& title, const QStringList&
   m_tabs->addTab(widget, title);
 }
 
-void ExplorersPanel::attach(sim::EngineRunner* runner, app::SimulatedPlatform* platform,
+void ExplorersPanel::attach(sim::EngineRunner* runner, PlatformStores* stores,
                             const sim::Engine* engine) {
   ++m_generation;  // Reads still in flight belong to the previous attachment.
-  if (runner == nullptr || platform == nullptr) {
+  if (runner == nullptr || stores == nullptr) {
     m_runner = nullptr;
-    m_platform = nullptr;
+    m_stores = nullptr;
     m_engine = nullptr;
     m_timer->stop();
     clearAll(tr("Not attached to a run"));
     return;
   }
   m_runner = runner;
-  m_platform = platform;
+  m_stores = stores;
   m_engine = engine;
   clearAll(tr("Reading…"));
   if (isVisible()) {
@@ -752,7 +751,7 @@ void ExplorersPanel::attach(sim::EngineRunner* runner, app::SimulatedPlatform* p
 }
 
 bool ExplorersPanel::isAttached() const {
-  return m_runner != nullptr && m_platform != nullptr;
+  return m_runner != nullptr && m_stores != nullptr;
 }
 
 void ExplorersPanel::refresh() {
@@ -844,17 +843,17 @@ void ExplorersPanel::post(Tab tab) {
   request.event_partition = m_event_partition_value;
 
   // The task runs on the runner's thread and may outlive this panel: it
-  // captures the platform, the engine and a guarded pointer, never `this`.
+  // captures the stores, the engine and a guarded pointer, never `this`.
   // Its result is queued to the application object (which outlives every
   // widget) and handed to the panel there, on the UI thread, if the panel
   // still exists: a context object that may be destroyed meanwhile must not
   // be dereferenced from the runner's thread.
   QPointer<ExplorersPanel> self(this);
-  app::SimulatedPlatform* platform = m_platform;
+  PlatformStores* stores = m_stores;
   const sim::Engine* engine = m_engine;
   const std::uint64_t generation = m_generation;
-  m_runner->post([self, platform, engine, generation, tab, request] {
-    ExplorerRead read = readTab(tab, platform->platform(), engine, request);
+  m_runner->post([self, stores, engine, generation, tab, request] {
+    ExplorerRead read = readTab(tab, *stores, engine, request);
     QCoreApplication* application = QCoreApplication::instance();
     if (application == nullptr)
       return;

@@ -63,11 +63,9 @@ class Engine;
 class EngineRunner;
 }  // namespace staylab::sim
 
-namespace staylab::app {
-class SimulatedPlatform;
-}  // namespace staylab::app
-
 namespace staylab::ui {
+
+class PlatformStores;
 
 // One read's result, built on the runner's thread from plain values and
 // handed to the UI thread.
@@ -107,13 +105,13 @@ class ExplorersPanel : public QWidget {
   explicit ExplorersPanel(QWidget* parent = nullptr);
   ~ExplorersPanel() override;
 
-  // Shows the stores of `platform`, read on `runner`'s thread. `engine`, when
-  // given, supplies the virtual time of each read and the active faults (see
+  // Shows `stores`, read on `runner`'s thread. `engine`, when given,
+  // supplies the virtual time of each read and the active faults (see
   // above). attach(nullptr, nullptr) detaches and clears every tab. The
-  // runner, and the engine that owns the platform, must outlive the
-  // attachment: detach before destroying them (the runner drops the reads
-  // still queued when it is destroyed).
-  void attach(sim::EngineRunner* runner, app::SimulatedPlatform* platform,
+  // runner, the stores and the engine that owns their platform must outlive
+  // the attachment: detach before destroying them (the runner drops the
+  // reads still queued when it is destroyed).
+  void attach(sim::EngineRunner* runner, PlatformStores* stores,
               const sim::Engine* engine = nullptr);
   bool isAttached() const;
 
@@ -198,7 +196,7 @@ class ExplorersPanel : public QWidget {
   std::vector<std::pair<QString, int>> m_topics;
 
   sim::EngineRunner* m_runner = nullptr;
-  app::SimulatedPlatform* m_platform = nullptr;
+  PlatformStores* m_stores = nullptr;
   const sim::Engine* m_engine = nullptr;
   std::uint64_t m_generation = 0;  // Bumped by attach(); stale reads are dropped.
 };

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/common/date.h"
+#include "domain/common/hash.h"
 #include "domain/common/text.h"
 
 namespace staylab {
@@ -30,15 +31,6 @@ constexpr size_t kEverything = std::numeric_limits<size_t>::max();
 
 std::string dumpJson(const nlohmann::json& json) {
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-uint64_t fnv1a64(std::string_view bytes) {
-  uint64_t hash = 0xcbf29ce484222325ULL;
-  for (char c : bytes) {
-    hash ^= static_cast<uint8_t>(c);
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
 }
 
 std::optional<int64_t> parseDecimal(std::string_view text) {

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "domain/common/hash.h"
 #include "domain/common/text.h"
 
 namespace staylab {
@@ -41,15 +42,6 @@ std::string poisonKey(const LogPosition& position) {
 template <typename Prefix>
 std::string keyOf(Prefix prefix, std::string_view id) {
   return fmt::format("{}{}", prefix, id);
-}
-
-uint64_t fnv1a64(std::string_view bytes) {
-  uint64_t hash = 0xcbf29ce484222325ULL;
-  for (char c : bytes) {
-    hash ^= static_cast<uint8_t>(c);
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
 }
 
 // Returns `text` as a non-negative decimal int64, or nullopt.

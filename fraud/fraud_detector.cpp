@@ -4,6 +4,7 @@
 
 #include <fmt/ranges.h>
 
+#include "domain/common/hash.h"
 #include "fraud/json_fields.h"
 
 namespace staylab::fraud {

@@ -12,6 +12,7 @@
 #include <xapian.h>
 #include <nlohmann/json.hpp>
 
+#include "domain/common/hash.h"
 #include "stores/text/text_index_rules.h"
 
 namespace staylab {
@@ -42,15 +43,6 @@ constexpr size_t kMaxTermBytes = 245;
 // kNightsSlot, so a booking changes one value and neither data nor terms.
 constexpr int kDocumentFormat = 2;
 constexpr int kNightsInDataFormat = 1;
-
-uint64_t fnv1a64(std::string_view bytes) {
-  uint64_t hash = 0xcbf29ce484222325ULL;
-  for (char c : bytes) {
-    hash ^= static_cast<uint8_t>(c);
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
 
 // Returns prefix + value; a value too long for a Xapian term is cut short and
 // tagged with a stable hash of the whole value, so long ids and cities still

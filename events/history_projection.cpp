@@ -1,7 +1,6 @@
 #include "events/history_projection.h"
 
 #include <algorithm>
-#include <charconv>
 #include <iterator>
 #include <limits>
 #include <optional>
@@ -14,6 +13,7 @@
 #include "domain/common/date.h"
 #include "domain/common/hash.h"
 #include "domain/common/text.h"
+#include "events/payload_fields.h"
 
 namespace staylab {
 namespace {
@@ -28,57 +28,19 @@ constexpr int kSchemaVersion = 1;
 constexpr size_t kRebuildStep = 4096;
 constexpr size_t kDeletePage = 4096;
 constexpr size_t kEverything = std::numeric_limits<size_t>::max();
+constexpr int64_t kLowest = std::numeric_limits<int64_t>::min();
+constexpr int64_t kHighest = std::numeric_limits<int64_t>::max();
 
 std::string dumpJson(const nlohmann::json& json) {
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::optional<int64_t> parseDecimal(std::string_view text) {
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < 0) {
-    return std::nullopt;
-  }
-  return value;
-}
-
-// Payload accessors: each returns InvalidInput naming the field, which the
-// projection records as the poison reason.
-Result<std::string> stringField(const nlohmann::json& payload, const char* name) {
-  auto it = payload.find(name);
-  if (it == payload.end() || !it->is_string()) {
-    return invalidInput(fmt::format("payload.{}", name), "must be a string");
-  }
-  std::string value = it->get<std::string>();
-  if (!isValidUtf8(value)) {
-    return invalidInput(fmt::format("payload.{}", name), "is not well-formed UTF-8");
-  }
-  return value;
-}
+using payload::parseDecimal;
+using payload::stringField;
 
 // Returns a string usable as a row key or qualifier.
 Result<std::string> keyField(const nlohmann::json& payload, const char* name) {
-  std::string key = STAYLAB_TRY(stringField(payload, name));
-  if (key.empty() || key.size() > kMaxKeyBytes || key.find('\0') != std::string::npos) {
-    return invalidInput(fmt::format("payload.{}", name),
-                        "must be 1 to {} bytes without NUL; got {} bytes", kMaxKeyBytes,
-                        key.size());
-  }
-  return key;
-}
-
-Result<nlohmann::json> integerField(const nlohmann::json& payload, const char* name,
-                                    bool required) {
-  auto it = payload.find(name);
-  if (it == payload.end() && !required) {
-    return nlohmann::json();  // null
-  }
-  if (it == payload.end() || !it->is_number_integer() ||
-      (it->is_number_unsigned() &&
-       it->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))) {
-    return invalidInput(fmt::format("payload.{}", name), "must be a 64-bit integer");
-  }
-  return nlohmann::json(it->get<int64_t>());
+  return payload::keyField(payload, name, kMaxKeyBytes, payload::NulBytes::Refused);
 }
 
 std::string_view statusOf(std::string_view type) {
@@ -145,23 +107,25 @@ Result<void> HistoryProjection::addCells(const LogRecord& record, WideColumnBatc
   std::string booking_id = STAYLAB_TRY(keyField(payload, "booking_id"));
   std::string property_id = STAYLAB_TRY(keyField(payload, "property_id"));
   std::string guest_id = STAYLAB_TRY(keyField(payload, "guest_id"));
-  std::string check_in = STAYLAB_TRY(stringField(payload, "check_in"));
-  std::string check_out = STAYLAB_TRY(stringField(payload, "check_out"));
-  STAYLAB_TRY(Stay::parse(check_in, check_out));
+  const Stay stay = STAYLAB_TRY(payload::stayFields(payload));
   nlohmann::json value{
       {"type", event.type},
       {"status", status},
       {"booking_id", booking_id},
       {"guest_id", guest_id},
       {"property_id", property_id},
-      {"check_in", check_in},
-      {"check_out", check_out},
-      {"nights", STAYLAB_TRY(integerField(payload, "nights", /*required=*/true))},
-      {"total_minor", STAYLAB_TRY(integerField(payload, "total_minor", /*required=*/false))},
+      {"check_in", stay.checkIn().toString()},
+      {"check_out", stay.checkOut().toString()},
+      {"nights", STAYLAB_TRY(payload::integerField(payload, "nights", kLowest, kHighest))},
+      {"total_minor", nullptr},
       {"currency", nullptr},
       {"occurred_at", event.occurred_at_nanos},
       {"event_id", event.event_id},
   };
+  if (auto total =
+          STAYLAB_TRY(payload::optionalIntegerField(payload, "total_minor", kLowest, kHighest))) {
+    value["total_minor"] = *total;
+  }
   if (payload.contains("currency")) {
     value["currency"] = STAYLAB_TRY(stringField(payload, "currency"));
   }

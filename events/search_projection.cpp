@@ -1,7 +1,6 @@
 #include "events/search_projection.h"
 
 #include <algorithm>
-#include <charconv>
 #include <limits>
 #include <map>
 #include <optional>
@@ -13,6 +12,7 @@
 
 #include "domain/common/hash.h"
 #include "domain/common/text.h"
+#include "events/payload_fields.h"
 
 namespace staylab {
 namespace {
@@ -44,57 +44,14 @@ std::string keyOf(Prefix prefix, std::string_view id) {
   return fmt::format("{}{}", prefix, id);
 }
 
-// Returns `text` as a non-negative decimal int64, or nullopt.
-std::optional<int64_t> parseDecimal(std::string_view text) {
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < 0) {
-    return std::nullopt;
-  }
-  return value;
-}
+using payload::integerField;
+using payload::parseDecimal;
+using payload::stayFields;
+using payload::stringField;
 
-// Payload accessors: each returns InvalidInput naming the field, which the
-// projection records as the poison reason.
-Result<std::string> stringField(const nlohmann::json& payload, const char* name) {
-  auto it = payload.find(name);
-  if (it == payload.end() || !it->is_string()) {
-    return invalidInput(fmt::format("payload.{}", name), "must be a string");
-  }
-  std::string value = it->get<std::string>();
-  if (!isValidUtf8(value)) {
-    return invalidInput(fmt::format("payload.{}", name), "is not well-formed UTF-8");
-  }
-  return value;
-}
-
+// Returns an id that may name a metadata key.
 Result<std::string> idField(const nlohmann::json& payload, const char* name) {
-  std::string id = STAYLAB_TRY(stringField(payload, name));
-  if (id.empty() || id.size() > kMaxIdBytes) {
-    return invalidInput(fmt::format("payload.{}", name), "must be 1 to {} bytes; got {}",
-                        kMaxIdBytes, id.size());
-  }
-  return id;
-}
-
-Result<int64_t> integerField(const nlohmann::json& payload, const char* name, int64_t min,
-                             int64_t max) {
-  auto it = payload.find(name);
-  if (it == payload.end() || !it->is_number_integer() ||
-      (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(max))) {
-    return invalidInput(fmt::format("payload.{}", name), "must be an integer");
-  }
-  int64_t value = it->get<int64_t>();
-  if (value < min || value > max) {
-    return invalidInput(fmt::format("payload.{}", name), "must be {}..{}; got {}", min, max, value);
-  }
-  return value;
-}
-
-Result<Stay> stayFields(const nlohmann::json& payload) {
-  std::string check_in = STAYLAB_TRY(stringField(payload, "check_in"));
-  std::string check_out = STAYLAB_TRY(stringField(payload, "check_out"));
-  return Stay::parse(check_in, check_out);
+  return payload::keyField(payload, name, kMaxIdBytes, payload::NulBytes::Allowed);
 }
 
 // Returns the listing fields of a PropertyCreated/PropertyUpdated snapshot.

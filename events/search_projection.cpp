@@ -91,32 +91,11 @@ SearchDocument placeholder(const std::string& id) {
   return document;
 }
 
-nlohmann::json canonicalJson(const SearchDocument& document) {
-  nlohmann::json nights = nlohmann::json::array();
-  for (Date night : document.booked_nights) {
-    nights.push_back(night.toString());
-  }
-  return nlohmann::json{
-      {"id", document.id},
-      {"title", document.title},
-      {"description", document.description},
-      {"city", document.city},
-      {"amenities", document.amenities},
-      {"capacity", document.capacity},
-      {"price_minor", document.price_minor},
-      {"currency", document.currency},
-      {"booked_nights", std::move(nights)},
-      {"listed", document.listed},
-      {"source_version", document.source_version},
-  };
-}
-
 // Returns one canonical JSON line per document, in the given order.
 std::string canonicalLines(const std::vector<SearchDocument>& documents) {
   std::string content;
   for (const auto& document : documents) {
-    content +=
-        canonicalJson(document).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    content += document.toJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     content += '\n';
   }
   return content;

@@ -52,6 +52,9 @@ class MemoryDocumentStore final : public DocumentStore {
                                                         std::string_view path,
                                                         const nlohmann::json& value) override;
   [[nodiscard]] Result<std::vector<Document>> all(std::string_view collection) override;
+  // Scans the collection; matches exactly as the SQLite adapter's SQL does.
+  [[nodiscard]] Result<std::vector<Document>> query(std::string_view collection,
+                                                    const DocumentQuery& filter) override;
 
   [[nodiscard]] Result<std::vector<OutboxEntry>> peekOutbox(size_t limit) override;
   [[nodiscard]] Result<void> removeOutbox(int64_t up_to_sequence) override;

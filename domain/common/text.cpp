@@ -93,6 +93,16 @@ Result<std::string> boundedText(std::string_view text, std::string_view field,
   return std::string(text);
 }
 
+std::string foldAsciiCase(std::string_view text) {
+  std::string folded(text);
+  for (char& byte : folded) {
+    if (byte >= 'A' && byte <= 'Z') {
+      byte = static_cast<char>(byte - 'A' + 'a');
+    }
+  }
+  return folded;
+}
+
 Result<std::string> handle(std::string_view text, std::string_view field) {
   std::string name(field);
   if (text.empty()) {

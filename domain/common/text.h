@@ -23,6 +23,11 @@ size_t codePointCount(std::string_view text);
 Result<std::string> boundedText(std::string_view text, std::string_view field,
                                 size_t max_code_points, Lines lines = Lines::Single);
 
+// Returns `text` with the ASCII letters A-Z lower-cased and every other byte
+// kept: the case folding of cities, amenities and searched words (SQLite's
+// lower() without ICU folds the same letters).
+std::string foldAsciiCase(std::string_view text);
+
 // Validates a handle (guest, host, device, payment fingerprint...): 1 to 64
 // characters of [A-Za-z0-9._:@-].
 Result<std::string> handle(std::string_view text, std::string_view field);

@@ -205,18 +205,6 @@ inline bool isSegmentByte(char byte) {
   return {};
 }
 
-// Returns `text` with ASCII letters lower-cased, other bytes kept: how
-// queries ignore case (SQLite's lower() does the same without ICU).
-[[nodiscard]] inline std::string foldAsciiCase(std::string_view text) {
-  std::string folded(text);
-  for (char& byte : folded) {
-    if (byte >= 'A' && byte <= 'Z') {
-      byte = static_cast<char>(byte - 'A' + 'a');
-    }
-  }
-  return folded;
-}
-
 // Checks that each event survives the outbox's round trip (serialisation and
 // EventEnvelope::fromJson; otherwise the relay could never read it back) and
 // that the call's event ids are distinct. Uniqueness against the entries

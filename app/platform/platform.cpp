@@ -123,6 +123,7 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
   auto creation = STAYLAB_TRY(prepareDataDir(options.data_dir, options.mode));
   std::unique_ptr<Platform> platform(new Platform());
   platform->m_data_dir = options.data_dir;
+  platform->m_patterns = options.patterns;
   if (options.clock) {
     platform->m_clock = options.clock;
   } else {
@@ -207,8 +208,11 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
                                        {"booking", platform->m_booking_store.get()}},
       *platform->m_event_log);
   platform->m_keys = STAYLAB_TRY(KeyRing::open(options.data_dir / kKeyFileName));
-  platform->m_gateway =
-      std::make_unique<Gateway>(*platform->m_listing, *platform->m_bookings, *platform->m_random);
+  platform->m_composed_search =
+      std::make_unique<ComposedSearch>(*platform->m_listing_store, *platform->m_booking_store);
+  platform->m_gateway = std::make_unique<Gateway>(
+      *platform->m_listing, *platform->m_bookings, *platform->m_random, *platform->m_search_index,
+      *platform->m_composed_search, options.patterns.query_model);
   platform->m_pump_batch = options.pump_batch;
   platform->m_fraud_save_every_events = std::max<size_t>(options.fraud_save_every_events, 1);
   STAYLAB_TRY(platform->openConsumers());
@@ -270,6 +274,12 @@ std::vector<Platform::IntegrityVerdict> Platform::verifyIntegrity() {
   verdicts.push_back({"history/", m_history_engine->verifyIntegrity()});
   verdicts.push_back({"search/", m_search_engine->verifyIntegrity()});
   return verdicts;
+}
+
+PlatformPatterns Platform::patterns() const {
+  PlatformPatterns patterns = m_patterns;
+  patterns.query_model = m_gateway->queryModel();
+  return patterns;
 }
 
 CommandContext Platform::newCommand(std::string caller) {

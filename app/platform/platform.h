@@ -6,9 +6,11 @@
 #include <filesystem>
 #include <memory>
 
+#include "app/platform/composed_search.h"
 #include "app/platform/gateway.h"
 #include "app/platform/pump.h"
 #include "domain/booking/booking_service.h"
+#include "domain/common/platform_patterns.h"
 #include "domain/listing/listing_service.h"
 #include "domain/ports/booking_store.h"
 #include "domain/ports/clock.h"
@@ -77,6 +79,9 @@ struct PlatformOptions {
   // from the log. Default: 8192.
   size_t fraud_save_every_events = 8192;
   PortDecorators decorators;  // Default: none.
+  // Which patterns the platform is built with (see PlatformPatterns).
+  // Default: every pattern on (CQRS, outbox, idempotent consumers).
+  PlatformPatterns patterns;
 };
 
 // The composition root: opens every context's store in its own files under
@@ -108,6 +113,13 @@ class Platform {
   Consumer& historyProjection() { return *m_history_projection; }
   fraud::FraudConsumer& fraudDetection() { return *m_fraud; }
   Gateway& gateway() { return *m_gateway; }
+  // Search by API composition over the listing and booking stores.
+  ComposedSearch& composedSearch() { return *m_composed_search; }
+  // The patterns the platform was opened with, the query model as it is now.
+  PlatformPatterns patterns() const;
+  // Makes the gateway's searches use `model` from the next one on (CQRS on or
+  // off while running). Safe from any thread.
+  void setQueryModel(QueryModel model) { m_gateway->setQueryModel(model); }
   KeyRing& keys() { return *m_keys; }
   // The pump over every consumer; absent while a consumer is dropped.
   Pump& pump() { return *m_pump; }
@@ -149,6 +161,7 @@ class Platform {
   Result<void> openConsumers();
 
   std::filesystem::path m_data_dir;
+  PlatformPatterns m_patterns;  // As opened; the gateway holds the live query model.
   std::unique_ptr<Clock> m_owned_clock;
   std::unique_ptr<RandomSource> m_owned_random;
   const Clock* m_clock = nullptr;
@@ -176,6 +189,7 @@ class Platform {
   std::unique_ptr<fraud::FraudConsumer> m_fraud;
   std::unique_ptr<OutboxRelay> m_relay;
   std::unique_ptr<KeyRing> m_keys;
+  std::unique_ptr<ComposedSearch> m_composed_search;
   std::unique_ptr<Gateway> m_gateway;
   std::unique_ptr<Pump> m_pump;
 };

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "events/history_projection.h"
+#include "events/log_event_publisher.h"
 #include "events/rocksdb_event_log.h"
 #include "events/search_projection.h"
 #include "stores/document/sqlite_document_store.h"
@@ -196,12 +197,23 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
                                              : fraud::FraudSnapshotStore::Sync::Normal,
       creation.read_models));
 
+  platform->m_log_publisher = std::make_unique<LogEventPublisher>(*platform->m_event_log);
+  platform->m_event_publisher = platform->m_log_publisher.get();
+  if (decorators.event_publisher) {
+    platform->m_publisher_decorator = decorators.event_publisher(*platform->m_log_publisher);
+    platform->m_event_publisher = platform->m_publisher_decorator.get();
+  }
+  const EventPublishing publishing = options.patterns.publication == EventPublication::DualWrite
+                                         ? EventPublishing::dualWrite(*platform->m_event_publisher)
+                                         : EventPublishing();
+
   platform->m_listing = std::make_unique<listing::ListingService>(
-      *platform->m_listing_store, *platform->m_clock, *platform->m_random);
+      *platform->m_listing_store, *platform->m_clock, *platform->m_random, publishing);
   STAYLAB_TRY(platform->m_listing->prepare());
   platform->m_directory = std::make_unique<ListingPropertyDirectory>(*platform->m_listing);
   platform->m_bookings = std::make_unique<booking::BookingService>(
-      *platform->m_booking_store, *platform->m_directory, *platform->m_clock, *platform->m_random);
+      *platform->m_booking_store, *platform->m_directory, *platform->m_clock, *platform->m_random,
+      publishing);
 
   platform->m_relay = std::make_unique<OutboxRelay>(
       std::vector<OutboxRelay::Source>{{"listing", platform->m_listing_store.get()},
@@ -274,6 +286,10 @@ std::vector<Platform::IntegrityVerdict> Platform::verifyIntegrity() {
   verdicts.push_back({"history/", m_history_engine->verifyIntegrity()});
   verdicts.push_back({"search/", m_search_engine->verifyIntegrity()});
   return verdicts;
+}
+
+size_t Platform::undeliveredEvents() const {
+  return m_log_publisher->lostEvents();
 }
 
 PlatformPatterns Platform::patterns() const {

@@ -16,6 +16,7 @@
 #include "domain/ports/clock.h"
 #include "domain/ports/document_store.h"
 #include "domain/ports/event_log.h"
+#include "domain/ports/event_publisher.h"
 #include "domain/ports/random.h"
 #include "domain/ports/text_index.h"
 #include "domain/ports/wide_column_store.h"
@@ -26,6 +27,7 @@ class SqliteBookingStore;
 class RocksDbWideColumnStore;
 class XapianTextIndex;
 class RocksDbEventLog;
+class LogEventPublisher;
 }  // namespace staylab
 
 namespace staylab::app {
@@ -47,6 +49,13 @@ struct PortDecorators {
   // The log as the consumers read it (delivery faults), wrapping the
   // (decorated) event log by reference.
   std::function<std::unique_ptr<EventLog>(EventLog&)> consumer_log;
+  // The publisher the Listing and Booking services publish through with
+  // EventPublication::DualWrite (unused with the outbox), wrapping by
+  // reference the platform's own, which appends to the (decorated) event log
+  // at once and counts what it fails to append (Platform::undeliveredEvents).
+  // A wrapper may defer the append, or drop what it holds (a killed
+  // instance); it counts what it loses itself.
+  std::function<std::unique_ptr<EventPublisher>(EventPublisher&)> event_publisher;
 };
 
 // How Platform::open treats the data directory. No mode ever re-creates a
@@ -109,6 +118,13 @@ class Platform {
   WideColumnStore& historyStore() { return *m_history_store; }
   TextIndex& searchIndex() { return *m_search_index; }
   EventLog& eventLog() { return *m_event_log; }
+  // What the services publish through with EventPublication::DualWrite: the
+  // decorated publisher, or the platform's own.
+  EventPublisher& eventPublisher() { return *m_event_publisher; }
+  // Returns how many events the platform's own publisher failed to append
+  // (a dual write whose second write failed; the change stayed committed).
+  // Always 0 with the outbox. A publisher decorator's losses are its own.
+  size_t undeliveredEvents() const;
   Consumer& searchProjection() { return *m_search_projection; }
   Consumer& historyProjection() { return *m_history_projection; }
   fraud::FraudConsumer& fraudDetection() { return *m_fraud; }
@@ -178,6 +194,9 @@ class Platform {
   std::unique_ptr<TextIndex> m_search_index;
   std::unique_ptr<EventLog> m_event_log;
   std::unique_ptr<EventLog> m_consumer_log;
+  std::unique_ptr<LogEventPublisher> m_log_publisher;
+  std::unique_ptr<EventPublisher> m_publisher_decorator;
+  EventPublisher* m_event_publisher = nullptr;
   size_t m_pump_batch = 4096;
   size_t m_fraud_save_every_events = 8192;
   std::unique_ptr<fraud::FraudSnapshotStore> m_fraud_store;

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <functional>
 #include <iterator>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,17 +15,44 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/common/error.h"
+#include "domain/common/platform_patterns.h"
+#include "domain/ports/clock.h"
 #include "domain/ports/event_log.h"
 
 namespace staylab {
 
+// What a consumer did with one delivered event.
+enum class EventEffect {
+  Applied,  // Its effect is part of the read model's next commit.
+  Skipped,  // Nothing: another consumer's type, no effect here, or a recognised duplicate.
+};
+
+// Told of each event a consumer applies: its name() and the event.
+using ApplyObserver = std::function<void(std::string_view consumer, const EventEnvelope& event)>;
+
 // A consumer of the event log that maintains a read model in its own store.
 //
-// Delivery is at least once, the effect exactly once: a consumer stores the
-// offset of every partition it reads in its own store, in the same commit as
-// the effects of the events before that offset, and makes each effect
-// idempotent, so replaying any part of the log changes nothing. The read
-// model can be dropped and rebuilt from offset 0 and comes out equal.
+// With ConsumerDelivery::Idempotent (the default), delivery is at least once,
+// the effect exactly once: a consumer stores the offset of every partition it
+// reads in its own store, in the same commit as the effects of the events
+// before that offset, and makes each effect idempotent, so replaying any part
+// of the log changes nothing. The read model can be dropped and rebuilt from
+// offset 0 and comes out equal.
+//
+// With ConsumerDelivery::Naive, a consumer applies every event it is
+// delivered, without recognising a duplicate, and keeps its offsets apart
+// (NaiveOffsets): written after the effects by a write of their own, now and
+// then. A crash between the two, or a repeated delivery, applies events twice,
+// and the read model then differs from a rebuild. Each consumer says what its
+// naive effects are.
+//
+// Observation: an ApplyObserver, when set, is told of every event once its
+// effect on the read model is committed: each time for a naive consumer; for
+// an idempotent one only the first time, not for a delivery it recognises as
+// applied already (or superseded by a newer version it applied). Events a
+// consumer does not act on (other types, poison) are never reported, nor is
+// what rebuild() replays. So an observer that outlives the consumer counts,
+// across crashes and restarts, the events applied more than once.
 //
 // Errors: StoreFailure when the log or the store fails (nothing of the failed
 // batch is applied; the next step() retries it); InvalidInput when the log
@@ -50,6 +79,71 @@ class Consumer {
   // other bookkeeping: equal read models give equal digests, whatever store
   // adapter holds them and whatever order or repetition built them.
   [[nodiscard]] virtual Result<std::string> canonicalDigest() = 0;
+  // Writes what the consumer holds only in memory, for a clean close: a naive
+  // consumer's offsets. Default: nothing is held apart, nothing to write.
+  [[nodiscard]] virtual Result<void> flush() { return {}; }
+
+  // Reports each event applied from now on to `observer` (see above); an
+  // empty function stops the reports.
+  void setApplyObserver(ApplyObserver observer) { m_observer = std::move(observer); }
+
+ protected:
+  bool observed() const { return static_cast<bool>(m_observer); }
+  void reportApplied(const EventEnvelope& event) const {
+    if (m_observer) {
+      m_observer(name(), event);
+    }
+  }
+
+ private:
+  ApplyObserver m_observer;
+};
+
+// The offsets of a naive consumer (ConsumerDelivery::Naive), in the manner of
+// Kafka's enable.auto.commit: kept in memory as the consumer reads, and
+// committed to its store by a write of their own once `interval_nanos` of the
+// clock have passed since the last commit (and when the consumer is flushed).
+// A crash loses what was not committed: the consumer reads those events
+// again. Not thread-safe; `clock` must outlive it.
+class NaiveOffsets {
+ public:
+  NaiveOffsets(const Clock& clock, int64_t interval_nanos)
+      : m_clock(clock), m_interval_nanos(interval_nanos), m_last_commit_nanos(clock.nowNanos()) {}
+
+  // Returns the offset to read next in (topic, partition), when read this life.
+  std::optional<int64_t> next(const std::string& topic, int partition) const {
+    auto found = m_next.find({topic, partition});
+    return found == m_next.end() ? std::nullopt : std::optional<int64_t>(found->second);
+  }
+  // Records that the consumer read up to `last` and wrote its effect.
+  void advance(const LogPosition& last) {
+    m_next.insert_or_assign({last.topic, last.partition}, last.offset + 1);
+    m_pending = true;
+  }
+  // Returns whether offsets wait for a commit and the interval has passed.
+  bool due() const {
+    return m_pending && m_clock.nowNanos() - m_last_commit_nanos >= m_interval_nanos;
+  }
+  bool pending() const { return m_pending; }
+  // Returns every offset read, (topic, partition) -> next offset.
+  const std::map<std::pair<std::string, int>, int64_t>& all() const { return m_next; }
+  // Records that all() was committed, now.
+  void committed() {
+    m_pending = false;
+    m_last_commit_nanos = m_clock.nowNanos();
+  }
+  // Forgets every offset (the consumer starts again from its store).
+  void clear() {
+    m_next.clear();
+    m_pending = false;
+  }
+
+ private:
+  const Clock& m_clock;
+  int64_t m_interval_nanos;
+  int64_t m_last_commit_nanos;
+  std::map<std::pair<std::string, int>, int64_t> m_next;
+  bool m_pending = false;
 };
 
 // An event a consumer skipped because it could not apply it.

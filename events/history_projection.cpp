@@ -1,6 +1,7 @@
 #include "events/history_projection.h"
 
 #include <algorithm>
+#include <cassert>
 #include <iterator>
 #include <limits>
 #include <optional>
@@ -62,9 +63,19 @@ HistoryProjection::HistoryProjection(WideColumnStore& store, EventLog& log)
     : HistoryProjection(store, log, Options()) {}
 
 HistoryProjection::HistoryProjection(WideColumnStore& store, EventLog& log, Options options)
-    : m_store(store), m_options(options), m_cursor(log, {std::string(kBookingTopic)}) {}
+    : m_store(store), m_options(options), m_cursor(log, {std::string(kBookingTopic)}) {
+  if (m_options.delivery == ConsumerDelivery::Naive) {
+    assert(m_options.clock != nullptr && "a naive projection needs a clock");
+    m_naive.emplace(*m_options.clock, m_options.auto_commit_interval_nanos);
+  }
+}
 
 Result<int64_t> HistoryProjection::loadOffset(const std::string& topic, int partition) {
+  if (m_naive) {
+    if (auto next = m_naive->next(topic, partition)) {
+      return *next;
+    }
+  }
   auto cell =
       STAYLAB_TRY(m_store.latest(kOffsetsRow, kMeta, fmt::format("{}/{}", topic, partition)));
   if (!cell) {
@@ -75,14 +86,56 @@ Result<int64_t> HistoryProjection::loadOffset(const std::string& topic, int part
     return storeFailure("history.corrupt_offset", "offset of {}/{} is '{}'", topic, partition,
                         cell->value);
   }
+  // Below the stored offset, every position is known to be applied.
+  if (auto seen = m_applied_offsets.find({topic, partition}); seen != m_applied_offsets.end()) {
+    seen->second.erase(seen->second.begin(), seen->second.lower_bound(*offset));
+  }
   return *offset;
 }
 
 Result<size_t> HistoryProjection::step(size_t max_events) {
-  return m_cursor.step(
+  const size_t consumed = STAYLAB_TRY(m_cursor.step(
       max_events, m_options.max_batch,
       [this](const std::string& topic, int partition) { return loadOffset(topic, partition); },
-      [this](const std::vector<std::vector<LogRecord>>& runs) { return applyRuns(runs); });
+      [this](const std::vector<std::vector<LogRecord>>& runs) { return applyRuns(runs); }));
+  if (m_naive && m_naive->due()) {
+    // As an auto-commit: a failed one leaves the offsets pending for the next step.
+    (void)commitOffsets();
+  }
+  return consumed;
+}
+
+Result<void> HistoryProjection::commitOffsets() {
+  WideColumnBatch batch;
+  for (const auto& [partition, next] : m_naive->all()) {
+    putOffset(partition.first, partition.second, next, batch);
+  }
+  STAYLAB_TRY(m_store.apply(batch));
+  m_naive->committed();
+  return ok();
+}
+
+Result<void> HistoryProjection::flush() {
+  return m_naive && m_naive->pending() ? commitOffsets() : ok();
+}
+
+void HistoryProjection::committed(const std::vector<const LogRecord*>& applied,
+                                  const std::vector<LogPosition>& lasts) {
+  if (m_naive) {
+    for (const LogPosition& last : lasts) {
+      m_naive->advance(last);
+    }
+  }
+  if (m_replaying || !observed()) {
+    return;
+  }
+  for (const LogRecord* record : applied) {
+    const LogPosition& position = record->position;
+    if (m_naive ||
+        m_applied_offsets[{position.topic, position.partition}].insert(position.offset).second) {
+      reportApplied(record->event);
+    }
+  }
 }
 
 Result<int64_t> HistoryProjection::lag() {
@@ -90,11 +143,24 @@ Result<int64_t> HistoryProjection::lag() {
       [this](const std::string& topic, int partition) { return loadOffset(topic, partition); });
 }
 
-Result<void> HistoryProjection::addCells(const LogRecord& record, WideColumnBatch& batch) const {
+Result<int64_t> HistoryProjection::nextVersion(const std::string& row, const char* family,
+                                               const std::string& qualifier,
+                                               StagedVersions& staged) const {
+  auto key = std::make_tuple(row, std::string(family), qualifier);
+  auto found = staged.find(key);
+  if (found == staged.end()) {
+    auto newest = STAYLAB_TRY(m_store.latest(row, family, qualifier));
+    found = staged.emplace(std::move(key), newest ? newest->timestamp : 0).first;
+  }
+  return ++found->second;
+}
+
+Result<EventEffect> HistoryProjection::addCells(const LogRecord& record, WideColumnBatch& batch,
+                                                StagedVersions& staged) const {
   const EventEnvelope& event = record.event;
   std::string_view status = statusOf(event.type);
   if (status.empty()) {
-    return ok();  // Another consumer's business.
+    return EventEffect::Skipped;  // Another consumer's business.
   }
   if (event.schema_version != kSchemaVersion) {
     return invalidInput("event.schema_version", "{} {} is not supported", event.type,
@@ -133,9 +199,17 @@ Result<void> HistoryProjection::addCells(const LogRecord& record, WideColumnBatc
     value["reason"] = STAYLAB_TRY(stringField(payload, "reason"));
   }
   std::string text = dumpJson(value);
-  batch.put(property_id, kByProperty, booking_id, event.aggregate_version, text);
-  batch.put(guest_id, kByGuest, booking_id, event.aggregate_version, std::move(text));
-  return ok();
+  if (m_naive) {
+    const int64_t by_property =
+        STAYLAB_TRY(nextVersion(property_id, kByProperty, booking_id, staged));
+    const int64_t by_guest = STAYLAB_TRY(nextVersion(guest_id, kByGuest, booking_id, staged));
+    batch.put(property_id, kByProperty, booking_id, by_property, text);
+    batch.put(guest_id, kByGuest, booking_id, by_guest, std::move(text));
+  } else {
+    batch.put(property_id, kByProperty, booking_id, event.aggregate_version, text);
+    batch.put(guest_id, kByGuest, booking_id, event.aggregate_version, std::move(text));
+  }
+  return EventEffect::Applied;
 }
 
 void HistoryProjection::addPoison(const LogRecord& record, std::string reason,
@@ -147,34 +221,51 @@ void HistoryProjection::addPoison(const LogRecord& record, std::string reason,
             0, dumpJson(poison.toJson()));
 }
 
-void HistoryProjection::addOffset(const LogPosition& last, WideColumnBatch& batch) {
-  batch.put(std::string(kOffsetsRow), kMeta, fmt::format("{}/{}", last.topic, last.partition), 0,
-            std::to_string(last.offset + 1));
+void HistoryProjection::putOffset(const std::string& topic, int partition, int64_t next,
+                                  WideColumnBatch& batch) {
+  batch.put(std::string(kOffsetsRow), kMeta, fmt::format("{}/{}", topic, partition), 0,
+            std::to_string(next));
+}
+
+void HistoryProjection::addOffset(const LogPosition& last, WideColumnBatch& batch) const {
+  if (!m_naive) {  // A naive projection writes its offsets apart (NaiveOffsets).
+    putOffset(last.topic, last.partition, last.offset + 1, batch);
+  }
 }
 
 Result<void> HistoryProjection::applyRuns(const std::vector<std::vector<LogRecord>>& runs) {
   WideColumnBatch batch;
+  StagedVersions staged;
+  std::vector<const LogRecord*> applied;
+  std::vector<LogPosition> lasts;
   size_t poison_count = 0;
   for (const auto& run : runs) {
     for (const auto& record : run) {
       WideColumnBatch cells;
-      auto added = addCells(record, cells);
+      auto added = addCells(record, cells, staged);
       if (added) {
         std::move(cells.puts.begin(), cells.puts.end(), std::back_inserter(batch.puts));
+        if (*added == EventEffect::Applied) {
+          applied.push_back(&record);
+        }
+      } else if (added.error().kind == ErrorKind::StoreFailure) {
+        return std::unexpected(std::move(added).error());
       } else {
         addPoison(record, added.error().describe(), batch);
         ++poison_count;
       }
     }
     addOffset(run.back().position, batch);
+    lasts.push_back(run.back().position);
   }
-  auto committed = m_store.apply(batch);
-  if (committed) {
+  auto applied_all = m_store.apply(batch);
+  if (applied_all) {
     m_poison_count += poison_count;
+    committed(applied, lasts);
     return ok();
   }
-  if (committed.error().kind != ErrorKind::InvalidInput) {
-    return committed;
+  if (applied_all.error().kind != ErrorKind::InvalidInput) {
+    return applied_all;
   }
   // The store refused a cell these checks let through. Apply the records one
   // by one, so that only the offending one becomes poison.
@@ -188,14 +279,23 @@ Result<void> HistoryProjection::applyRuns(const std::vector<std::vector<LogRecor
 
 Result<void> HistoryProjection::applyAlone(const LogRecord& record) {
   WideColumnBatch single;
-  auto added = addCells(record, single);
+  StagedVersions staged;
+  auto added = addCells(record, single, staged);
   if (!added) {
+    if (added.error().kind == ErrorKind::StoreFailure) {
+      return std::unexpected(std::move(added).error());
+    }
     addPoison(record, added.error().describe(), single);
   }
   addOffset(record.position, single);
   auto applied = m_store.apply(single);
   if (applied) {
     m_poison_count += added ? 0 : 1;
+    std::vector<const LogRecord*> effects;
+    if (added && *added == EventEffect::Applied) {
+      effects.push_back(&record);
+    }
+    committed(effects, {record.position});
     return ok();
   }
   if (applied.error().kind != ErrorKind::InvalidInput) {
@@ -207,6 +307,7 @@ Result<void> HistoryProjection::applyAlone(const LogRecord& record) {
   addOffset(record.position, poison);
   STAYLAB_TRY(m_store.apply(poison));
   ++m_poison_count;
+  committed({}, {record.position});
   return ok();
 }
 
@@ -232,9 +333,17 @@ Result<void> HistoryProjection::rebuild() {
   }
   m_cursor.reset();
   m_poison_count = 0;
-  while (STAYLAB_TRY(step(kRebuildStep)) > 0) {
+  m_applied_offsets.clear();
+  if (m_naive) {
+    m_naive->clear();
   }
-  return ok();
+  m_replaying = true;
+  Result<size_t> replayed;
+  while ((replayed = step(kRebuildStep)) && *replayed > 0) {
+  }
+  m_replaying = false;
+  STAYLAB_TRY(replayed);
+  return flush();
 }
 
 Result<std::string> HistoryProjection::canonicalContent() {

@@ -1,6 +1,7 @@
 #include "events/search_projection.h"
 
 #include <algorithm>
+#include <cassert>
 #include <limits>
 #include <map>
 #include <optional>
@@ -107,17 +108,19 @@ std::string canonicalLines(const std::vector<SearchDocument>& documents) {
 // go to the index once per key, writes stay here until build().
 class SearchProjection::Batch {
  public:
-  explicit Batch(TextIndex& index) : m_index(index) {}
+  Batch(TextIndex& index, ConsumerDelivery delivery) : m_index(index), m_delivery(delivery) {}
 
   // Stages the effect of `record`, or a poison record when it cannot be
   // applied. Fails only when the index cannot be read.
   Result<void> add(const LogRecord& record) {
-    auto applied = addEvent(record.event);
-    if (!applied) {
-      if (applied.error().kind == ErrorKind::StoreFailure) {
-        return applied;
+    auto effect = addEvent(record.event);
+    if (!effect) {
+      if (effect.error().kind == ErrorKind::StoreFailure) {
+        return std::unexpected(std::move(effect).error());
       }
-      addPoison(record, applied.error().describe());
+      addPoison(record, effect.error().describe());
+    } else if (*effect == EventEffect::Applied) {
+      m_applied.push_back(&record.event);
     }
     return ok();
   }
@@ -132,6 +135,9 @@ class SearchProjection::Batch {
   }
 
   size_t poisonCount() const { return m_poison_count; }
+  // Returns the events whose effects are staged, in the order added; they
+  // point into the records given to add().
+  const std::vector<const EventEnvelope*>& applied() const { return m_applied; }
 
   // Returns every staged change, and for each of `lasts` the offset after it
   // for its partition.
@@ -167,12 +173,14 @@ class SearchProjection::Batch {
  private:
   using Holds = std::map<std::string, Stay>;  // booking_id -> its stay
 
-  Result<void> addEvent(const EventEnvelope& event) {
+  bool idempotent() const { return m_delivery == ConsumerDelivery::Idempotent; }
+
+  Result<EventEffect> addEvent(const EventEnvelope& event) {
     const bool known = event.type == "PropertyCreated" || event.type == "PropertyUpdated" ||
                        event.type == "PropertySuspended" || event.type == "BookingPlaced" ||
                        event.type == "BookingCancelled" || event.type == "BookingRejected";
     if (!known) {
-      return ok();  // Another consumer's business.
+      return EventEffect::Skipped;  // Another consumer's business.
     }
     if (event.schema_version != kSchemaVersion) {
       return invalidInput("event.schema_version", "{} {} is not supported", event.type,
@@ -197,44 +205,65 @@ class SearchProjection::Batch {
       std::string booking_id = STAYLAB_TRY(idField(event.payload, "booking_id"));
       std::string property_id = STAYLAB_TRY(idField(event.payload, "property_id"));
       Stay stay = STAYLAB_TRY(stayFields(event.payload));
-      return applyBooking(booking_id, property_id, stay, event.aggregate_version,
-                          event.type == "BookingPlaced" ? Hold::Take : Hold::Release);
+      const Hold hold = event.type == "BookingPlaced" ? Hold::Take : Hold::Release;
+      if (!idempotent()) {
+        return applyBookingNaively(property_id, stay, hold);
+      }
+      return applyBooking(booking_id, property_id, stay, event.aggregate_version, hold);
     }
-    return ok();  // BookingRejected holds no nights.
+    return EventEffect::Skipped;  // BookingRejected holds no nights.
   }
 
-  Result<void> applySnapshot(SearchDocument snapshot, int64_t version) {
+  Result<EventEffect> applySnapshot(SearchDocument snapshot, int64_t version) {
     SearchDocument* current = STAYLAB_TRY(document(snapshot.id));
-    if (current && current->source_version >= version) {
-      return ok();  // A duplicate or an older snapshot.
+    if (idempotent() && current && current->source_version >= version) {
+      return EventEffect::Skipped;  // A duplicate or an older snapshot.
     }
     if (current) {
       snapshot.booked_nights = current->booked_nights;
     }
     snapshot.source_version = version;
     put(std::move(snapshot));
-    return ok();
+    return EventEffect::Applied;
   }
 
-  Result<void> applySuspension(const std::string& property_id, int64_t version) {
+  Result<EventEffect> applySuspension(const std::string& property_id, int64_t version) {
     SearchDocument* current = STAYLAB_TRY(document(property_id));
-    if (current && current->source_version >= version) {
-      return ok();
+    if (idempotent() && current && current->source_version >= version) {
+      return EventEffect::Skipped;
     }
     SearchDocument suspended = current ? *current : placeholder(property_id);
     suspended.listed = false;
     suspended.source_version = version;
     put(std::move(suspended));
-    return ok();
+    return EventEffect::Applied;
   }
 
   enum class Hold { Take, Release };
 
-  Result<void> applyBooking(const std::string& booking_id, const std::string& property_id,
-                            const Stay& stay, int64_t version, Hold hold) {
+  // Naive: adds the stay's nights to the document, or removes one of each.
+  Result<EventEffect> applyBookingNaively(const std::string& property_id, const Stay& stay,
+                                          Hold hold) {
+    SearchDocument* current = STAYLAB_TRY(document(property_id));
+    SearchDocument updated = current ? *current : placeholder(property_id);
+    std::vector<Date>& nights = updated.booked_nights;
+    for (Date night : stay.nightDates()) {
+      if (hold == Hold::Take) {
+        nights.insert(std::upper_bound(nights.begin(), nights.end(), night), night);
+      } else if (auto held = std::lower_bound(nights.begin(), nights.end(), night);
+                 held != nights.end() && *held == night) {
+        nights.erase(held);
+      }
+    }
+    put(std::move(updated));
+    return EventEffect::Applied;
+  }
+
+  Result<EventEffect> applyBooking(const std::string& booking_id, const std::string& property_id,
+                                   const Stay& stay, int64_t version, Hold hold) {
     int64_t* applied_version = STAYLAB_TRY(bookingVersion(booking_id));
     if (version <= *applied_version) {
-      return ok();  // A duplicate or an older state of the booking.
+      return EventEffect::Skipped;  // A duplicate or an older state of the booking.
     }
     *applied_version = version;
     m_dirty_bookings.insert(booking_id);
@@ -257,7 +286,7 @@ class SearchProjection::Batch {
     SearchDocument updated = current ? *current : placeholder(property_id);
     updated.booked_nights.assign(nights.begin(), nights.end());
     put(std::move(updated));
-    return ok();
+    return EventEffect::Applied;
   }
 
   // Returns the staged or stored document, or nullptr when there is none.
@@ -326,6 +355,8 @@ class SearchProjection::Batch {
   }
 
   TextIndex& m_index;
+  ConsumerDelivery m_delivery;
+  std::vector<const EventEnvelope*> m_applied;
   // Documents read or staged; nullopt: none stored.
   std::map<std::string, std::optional<SearchDocument>> m_documents;
   std::set<std::string> m_dirty_documents;
@@ -343,9 +374,19 @@ SearchProjection::SearchProjection(TextIndex& index, EventLog& log)
 SearchProjection::SearchProjection(TextIndex& index, EventLog& log, Options options)
     : m_index(index),
       m_options(options),
-      m_cursor(log, {std::string(kPropertyTopic), std::string(kBookingTopic)}) {}
+      m_cursor(log, {std::string(kPropertyTopic), std::string(kBookingTopic)}) {
+  if (m_options.delivery == ConsumerDelivery::Naive) {
+    assert(m_options.clock != nullptr && "a naive projection needs a clock");
+    m_naive.emplace(*m_options.clock, m_options.auto_commit_interval_nanos);
+  }
+}
 
 Result<int64_t> SearchProjection::loadOffset(const std::string& topic, int partition) {
+  if (m_naive) {
+    if (auto next = m_naive->next(topic, partition)) {
+      return *next;
+    }
+  }
   auto stored = STAYLAB_TRY(m_index.metadata(offsetKey(topic, partition)));
   if (!stored) {
     return 0;
@@ -359,10 +400,44 @@ Result<int64_t> SearchProjection::loadOffset(const std::string& topic, int parti
 }
 
 Result<size_t> SearchProjection::step(size_t max_events) {
-  return m_cursor.step(
+  const size_t consumed = STAYLAB_TRY(m_cursor.step(
       max_events, m_options.max_batch,
       [this](const std::string& topic, int partition) { return loadOffset(topic, partition); },
-      [this](const std::vector<std::vector<LogRecord>>& runs) { return applyRuns(runs); });
+      [this](const std::vector<std::vector<LogRecord>>& runs) { return applyRuns(runs); }));
+  if (m_naive && m_naive->due()) {
+    // As an auto-commit: a failed one leaves the offsets pending for the next step.
+    (void)commitOffsets();
+  }
+  return consumed;
+}
+
+Result<void> SearchProjection::commitOffsets() {
+  TextIndexBatch batch;
+  for (const auto& [partition, next] : m_naive->all()) {
+    batch.metadata.insert_or_assign(offsetKey(partition.first, partition.second),
+                                    std::to_string(next));
+  }
+  STAYLAB_TRY(m_index.apply(batch));
+  m_naive->committed();
+  return ok();
+}
+
+Result<void> SearchProjection::flush() {
+  return m_naive && m_naive->pending() ? commitOffsets() : ok();
+}
+
+void SearchProjection::committed(const Batch& batch, const std::vector<LogPosition>& lasts) {
+  m_poison_count += batch.poisonCount();
+  if (m_naive) {
+    for (const LogPosition& last : lasts) {
+      m_naive->advance(last);
+    }
+  }
+  if (!m_replaying) {
+    for (const EventEnvelope* event : batch.applied()) {
+      reportApplied(*event);
+    }
+  }
 }
 
 Result<int64_t> SearchProjection::lag() {
@@ -371,7 +446,11 @@ Result<int64_t> SearchProjection::lag() {
 }
 
 Result<void> SearchProjection::applyRuns(const std::vector<std::vector<LogRecord>>& runs) {
-  Batch batch(m_index);
+  // A naive projection writes its effects without offsets (NaiveOffsets).
+  auto offsetsWith = [this](std::vector<LogPosition> lasts) {
+    return m_naive ? std::vector<LogPosition>() : lasts;
+  };
+  Batch batch(m_index, m_options.delivery);
   std::vector<LogPosition> lasts;
   for (const auto& run : runs) {
     for (const auto& record : run) {
@@ -379,33 +458,33 @@ Result<void> SearchProjection::applyRuns(const std::vector<std::vector<LogRecord
     }
     lasts.push_back(run.back().position);
   }
-  auto committed = m_index.apply(batch.build(lasts));
-  if (committed) {
-    m_poison_count += batch.poisonCount();
+  auto applied_all = m_index.apply(batch.build(offsetsWith(lasts)));
+  if (applied_all) {
+    committed(batch, lasts);
     return ok();
   }
-  if (committed.error().kind != ErrorKind::InvalidInput) {
-    return committed;
+  if (applied_all.error().kind != ErrorKind::InvalidInput) {
+    return applied_all;
   }
   // The index refused an effect these checks let through. Apply the records
   // one by one, so that only the offending one becomes poison.
   for (const auto& run : runs) {
     for (const auto& record : run) {
-      Batch single(m_index);
+      Batch single(m_index, m_options.delivery);
       STAYLAB_TRY(single.add(record));
-      auto applied = m_index.apply(single.build({record.position}));
+      auto applied = m_index.apply(single.build(offsetsWith({record.position})));
       if (!applied) {
         if (applied.error().kind != ErrorKind::InvalidInput) {
           return applied;
         }
-        Batch poison(m_index);
+        Batch poison(m_index, m_options.delivery);
         poison.addPoison(record, fmt::format("the text index refused its effect: {}",
                                              applied.error().describe()));
-        STAYLAB_TRY(m_index.apply(poison.build({record.position})));
-        ++m_poison_count;
+        STAYLAB_TRY(m_index.apply(poison.build(offsetsWith({record.position}))));
+        committed(poison, {record.position});
         continue;
       }
-      m_poison_count += single.poisonCount();
+      committed(single, {record.position});
     }
   }
   return ok();
@@ -415,9 +494,16 @@ Result<void> SearchProjection::rebuild() {
   STAYLAB_TRY(m_index.clear());
   m_cursor.reset();
   m_poison_count = 0;
-  while (STAYLAB_TRY(step(kRebuildStep)) > 0) {
+  if (m_naive) {
+    m_naive->clear();
   }
-  return ok();
+  m_replaying = true;
+  Result<size_t> replayed;
+  while ((replayed = step(kRebuildStep)) && *replayed > 0) {
+  }
+  m_replaying = false;
+  STAYLAB_TRY(replayed);
+  return flush();
 }
 
 Result<std::string> SearchProjection::canonicalContent() {

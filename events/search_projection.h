@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,20 @@ namespace staylab {
 //                                 partitions give the same nights
 //   "poison/<topic>/<partition>/<offset>"  PoisonRecord::toJson()
 //
+// With ConsumerDelivery::Naive, what a projection that trusts its delivery
+// does: no version is checked and no booking remembered.
+// - PropertyCreated / PropertyUpdated / PropertySuspended apply whatever
+//   their version: a late or repeated older snapshot overwrites a newer one
+//   (and lists a suspended property again).
+// - BookingPlaced adds its nights to the document's booked_nights (kept
+//   sorted, a night once per booking holding it), BookingCancelled removes
+//   one of each of its nights: a repeated BookingPlaced holds its nights
+//   twice, and they stay booked after the cancellation.
+// - "booking/" and "holds/" are neither read nor written; the offsets are
+//   NaiveOffsets, written apart from the effects.
+// Without a repeated or reordered delivery it builds what the idempotent
+// projection builds.
+//
 // Thread safety: see Consumer.
 class SearchProjection final : public Consumer {
  public:
@@ -49,6 +64,14 @@ class SearchProjection final : public Consumer {
     // Most events read from one partition at a time. A step applies all it
     // reads, from every partition, in one commit. Default: 256.
     size_t max_batch = 256;
+    // How delivered events are applied (see above). Default: Idempotent.
+    ConsumerDelivery delivery = ConsumerDelivery::Idempotent;
+    // The clock of a naive projection's offset commits; required with
+    // ConsumerDelivery::Naive, unused otherwise. Not owned.
+    const Clock* clock = nullptr;
+    // Least time between a naive projection's offset commits.
+    // Default: kAutoCommitIntervalNanos (5 s).
+    int64_t auto_commit_interval_nanos = kAutoCommitIntervalNanos;
   };
 
   // Keeps references to `index` and `log`, which must outlive the projection.
@@ -59,8 +82,10 @@ class SearchProjection final : public Consumer {
   [[nodiscard]] Result<size_t> step(size_t max_events) override;
   [[nodiscard]] Result<int64_t> lag() override;
   // Clears the whole text index (documents and metadata) in one commit, then
-  // replays from offset 0.
+  // replays from offset 0 (a naive projection then commits its offsets).
   [[nodiscard]] Result<void> rebuild() override;
+  // Commits a naive projection's offsets; nothing to do otherwise.
+  [[nodiscard]] Result<void> flush() override;
   // Returns "search:<documents>:<16 hex digits>", a 64-bit FNV-1a hash of
   // canonicalContent().
   [[nodiscard]] Result<std::string> canonicalDigest() override;
@@ -78,6 +103,11 @@ class SearchProjection final : public Consumer {
   class Batch;
 
   Result<int64_t> loadOffset(const std::string& topic, int partition);
+  // Writes every naive offset in a commit of its own.
+  Result<void> commitOffsets();
+  // Reports the staged events of a batch that committed; records a naive
+  // projection's offsets after `lasts`.
+  void committed(const Batch& batch, const std::vector<LogPosition>& lasts);
   // Applies runs of records (see PartitionCursor) in one commit; when the
   // store refuses the commit as invalid, applies them one by one so only the
   // offending event is poison.
@@ -87,6 +117,8 @@ class SearchProjection final : public Consumer {
   Options m_options;
   PartitionCursor m_cursor;
   size_t m_poison_count = 0;
+  std::optional<NaiveOffsets> m_naive;  // With ConsumerDelivery::Naive only.
+  bool m_replaying = false;             // rebuild() reports nothing.
 };
 
 }  // namespace staylab

@@ -115,6 +115,11 @@ std::filesystem::path defaultDataDir() {
 }
 
 Platform::~Platform() {
+  for (Consumer* projection : {m_search_projection.get(), m_history_projection.get()}) {
+    if (projection) {
+      (void)projection->flush();
+    }
+  }
   if (m_fraud) {
     (void)m_fraud->flush();
   }
@@ -233,19 +238,25 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
 
 Result<void> Platform::openConsumers() {
   EventLog& log = consumerLog();
+  const ConsumerDelivery delivery = m_patterns.delivery;
   if (!m_search_projection) {
     m_search_projection = std::make_unique<SearchProjection>(
-        *m_search_index, log, SearchProjection::Options{m_pump_batch});
+        *m_search_index, log, SearchProjection::Options{m_pump_batch, delivery, m_clock});
+    m_search_projection->setApplyObserver(m_apply_observer);
   }
   if (!m_history_projection) {
     m_history_projection = std::make_unique<HistoryProjection>(
-        *m_history_store, log, HistoryProjection::Options{m_pump_batch});
+        *m_history_store, log, HistoryProjection::Options{m_pump_batch, delivery, m_clock});
+    m_history_projection->setApplyObserver(m_apply_observer);
   }
   if (!m_fraud) {
     fraud::FraudConsumerOptions fraud_options;
     fraud_options.save_every_events = m_fraud_save_every_events;
+    fraud_options.delivery = delivery;
+    fraud_options.clock = m_clock;
     m_fraud =
         STAYLAB_TRY(fraud::FraudConsumer::open(log, *m_fraud_store, std::move(fraud_options)));
+    m_fraud->setApplyObserver(m_apply_observer);
   }
   // Fraud detection's actions go to the event log itself, not through the
   // consumers' view of it.
@@ -286,6 +297,18 @@ std::vector<Platform::IntegrityVerdict> Platform::verifyIntegrity() {
   verdicts.push_back({"history/", m_history_engine->verifyIntegrity()});
   verdicts.push_back({"search/", m_search_engine->verifyIntegrity()});
   return verdicts;
+}
+
+void Platform::setApplyObserver(ApplyObserver observer) {
+  m_apply_observer = std::move(observer);
+  for (Consumer* projection : {m_search_projection.get(), m_history_projection.get()}) {
+    if (projection) {
+      projection->setApplyObserver(m_apply_observer);
+    }
+  }
+  if (m_fraud) {
+    m_fraud->setApplyObserver(m_apply_observer);
+  }
 }
 
 size_t Platform::undeliveredEvents() const {

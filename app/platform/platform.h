@@ -107,8 +107,9 @@ struct PlatformOptions {
 class Platform {
  public:
   static Result<std::unique_ptr<Platform>> open(const PlatformOptions& options);
-  // Saves what fraud detection holds only in memory (best effort: what a
-  // failed save loses, the log replays at the next open).
+  // A clean close: saves what the consumers hold only in memory (fraud
+  // detection's state, a naive consumer's offsets), best effort: what a
+  // failed save loses, the log replays at the next open.
   ~Platform();
 
   listing::ListingService& listing() { return *m_listing; }
@@ -170,6 +171,14 @@ class Platform {
   [[nodiscard]] Result<void> reopenConsumer(std::string_view name);
   // The log as the consumers read it (the event log unless decorated).
   EventLog& consumerLog() { return m_consumer_log ? *m_consumer_log : *m_event_log; }
+  // Tells `observer` of every event a consumer applies from now on, each
+  // consumer by its name ("search", "history", "fraud"): see Consumer and
+  // fraud::FraudConsumer for when an event counts as applied. The observer
+  // outlives the consumers: it is given to those reopened after a crash
+  // too, so it may count events applied twice. It must stay callable until
+  // the platform is destroyed (a clean close may still report). An empty
+  // function stops it.
+  void setApplyObserver(ApplyObserver observer);
 
  private:
   Platform() = default;
@@ -197,6 +206,7 @@ class Platform {
   std::unique_ptr<LogEventPublisher> m_log_publisher;
   std::unique_ptr<EventPublisher> m_publisher_decorator;
   EventPublisher* m_event_publisher = nullptr;
+  ApplyObserver m_apply_observer;
   size_t m_pump_batch = 4096;
   size_t m_fraud_save_every_events = 8192;
   std::unique_ptr<fraud::FraudSnapshotStore> m_fraud_store;

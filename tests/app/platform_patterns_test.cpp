@@ -1,6 +1,6 @@
 // The platform with each pattern switched off, on real stores: search by API
 // composition instead of the read model (CQRS off), the dual write instead of
-// the outbox.
+// the outbox, naive consumers instead of idempotent ones.
 
 #include <gtest/gtest.h>
 
@@ -17,6 +17,7 @@
 #include "app/platform/platform.h"
 #include "domain/common/text.h"
 #include "tests/app/platform_fixtures.h"
+#include "tests/support/delivery_doubles.h"
 
 namespace staylab::app {
 namespace {
@@ -37,6 +38,20 @@ Ids idsOf(const SearchPage& page) {
 
 Stay stay(const std::string& from, const std::string& to) {
   return must(Stay::parse(from, to), "stay");
+}
+
+// Returns the events of aggregate `id` in `topic` of the platform's log.
+std::vector<EventEnvelope> eventsOf(Platform& platform, const std::string& topic,
+                                    const std::string& id) {
+  EventLog& log = platform.eventLog();
+  const int partition = partitionFor(id, log.topics().at(topic));
+  std::vector<EventEnvelope> events;
+  for (const auto& record : must(log.read(topic, partition, 0, 1'000'000), "read the log")) {
+    if (record.event.aggregate_id == id) {
+      events.push_back(record.event);
+    }
+  }
+  return events;
 }
 
 // Queries without text, on which the read model and the composition must
@@ -309,11 +324,7 @@ class PublicationTest : public ::testing::Test {
 
   // Returns whether the log holds an event of aggregate `id`.
   static bool logged(Platform& platform, const std::string& topic, const std::string& id) {
-    EventLog& log = platform.eventLog();
-    const int partition = partitionFor(id, log.topics().at(topic));
-    auto records = must(log.read(topic, partition, 0, 1'000'000), "read the log");
-    return std::any_of(records.begin(), records.end(),
-                       [&](const LogRecord& record) { return record.event.aggregate_id == id; });
+    return !eventsOf(platform, topic, id).empty();
   }
 
   std::atomic<bool> m_log_down{false};
@@ -420,6 +431,110 @@ TEST_F(PublicationTest, PublisherDecoratorIsWhatTheServicesPublishThrough) {
   }
   EXPECT_EQ(deferred->held(), 0u);
   EXPECT_TRUE(allChecksPass(run.platform()));
+}
+
+// A seeded platform whose consumers apply deliveries as `delivery` says,
+// with an observer counting what they apply.
+class DeliveryTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<SeededPlatform> open(ConsumerDelivery delivery) {
+    PlatformOptions options;
+    options.patterns.delivery = delivery;
+    auto run = std::make_unique<SeededPlatform>(7, std::move(options));
+    run->platform().setApplyObserver(m_applied.observer());
+    return run;
+  }
+
+  // Books a listing for two nights at the current time, then drains.
+  std::string bookAndDrain(SeededPlatform& run) {
+    SearchQuery query;
+    query.city = "Porto";
+    query.stay = stay("2030-09-01", "2030-09-03");
+    auto free = must(run.platform().gateway().search(query), "free listings");
+    EXPECT_FALSE(free.hits.empty());
+    booking::PlaceBooking command;
+    command.property_id = free.hits.front().id;
+    command.guest = "steady-guest";
+    command.from = "2030-09-01";
+    command.to = "2030-09-03";
+    auto answer =
+        must(run.platform().gateway().placeBooking(Caller{"steady-guest", Role::Guest}, command),
+             "book");
+    must(run.platform().pump().drain(), "drain");
+    return answer.booking.id;
+  }
+
+  // Crashes every consumer and opens it again, then drains.
+  static void crashAndReopenConsumers(Platform& platform) {
+    for (std::string_view name : Platform::kConsumerNames) {
+      must(platform.dropConsumer(name), "drop");
+    }
+    for (std::string_view name : Platform::kConsumerNames) {
+      must(platform.reopenConsumer(name), "reopen");
+    }
+    must(platform.pump().drain(), "drain");
+  }
+
+  // Returns the names of the checks that failed.
+  static std::set<std::string> failedChecks(Platform& platform) {
+    std::set<std::string> failed;
+    for (const auto& check : must(checkInvariants(platform), "check")) {
+      if (!check.passed) {
+        failed.insert(check.name);
+      }
+    }
+    return failed;
+  }
+
+  staylab::testing::AppliedCounter m_applied;
+};
+
+TEST_F(DeliveryTest, NaiveConsumersWithoutRepeatsPassTheChecks) {
+  auto run = open(ConsumerDelivery::Naive);
+  EXPECT_EQ(run->platform().patterns().delivery, ConsumerDelivery::Naive);
+  bookAndDrain(*run);
+  EXPECT_EQ(m_applied.consumers(), (std::set<std::string>{"fraud", "history", "search"}));
+  EXPECT_EQ(m_applied.repeats(), 0);
+  EXPECT_TRUE(allChecksPass(run->platform()));
+}
+
+TEST_F(DeliveryTest, NaiveConsumersCrashedBeforeTheirOffsetCommitApplyEventsTwice) {
+  auto run = open(ConsumerDelivery::Naive);
+  Platform& platform = run->platform();
+  const std::string booking_id = bookAndDrain(*run);  // At once: no offset commit is due.
+  EXPECT_EQ(m_applied.repeats(), 0);
+
+  crashAndReopenConsumers(platform);
+  EXPECT_GT(m_applied.repeats(), 0);
+  const auto booked = eventsOf(platform, "booking", booking_id);
+  ASSERT_EQ(booked.size(), 1u);
+  EXPECT_EQ(m_applied.times(booked.front().event_id), 6) << "by search, history and fraud, twice";
+  EXPECT_EQ(failedChecks(platform),
+            (std::set<std::string>{"search equals a rebuild", "history equals a rebuild",
+                                   "fraud detection equals a rebuild"}));
+
+  ASSERT_TRUE(rebuildReadModels(platform));
+  EXPECT_TRUE(allChecksPass(platform)) << "a rebuild replays each event once";
+}
+
+TEST_F(DeliveryTest, NaiveConsumersCommitTheirOffsetsAtACleanClose) {
+  auto run = open(ConsumerDelivery::Naive);
+  Platform& platform = run->platform();
+  bookAndDrain(*run);
+  run->clock().advance(5'000'000'000);
+  must(platform.pump().drain(), "drain");  // The offsets are due: committed.
+  crashAndReopenConsumers(platform);
+  EXPECT_EQ(m_applied.repeats(), 0);
+  EXPECT_TRUE(allChecksPass(platform));
+}
+
+TEST_F(DeliveryTest, IdempotentConsumersCrashedAndReopenedApplyNothingTwice) {
+  auto run = open(ConsumerDelivery::Idempotent);
+  Platform& platform = run->platform();
+  bookAndDrain(*run);
+  crashAndReopenConsumers(platform);
+  EXPECT_EQ(m_applied.repeats(), 0);
+  EXPECT_TRUE(allChecksPass(platform));
 }
 
 }  // namespace

@@ -5,8 +5,6 @@
 #include <cstdint>
 #include <functional>
 #include <iterator>
-#include <map>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,6 +28,18 @@ enum class EventEffect {
 // Told of each event a consumer applies: its name() and the event.
 using ApplyObserver = std::function<void(std::string_view consumer, const EventEnvelope& event)>;
 
+// How a consumer applies what it is delivered (see Consumer).
+struct DeliveryOptions {
+  // Default: Idempotent.
+  ConsumerDelivery mode = ConsumerDelivery::Idempotent;
+  // The clock of a naive consumer's offset commits; required with
+  // ConsumerDelivery::Naive, unused otherwise. Not owned.
+  const Clock* clock = nullptr;
+  // Least time between a naive consumer's offset commits.
+  // Default: kAutoCommitIntervalNanos (5 s).
+  int64_t auto_commit_interval_nanos = kAutoCommitIntervalNanos;
+};
+
 // A consumer of the event log that maintains a read model in its own store.
 //
 // With ConsumerDelivery::Idempotent (the default), delivery is at least once,
@@ -41,10 +51,10 @@ using ApplyObserver = std::function<void(std::string_view consumer, const EventE
 //
 // With ConsumerDelivery::Naive, a consumer applies every event it is
 // delivered, without recognising a duplicate, and keeps its offsets apart
-// (NaiveOffsets): written after the effects by a write of their own, now and
-// then. A crash between the two, or a repeated delivery, applies events twice,
-// and the read model then differs from a rebuild. Each consumer says what its
-// naive effects are.
+// (NaiveOffsets in events/cursor_consumer.h): written after the effects by a
+// write of their own, now and then. A crash between the two, or a repeated
+// delivery, applies events twice, and the read model then differs from a
+// rebuild. Each consumer says what its naive effects are.
 //
 // Observation: an ApplyObserver, when set, is told of every event once its
 // effect on the read model is committed: each time for a naive consumer; for
@@ -97,53 +107,6 @@ class Consumer {
 
  private:
   ApplyObserver m_observer;
-};
-
-// The offsets of a naive consumer (ConsumerDelivery::Naive), in the manner of
-// Kafka's enable.auto.commit: kept in memory as the consumer reads, and
-// committed to its store by a write of their own once `interval_nanos` of the
-// clock have passed since the last commit (and when the consumer is flushed).
-// A crash loses what was not committed: the consumer reads those events
-// again. Not thread-safe; `clock` must outlive it.
-class NaiveOffsets {
- public:
-  NaiveOffsets(const Clock& clock, int64_t interval_nanos)
-      : m_clock(clock), m_interval_nanos(interval_nanos), m_last_commit_nanos(clock.nowNanos()) {}
-
-  // Returns the offset to read next in (topic, partition), when read this life.
-  std::optional<int64_t> next(const std::string& topic, int partition) const {
-    auto found = m_next.find({topic, partition});
-    return found == m_next.end() ? std::nullopt : std::optional<int64_t>(found->second);
-  }
-  // Records that the consumer read up to `last` and wrote its effect.
-  void advance(const LogPosition& last) {
-    m_next.insert_or_assign({last.topic, last.partition}, last.offset + 1);
-    m_pending = true;
-  }
-  // Returns whether offsets wait for a commit and the interval has passed.
-  bool due() const {
-    return m_pending && m_clock.nowNanos() - m_last_commit_nanos >= m_interval_nanos;
-  }
-  bool pending() const { return m_pending; }
-  // Returns every offset read, (topic, partition) -> next offset.
-  const std::map<std::pair<std::string, int>, int64_t>& all() const { return m_next; }
-  // Records that all() was committed, now.
-  void committed() {
-    m_pending = false;
-    m_last_commit_nanos = m_clock.nowNanos();
-  }
-  // Forgets every offset (the consumer starts again from its store).
-  void clear() {
-    m_next.clear();
-    m_pending = false;
-  }
-
- private:
-  const Clock& m_clock;
-  int64_t m_interval_nanos;
-  int64_t m_last_commit_nanos;
-  std::map<std::pair<std::string, int>, int64_t> m_next;
-  bool m_pending = false;
 };
 
 // An event a consumer skipped because it could not apply it.

@@ -1,7 +1,6 @@
 #include "events/history_projection.h"
 
 #include <algorithm>
-#include <cassert>
 #include <iterator>
 #include <limits>
 #include <optional>
@@ -63,19 +62,11 @@ HistoryProjection::HistoryProjection(WideColumnStore& store, EventLog& log)
     : HistoryProjection(store, log, Options()) {}
 
 HistoryProjection::HistoryProjection(WideColumnStore& store, EventLog& log, Options options)
-    : m_store(store), m_options(options), m_cursor(log, {std::string(kBookingTopic)}) {
-  if (m_options.delivery == ConsumerDelivery::Naive) {
-    assert(m_options.clock != nullptr && "a naive projection needs a clock");
-    m_naive.emplace(*m_options.clock, m_options.auto_commit_interval_nanos);
-  }
-}
+    : CursorConsumer(log, {std::string(kBookingTopic)}, options.max_batch, options.delivery),
+      m_store(store),
+      m_options(options) {}
 
-Result<int64_t> HistoryProjection::loadOffset(const std::string& topic, int partition) {
-  if (m_naive) {
-    if (auto next = m_naive->next(topic, partition)) {
-      return *next;
-    }
-  }
+Result<int64_t> HistoryProjection::storedOffset(const std::string& topic, int partition) {
   auto cell =
       STAYLAB_TRY(m_store.latest(kOffsetsRow, kMeta, fmt::format("{}/{}", topic, partition)));
   if (!cell) {
@@ -93,54 +84,25 @@ Result<int64_t> HistoryProjection::loadOffset(const std::string& topic, int part
   return *offset;
 }
 
-Result<size_t> HistoryProjection::step(size_t max_events) {
-  const size_t consumed = STAYLAB_TRY(m_cursor.step(
-      max_events, m_options.max_batch,
-      [this](const std::string& topic, int partition) { return loadOffset(topic, partition); },
-      [this](const std::vector<std::vector<LogRecord>>& runs) { return applyRuns(runs); }));
-  if (m_naive && m_naive->due()) {
-    // As an auto-commit: a failed one leaves the offsets pending for the next step.
-    (void)commitOffsets();
-  }
-  return consumed;
-}
-
-Result<void> HistoryProjection::commitOffsets() {
+Result<void> HistoryProjection::writeOffsets(const NaiveOffsets::Offsets& offsets) {
   WideColumnBatch batch;
-  for (const auto& [partition, next] : m_naive->all()) {
+  for (const auto& [partition, next] : offsets) {
     putOffset(partition.first, partition.second, next, batch);
   }
-  STAYLAB_TRY(m_store.apply(batch));
-  m_naive->committed();
-  return ok();
+  return m_store.apply(batch);
 }
 
-Result<void> HistoryProjection::flush() {
-  return m_naive && m_naive->pending() ? commitOffsets() : ok();
-}
-
-void HistoryProjection::committed(const std::vector<const LogRecord*>& applied,
-                                  const std::vector<LogPosition>& lasts) {
-  if (m_naive) {
-    for (const LogPosition& last : lasts) {
-      m_naive->advance(last);
-    }
-  }
-  if (m_replaying || !observed()) {
-    return;
-  }
+void HistoryProjection::committedCells(const std::vector<const LogRecord*>& applied,
+                                       const std::vector<LogPosition>& lasts) {
+  std::vector<const LogRecord*> first_time;
   for (const LogRecord* record : applied) {
     const LogPosition& position = record->position;
-    if (m_naive ||
+    if (naive() || !observed() ||
         m_applied_offsets[{position.topic, position.partition}].insert(position.offset).second) {
-      reportApplied(record->event);
+      first_time.push_back(record);
     }
   }
-}
-
-Result<int64_t> HistoryProjection::lag() {
-  return m_cursor.lag(
-      [this](const std::string& topic, int partition) { return loadOffset(topic, partition); });
+  committed(first_time, lasts);
 }
 
 Result<int64_t> HistoryProjection::nextVersion(const std::string& row, const char* family,
@@ -199,7 +161,7 @@ Result<EventEffect> HistoryProjection::addCells(const LogRecord& record, WideCol
     value["reason"] = STAYLAB_TRY(stringField(payload, "reason"));
   }
   std::string text = dumpJson(value);
-  if (m_naive) {
+  if (naive()) {
     const int64_t by_property =
         STAYLAB_TRY(nextVersion(property_id, kByProperty, booking_id, staged));
     const int64_t by_guest = STAYLAB_TRY(nextVersion(guest_id, kByGuest, booking_id, staged));
@@ -228,7 +190,7 @@ void HistoryProjection::putOffset(const std::string& topic, int partition, int64
 }
 
 void HistoryProjection::addOffset(const LogPosition& last, WideColumnBatch& batch) const {
-  if (!m_naive) {  // A naive projection writes its offsets apart (NaiveOffsets).
+  if (!naive()) {  // A naive projection writes its offsets apart (NaiveOffsets).
     putOffset(last.topic, last.partition, last.offset + 1, batch);
   }
 }
@@ -261,7 +223,7 @@ Result<void> HistoryProjection::applyRuns(const std::vector<std::vector<LogRecor
   auto applied_all = m_store.apply(batch);
   if (applied_all) {
     m_poison_count += poison_count;
-    committed(applied, lasts);
+    committedCells(applied, lasts);
     return ok();
   }
   if (applied_all.error().kind != ErrorKind::InvalidInput) {
@@ -295,7 +257,7 @@ Result<void> HistoryProjection::applyAlone(const LogRecord& record) {
     if (added && *added == EventEffect::Applied) {
       effects.push_back(&record);
     }
-    committed(effects, {record.position});
+    committedCells(effects, {record.position});
     return ok();
   }
   if (applied.error().kind != ErrorKind::InvalidInput) {
@@ -307,7 +269,7 @@ Result<void> HistoryProjection::applyAlone(const LogRecord& record) {
   addOffset(record.position, poison);
   STAYLAB_TRY(m_store.apply(poison));
   ++m_poison_count;
-  committed({}, {record.position});
+  committedCells({}, {record.position});
   return ok();
 }
 
@@ -331,19 +293,9 @@ Result<void> HistoryProjection::rebuild() {
       STAYLAB_TRY(m_store.apply(batch));
     }
   }
-  m_cursor.reset();
   m_poison_count = 0;
   m_applied_offsets.clear();
-  if (m_naive) {
-    m_naive->clear();
-  }
-  m_replaying = true;
-  Result<size_t> replayed;
-  while ((replayed = step(kRebuildStep)) && *replayed > 0) {
-  }
-  m_replaying = false;
-  STAYLAB_TRY(replayed);
-  return flush();
+  return replay(kRebuildStep);
 }
 
 Result<std::string> HistoryProjection::canonicalContent() {

@@ -12,7 +12,7 @@
 
 #include "domain/ports/event_log.h"
 #include "domain/ports/wide_column_store.h"
-#include "events/consumer.h"
+#include "events/cursor_consumer.h"
 
 namespace staylab {
 
@@ -55,7 +55,7 @@ namespace staylab {
 //
 // The store must have been opened with the families of kFamilies.
 // Thread safety: see Consumer.
-class HistoryProjection final : public Consumer {
+class HistoryProjection final : public CursorConsumer {
  public:
   static constexpr const char* kByProperty = "by_property";
   static constexpr const char* kByGuest = "by_guest";
@@ -67,14 +67,8 @@ class HistoryProjection final : public Consumer {
     // Most events read from one partition at a time. A step applies all it
     // reads, from every partition, in one batch. Default: 256.
     size_t max_batch = 256;
-    // How delivered events are applied (see above). Default: Idempotent.
-    ConsumerDelivery delivery = ConsumerDelivery::Idempotent;
-    // The clock of a naive projection's offset commits; required with
-    // ConsumerDelivery::Naive, unused otherwise. Not owned.
-    const Clock* clock = nullptr;
-    // Least time between a naive projection's offset commits.
-    // Default: kAutoCommitIntervalNanos (5 s).
-    int64_t auto_commit_interval_nanos = kAutoCommitIntervalNanos;
+    // How delivered events are applied (see above). Default: idempotently.
+    DeliveryOptions delivery = {};
   };
 
   // Keeps references to `store` and `log`, which must outlive the projection.
@@ -82,14 +76,10 @@ class HistoryProjection final : public Consumer {
   HistoryProjection(WideColumnStore& store, EventLog& log, Options options);
 
   std::string name() const override { return "history"; }
-  [[nodiscard]] Result<size_t> step(size_t max_events) override;
-  [[nodiscard]] Result<int64_t> lag() override;
   // Deletes every row of its three families (the offsets first, so a crash
   // halfway only makes the replay start earlier), then replays from offset 0
   // (a naive projection then commits its offsets).
   [[nodiscard]] Result<void> rebuild() override;
-  // Commits a naive projection's offsets; nothing to do otherwise.
-  [[nodiscard]] Result<void> flush() override;
   // Returns "history:<cells>:<16 hex digits>", a 64-bit FNV-1a hash of
   // canonicalContent().
   [[nodiscard]] Result<std::string> canonicalDigest() override;
@@ -108,11 +98,12 @@ class HistoryProjection final : public Consumer {
   // read or staged.
   using StagedVersions = std::map<std::tuple<std::string, std::string, std::string>, int64_t>;
 
-  Result<int64_t> loadOffset(const std::string& topic, int partition);
+  Result<int64_t> storedOffset(const std::string& topic, int partition) override;
   // Applies runs of records (see PartitionCursor) in one batch; when the store
   // refuses it as invalid, applies them one by one so only the offending
   // event is poison.
-  Result<void> applyRuns(const std::vector<std::vector<LogRecord>>& runs);
+  Result<void> applyRuns(const std::vector<std::vector<LogRecord>>& runs) override;
+  Result<void> writeOffsets(const NaiveOffsets::Offsets& offsets) override;
   // Applies one record and its offset in a batch of its own; a record whose
   // cells the store refuses becomes poison.
   Result<void> applyAlone(const LogRecord& record);
@@ -128,19 +119,14 @@ class HistoryProjection final : public Consumer {
   static void addPoison(const LogRecord& record, std::string reason, WideColumnBatch& batch);
   static void putOffset(const std::string& topic, int partition, int64_t next,
                         WideColumnBatch& batch);
-  // Writes every naive offset in a batch of its own.
-  Result<void> commitOffsets();
-  // Follows a committed batch: reports `applied`, records a naive
-  // projection's offsets after `lasts`.
-  void committed(const std::vector<const LogRecord*>& applied,
-                 const std::vector<LogPosition>& lasts);
+  // Follows a committed batch: hands on `applied` but for the positions this
+  // instance applied before (while observed), and `lasts`.
+  void committedCells(const std::vector<const LogRecord*>& applied,
+                      const std::vector<LogPosition>& lasts);
 
   WideColumnStore& m_store;
   Options m_options;
-  PartitionCursor m_cursor;
   size_t m_poison_count = 0;
-  std::optional<NaiveOffsets> m_naive;  // With ConsumerDelivery::Naive only.
-  bool m_replaying = false;             // rebuild() reports nothing.
   // Offsets at or past the stored one that this instance applied, per
   // (topic, partition), kept while observed to recognise redeliveries.
   std::map<std::pair<std::string, int>, std::set<int64_t>> m_applied_offsets;

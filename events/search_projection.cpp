@@ -1,7 +1,6 @@
 #include "events/search_projection.h"
 
 #include <algorithm>
-#include <cassert>
 #include <limits>
 #include <map>
 #include <optional>
@@ -120,7 +119,7 @@ class SearchProjection::Batch {
       }
       addPoison(record, effect.error().describe());
     } else if (*effect == EventEffect::Applied) {
-      m_applied.push_back(&record.event);
+      m_applied.push_back(&record);
     }
     return ok();
   }
@@ -135,9 +134,8 @@ class SearchProjection::Batch {
   }
 
   size_t poisonCount() const { return m_poison_count; }
-  // Returns the events whose effects are staged, in the order added; they
-  // point into the records given to add().
-  const std::vector<const EventEnvelope*>& applied() const { return m_applied; }
+  // Returns the records whose effects are staged, in the order added.
+  const std::vector<const LogRecord*>& applied() const { return m_applied; }
 
   // Returns every staged change, and for each of `lasts` the offset after it
   // for its partition.
@@ -356,7 +354,7 @@ class SearchProjection::Batch {
 
   TextIndex& m_index;
   ConsumerDelivery m_delivery;
-  std::vector<const EventEnvelope*> m_applied;
+  std::vector<const LogRecord*> m_applied;
   // Documents read or staged; nullopt: none stored.
   std::map<std::string, std::optional<SearchDocument>> m_documents;
   std::set<std::string> m_dirty_documents;
@@ -372,21 +370,12 @@ SearchProjection::SearchProjection(TextIndex& index, EventLog& log)
     : SearchProjection(index, log, Options()) {}
 
 SearchProjection::SearchProjection(TextIndex& index, EventLog& log, Options options)
-    : m_index(index),
-      m_options(options),
-      m_cursor(log, {std::string(kPropertyTopic), std::string(kBookingTopic)}) {
-  if (m_options.delivery == ConsumerDelivery::Naive) {
-    assert(m_options.clock != nullptr && "a naive projection needs a clock");
-    m_naive.emplace(*m_options.clock, m_options.auto_commit_interval_nanos);
-  }
-}
+    : CursorConsumer(log, {std::string(kPropertyTopic), std::string(kBookingTopic)},
+                     options.max_batch, options.delivery),
+      m_index(index),
+      m_options(options) {}
 
-Result<int64_t> SearchProjection::loadOffset(const std::string& topic, int partition) {
-  if (m_naive) {
-    if (auto next = m_naive->next(topic, partition)) {
-      return *next;
-    }
-  }
+Result<int64_t> SearchProjection::storedOffset(const std::string& topic, int partition) {
   auto stored = STAYLAB_TRY(m_index.metadata(offsetKey(topic, partition)));
   if (!stored) {
     return 0;
@@ -399,58 +388,26 @@ Result<int64_t> SearchProjection::loadOffset(const std::string& topic, int parti
   return *offset;
 }
 
-Result<size_t> SearchProjection::step(size_t max_events) {
-  const size_t consumed = STAYLAB_TRY(m_cursor.step(
-      max_events, m_options.max_batch,
-      [this](const std::string& topic, int partition) { return loadOffset(topic, partition); },
-      [this](const std::vector<std::vector<LogRecord>>& runs) { return applyRuns(runs); }));
-  if (m_naive && m_naive->due()) {
-    // As an auto-commit: a failed one leaves the offsets pending for the next step.
-    (void)commitOffsets();
-  }
-  return consumed;
-}
-
-Result<void> SearchProjection::commitOffsets() {
+Result<void> SearchProjection::writeOffsets(const NaiveOffsets::Offsets& offsets) {
   TextIndexBatch batch;
-  for (const auto& [partition, next] : m_naive->all()) {
+  for (const auto& [partition, next] : offsets) {
     batch.metadata.insert_or_assign(offsetKey(partition.first, partition.second),
                                     std::to_string(next));
   }
-  STAYLAB_TRY(m_index.apply(batch));
-  m_naive->committed();
-  return ok();
-}
-
-Result<void> SearchProjection::flush() {
-  return m_naive && m_naive->pending() ? commitOffsets() : ok();
+  return m_index.apply(batch);
 }
 
 void SearchProjection::committed(const Batch& batch, const std::vector<LogPosition>& lasts) {
   m_poison_count += batch.poisonCount();
-  if (m_naive) {
-    for (const LogPosition& last : lasts) {
-      m_naive->advance(last);
-    }
-  }
-  if (!m_replaying) {
-    for (const EventEnvelope* event : batch.applied()) {
-      reportApplied(*event);
-    }
-  }
-}
-
-Result<int64_t> SearchProjection::lag() {
-  return m_cursor.lag(
-      [this](const std::string& topic, int partition) { return loadOffset(topic, partition); });
+  CursorConsumer::committed(batch.applied(), lasts);
 }
 
 Result<void> SearchProjection::applyRuns(const std::vector<std::vector<LogRecord>>& runs) {
   // A naive projection writes its effects without offsets (NaiveOffsets).
   auto offsetsWith = [this](std::vector<LogPosition> lasts) {
-    return m_naive ? std::vector<LogPosition>() : lasts;
+    return naive() ? std::vector<LogPosition>() : lasts;
   };
-  Batch batch(m_index, m_options.delivery);
+  Batch batch(m_index, m_options.delivery.mode);
   std::vector<LogPosition> lasts;
   for (const auto& run : runs) {
     for (const auto& record : run) {
@@ -470,14 +427,14 @@ Result<void> SearchProjection::applyRuns(const std::vector<std::vector<LogRecord
   // one by one, so that only the offending one becomes poison.
   for (const auto& run : runs) {
     for (const auto& record : run) {
-      Batch single(m_index, m_options.delivery);
+      Batch single(m_index, m_options.delivery.mode);
       STAYLAB_TRY(single.add(record));
       auto applied = m_index.apply(single.build(offsetsWith({record.position})));
       if (!applied) {
         if (applied.error().kind != ErrorKind::InvalidInput) {
           return applied;
         }
-        Batch poison(m_index, m_options.delivery);
+        Batch poison(m_index, m_options.delivery.mode);
         poison.addPoison(record, fmt::format("the text index refused its effect: {}",
                                              applied.error().describe()));
         STAYLAB_TRY(m_index.apply(poison.build(offsetsWith({record.position}))));
@@ -492,18 +449,8 @@ Result<void> SearchProjection::applyRuns(const std::vector<std::vector<LogRecord
 
 Result<void> SearchProjection::rebuild() {
   STAYLAB_TRY(m_index.clear());
-  m_cursor.reset();
   m_poison_count = 0;
-  if (m_naive) {
-    m_naive->clear();
-  }
-  m_replaying = true;
-  Result<size_t> replayed;
-  while ((replayed = step(kRebuildStep)) && *replayed > 0) {
-  }
-  m_replaying = false;
-  STAYLAB_TRY(replayed);
-  return flush();
+  return replay(kRebuildStep);
 }
 
 Result<std::string> SearchProjection::canonicalContent() {

@@ -8,7 +8,7 @@
 
 #include "domain/ports/event_log.h"
 #include "domain/ports/text_index.h"
-#include "events/consumer.h"
+#include "events/cursor_consumer.h"
 
 namespace staylab {
 
@@ -58,20 +58,14 @@ namespace staylab {
 // projection builds.
 //
 // Thread safety: see Consumer.
-class SearchProjection final : public Consumer {
+class SearchProjection final : public CursorConsumer {
  public:
   struct Options {
     // Most events read from one partition at a time. A step applies all it
     // reads, from every partition, in one commit. Default: 256.
     size_t max_batch = 256;
-    // How delivered events are applied (see above). Default: Idempotent.
-    ConsumerDelivery delivery = ConsumerDelivery::Idempotent;
-    // The clock of a naive projection's offset commits; required with
-    // ConsumerDelivery::Naive, unused otherwise. Not owned.
-    const Clock* clock = nullptr;
-    // Least time between a naive projection's offset commits.
-    // Default: kAutoCommitIntervalNanos (5 s).
-    int64_t auto_commit_interval_nanos = kAutoCommitIntervalNanos;
+    // How delivered events are applied (see above). Default: idempotently.
+    DeliveryOptions delivery = {};
   };
 
   // Keeps references to `index` and `log`, which must outlive the projection.
@@ -79,13 +73,9 @@ class SearchProjection final : public Consumer {
   SearchProjection(TextIndex& index, EventLog& log, Options options);
 
   std::string name() const override { return "search"; }
-  [[nodiscard]] Result<size_t> step(size_t max_events) override;
-  [[nodiscard]] Result<int64_t> lag() override;
   // Clears the whole text index (documents and metadata) in one commit, then
   // replays from offset 0 (a naive projection then commits its offsets).
   [[nodiscard]] Result<void> rebuild() override;
-  // Commits a naive projection's offsets; nothing to do otherwise.
-  [[nodiscard]] Result<void> flush() override;
   // Returns "search:<documents>:<16 hex digits>", a 64-bit FNV-1a hash of
   // canonicalContent().
   [[nodiscard]] Result<std::string> canonicalDigest() override;
@@ -102,23 +92,18 @@ class SearchProjection final : public Consumer {
  private:
   class Batch;
 
-  Result<int64_t> loadOffset(const std::string& topic, int partition);
-  // Writes every naive offset in a commit of its own.
-  Result<void> commitOffsets();
-  // Reports the staged events of a batch that committed; records a naive
-  // projection's offsets after `lasts`.
-  void committed(const Batch& batch, const std::vector<LogPosition>& lasts);
+  Result<int64_t> storedOffset(const std::string& topic, int partition) override;
   // Applies runs of records (see PartitionCursor) in one commit; when the
   // store refuses the commit as invalid, applies them one by one so only the
   // offending event is poison.
-  Result<void> applyRuns(const std::vector<std::vector<LogRecord>>& runs);
+  Result<void> applyRuns(const std::vector<std::vector<LogRecord>>& runs) override;
+  Result<void> writeOffsets(const NaiveOffsets::Offsets& offsets) override;
+  // Counts the poison of a batch that committed and hands on its effects.
+  void committed(const Batch& batch, const std::vector<LogPosition>& lasts);
 
   TextIndex& m_index;
   Options m_options;
-  PartitionCursor m_cursor;
   size_t m_poison_count = 0;
-  std::optional<NaiveOffsets> m_naive;  // With ConsumerDelivery::Naive only.
-  bool m_replaying = false;             // rebuild() reports nothing.
 };
 
 }  // namespace staylab

@@ -51,7 +51,7 @@ FraudConsumer::FraudConsumer(EventLog& log, FraudSnapshotStore& store, FraudCons
       m_pending(std::move(snapshot.pending)),
       m_skipped_events(snapshot.skipped_events),
       m_committed_offsets(m_offsets),
-      m_last_commit_nanos(m_options.clock ? m_options.clock->nowNanos() : 0) {}
+      m_last_commit_nanos(m_options.delivery.clock ? m_options.delivery.clock->nowNanos() : 0) {}
 
 Result<std::unique_ptr<FraudConsumer>> FraudConsumer::open(EventLog& log, FraudSnapshotStore& store,
                                                            FraudConsumerOptions options) {
@@ -64,10 +64,10 @@ Result<std::unique_ptr<FraudConsumer>> FraudConsumer::open(EventLog& log, FraudS
   if (options.topics.empty()) {
     return invalidInput("topics", "must name at least one topic");
   }
-  if (options.delivery == ConsumerDelivery::Naive && options.clock == nullptr) {
-    return invalidInput("clock", "a naive consumer needs a clock for its offset commits");
+  if (options.delivery.mode == ConsumerDelivery::Naive && options.delivery.clock == nullptr) {
+    return invalidInput("delivery.clock", "a naive consumer needs a clock for its offset commits");
   }
-  options.detector.delivery = options.delivery;
+  options.detector.delivery = options.delivery.mode;
   FraudSnapshot snapshot = STAYLAB_TRY(store.load());
   auto detector = FraudDetector::restore(options.detector, std::move(snapshot.detector));
   if (!detector) {
@@ -157,7 +157,8 @@ Result<size_t> FraudConsumer::step(size_t max_events) {
       STAYLAB_TRY(save());  // The effects, with the offsets last committed.
     }
     if (m_committed_offsets != m_offsets &&
-        m_options.clock->nowNanos() - m_last_commit_nanos >= m_options.auto_commit_interval_nanos) {
+        m_options.delivery.clock->nowNanos() - m_last_commit_nanos >=
+            m_options.delivery.auto_commit_interval_nanos) {
       // As an auto-commit: a failed one is tried again at a later step.
       (void)commitOffsets();
     }
@@ -182,7 +183,7 @@ Result<void> FraudConsumer::commitOffsets() {
     m_committed_offsets = std::move(previous);
     return saved;
   }
-  m_last_commit_nanos = m_options.clock->nowNanos();
+  m_last_commit_nanos = m_options.delivery.clock->nowNanos();
   return {};
 }
 

@@ -28,15 +28,9 @@ struct FraudConsumerOptions {
   // less often is what keeps a large state cheap to follow. Default: 1 (every
   // step that consumed an event saves). Must be >= 1. Idempotent only.
   size_t save_every_events = 1;
-  // How delivered events are applied; also the detector's (whatever
-  // detector.delivery says). Default: Idempotent.
-  ConsumerDelivery delivery = ConsumerDelivery::Idempotent;
-  // The clock of a naive consumer's offset commits; required with
-  // ConsumerDelivery::Naive, unused otherwise. Not owned.
-  const Clock* clock = nullptr;
-  // Least time between a naive consumer's offset commits.
-  // Default: kAutoCommitIntervalNanos (5 s).
-  int64_t auto_commit_interval_nanos = kAutoCommitIntervalNanos;
+  // How delivered events are applied; its mode is also the detector's
+  // (whatever detector.delivery says). Default: idempotently.
+  DeliveryOptions delivery = {};
 };
 
 // Feeds fraud detection from the event log and keeps its offsets in the fraud
@@ -63,7 +57,7 @@ struct FraudConsumerOptions {
 // the detector applies whatever it is given (FraudDetectorOptions::delivery),
 // every step that consumed events saves the snapshot with its effects but with
 // the offsets last committed, and the offsets are committed by a save of their
-// own at most once per auto_commit_interval_nanos of the clock (and at
+// own at most once per delivery.auto_commit_interval_nanos of the clock (and at
 // flush()), in the manner of Kafka's enable.auto.commit. A crash between the
 // two saves makes the next open apply those events again, on top of their
 // effects. save_every_events does not apply.
@@ -123,7 +117,7 @@ class FraudConsumer {
   FraudConsumer(EventLog& log, FraudSnapshotStore& store, FraudConsumerOptions options,
                 FraudDetector detector, FraudSnapshot snapshot);
 
-  bool naive() const { return m_options.delivery == ConsumerDelivery::Naive; }
+  bool naive() const { return m_options.delivery.mode == ConsumerDelivery::Naive; }
   // Applies up to `max_events` in memory, without saving.
   Result<size_t> consume(size_t max_events);
   // Writes the snapshot; then reports what it made durable.

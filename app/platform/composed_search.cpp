@@ -24,26 +24,11 @@ constexpr const char* kDescriptionPath = "$.description";
 constexpr int kTitleWeight = 2;
 constexpr int kDescriptionWeight = 1;
 
-bool isWordByte(char byte) {
-  return (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
-         (byte >= '0' && byte <= '9') || static_cast<unsigned char>(byte) >= 0x80;
-}
-
 // Returns the distinct words of `text`, folded to ASCII lower case, sorted.
 std::vector<std::string> wordsOf(std::string_view text) {
   std::set<std::string> words;
-  size_t index = 0;
-  while (index < text.size()) {
-    if (!isWordByte(text[index])) {
-      ++index;
-      continue;
-    }
-    size_t end = index;
-    while (end < text.size() && isWordByte(text[end])) {
-      ++end;
-    }
-    words.insert(text_rules::foldCase(text.substr(index, end - index)));
-    index = end;
+  for (std::string_view word : splitWords(text)) {
+    words.insert(foldAsciiCase(word));
   }
   return {words.begin(), words.end()};
 }

@@ -238,22 +238,21 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
 
 Result<void> Platform::openConsumers() {
   EventLog& log = consumerLog();
-  const ConsumerDelivery delivery = m_patterns.delivery;
+  const DeliveryOptions delivery{m_patterns.delivery, m_clock};
   if (!m_search_projection) {
     m_search_projection = std::make_unique<SearchProjection>(
-        *m_search_index, log, SearchProjection::Options{m_pump_batch, delivery, m_clock});
+        *m_search_index, log, SearchProjection::Options{m_pump_batch, delivery});
     m_search_projection->setApplyObserver(m_apply_observer);
   }
   if (!m_history_projection) {
     m_history_projection = std::make_unique<HistoryProjection>(
-        *m_history_store, log, HistoryProjection::Options{m_pump_batch, delivery, m_clock});
+        *m_history_store, log, HistoryProjection::Options{m_pump_batch, delivery});
     m_history_projection->setApplyObserver(m_apply_observer);
   }
   if (!m_fraud) {
     fraud::FraudConsumerOptions fraud_options;
     fraud_options.save_every_events = m_fraud_save_every_events;
     fraud_options.delivery = delivery;
-    fraud_options.clock = m_clock;
     m_fraud =
         STAYLAB_TRY(fraud::FraudConsumer::open(log, *m_fraud_store, std::move(fraud_options)));
     m_fraud->setApplyObserver(m_apply_observer);

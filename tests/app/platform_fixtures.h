@@ -17,6 +17,7 @@
 #include "app/platform/checks.h"
 #include "app/platform/platform.h"
 #include "app/platform/seed.h"
+#include "tests/support/result_assertions.h"
 #include "tests/support/temp_dir.h"
 
 namespace staylab::app::testing {
@@ -26,16 +27,7 @@ inline constexpr int64_t kNanosPerMinute = 60'000'000'000LL;
 inline constexpr int64_t kToday = 21'915;  // 2030-01-01, in days since the epoch.
 inline constexpr int kSeededProperties = 150;
 
-// Returns the value of `result`, or throws (gtest reports the test as failed).
-template <typename T>
-T must(Result<T> result, std::string_view what) {
-  if (!result) {
-    throw std::runtime_error(fmt::format("{}: {}", what, result.error().describe()));
-  }
-  if constexpr (!std::is_void_v<T>) {
-    return std::move(*result);
-  }
-}
+using staylab::testing::must;
 
 // The canonical digests of the three read models.
 struct Digests {

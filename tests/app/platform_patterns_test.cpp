@@ -40,6 +40,18 @@ Stay stay(const std::string& from, const std::string& to) {
   return must(Stay::parse(from, to), "stay");
 }
 
+// Places a booking of `property_id` for [from, to) as the guest itself.
+Result<booking::PlaceBookingAnswer> book(Platform& platform, const std::string& guest,
+                                         const std::string& property_id, const std::string& from,
+                                         const std::string& to) {
+  booking::PlaceBooking command;
+  command.property_id = property_id;
+  command.guest = guest;
+  command.from = from;
+  command.to = to;
+  return platform.gateway().placeBooking(Caller{guest, Role::Guest}, command);
+}
+
 // Returns the events of aggregate `id` in `topic` of the platform's log.
 std::vector<EventEnvelope> eventsOf(Platform& platform, const std::string& topic,
                                     const std::string& id) {
@@ -221,12 +233,7 @@ TEST(ComposedSearchTest, PhasesRunApartSeeWhatChangedBetweenThem) {
   ASSERT_TRUE(idsOf(must(platform.composedSearch().available(candidates, query), "phase 2"))
                   .contains(chosen));
 
-  booking::PlaceBooking command;
-  command.property_id = chosen;
-  command.guest = "late-guest";
-  command.from = "2030-12-02";
-  command.to = "2030-12-05";
-  must(platform.gateway().placeBooking(Caller{"late-guest", Role::Guest}, command), "book");
+  must(book(platform, "late-guest", chosen, "2030-12-02", "2030-12-05"), "book");
   EXPECT_FALSE(idsOf(must(platform.composedSearch().available(candidates, query), "phase 2"))
                    .contains(chosen))
       << "phase 2 reads the booking store as it is now";
@@ -245,12 +252,7 @@ TEST(ComposedSearchTest, GatewaySwitchesBetweenReadModelAndCompositionWhileRunni
   const std::string chosen = *before.begin();
 
   run.clock().advance(kNanosPerMinute);
-  booking::PlaceBooking command;
-  command.property_id = chosen;
-  command.guest = "quick-guest";
-  command.from = "2030-11-10";
-  command.to = "2030-11-11";
-  must(platform.gateway().placeBooking(Caller{"quick-guest", Role::Guest}, command), "book");
+  must(book(platform, "quick-guest", chosen, "2030-11-10", "2030-11-11"), "book");
 
   EXPECT_TRUE(idsOf(must(platform.gateway().search(query), "search")).contains(chosen))
       << "the read model lags until the pump moves the event";
@@ -312,12 +314,8 @@ class PublicationTest : public ::testing::Test {
     EXPECT_FALSE(free.hits.empty());
     m_log_down = true;
     run.clock().advance(kNanosPerMinute);
-    booking::PlaceBooking command;
-    command.property_id = free.hits.front().id;
-    command.guest = "late-guest";
-    command.from = "2030-10-01";
-    command.to = "2030-10-03";
-    auto answer = run.platform().gateway().placeBooking(Caller{"late-guest", Role::Guest}, command);
+    auto answer =
+        book(run.platform(), "late-guest", free.hits.front().id, "2030-10-01", "2030-10-03");
     EXPECT_TRUE(answer) << answer.error().describe();
     return answer ? answer->booking : booking::Booking{};
   }
@@ -452,13 +450,8 @@ class DeliveryTest : public ::testing::Test {
     query.stay = stay("2030-09-01", "2030-09-03");
     auto free = must(run.platform().gateway().search(query), "free listings");
     EXPECT_FALSE(free.hits.empty());
-    booking::PlaceBooking command;
-    command.property_id = free.hits.front().id;
-    command.guest = "steady-guest";
-    command.from = "2030-09-01";
-    command.to = "2030-09-03";
     auto answer =
-        must(run.platform().gateway().placeBooking(Caller{"steady-guest", Role::Guest}, command),
+        must(book(run.platform(), "steady-guest", free.hits.front().id, "2030-09-01", "2030-09-03"),
              "book");
     must(run.platform().pump().drain(), "drain");
     return answer.booking.id;

@@ -444,25 +444,10 @@ TEST_P(HistoryProjectionTest, FailedBatchAppliesNothingAndIsRetried) {
 // Delivery: the idempotent projection and the naive one under repeated
 // deliveries and crashes.
 
+using staylab::testing::driveToEnd;
+using staylab::testing::naiveDelivery;
+
 constexpr int64_t kSecond = 1'000'000'000;
-
-HistoryProjection::Options naiveOptions(const Clock& clock) {
-  HistoryProjection::Options options;
-  options.delivery = ConsumerDelivery::Naive;
-  options.clock = &clock;
-  return options;
-}
-
-// Steps `projection` until it is caught up.
-void drive(HistoryProjection& projection) {
-  for (;;) {
-    auto consumed = projection.step(100);
-    ASSERT_TRUE(consumed) << consumed.error().describe();
-    if (*consumed == 0) {
-      return;
-    }
-  }
-}
 
 // Returns the digest of a fresh projection rebuilt from `log`.
 std::string rebuiltDigest(EventLog& log) {
@@ -478,10 +463,10 @@ TEST_P(HistoryProjectionTest, NaiveProjectionAddsAVersionForARepeatedDeliveryAwa
   staylab::testing::DuplicatingLog twice(m_log);
   twice.duplicate(placed.event_id);
   ManualClock clock;
-  HistoryProjection naive(*m_store, twice, naiveOptions(clock));
+  HistoryProjection naive(*m_store, twice, {.delivery = naiveDelivery(clock)});
   staylab::testing::AppliedCounter applied;
   naive.setApplyObserver(applied.observer());
-  drive(naive);
+  driveToEnd(naive);
 
   EXPECT_EQ(applied.times(placed.event_id), 2);
   EXPECT_EQ(applied.repeats(), 1);
@@ -504,7 +489,7 @@ TEST_P(HistoryProjectionTest, IdempotentProjectionAppliesARepeatedDeliveryOnce) 
   HistoryProjection idempotent(*m_store, twice);
   staylab::testing::AppliedCounter applied;
   idempotent.setApplyObserver(applied.observer());
-  drive(idempotent);
+  driveToEnd(idempotent);
 
   EXPECT_EQ(applied.times(placed.event_id), 1);
   EXPECT_EQ(applied.repeats(), 0);
@@ -518,14 +503,14 @@ TEST_P(HistoryProjectionTest, NaiveProjectionReappliesWhatACrashCaughtBeforeItsO
   ManualClock clock;
   staylab::testing::AppliedCounter applied;
   {
-    HistoryProjection naive(*m_store, m_log, naiveOptions(clock));
+    HistoryProjection naive(*m_store, m_log, {.delivery = naiveDelivery(clock)});
     naive.setApplyObserver(applied.observer());
-    drive(naive);
+    driveToEnd(naive);
   }  // Dropped without flush(): a crash; the cells were written, the offsets not.
-  HistoryProjection reopened(*m_store, m_log, naiveOptions(clock));
+  HistoryProjection reopened(*m_store, m_log, {.delivery = naiveDelivery(clock)});
   reopened.setApplyObserver(applied.observer());
   EXPECT_EQ(reopened.lag().value(), 1);
-  drive(reopened);
+  driveToEnd(reopened);
 
   EXPECT_EQ(applied.times(placed.event_id), 2);
   EXPECT_EQ(versions("prop-a", HistoryProjection::kByProperty, "bkg-1").size(), 2u)
@@ -538,40 +523,40 @@ TEST_P(HistoryProjectionTest, NaiveProjectionCommitsItsOffsetsFiveSecondsLaterAn
   staylab::testing::AppliedCounter applied;
   append({m_events.placed("bkg-1", "prop-a", "guest-1")});
   {
-    HistoryProjection naive(*m_store, m_log, naiveOptions(clock));
+    HistoryProjection naive(*m_store, m_log, {.delivery = naiveDelivery(clock)});
     naive.setApplyObserver(applied.observer());
-    drive(naive);
+    driveToEnd(naive);
     clock.advance(4 * kSecond);
     ASSERT_TRUE(naive.step(100));
   }  // Crashed before the 5 s were up: bkg-1's offset is lost.
   append({m_events.cancelled("bkg-1", "prop-a", "guest-1")});
   {
-    HistoryProjection naive(*m_store, m_log, naiveOptions(clock));
+    HistoryProjection naive(*m_store, m_log, {.delivery = naiveDelivery(clock)});
     naive.setApplyObserver(applied.observer());
-    drive(naive);
+    driveToEnd(naive);
     clock.advance(5 * kSecond);
     ASSERT_TRUE(naive.step(100));  // Due: committed.
   }
   EXPECT_EQ(applied.repeats(), 1);
   append({m_events.placed("bkg-2", "prop-a", "guest-2")});
   {
-    HistoryProjection naive(*m_store, m_log, naiveOptions(clock));
+    HistoryProjection naive(*m_store, m_log, {.delivery = naiveDelivery(clock)});
     naive.setApplyObserver(applied.observer());
-    drive(naive);
+    driveToEnd(naive);
     ASSERT_TRUE(naive.flush());  // A clean close.
   }
-  HistoryProjection naive(*m_store, m_log, naiveOptions(clock));
+  HistoryProjection naive(*m_store, m_log, {.delivery = naiveDelivery(clock)});
   naive.setApplyObserver(applied.observer());
   EXPECT_EQ(naive.lag().value(), 0);
-  drive(naive);
+  driveToEnd(naive);
   EXPECT_EQ(applied.repeats(), 1) << "nothing applied again after the commits";
 }
 
 TEST_P(HistoryProjectionTest, NaiveProjectionWithoutRepeatsBuildsWhatTheIdempotentOneBuilds) {
   append(scenario(m_events));
   ManualClock clock;
-  HistoryProjection naive(*m_store, m_log, naiveOptions(clock));
-  drive(naive);
+  HistoryProjection naive(*m_store, m_log, {.delivery = naiveDelivery(clock)});
+  driveToEnd(naive);
   EXPECT_EQ(naive.canonicalDigest().value(), rebuiltDigest(m_log));
   ASSERT_TRUE(naive.rebuild());
   EXPECT_EQ(naive.canonicalDigest().value(), rebuiltDigest(m_log));

@@ -628,25 +628,10 @@ TEST_P(SearchProjectionTest, FailedCommitAppliesNothingAndIsRetried) {
 // Delivery: the idempotent projection and the naive one under repeated
 // deliveries and crashes.
 
+using staylab::testing::driveToEnd;
+using staylab::testing::naiveDelivery;
+
 constexpr int64_t kSecond = 1'000'000'000;
-
-SearchProjection::Options naiveOptions(const Clock& clock) {
-  SearchProjection::Options options;
-  options.delivery = ConsumerDelivery::Naive;
-  options.clock = &clock;
-  return options;
-}
-
-// Steps `projection` until it is caught up.
-void drive(SearchProjection& projection) {
-  for (;;) {
-    auto consumed = projection.step(100);
-    ASSERT_TRUE(consumed) << consumed.error().describe();
-    if (*consumed == 0) {
-      return;
-    }
-  }
-}
 
 // Returns the digest of a fresh projection rebuilt from `log`.
 std::string rebuiltDigest(EventLog& log) {
@@ -663,10 +648,10 @@ TEST_P(SearchProjectionTest, NaiveProjectionAppliesARepeatedDeliveryTwiceAwayFro
   staylab::testing::DuplicatingLog twice(m_log);
   twice.duplicate(placed.event_id);
   ManualClock clock;
-  SearchProjection naive(*m_index, twice, naiveOptions(clock));
+  SearchProjection naive(*m_index, twice, {.delivery = naiveDelivery(clock)});
   staylab::testing::AppliedCounter applied;
   naive.setApplyObserver(applied.observer());
-  drive(naive);
+  driveToEnd(naive);
 
   EXPECT_EQ(applied.times(placed.event_id), 2);
   EXPECT_EQ(applied.repeats(), 1);
@@ -688,7 +673,7 @@ TEST_P(SearchProjectionTest, IdempotentProjectionAppliesARepeatedDeliveryOnce) {
   SearchProjection idempotent(*m_index, twice);
   staylab::testing::AppliedCounter applied;
   idempotent.setApplyObserver(applied.observer());
-  drive(idempotent);
+  driveToEnd(idempotent);
 
   EXPECT_EQ(applied.times(placed.event_id), 1);
   EXPECT_EQ(applied.repeats(), 0);
@@ -701,8 +686,8 @@ TEST_P(SearchProjectionTest, NaiveProjectionLetsALateCopyOfAnOlderSnapshotListAS
   const EventEnvelope created = m_events.created("prop-a", "Cozy apartment");
   append({created, m_events.suspended("prop-a", 2), created});
   ManualClock clock;
-  SearchProjection naive(*m_index, m_log, naiveOptions(clock));
-  drive(naive);
+  SearchProjection naive(*m_index, m_log, {.delivery = naiveDelivery(clock)});
+  driveToEnd(naive);
   EXPECT_EQ(search(textQuery("cozy")), Ids{"prop-a"}) << "listed again by the late copy";
   EXPECT_EQ(document("prop-a")->source_version, 1);
   EXPECT_NE(naive.canonicalDigest().value(), rebuiltDigest(m_log));
@@ -717,15 +702,15 @@ TEST_P(SearchProjectionTest, NaiveProjectionReappliesWhatACrashCaughtBeforeItsOf
   ManualClock clock;
   staylab::testing::AppliedCounter applied;
   {
-    SearchProjection naive(*m_index, m_log, naiveOptions(clock));
+    SearchProjection naive(*m_index, m_log, {.delivery = naiveDelivery(clock)});
     naive.setApplyObserver(applied.observer());
-    drive(naive);
+    driveToEnd(naive);
     EXPECT_EQ(naive.lag().value(), 0);
   }  // Dropped without flush(): a crash; the effects were written, the offsets not.
-  SearchProjection reopened(*m_index, m_log, naiveOptions(clock));
+  SearchProjection reopened(*m_index, m_log, {.delivery = naiveDelivery(clock)});
   reopened.setApplyObserver(applied.observer());
   EXPECT_EQ(reopened.lag().value(), 2);
-  drive(reopened);
+  driveToEnd(reopened);
 
   EXPECT_EQ(applied.times(placed.event_id), 2);
   EXPECT_EQ(document("prop-a")->booked_nights.size(), 4u) << "two nights, held twice";
@@ -737,23 +722,23 @@ TEST_P(SearchProjectionTest, NaiveProjectionCommitsItsOffsetsFiveSecondsLaterAnd
   staylab::testing::AppliedCounter applied;
   append({m_events.created("prop-a", "Cozy apartment")});
   {
-    SearchProjection naive(*m_index, m_log, naiveOptions(clock));
+    SearchProjection naive(*m_index, m_log, {.delivery = naiveDelivery(clock)});
     naive.setApplyObserver(applied.observer());
-    drive(naive);
+    driveToEnd(naive);
     clock.advance(5 * kSecond);
     ASSERT_TRUE(naive.step(100));  // Nothing new to read, but the offsets are due.
   }
   append({m_events.placed("bkg-1", "prop-a", "2027-06-01", "2027-06-03")});
   {
-    SearchProjection naive(*m_index, m_log, naiveOptions(clock));
+    SearchProjection naive(*m_index, m_log, {.delivery = naiveDelivery(clock)});
     naive.setApplyObserver(applied.observer());
-    drive(naive);
+    driveToEnd(naive);
     ASSERT_TRUE(naive.flush());  // A clean close.
   }
-  SearchProjection naive(*m_index, m_log, naiveOptions(clock));
+  SearchProjection naive(*m_index, m_log, {.delivery = naiveDelivery(clock)});
   naive.setApplyObserver(applied.observer());
   EXPECT_EQ(naive.lag().value(), 0);
-  drive(naive);
+  driveToEnd(naive);
   EXPECT_EQ(applied.repeats(), 0);
   EXPECT_EQ(naive.canonicalDigest().value(), rebuiltDigest(m_log));
 }
@@ -761,8 +746,8 @@ TEST_P(SearchProjectionTest, NaiveProjectionCommitsItsOffsetsFiveSecondsLaterAnd
 TEST_P(SearchProjectionTest, NaiveProjectionWithoutRepeatsBuildsWhatTheIdempotentOneBuilds) {
   append(scenario(m_events));
   ManualClock clock;
-  SearchProjection naive(*m_index, m_log, naiveOptions(clock));
-  drive(naive);
+  SearchProjection naive(*m_index, m_log, {.delivery = naiveDelivery(clock)});
+  driveToEnd(naive);
   EXPECT_EQ(naive.canonicalDigest().value(), rebuiltDigest(m_log));
   ASSERT_TRUE(naive.rebuild());
   EXPECT_EQ(naive.canonicalDigest().value(), rebuiltDigest(m_log));

@@ -267,8 +267,7 @@ constexpr int64_t kSecond = 1'000'000'000;
 FraudConsumerOptions optionsFor(ConsumerDelivery delivery, const Clock& clock) {
   FraudConsumerOptions options;
   options.detector.rules.velocity_bookings = 2;
-  options.delivery = delivery;
-  options.clock = &clock;
+  options.delivery = DeliveryOptions{delivery, &clock};
   return options;
 }
 
@@ -297,17 +296,24 @@ class FraudDeliveryTest : public FraudConsumerTest {
     return digest(**fresh);
   }
 
+  // Consumes the whole log, as `delivery` says, with the booking delivered twice.
+  std::unique_ptr<FraudConsumer> consumeTheBookingTwice(ConsumerDelivery delivery) {
+    m_twice.duplicate(m_booking.event_id);
+    m_store = openStore();
+    auto consumer = open(m_twice, *m_store, delivery);
+    drain(*consumer, 100);
+    return consumer;
+  }
+
   ManualClock m_clock;
   EventEnvelope m_booking;
   staylab::testing::AppliedCounter m_applied;
+  staylab::testing::DuplicatingLog m_twice{m_log};
+  std::unique_ptr<FraudSnapshotStore> m_store;
 };
 
 TEST_F(FraudDeliveryTest, NaiveConsumerCountsARepeatedBookingAndDiffersFromARebuild) {
-  staylab::testing::DuplicatingLog twice(m_log);
-  twice.duplicate(m_booking.event_id);
-  auto store = openStore();
-  auto naive = open(twice, *store, ConsumerDelivery::Naive);
-  drain(*naive, 100);
+  auto naive = consumeTheBookingTwice(ConsumerDelivery::Naive);
 
   EXPECT_EQ(m_applied.times(m_booking.event_id), 2);
   EXPECT_EQ(m_applied.consumers(), std::set<std::string>{"fraud"});
@@ -317,11 +323,7 @@ TEST_F(FraudDeliveryTest, NaiveConsumerCountsARepeatedBookingAndDiffersFromARebu
 }
 
 TEST_F(FraudDeliveryTest, IdempotentConsumerAppliesARepeatedBookingOnce) {
-  staylab::testing::DuplicatingLog twice(m_log);
-  twice.duplicate(m_booking.event_id);
-  auto store = openStore();
-  auto idempotent = open(twice, *store, ConsumerDelivery::Idempotent);
-  drain(*idempotent, 100);
+  auto idempotent = consumeTheBookingTwice(ConsumerDelivery::Idempotent);
 
   EXPECT_EQ(m_applied.times(m_booking.event_id), 1);
   EXPECT_EQ(m_applied.repeats(), 0);
@@ -393,10 +395,10 @@ TEST_F(FraudDeliveryTest, IdempotentConsumerReportsWhatACrashLostOnlyOnceSaved) 
 TEST_F(FraudDeliveryTest, NaiveConsumerNeedsAClock) {
   auto store = openStore();
   FraudConsumerOptions options;
-  options.delivery = ConsumerDelivery::Naive;
+  options.delivery.mode = ConsumerDelivery::Naive;
   auto refused = FraudConsumer::open(m_log, *store, options);
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().field, "clock");
+  EXPECT_EQ(refused.error().field, "delivery.clock");
 }
 
 }  // namespace

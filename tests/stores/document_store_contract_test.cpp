@@ -133,42 +133,23 @@ class DocumentStoreContractTest : public ::testing::Test {
 
   // Inserts the listing-like documents the query tests search.
   void putListings() {
+    auto listing = [](const char* city, const char* status, json capacity, int price,
+                      const char* currency, json amenities, const char* title,
+                      const char* description) {
+      return json{{"city_key", city},     {"status", status},          {"capacity", capacity},
+                  {"price_minor", price}, {"currency", currency},      {"amenities", amenities},
+                  {"title", title},       {"description", description}};
+    };
     put("listings", "l-3",
-        {{"city_key", "lisbon"},
-         {"status", "active"},
-         {"capacity", 4},
-         {"price_minor", 12000},
-         {"currency", "EUR"},
-         {"amenities", {"pool", "wifi"}},
-         {"title", "Sunny Loft"},
-         {"description", "A whirlpool on the roof"}});
+        listing("lisbon", "active", 4, 12000, "EUR", {"pool", "wifi"}, "Sunny Loft",
+                "A whirlpool on the roof"));
     put("listings", "l-1",
-        {{"city_key", "lisbon"},
-         {"status", "active"},
-         {"capacity", 2},
-         {"price_minor", 9000},
-         {"currency", "EUR"},
-         {"amenities", {"wifi"}},
-         {"title", "Quiet studio"},
-         {"description", "Near the river"}});
+        listing("lisbon", "active", 2, 9000, "EUR", {"wifi"}, "Quiet studio", "Near the river"));
     put("listings", "l-2",
-        {{"city_key", "lisbon"},
-         {"status", "suspended"},
-         {"capacity", 6},
-         {"price_minor", 8000},
-         {"currency", "EUR"},
-         {"amenities", {"pool"}},
-         {"title", "Pool house"},
-         {"description", ""}});
+        listing("lisbon", "suspended", 6, 8000, "EUR", {"pool"}, "Pool house", ""));
     put("listings", "l-4",
-        {{"city_key", "porto"},
-         {"status", "active"},
-         {"capacity", 4.0},
-         {"price_minor", 12000},
-         {"currency", "USD"},
-         {"amenities", {"pool", "wifi", "kitchen"}},
-         {"title", "Loft by the POOL"},
-         {"description", "Café terrace"}});
+        listing("porto", "active", 4.0, 12000, "USD", {"pool", "wifi", "kitchen"},
+                "Loft by the POOL", "Café terrace"));
   }
 
   Backend m_backend;

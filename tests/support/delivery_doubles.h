@@ -1,7 +1,8 @@
 #pragma once
 
 // Test doubles for at-least-once delivery: a log that delivers chosen events
-// twice, and an ApplyObserver that counts what a consumer applies.
+// twice, an ApplyObserver that counts what a consumer applies, and helpers
+// to drive a consumer.
 
 #include <map>
 #include <set>
@@ -10,10 +11,29 @@
 #include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "domain/ports/clock.h"
 #include "domain/ports/event_log.h"
 #include "events/consumer.h"
 
 namespace staylab::testing {
+
+// Returns how a naive consumer on `clock` applies deliveries.
+inline DeliveryOptions naiveDelivery(const Clock& clock) {
+  return DeliveryOptions{ConsumerDelivery::Naive, &clock};
+}
+
+// Steps `consumer` until it is caught up; a failed step fails the test.
+inline void driveToEnd(Consumer& consumer) {
+  for (;;) {
+    auto consumed = consumer.step(100);
+    ASSERT_TRUE(consumed) << consumed.error().describe();
+    if (*consumed == 0) {
+      return;
+    }
+  }
+}
 
 // An EventLog that wraps another by reference and delivers each record of a
 // chosen event twice in a row, every time it is read, as a transport that

@@ -118,6 +118,21 @@ Result<void> MemoryDocumentStore::checkOutboxIds(const std::vector<EventEnvelope
   return {};
 }
 
+std::vector<Document> MemoryDocumentStore::documentsWhere(
+    std::string_view collection, const std::function<bool(const nlohmann::json&)>& keep) const {
+  std::vector<Document> found;
+  auto collection_it = m_collections.find(collection);
+  if (collection_it == m_collections.end()) {
+    return found;
+  }
+  for (const auto& [id, stored] : collection_it->second) {
+    if (keep(stored.body)) {
+      found.push_back(Document{std::string(collection), id, stored.revision, stored.body});
+    }
+  }
+  return found;
+}
+
 Result<void> MemoryDocumentStore::ensureIndex(std::string_view collection, std::string_view path) {
   return guarded("ensureIndex", [&]() -> Result<void> {
     STAYLAB_TRY(validateName("collection", collection));
@@ -235,18 +250,10 @@ Result<std::vector<Document>> MemoryDocumentStore::findEqual(std::string_view co
     if (!m_indexes.contains({std::string(collection), std::string(path)})) {
       return unindexedPath(collection, path);
     }
-    std::vector<Document> found;
-    auto collection_it = m_collections.find(collection);
-    if (collection_it == m_collections.end()) {
-      return found;
-    }
-    for (const auto& [id, stored] : collection_it->second) {
-      const nlohmann::json* node = lookUp(stored.body, segments);
-      if (node != nullptr && matches(*node, value)) {
-        found.push_back(Document{std::string(collection), id, stored.revision, stored.body});
-      }
-    }
-    return found;
+    return documentsWhere(collection, [&](const nlohmann::json& body) {
+      const nlohmann::json* node = lookUp(body, segments);
+      return node != nullptr && matches(*node, value);
+    });
   });
 }
 
@@ -254,15 +261,7 @@ Result<std::vector<Document>> MemoryDocumentStore::all(std::string_view collecti
   return guarded("all", [&]() -> Result<std::vector<Document>> {
     STAYLAB_TRY(validateName("collection", collection));
     std::lock_guard lock(m_mutex);
-    std::vector<Document> documents;
-    auto collection_it = m_collections.find(collection);
-    if (collection_it == m_collections.end()) {
-      return documents;
-    }
-    for (const auto& [id, stored] : collection_it->second) {
-      documents.push_back(Document{std::string(collection), id, stored.revision, stored.body});
-    }
-    return documents;
+    return documentsWhere(collection, [](const nlohmann::json&) { return true; });
   });
 }
 
@@ -272,17 +271,8 @@ Result<std::vector<Document>> MemoryDocumentStore::query(std::string_view collec
     STAYLAB_TRY(validateName("collection", collection));
     STAYLAB_TRY(validateQuery(filter));
     std::lock_guard lock(m_mutex);
-    std::vector<Document> found;
-    auto collection_it = m_collections.find(collection);
-    if (collection_it == m_collections.end()) {
-      return found;
-    }
-    for (const auto& [id, stored] : collection_it->second) {
-      if (meets(stored.body, filter)) {
-        found.push_back(Document{std::string(collection), id, stored.revision, stored.body});
-      }
-    }
-    return found;
+    return documentsWhere(collection,
+                          [&](const nlohmann::json& body) { return meets(body, filter); });
   });
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -69,6 +70,10 @@ class MemoryDocumentStore final : public DocumentStore {
 
   // Returns InvalidInput when an event id is already in the outbox.
   Result<void> checkOutboxIds(const std::vector<EventEnvelope>& events) const;
+  // Returns the documents of `collection` whose body `keep` accepts, ordered
+  // by id. The caller holds m_mutex.
+  std::vector<Document> documentsWhere(
+      std::string_view collection, const std::function<bool(const nlohmann::json&)>& keep) const;
 
   std::mutex m_mutex;
   std::map<std::string, Collection, std::less<>> m_collections;  // GUARDED_BY(m_mutex)

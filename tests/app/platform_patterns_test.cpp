@@ -10,6 +10,7 @@
 #include <atomic>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,19 @@ Ids idsOf(const SearchPage& page) {
 
 Stay stay(const std::string& from, const std::string& to) {
   return must(Stay::parse(from, to), "stay");
+}
+
+// Returns a listing of `city` free for [from, to), as the write stores say.
+std::string freeListing(Platform& platform, const std::string& city, const std::string& from,
+                        const std::string& to) {
+  SearchQuery query;
+  query.city = city;
+  query.stay = stay(from, to);
+  auto free = must(platform.composedSearch().search(query), "free listings");
+  if (free.hits.empty()) {
+    throw std::runtime_error(fmt::format("no listing of {} is free from {} to {}", city, from, to));
+  }
+  return free.hits.front().id;
 }
 
 // Places a booking of `property_id` for [from, to) as the guest itself.
@@ -293,7 +307,7 @@ class SwitchableLog final : public EventLog {
 };
 
 // A seeded platform publishing with `publication`, whose event log fails
-// appends while `log_down` is set.
+// appends while `m_log_down` is set.
 class PublicationTest : public ::testing::Test {
  protected:
   std::unique_ptr<SeededPlatform> open(EventPublication publication) {
@@ -307,15 +321,11 @@ class PublicationTest : public ::testing::Test {
 
   // Books a free Porto listing for two nights, as a guest; returns the booking.
   booking::Booking bookWhileTheLogIsDown(SeededPlatform& run) {
-    SearchQuery query;
-    query.city = "Porto";
-    query.stay = stay("2030-10-01", "2030-10-03");
-    auto free = must(run.platform().composedSearch().search(query), "free listings");
-    EXPECT_FALSE(free.hits.empty());
+    const std::string property_id =
+        freeListing(run.platform(), "Porto", "2030-10-01", "2030-10-03");
     m_log_down = true;
     run.clock().advance(kNanosPerMinute);
-    auto answer =
-        book(run.platform(), "late-guest", free.hits.front().id, "2030-10-01", "2030-10-03");
+    auto answer = book(run.platform(), "late-guest", property_id, "2030-10-01", "2030-10-03");
     EXPECT_TRUE(answer) << answer.error().describe();
     return answer ? answer->booking : booking::Booking{};
   }
@@ -445,14 +455,10 @@ class DeliveryTest : public ::testing::Test {
 
   // Books a listing for two nights at the current time, then drains.
   std::string bookAndDrain(SeededPlatform& run) {
-    SearchQuery query;
-    query.city = "Porto";
-    query.stay = stay("2030-09-01", "2030-09-03");
-    auto free = must(run.platform().gateway().search(query), "free listings");
-    EXPECT_FALSE(free.hits.empty());
+    const std::string property_id =
+        freeListing(run.platform(), "Porto", "2030-09-01", "2030-09-03");
     auto answer =
-        must(book(run.platform(), "steady-guest", free.hits.front().id, "2030-09-01", "2030-09-03"),
-             "book");
+        must(book(run.platform(), "steady-guest", property_id, "2030-09-01", "2030-09-03"), "book");
     must(run.platform().pump().drain(), "drain");
     return answer.booking.id;
   }

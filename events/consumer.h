@@ -13,17 +13,56 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/common/error.h"
+#include "domain/common/platform_patterns.h"
+#include "domain/ports/clock.h"
 #include "domain/ports/event_log.h"
 
 namespace staylab {
 
+// What a consumer did with one delivered event.
+enum class EventEffect {
+  Applied,  // Its effect is part of the read model's next commit.
+  Skipped,  // Nothing: another consumer's type, no effect here, or a recognised duplicate.
+};
+
+// Told of each event a consumer applies: its name() and the event.
+using ApplyObserver = std::function<void(std::string_view consumer, const EventEnvelope& event)>;
+
+// How a consumer applies what it is delivered (see Consumer).
+struct DeliveryOptions {
+  // Default: Idempotent.
+  ConsumerDelivery mode = ConsumerDelivery::Idempotent;
+  // The clock of a naive consumer's offset commits; required with
+  // ConsumerDelivery::Naive, unused otherwise. Not owned.
+  const Clock* clock = nullptr;
+  // Least time between a naive consumer's offset commits.
+  // Default: kAutoCommitIntervalNanos (5 s).
+  int64_t auto_commit_interval_nanos = kAutoCommitIntervalNanos;
+};
+
 // A consumer of the event log that maintains a read model in its own store.
 //
-// Delivery is at least once, the effect exactly once: a consumer stores the
-// offset of every partition it reads in its own store, in the same commit as
-// the effects of the events before that offset, and makes each effect
-// idempotent, so replaying any part of the log changes nothing. The read
-// model can be dropped and rebuilt from offset 0 and comes out equal.
+// With ConsumerDelivery::Idempotent (the default), delivery is at least once,
+// the effect exactly once: a consumer stores the offset of every partition it
+// reads in its own store, in the same commit as the effects of the events
+// before that offset, and makes each effect idempotent, so replaying any part
+// of the log changes nothing. The read model can be dropped and rebuilt from
+// offset 0 and comes out equal.
+//
+// With ConsumerDelivery::Naive, a consumer applies every event it is
+// delivered, without recognising a duplicate, and keeps its offsets apart
+// (NaiveOffsets in events/cursor_consumer.h): written after the effects by a
+// write of their own, now and then. A crash between the two, or a repeated
+// delivery, applies events twice, and the read model then differs from a
+// rebuild. Each consumer says what its naive effects are.
+//
+// Observation: an ApplyObserver, when set, is told of every event once its
+// effect on the read model is committed: each time for a naive consumer; for
+// an idempotent one only the first time, not for a delivery it recognises as
+// applied already (or superseded by a newer version it applied). Events a
+// consumer does not act on (other types, poison) are never reported, nor is
+// what rebuild() replays. So an observer that outlives the consumer counts,
+// across crashes and restarts, the events applied more than once.
 //
 // Errors: StoreFailure when the log or the store fails (nothing of the failed
 // batch is applied; the next step() retries it); InvalidInput when the log
@@ -50,6 +89,24 @@ class Consumer {
   // other bookkeeping: equal read models give equal digests, whatever store
   // adapter holds them and whatever order or repetition built them.
   [[nodiscard]] virtual Result<std::string> canonicalDigest() = 0;
+  // Writes what the consumer holds only in memory, for a clean close: a naive
+  // consumer's offsets. Default: nothing is held apart, nothing to write.
+  [[nodiscard]] virtual Result<void> flush() { return {}; }
+
+  // Reports each event applied from now on to `observer` (see above); an
+  // empty function stops the reports.
+  void setApplyObserver(ApplyObserver observer) { m_observer = std::move(observer); }
+
+ protected:
+  bool observed() const { return static_cast<bool>(m_observer); }
+  void reportApplied(const EventEnvelope& event) const {
+    if (m_observer) {
+      m_observer(name(), event);
+    }
+  }
+
+ private:
+  ApplyObserver m_observer;
 };
 
 // An event a consumer skipped because it could not apply it.

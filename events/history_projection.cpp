@@ -1,7 +1,6 @@
 #include "events/history_projection.h"
 
 #include <algorithm>
-#include <charconv>
 #include <iterator>
 #include <limits>
 #include <optional>
@@ -12,7 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/common/date.h"
+#include "domain/common/hash.h"
 #include "domain/common/text.h"
+#include "events/payload_fields.h"
 
 namespace staylab {
 namespace {
@@ -27,66 +28,19 @@ constexpr int kSchemaVersion = 1;
 constexpr size_t kRebuildStep = 4096;
 constexpr size_t kDeletePage = 4096;
 constexpr size_t kEverything = std::numeric_limits<size_t>::max();
+constexpr int64_t kLowest = std::numeric_limits<int64_t>::min();
+constexpr int64_t kHighest = std::numeric_limits<int64_t>::max();
 
 std::string dumpJson(const nlohmann::json& json) {
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-uint64_t fnv1a64(std::string_view bytes) {
-  uint64_t hash = 0xcbf29ce484222325ULL;
-  for (char c : bytes) {
-    hash ^= static_cast<uint8_t>(c);
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
-
-std::optional<int64_t> parseDecimal(std::string_view text) {
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < 0) {
-    return std::nullopt;
-  }
-  return value;
-}
-
-// Payload accessors: each returns InvalidInput naming the field, which the
-// projection records as the poison reason.
-Result<std::string> stringField(const nlohmann::json& payload, const char* name) {
-  auto it = payload.find(name);
-  if (it == payload.end() || !it->is_string()) {
-    return invalidInput(fmt::format("payload.{}", name), "must be a string");
-  }
-  std::string value = it->get<std::string>();
-  if (!isValidUtf8(value)) {
-    return invalidInput(fmt::format("payload.{}", name), "is not well-formed UTF-8");
-  }
-  return value;
-}
+using payload::parseDecimal;
+using payload::stringField;
 
 // Returns a string usable as a row key or qualifier.
 Result<std::string> keyField(const nlohmann::json& payload, const char* name) {
-  std::string key = STAYLAB_TRY(stringField(payload, name));
-  if (key.empty() || key.size() > kMaxKeyBytes || key.find('\0') != std::string::npos) {
-    return invalidInput(fmt::format("payload.{}", name),
-                        "must be 1 to {} bytes without NUL; got {} bytes", kMaxKeyBytes,
-                        key.size());
-  }
-  return key;
-}
-
-Result<nlohmann::json> integerField(const nlohmann::json& payload, const char* name,
-                                    bool required) {
-  auto it = payload.find(name);
-  if (it == payload.end() && !required) {
-    return nlohmann::json();  // null
-  }
-  if (it == payload.end() || !it->is_number_integer() ||
-      (it->is_number_unsigned() &&
-       it->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))) {
-    return invalidInput(fmt::format("payload.{}", name), "must be a 64-bit integer");
-  }
-  return nlohmann::json(it->get<int64_t>());
+  return payload::keyField(payload, name, kMaxKeyBytes, payload::NulBytes::Refused);
 }
 
 std::string_view statusOf(std::string_view type) {
@@ -108,9 +62,11 @@ HistoryProjection::HistoryProjection(WideColumnStore& store, EventLog& log)
     : HistoryProjection(store, log, Options()) {}
 
 HistoryProjection::HistoryProjection(WideColumnStore& store, EventLog& log, Options options)
-    : m_store(store), m_options(options), m_cursor(log, {std::string(kBookingTopic)}) {}
+    : CursorConsumer(log, {std::string(kBookingTopic)}, options.max_batch, options.delivery),
+      m_store(store),
+      m_options(options) {}
 
-Result<int64_t> HistoryProjection::loadOffset(const std::string& topic, int partition) {
+Result<int64_t> HistoryProjection::storedOffset(const std::string& topic, int partition) {
   auto cell =
       STAYLAB_TRY(m_store.latest(kOffsetsRow, kMeta, fmt::format("{}/{}", topic, partition)));
   if (!cell) {
@@ -121,26 +77,52 @@ Result<int64_t> HistoryProjection::loadOffset(const std::string& topic, int part
     return storeFailure("history.corrupt_offset", "offset of {}/{} is '{}'", topic, partition,
                         cell->value);
   }
+  // Below the stored offset, every position is known to be applied.
+  if (auto seen = m_applied_offsets.find({topic, partition}); seen != m_applied_offsets.end()) {
+    seen->second.erase(seen->second.begin(), seen->second.lower_bound(*offset));
+  }
   return *offset;
 }
 
-Result<size_t> HistoryProjection::step(size_t max_events) {
-  return m_cursor.step(
-      max_events, m_options.max_batch,
-      [this](const std::string& topic, int partition) { return loadOffset(topic, partition); },
-      [this](const std::vector<std::vector<LogRecord>>& runs) { return applyRuns(runs); });
+Result<void> HistoryProjection::writeOffsets(const NaiveOffsets::Offsets& offsets) {
+  WideColumnBatch batch;
+  for (const auto& [partition, next] : offsets) {
+    putOffset(partition.first, partition.second, next, batch);
+  }
+  return m_store.apply(batch);
 }
 
-Result<int64_t> HistoryProjection::lag() {
-  return m_cursor.lag(
-      [this](const std::string& topic, int partition) { return loadOffset(topic, partition); });
+void HistoryProjection::committedCells(const std::vector<const LogRecord*>& applied,
+                                       const std::vector<LogPosition>& lasts) {
+  std::vector<const LogRecord*> first_time;
+  for (const LogRecord* record : applied) {
+    const LogPosition& position = record->position;
+    if (naive() || !observed() ||
+        m_applied_offsets[{position.topic, position.partition}].insert(position.offset).second) {
+      first_time.push_back(record);
+    }
+  }
+  committed(first_time, lasts);
 }
 
-Result<void> HistoryProjection::addCells(const LogRecord& record, WideColumnBatch& batch) const {
+Result<int64_t> HistoryProjection::nextVersion(const std::string& row, const char* family,
+                                               const std::string& qualifier,
+                                               StagedVersions& staged) const {
+  auto key = std::make_tuple(row, std::string(family), qualifier);
+  auto found = staged.find(key);
+  if (found == staged.end()) {
+    auto newest = STAYLAB_TRY(m_store.latest(row, family, qualifier));
+    found = staged.emplace(std::move(key), newest ? newest->timestamp : 0).first;
+  }
+  return ++found->second;
+}
+
+Result<EventEffect> HistoryProjection::addCells(const LogRecord& record, WideColumnBatch& batch,
+                                                StagedVersions& staged) const {
   const EventEnvelope& event = record.event;
   std::string_view status = statusOf(event.type);
   if (status.empty()) {
-    return ok();  // Another consumer's business.
+    return EventEffect::Skipped;  // Another consumer's business.
   }
   if (event.schema_version != kSchemaVersion) {
     return invalidInput("event.schema_version", "{} {} is not supported", event.type,
@@ -153,23 +135,25 @@ Result<void> HistoryProjection::addCells(const LogRecord& record, WideColumnBatc
   std::string booking_id = STAYLAB_TRY(keyField(payload, "booking_id"));
   std::string property_id = STAYLAB_TRY(keyField(payload, "property_id"));
   std::string guest_id = STAYLAB_TRY(keyField(payload, "guest_id"));
-  std::string check_in = STAYLAB_TRY(stringField(payload, "check_in"));
-  std::string check_out = STAYLAB_TRY(stringField(payload, "check_out"));
-  STAYLAB_TRY(Stay::parse(check_in, check_out));
+  const Stay stay = STAYLAB_TRY(payload::stayFields(payload));
   nlohmann::json value{
       {"type", event.type},
       {"status", status},
       {"booking_id", booking_id},
       {"guest_id", guest_id},
       {"property_id", property_id},
-      {"check_in", check_in},
-      {"check_out", check_out},
-      {"nights", STAYLAB_TRY(integerField(payload, "nights", /*required=*/true))},
-      {"total_minor", STAYLAB_TRY(integerField(payload, "total_minor", /*required=*/false))},
+      {"check_in", stay.checkIn().toString()},
+      {"check_out", stay.checkOut().toString()},
+      {"nights", STAYLAB_TRY(payload::integerField(payload, "nights", kLowest, kHighest))},
+      {"total_minor", nullptr},
       {"currency", nullptr},
       {"occurred_at", event.occurred_at_nanos},
       {"event_id", event.event_id},
   };
+  if (auto total =
+          STAYLAB_TRY(payload::optionalIntegerField(payload, "total_minor", kLowest, kHighest))) {
+    value["total_minor"] = *total;
+  }
   if (payload.contains("currency")) {
     value["currency"] = STAYLAB_TRY(stringField(payload, "currency"));
   }
@@ -177,9 +161,17 @@ Result<void> HistoryProjection::addCells(const LogRecord& record, WideColumnBatc
     value["reason"] = STAYLAB_TRY(stringField(payload, "reason"));
   }
   std::string text = dumpJson(value);
-  batch.put(property_id, kByProperty, booking_id, event.aggregate_version, text);
-  batch.put(guest_id, kByGuest, booking_id, event.aggregate_version, std::move(text));
-  return ok();
+  if (naive()) {
+    const int64_t by_property =
+        STAYLAB_TRY(nextVersion(property_id, kByProperty, booking_id, staged));
+    const int64_t by_guest = STAYLAB_TRY(nextVersion(guest_id, kByGuest, booking_id, staged));
+    batch.put(property_id, kByProperty, booking_id, by_property, text);
+    batch.put(guest_id, kByGuest, booking_id, by_guest, std::move(text));
+  } else {
+    batch.put(property_id, kByProperty, booking_id, event.aggregate_version, text);
+    batch.put(guest_id, kByGuest, booking_id, event.aggregate_version, std::move(text));
+  }
+  return EventEffect::Applied;
 }
 
 void HistoryProjection::addPoison(const LogRecord& record, std::string reason,
@@ -191,34 +183,51 @@ void HistoryProjection::addPoison(const LogRecord& record, std::string reason,
             0, dumpJson(poison.toJson()));
 }
 
-void HistoryProjection::addOffset(const LogPosition& last, WideColumnBatch& batch) {
-  batch.put(std::string(kOffsetsRow), kMeta, fmt::format("{}/{}", last.topic, last.partition), 0,
-            std::to_string(last.offset + 1));
+void HistoryProjection::putOffset(const std::string& topic, int partition, int64_t next,
+                                  WideColumnBatch& batch) {
+  batch.put(std::string(kOffsetsRow), kMeta, fmt::format("{}/{}", topic, partition), 0,
+            std::to_string(next));
+}
+
+void HistoryProjection::addOffset(const LogPosition& last, WideColumnBatch& batch) const {
+  if (!naive()) {  // A naive projection writes its offsets apart (NaiveOffsets).
+    putOffset(last.topic, last.partition, last.offset + 1, batch);
+  }
 }
 
 Result<void> HistoryProjection::applyRuns(const std::vector<std::vector<LogRecord>>& runs) {
   WideColumnBatch batch;
+  StagedVersions staged;
+  std::vector<const LogRecord*> applied;
+  std::vector<LogPosition> lasts;
   size_t poison_count = 0;
   for (const auto& run : runs) {
     for (const auto& record : run) {
       WideColumnBatch cells;
-      auto added = addCells(record, cells);
+      auto added = addCells(record, cells, staged);
       if (added) {
         std::move(cells.puts.begin(), cells.puts.end(), std::back_inserter(batch.puts));
+        if (*added == EventEffect::Applied) {
+          applied.push_back(&record);
+        }
+      } else if (added.error().kind == ErrorKind::StoreFailure) {
+        return std::unexpected(std::move(added).error());
       } else {
         addPoison(record, added.error().describe(), batch);
         ++poison_count;
       }
     }
     addOffset(run.back().position, batch);
+    lasts.push_back(run.back().position);
   }
-  auto committed = m_store.apply(batch);
-  if (committed) {
+  auto applied_all = m_store.apply(batch);
+  if (applied_all) {
     m_poison_count += poison_count;
+    committedCells(applied, lasts);
     return ok();
   }
-  if (committed.error().kind != ErrorKind::InvalidInput) {
-    return committed;
+  if (applied_all.error().kind != ErrorKind::InvalidInput) {
+    return applied_all;
   }
   // The store refused a cell these checks let through. Apply the records one
   // by one, so that only the offending one becomes poison.
@@ -232,14 +241,23 @@ Result<void> HistoryProjection::applyRuns(const std::vector<std::vector<LogRecor
 
 Result<void> HistoryProjection::applyAlone(const LogRecord& record) {
   WideColumnBatch single;
-  auto added = addCells(record, single);
+  StagedVersions staged;
+  auto added = addCells(record, single, staged);
   if (!added) {
+    if (added.error().kind == ErrorKind::StoreFailure) {
+      return std::unexpected(std::move(added).error());
+    }
     addPoison(record, added.error().describe(), single);
   }
   addOffset(record.position, single);
   auto applied = m_store.apply(single);
   if (applied) {
     m_poison_count += added ? 0 : 1;
+    std::vector<const LogRecord*> effects;
+    if (added && *added == EventEffect::Applied) {
+      effects.push_back(&record);
+    }
+    committedCells(effects, {record.position});
     return ok();
   }
   if (applied.error().kind != ErrorKind::InvalidInput) {
@@ -251,6 +269,7 @@ Result<void> HistoryProjection::applyAlone(const LogRecord& record) {
   addOffset(record.position, poison);
   STAYLAB_TRY(m_store.apply(poison));
   ++m_poison_count;
+  committedCells({}, {record.position});
   return ok();
 }
 
@@ -274,11 +293,9 @@ Result<void> HistoryProjection::rebuild() {
       STAYLAB_TRY(m_store.apply(batch));
     }
   }
-  m_cursor.reset();
   m_poison_count = 0;
-  while (STAYLAB_TRY(step(kRebuildStep)) > 0) {
-  }
-  return ok();
+  m_applied_offsets.clear();
+  return replay(kRebuildStep);
 }
 
 Result<std::string> HistoryProjection::canonicalContent() {

@@ -2,12 +2,17 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "domain/ports/event_log.h"
 #include "domain/ports/wide_column_store.h"
-#include "events/consumer.h"
+#include "events/cursor_consumer.h"
 
 namespace staylab {
 
@@ -34,9 +39,23 @@ namespace staylab {
 // unsupported schema version, refused by the store) are skipped and recorded
 // as poison.
 //
+// With ConsumerDelivery::Naive, what a projection that trusts its delivery
+// does: it appends a new version to both cells for every event it receives,
+// at the cell's newest timestamp + 1 (1 for a new cell), rather than at the
+// event's aggregate_version. A repeated event adds a version, and a
+// reordered one puts the older state on top. Offsets are NaiveOffsets,
+// written apart from the cells. Without a repeated or reordered delivery it
+// writes what the idempotent projection writes (placed or rejected at 1,
+// cancelled at 2).
+//
+// Observation (see Consumer): an idempotent projection reports an event
+// unless this instance already applied the same log position; after a crash
+// it cannot tell, but then only re-reads positions past its stored offsets,
+// which it applied only when the delivery was reordered.
+//
 // The store must have been opened with the families of kFamilies.
 // Thread safety: see Consumer.
-class HistoryProjection final : public Consumer {
+class HistoryProjection final : public CursorConsumer {
  public:
   static constexpr const char* kByProperty = "by_property";
   static constexpr const char* kByGuest = "by_guest";
@@ -48,6 +67,8 @@ class HistoryProjection final : public Consumer {
     // Most events read from one partition at a time. A step applies all it
     // reads, from every partition, in one batch. Default: 256.
     size_t max_batch = 256;
+    // How delivered events are applied (see above). Default: idempotently.
+    DeliveryOptions delivery = {};
   };
 
   // Keeps references to `store` and `log`, which must outlive the projection.
@@ -55,10 +76,9 @@ class HistoryProjection final : public Consumer {
   HistoryProjection(WideColumnStore& store, EventLog& log, Options options);
 
   std::string name() const override { return "history"; }
-  [[nodiscard]] Result<size_t> step(size_t max_events) override;
-  [[nodiscard]] Result<int64_t> lag() override;
   // Deletes every row of its three families (the offsets first, so a crash
-  // halfway only makes the replay start earlier), then replays from offset 0.
+  // halfway only makes the replay start earlier), then replays from offset 0
+  // (a naive projection then commits its offsets).
   [[nodiscard]] Result<void> rebuild() override;
   // Returns "history:<cells>:<16 hex digits>", a 64-bit FNV-1a hash of
   // canonicalContent().
@@ -74,23 +94,42 @@ class HistoryProjection final : public Consumer {
   size_t poisonCount() const { return m_poison_count; }
 
  private:
-  Result<int64_t> loadOffset(const std::string& topic, int partition);
+  // The newest version of each (row, family, qualifier) a naive batch has
+  // read or staged.
+  using StagedVersions = std::map<std::tuple<std::string, std::string, std::string>, int64_t>;
+
+  Result<int64_t> storedOffset(const std::string& topic, int partition) override;
   // Applies runs of records (see PartitionCursor) in one batch; when the store
   // refuses it as invalid, applies them one by one so only the offending
   // event is poison.
-  Result<void> applyRuns(const std::vector<std::vector<LogRecord>>& runs);
+  Result<void> applyRuns(const std::vector<std::vector<LogRecord>>& runs) override;
+  Result<void> writeOffsets(const NaiveOffsets::Offsets& offsets) override;
   // Applies one record and its offset in a batch of its own; a record whose
   // cells the store refuses becomes poison.
   Result<void> applyAlone(const LogRecord& record);
-  // Adds the cells of `record` to `batch`; InvalidInput when it cannot be applied.
-  Result<void> addCells(const LogRecord& record, WideColumnBatch& batch) const;
+  // Adds the cells of `record` to `batch`; InvalidInput when it cannot be
+  // applied, StoreFailure when a naive projection cannot read a cell.
+  Result<EventEffect> addCells(const LogRecord& record, WideColumnBatch& batch,
+                               StagedVersions& staged) const;
+  // Returns the version after the newest of a cell, counting `staged` (naive).
+  Result<int64_t> nextVersion(const std::string& row, const char* family,
+                              const std::string& qualifier, StagedVersions& staged) const;
+  // Adds the offset after `last`, unless the projection is naive.
+  void addOffset(const LogPosition& last, WideColumnBatch& batch) const;
   static void addPoison(const LogRecord& record, std::string reason, WideColumnBatch& batch);
-  static void addOffset(const LogPosition& last, WideColumnBatch& batch);
+  static void putOffset(const std::string& topic, int partition, int64_t next,
+                        WideColumnBatch& batch);
+  // Follows a committed batch: hands on `applied` but for the positions this
+  // instance applied before (while observed), and `lasts`.
+  void committedCells(const std::vector<const LogRecord*>& applied,
+                      const std::vector<LogPosition>& lasts);
 
   WideColumnStore& m_store;
   Options m_options;
-  PartitionCursor m_cursor;
   size_t m_poison_count = 0;
+  // Offsets at or past the stored one that this instance applied, per
+  // (topic, partition), kept while observed to recognise redeliveries.
+  std::map<std::pair<std::string, int>, std::set<int64_t>> m_applied_offsets;
 };
 
 }  // namespace staylab

@@ -1,7 +1,6 @@
 #include "events/search_projection.h"
 
 #include <algorithm>
-#include <charconv>
 #include <limits>
 #include <map>
 #include <optional>
@@ -11,7 +10,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "domain/common/hash.h"
 #include "domain/common/text.h"
+#include "events/payload_fields.h"
 
 namespace staylab {
 namespace {
@@ -43,66 +44,14 @@ std::string keyOf(Prefix prefix, std::string_view id) {
   return fmt::format("{}{}", prefix, id);
 }
 
-uint64_t fnv1a64(std::string_view bytes) {
-  uint64_t hash = 0xcbf29ce484222325ULL;
-  for (char c : bytes) {
-    hash ^= static_cast<uint8_t>(c);
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
+using payload::integerField;
+using payload::parseDecimal;
+using payload::stayFields;
+using payload::stringField;
 
-// Returns `text` as a non-negative decimal int64, or nullopt.
-std::optional<int64_t> parseDecimal(std::string_view text) {
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < 0) {
-    return std::nullopt;
-  }
-  return value;
-}
-
-// Payload accessors: each returns InvalidInput naming the field, which the
-// projection records as the poison reason.
-Result<std::string> stringField(const nlohmann::json& payload, const char* name) {
-  auto it = payload.find(name);
-  if (it == payload.end() || !it->is_string()) {
-    return invalidInput(fmt::format("payload.{}", name), "must be a string");
-  }
-  std::string value = it->get<std::string>();
-  if (!isValidUtf8(value)) {
-    return invalidInput(fmt::format("payload.{}", name), "is not well-formed UTF-8");
-  }
-  return value;
-}
-
+// Returns an id that may name a metadata key.
 Result<std::string> idField(const nlohmann::json& payload, const char* name) {
-  std::string id = STAYLAB_TRY(stringField(payload, name));
-  if (id.empty() || id.size() > kMaxIdBytes) {
-    return invalidInput(fmt::format("payload.{}", name), "must be 1 to {} bytes; got {}",
-                        kMaxIdBytes, id.size());
-  }
-  return id;
-}
-
-Result<int64_t> integerField(const nlohmann::json& payload, const char* name, int64_t min,
-                             int64_t max) {
-  auto it = payload.find(name);
-  if (it == payload.end() || !it->is_number_integer() ||
-      (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(max))) {
-    return invalidInput(fmt::format("payload.{}", name), "must be an integer");
-  }
-  int64_t value = it->get<int64_t>();
-  if (value < min || value > max) {
-    return invalidInput(fmt::format("payload.{}", name), "must be {}..{}; got {}", min, max, value);
-  }
-  return value;
-}
-
-Result<Stay> stayFields(const nlohmann::json& payload) {
-  std::string check_in = STAYLAB_TRY(stringField(payload, "check_in"));
-  std::string check_out = STAYLAB_TRY(stringField(payload, "check_out"));
-  return Stay::parse(check_in, check_out);
+  return payload::keyField(payload, name, kMaxIdBytes, payload::NulBytes::Allowed);
 }
 
 // Returns the listing fields of a PropertyCreated/PropertyUpdated snapshot.
@@ -142,32 +91,11 @@ SearchDocument placeholder(const std::string& id) {
   return document;
 }
 
-nlohmann::json canonicalJson(const SearchDocument& document) {
-  nlohmann::json nights = nlohmann::json::array();
-  for (Date night : document.booked_nights) {
-    nights.push_back(night.toString());
-  }
-  return nlohmann::json{
-      {"id", document.id},
-      {"title", document.title},
-      {"description", document.description},
-      {"city", document.city},
-      {"amenities", document.amenities},
-      {"capacity", document.capacity},
-      {"price_minor", document.price_minor},
-      {"currency", document.currency},
-      {"booked_nights", std::move(nights)},
-      {"listed", document.listed},
-      {"source_version", document.source_version},
-  };
-}
-
 // Returns one canonical JSON line per document, in the given order.
 std::string canonicalLines(const std::vector<SearchDocument>& documents) {
   std::string content;
   for (const auto& document : documents) {
-    content +=
-        canonicalJson(document).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    content += document.toJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     content += '\n';
   }
   return content;
@@ -179,17 +107,19 @@ std::string canonicalLines(const std::vector<SearchDocument>& documents) {
 // go to the index once per key, writes stay here until build().
 class SearchProjection::Batch {
  public:
-  explicit Batch(TextIndex& index) : m_index(index) {}
+  Batch(TextIndex& index, ConsumerDelivery delivery) : m_index(index), m_delivery(delivery) {}
 
   // Stages the effect of `record`, or a poison record when it cannot be
   // applied. Fails only when the index cannot be read.
   Result<void> add(const LogRecord& record) {
-    auto applied = addEvent(record.event);
-    if (!applied) {
-      if (applied.error().kind == ErrorKind::StoreFailure) {
-        return applied;
+    auto effect = addEvent(record.event);
+    if (!effect) {
+      if (effect.error().kind == ErrorKind::StoreFailure) {
+        return std::unexpected(std::move(effect).error());
       }
-      addPoison(record, applied.error().describe());
+      addPoison(record, effect.error().describe());
+    } else if (*effect == EventEffect::Applied) {
+      m_applied.push_back(&record);
     }
     return ok();
   }
@@ -204,6 +134,8 @@ class SearchProjection::Batch {
   }
 
   size_t poisonCount() const { return m_poison_count; }
+  // Returns the records whose effects are staged, in the order added.
+  const std::vector<const LogRecord*>& applied() const { return m_applied; }
 
   // Returns every staged change, and for each of `lasts` the offset after it
   // for its partition.
@@ -239,12 +171,14 @@ class SearchProjection::Batch {
  private:
   using Holds = std::map<std::string, Stay>;  // booking_id -> its stay
 
-  Result<void> addEvent(const EventEnvelope& event) {
+  bool idempotent() const { return m_delivery == ConsumerDelivery::Idempotent; }
+
+  Result<EventEffect> addEvent(const EventEnvelope& event) {
     const bool known = event.type == "PropertyCreated" || event.type == "PropertyUpdated" ||
                        event.type == "PropertySuspended" || event.type == "BookingPlaced" ||
                        event.type == "BookingCancelled" || event.type == "BookingRejected";
     if (!known) {
-      return ok();  // Another consumer's business.
+      return EventEffect::Skipped;  // Another consumer's business.
     }
     if (event.schema_version != kSchemaVersion) {
       return invalidInput("event.schema_version", "{} {} is not supported", event.type,
@@ -269,44 +203,65 @@ class SearchProjection::Batch {
       std::string booking_id = STAYLAB_TRY(idField(event.payload, "booking_id"));
       std::string property_id = STAYLAB_TRY(idField(event.payload, "property_id"));
       Stay stay = STAYLAB_TRY(stayFields(event.payload));
-      return applyBooking(booking_id, property_id, stay, event.aggregate_version,
-                          event.type == "BookingPlaced" ? Hold::Take : Hold::Release);
+      const Hold hold = event.type == "BookingPlaced" ? Hold::Take : Hold::Release;
+      if (!idempotent()) {
+        return applyBookingNaively(property_id, stay, hold);
+      }
+      return applyBooking(booking_id, property_id, stay, event.aggregate_version, hold);
     }
-    return ok();  // BookingRejected holds no nights.
+    return EventEffect::Skipped;  // BookingRejected holds no nights.
   }
 
-  Result<void> applySnapshot(SearchDocument snapshot, int64_t version) {
+  Result<EventEffect> applySnapshot(SearchDocument snapshot, int64_t version) {
     SearchDocument* current = STAYLAB_TRY(document(snapshot.id));
-    if (current && current->source_version >= version) {
-      return ok();  // A duplicate or an older snapshot.
+    if (idempotent() && current && current->source_version >= version) {
+      return EventEffect::Skipped;  // A duplicate or an older snapshot.
     }
     if (current) {
       snapshot.booked_nights = current->booked_nights;
     }
     snapshot.source_version = version;
     put(std::move(snapshot));
-    return ok();
+    return EventEffect::Applied;
   }
 
-  Result<void> applySuspension(const std::string& property_id, int64_t version) {
+  Result<EventEffect> applySuspension(const std::string& property_id, int64_t version) {
     SearchDocument* current = STAYLAB_TRY(document(property_id));
-    if (current && current->source_version >= version) {
-      return ok();
+    if (idempotent() && current && current->source_version >= version) {
+      return EventEffect::Skipped;
     }
     SearchDocument suspended = current ? *current : placeholder(property_id);
     suspended.listed = false;
     suspended.source_version = version;
     put(std::move(suspended));
-    return ok();
+    return EventEffect::Applied;
   }
 
   enum class Hold { Take, Release };
 
-  Result<void> applyBooking(const std::string& booking_id, const std::string& property_id,
-                            const Stay& stay, int64_t version, Hold hold) {
+  // Naive: adds the stay's nights to the document, or removes one of each.
+  Result<EventEffect> applyBookingNaively(const std::string& property_id, const Stay& stay,
+                                          Hold hold) {
+    SearchDocument* current = STAYLAB_TRY(document(property_id));
+    SearchDocument updated = current ? *current : placeholder(property_id);
+    std::vector<Date>& nights = updated.booked_nights;
+    for (Date night : stay.nightDates()) {
+      if (hold == Hold::Take) {
+        nights.insert(std::upper_bound(nights.begin(), nights.end(), night), night);
+      } else if (auto held = std::lower_bound(nights.begin(), nights.end(), night);
+                 held != nights.end() && *held == night) {
+        nights.erase(held);
+      }
+    }
+    put(std::move(updated));
+    return EventEffect::Applied;
+  }
+
+  Result<EventEffect> applyBooking(const std::string& booking_id, const std::string& property_id,
+                                   const Stay& stay, int64_t version, Hold hold) {
     int64_t* applied_version = STAYLAB_TRY(bookingVersion(booking_id));
     if (version <= *applied_version) {
-      return ok();  // A duplicate or an older state of the booking.
+      return EventEffect::Skipped;  // A duplicate or an older state of the booking.
     }
     *applied_version = version;
     m_dirty_bookings.insert(booking_id);
@@ -329,7 +284,7 @@ class SearchProjection::Batch {
     SearchDocument updated = current ? *current : placeholder(property_id);
     updated.booked_nights.assign(nights.begin(), nights.end());
     put(std::move(updated));
-    return ok();
+    return EventEffect::Applied;
   }
 
   // Returns the staged or stored document, or nullptr when there is none.
@@ -398,6 +353,8 @@ class SearchProjection::Batch {
   }
 
   TextIndex& m_index;
+  ConsumerDelivery m_delivery;
+  std::vector<const LogRecord*> m_applied;
   // Documents read or staged; nullopt: none stored.
   std::map<std::string, std::optional<SearchDocument>> m_documents;
   std::set<std::string> m_dirty_documents;
@@ -413,11 +370,12 @@ SearchProjection::SearchProjection(TextIndex& index, EventLog& log)
     : SearchProjection(index, log, Options()) {}
 
 SearchProjection::SearchProjection(TextIndex& index, EventLog& log, Options options)
-    : m_index(index),
-      m_options(options),
-      m_cursor(log, {std::string(kPropertyTopic), std::string(kBookingTopic)}) {}
+    : CursorConsumer(log, {std::string(kPropertyTopic), std::string(kBookingTopic)},
+                     options.max_batch, options.delivery),
+      m_index(index),
+      m_options(options) {}
 
-Result<int64_t> SearchProjection::loadOffset(const std::string& topic, int partition) {
+Result<int64_t> SearchProjection::storedOffset(const std::string& topic, int partition) {
   auto stored = STAYLAB_TRY(m_index.metadata(offsetKey(topic, partition)));
   if (!stored) {
     return 0;
@@ -430,20 +388,26 @@ Result<int64_t> SearchProjection::loadOffset(const std::string& topic, int parti
   return *offset;
 }
 
-Result<size_t> SearchProjection::step(size_t max_events) {
-  return m_cursor.step(
-      max_events, m_options.max_batch,
-      [this](const std::string& topic, int partition) { return loadOffset(topic, partition); },
-      [this](const std::vector<std::vector<LogRecord>>& runs) { return applyRuns(runs); });
+Result<void> SearchProjection::writeOffsets(const NaiveOffsets::Offsets& offsets) {
+  TextIndexBatch batch;
+  for (const auto& [partition, next] : offsets) {
+    batch.metadata.insert_or_assign(offsetKey(partition.first, partition.second),
+                                    std::to_string(next));
+  }
+  return m_index.apply(batch);
 }
 
-Result<int64_t> SearchProjection::lag() {
-  return m_cursor.lag(
-      [this](const std::string& topic, int partition) { return loadOffset(topic, partition); });
+void SearchProjection::committed(const Batch& batch, const std::vector<LogPosition>& lasts) {
+  m_poison_count += batch.poisonCount();
+  CursorConsumer::committed(batch.applied(), lasts);
 }
 
 Result<void> SearchProjection::applyRuns(const std::vector<std::vector<LogRecord>>& runs) {
-  Batch batch(m_index);
+  // A naive projection writes its effects without offsets (NaiveOffsets).
+  auto offsetsWith = [this](std::vector<LogPosition> lasts) {
+    return naive() ? std::vector<LogPosition>() : lasts;
+  };
+  Batch batch(m_index, m_options.delivery.mode);
   std::vector<LogPosition> lasts;
   for (const auto& run : runs) {
     for (const auto& record : run) {
@@ -451,33 +415,33 @@ Result<void> SearchProjection::applyRuns(const std::vector<std::vector<LogRecord
     }
     lasts.push_back(run.back().position);
   }
-  auto committed = m_index.apply(batch.build(lasts));
-  if (committed) {
-    m_poison_count += batch.poisonCount();
+  auto applied_all = m_index.apply(batch.build(offsetsWith(lasts)));
+  if (applied_all) {
+    committed(batch, lasts);
     return ok();
   }
-  if (committed.error().kind != ErrorKind::InvalidInput) {
-    return committed;
+  if (applied_all.error().kind != ErrorKind::InvalidInput) {
+    return applied_all;
   }
   // The index refused an effect these checks let through. Apply the records
   // one by one, so that only the offending one becomes poison.
   for (const auto& run : runs) {
     for (const auto& record : run) {
-      Batch single(m_index);
+      Batch single(m_index, m_options.delivery.mode);
       STAYLAB_TRY(single.add(record));
-      auto applied = m_index.apply(single.build({record.position}));
+      auto applied = m_index.apply(single.build(offsetsWith({record.position})));
       if (!applied) {
         if (applied.error().kind != ErrorKind::InvalidInput) {
           return applied;
         }
-        Batch poison(m_index);
+        Batch poison(m_index, m_options.delivery.mode);
         poison.addPoison(record, fmt::format("the text index refused its effect: {}",
                                              applied.error().describe()));
-        STAYLAB_TRY(m_index.apply(poison.build({record.position})));
-        ++m_poison_count;
+        STAYLAB_TRY(m_index.apply(poison.build(offsetsWith({record.position}))));
+        committed(poison, {record.position});
         continue;
       }
-      m_poison_count += single.poisonCount();
+      committed(single, {record.position});
     }
   }
   return ok();
@@ -485,11 +449,8 @@ Result<void> SearchProjection::applyRuns(const std::vector<std::vector<LogRecord
 
 Result<void> SearchProjection::rebuild() {
   STAYLAB_TRY(m_index.clear());
-  m_cursor.reset();
   m_poison_count = 0;
-  while (STAYLAB_TRY(step(kRebuildStep)) > 0) {
-  }
-  return ok();
+  return replay(kRebuildStep);
 }
 
 Result<std::string> SearchProjection::canonicalContent() {

@@ -2,12 +2,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "domain/ports/event_log.h"
 #include "domain/ports/text_index.h"
-#include "events/consumer.h"
+#include "events/cursor_consumer.h"
 
 namespace staylab {
 
@@ -42,13 +43,29 @@ namespace staylab {
 //                                 partitions give the same nights
 //   "poison/<topic>/<partition>/<offset>"  PoisonRecord::toJson()
 //
+// With ConsumerDelivery::Naive, what a projection that trusts its delivery
+// does: no version is checked and no booking remembered.
+// - PropertyCreated / PropertyUpdated / PropertySuspended apply whatever
+//   their version: a late or repeated older snapshot overwrites a newer one
+//   (and lists a suspended property again).
+// - BookingPlaced adds its nights to the document's booked_nights (kept
+//   sorted, a night once per booking holding it), BookingCancelled removes
+//   one of each of its nights: a repeated BookingPlaced holds its nights
+//   twice, and they stay booked after the cancellation.
+// - "booking/" and "holds/" are neither read nor written; the offsets are
+//   NaiveOffsets, written apart from the effects.
+// Without a repeated or reordered delivery it builds what the idempotent
+// projection builds.
+//
 // Thread safety: see Consumer.
-class SearchProjection final : public Consumer {
+class SearchProjection final : public CursorConsumer {
  public:
   struct Options {
     // Most events read from one partition at a time. A step applies all it
     // reads, from every partition, in one commit. Default: 256.
     size_t max_batch = 256;
+    // How delivered events are applied (see above). Default: idempotently.
+    DeliveryOptions delivery = {};
   };
 
   // Keeps references to `index` and `log`, which must outlive the projection.
@@ -56,10 +73,8 @@ class SearchProjection final : public Consumer {
   SearchProjection(TextIndex& index, EventLog& log, Options options);
 
   std::string name() const override { return "search"; }
-  [[nodiscard]] Result<size_t> step(size_t max_events) override;
-  [[nodiscard]] Result<int64_t> lag() override;
   // Clears the whole text index (documents and metadata) in one commit, then
-  // replays from offset 0.
+  // replays from offset 0 (a naive projection then commits its offsets).
   [[nodiscard]] Result<void> rebuild() override;
   // Returns "search:<documents>:<16 hex digits>", a 64-bit FNV-1a hash of
   // canonicalContent().
@@ -77,15 +92,17 @@ class SearchProjection final : public Consumer {
  private:
   class Batch;
 
-  Result<int64_t> loadOffset(const std::string& topic, int partition);
+  Result<int64_t> storedOffset(const std::string& topic, int partition) override;
   // Applies runs of records (see PartitionCursor) in one commit; when the
   // store refuses the commit as invalid, applies them one by one so only the
   // offending event is poison.
-  Result<void> applyRuns(const std::vector<std::vector<LogRecord>>& runs);
+  Result<void> applyRuns(const std::vector<std::vector<LogRecord>>& runs) override;
+  Result<void> writeOffsets(const NaiveOffsets::Offsets& offsets) override;
+  // Counts the poison of a batch that committed and hands on its effects.
+  void committed(const Batch& batch, const std::vector<LogPosition>& lasts);
 
   TextIndex& m_index;
   Options m_options;
-  PartitionCursor m_cursor;
   size_t m_poison_count = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include <utility>
 
 namespace staylab::fraud {
 namespace {
@@ -48,7 +49,9 @@ FraudConsumer::FraudConsumer(EventLog& log, FraudSnapshotStore& store, FraudCons
       m_detector(std::move(detector)),
       m_offsets(std::move(snapshot.offsets)),
       m_pending(std::move(snapshot.pending)),
-      m_skipped_events(snapshot.skipped_events) {}
+      m_skipped_events(snapshot.skipped_events),
+      m_committed_offsets(m_offsets),
+      m_last_commit_nanos(m_options.delivery.clock ? m_options.delivery.clock->nowNanos() : 0) {}
 
 Result<std::unique_ptr<FraudConsumer>> FraudConsumer::open(EventLog& log, FraudSnapshotStore& store,
                                                            FraudConsumerOptions options) {
@@ -61,6 +64,10 @@ Result<std::unique_ptr<FraudConsumer>> FraudConsumer::open(EventLog& log, FraudS
   if (options.topics.empty()) {
     return invalidInput("topics", "must name at least one topic");
   }
+  if (options.delivery.mode == ConsumerDelivery::Naive && options.delivery.clock == nullptr) {
+    return invalidInput("delivery.clock", "a naive consumer needs a clock for its offset commits");
+  }
+  options.detector.delivery = options.delivery.mode;
   FraudSnapshot snapshot = STAYLAB_TRY(store.load());
   auto detector = FraudDetector::restore(options.detector, std::move(snapshot.detector));
   if (!detector) {
@@ -121,15 +128,18 @@ Result<size_t> FraudConsumer::consume(size_t max_events) {
   }
 
   for (const LogRecord& record : merged) {
-    auto actions = m_detector.apply(record.event);
-    if (!actions) {
-      if (actions.error().kind != ErrorKind::InvalidInput) {
-        return std::unexpected(actions.error());
+    auto application = m_detector.applyEvent(record.event);
+    if (!application) {
+      if (application.error().kind != ErrorKind::InvalidInput) {
+        return std::unexpected(application.error());
       }
       ++m_skipped_events;
     } else {
-      for (auto& action : *actions) {
+      for (auto& action : application->actions) {
         m_pending.push_back(std::move(action));
+      }
+      if (application->effect == EventEffect::Applied && m_observer && !m_replaying) {
+        m_unreported.push_back(record.event);
       }
     }
     m_offsets[offsetKey(record.position.topic, record.position.partition)] =
@@ -142,6 +152,18 @@ Result<size_t> FraudConsumer::consume(size_t max_events) {
 Result<size_t> FraudConsumer::step(size_t max_events) {
   size_t consumed = STAYLAB_TRY(consume(max_events));
   m_events_since_save += consumed;
+  if (naive()) {
+    if (m_unsaved) {
+      STAYLAB_TRY(save());  // The effects, with the offsets last committed.
+    }
+    if (m_committed_offsets != m_offsets &&
+        m_options.delivery.clock->nowNanos() - m_last_commit_nanos >=
+            m_options.delivery.auto_commit_interval_nanos) {
+      // As an auto-commit: a failed one is tried again at a later step.
+      (void)commitOffsets();
+    }
+    return consumed;
+  }
   if (m_unsaved && (m_save_failed || m_events_since_save >= m_options.save_every_events)) {
     STAYLAB_TRY(save());
   }
@@ -149,7 +171,20 @@ Result<size_t> FraudConsumer::step(size_t max_events) {
 }
 
 Result<void> FraudConsumer::flush() {
+  if (naive() && m_committed_offsets != m_offsets) {
+    return commitOffsets();
+  }
   return m_unsaved ? save() : Result<void>();
+}
+
+Result<void> FraudConsumer::commitOffsets() {
+  auto previous = std::exchange(m_committed_offsets, m_offsets);
+  if (auto saved = save(); !saved) {
+    m_committed_offsets = std::move(previous);
+    return saved;
+  }
+  m_last_commit_nanos = m_options.delivery.clock->nowNanos();
+  return {};
 }
 
 Result<void> FraudConsumer::acknowledge(size_t count) {
@@ -176,9 +211,13 @@ Result<void> FraudConsumer::rebuild() {
   m_offsets.clear();
   m_pending.clear();
   m_skipped_events = 0;
+  auto previous_unreported = std::exchange(m_unreported, {});
+  m_replaying = true;
   for (;;) {
     auto consumed = consume(m_options.rebuild_batch);
     if (!consumed) {
+      m_replaying = false;
+      m_unreported = std::move(previous_unreported);
       m_detector = std::move(previous_detector);
       m_offsets = std::move(previous_offsets);
       m_pending = std::move(previous_pending);
@@ -190,7 +229,11 @@ Result<void> FraudConsumer::rebuild() {
       break;
     }
   }
+  m_replaying = false;
   m_unsaved = true;
+  if (naive()) {
+    return commitOffsets();
+  }
   return save();
 }
 
@@ -201,7 +244,7 @@ Result<std::string> FraudConsumer::canonicalDigest() const {
 FraudSnapshot FraudConsumer::snapshot() const {
   FraudSnapshot snapshot;
   snapshot.detector = m_detector.state();
-  snapshot.offsets = m_offsets;
+  snapshot.offsets = naive() ? m_committed_offsets : m_offsets;
   snapshot.pending = m_pending;
   snapshot.skipped_events = m_skipped_events;
   return snapshot;
@@ -213,6 +256,11 @@ Result<void> FraudConsumer::save() {
   STAYLAB_TRY(saved);
   m_unsaved = false;
   m_events_since_save = 0;
+  for (const EventEnvelope& event : std::exchange(m_unreported, {})) {
+    if (m_observer) {
+      m_observer(name(), event);
+    }
+  }
   return {};
 }
 

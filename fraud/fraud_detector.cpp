@@ -1,9 +1,11 @@
 #include "fraud/fraud_detector.h"
 
 #include <algorithm>
+#include <map>
 
 #include <fmt/ranges.h>
 
+#include "domain/common/hash.h"
 #include "fraud/json_fields.h"
 
 namespace staylab::fraud {
@@ -248,7 +250,7 @@ Result<FraudDetector> FraudDetector::restore(FraudDetectorOptions options, Fraud
   detector.m_state.properties = std::move(state.properties);
   detector.m_state.host_instruments = std::move(state.host_instruments);
   for (auto& booking : state.bookings) {
-    if (detector.m_booking_index.contains(booking.booking_id)) {
+    if (detector.idempotent() && detector.m_booking_index.contains(booking.booking_id)) {
       return invalidInput("state.bookings", "booking '{}' appears twice", booking.booking_id);
     }
     detector.m_state.bookings.push_back(std::move(booking));
@@ -271,13 +273,18 @@ Result<FraudDetector> FraudDetector::restore(FraudDetectorOptions options, Fraud
 }
 
 Result<std::vector<FraudAction>> FraudDetector::apply(const EventEnvelope& event) {
+  auto application = STAYLAB_TRY(applyEvent(event));
+  return std::move(application.actions);
+}
+
+Result<FraudDetector::Application> FraudDetector::applyEvent(const EventEnvelope& event) {
   if (event.aggregate_type == "property" &&
       (event.type == "PropertyCreated" || event.type == "PropertyUpdated")) {
     if (event.event_id.empty()) {
       return invalidInput("event.event_id", "must not be empty");
     }
-    if (m_applied_ids.contains(event.event_id)) {
-      return std::vector<FraudAction>();
+    if (idempotent() && m_applied_ids.contains(event.event_id)) {
+      return Application{};
     }
     return applyProperty(event);
   }
@@ -285,15 +292,15 @@ Result<std::vector<FraudAction>> FraudDetector::apply(const EventEnvelope& event
     if (event.event_id.empty()) {
       return invalidInput("event.event_id", "must not be empty");
     }
-    if (m_applied_ids.contains(event.event_id)) {
-      return std::vector<FraudAction>();
+    if (idempotent() && m_applied_ids.contains(event.event_id)) {
+      return Application{};
     }
     return applyBooking(event);
   }
-  return std::vector<FraudAction>();  // Not an input of fraud detection.
+  return Application{};  // Not an input of fraud detection.
 }
 
-Result<std::vector<FraudAction>> FraudDetector::applyProperty(const EventEnvelope& event) {
+Result<FraudDetector::Application> FraudDetector::applyProperty(const EventEnvelope& event) {
   // Validate everything before changing anything.
   const nlohmann::json& payload = event.payload;
   std::string property_id = STAYLAB_TRY(payloadString(payload, "property_id"));
@@ -319,12 +326,16 @@ Result<std::vector<FraudAction>> FraudDetector::applyProperty(const EventEnvelop
     }
   }
 
-  std::vector<FraudAction> actions;
-  remember(event.event_id);
-  auto known = m_state.properties.find(property_id);
-  if (known != m_state.properties.end() && event.aggregate_version <= known->second.version) {
-    return actions;  // A redelivery of an older or the same version.
+  Application application;
+  std::vector<FraudAction>& actions = application.actions;
+  if (idempotent()) {
+    remember(event.event_id);
+    auto known = m_state.properties.find(property_id);
+    if (known != m_state.properties.end() && event.aggregate_version <= known->second.version) {
+      return application;  // A redelivery of an older or the same version.
+    }
   }
+  application.effect = EventEffect::Applied;
   m_state.properties[property_id] = PropertyRecord{host, event.aggregate_version};
   m_graph.addAccount(host);
   RingChanges changes;
@@ -345,10 +356,10 @@ Result<std::vector<FraudAction>> FraudDetector::applyProperty(const EventEnvelop
     }
   }
   checkRings(changes, event, actions);
-  return actions;
+  return application;
 }
 
-Result<std::vector<FraudAction>> FraudDetector::applyBooking(const EventEnvelope& event) {
+Result<FraudDetector::Application> FraudDetector::applyBooking(const EventEnvelope& event) {
   const nlohmann::json& payload = event.payload;
   BookingRecord booking;
   booking.booking_id = STAYLAB_TRY(payloadString(payload, "booking_id"));
@@ -361,11 +372,15 @@ Result<std::vector<FraudAction>> FraudDetector::applyBooking(const EventEnvelope
   booking.ip = STAYLAB_TRY(payloadSignal(payload, "payload", "ip"));
   booking.occurred_at_nanos = event.occurred_at_nanos;
 
-  std::vector<FraudAction> actions;
-  remember(event.event_id);
-  if (m_booking_index.contains(booking.booking_id)) {
-    return actions;  // The same booking under another event id.
+  Application application;
+  std::vector<FraudAction>& actions = application.actions;
+  if (idempotent()) {
+    remember(event.event_id);
+    if (m_booking_index.contains(booking.booking_id)) {
+      return application;  // The same booking under another event id.
+    }
   }
+  application.effect = EventEffect::Applied;
   std::string guest = booking.guest_id;
   std::string payment = booking.payment_fingerprint;
   m_state.bookings.push_back(std::move(booking));
@@ -380,7 +395,7 @@ Result<std::vector<FraudAction>> FraudDetector::applyBooking(const EventEnvelope
   checkVelocity(guest, booking_index, event, actions);
   checkRings(changes, event, actions);
   checkRingProperty(booking_index, event, actions);
-  return actions;
+  return application;
 }
 
 void FraudDetector::remember(const std::string& event_id) {
@@ -626,6 +641,17 @@ std::string FraudDetector::canonicalDigest() const {
     text += fmt::format("{}|{}|{}|{}|{}\n", suspicion->id, toString(suspicion->rule),
                         toString(suspicion->subject.kind), suspicion->subject.id,
                         suspicion->property_id);
+  }
+  if (!idempotent()) {
+    std::map<std::string_view, size_t> held;
+    for (const auto& booking : m_state.bookings) {
+      ++held[booking.booking_id];
+    }
+    for (const auto& [booking_id, times] : held) {
+      if (times > 1) {
+        text += fmt::format("booking|{}|{}\n", booking_id, times);
+      }
+    }
   }
   return fmt::format("fraud-v1:{}:{:016x}", sorted.size(), fnv1a64(text));
 }

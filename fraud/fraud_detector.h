@@ -15,7 +15,9 @@
 
 #include "domain/common/command_context.h"
 #include "domain/common/event_envelope.h"
+#include "domain/common/platform_patterns.h"
 #include "domain/listing/listing_service.h"
+#include "events/consumer.h"
 #include "fraud/entity_graph.h"
 #include "fraud/fraud_rules.h"
 
@@ -34,6 +36,12 @@ struct FraudDetectorOptions {
   // aggregate_version is not newer than the last one applied, changes nothing.
   // Default: 100'000 (a few MB). Must be >= 1.
   size_t remembered_event_ids = kDefaultRememberedEventIds;
+  // Idempotent recognises redelivered events (above); Naive applies whatever
+  // it is given: no event id is remembered, a property event applies whatever
+  // its version, and a BookingPlaced whose booking is known is counted again,
+  // as another booking (so a repeated delivery can make Velocity fire).
+  // Default: Idempotent.
+  ConsumerDelivery delivery = ConsumerDelivery::Idempotent;
 };
 
 // The FraudSuspected event to append to the log's "fraud" topic. Its event_id
@@ -137,16 +145,28 @@ class FraudDetector {
   // Returns InvalidInput when an option is out of range.
   [[nodiscard]] static Result<FraudDetector> create(FraudDetectorOptions options = {});
   // Rebuilds a detector from saved state. InvalidInput when the options are out of
-  // range or the state is inconsistent (duplicate booking or suspicion, empty id).
+  // range or the state is inconsistent (duplicate suspicion, empty id, or a
+  // duplicate booking, which only a naive detector may hold).
   [[nodiscard]] static Result<FraudDetector> restore(FraudDetectorOptions options,
                                                      FraudState state);
 
   FraudDetector(FraudDetector&&) noexcept = default;
   FraudDetector& operator=(FraudDetector&&) noexcept = default;
 
+  // What applying one event did.
+  struct Application {
+    std::vector<FraudAction> actions;  // Of its new suspicions, in order.
+    // Applied when the event was an input that changed the state; Skipped for
+    // an event that is no input or that an idempotent detector recognised.
+    EventEffect effect = EventEffect::Skipped;
+  };
+
   // Applies one event; returns the actions its new suspicions cause, in order.
-  // An event whose id was already applied changes nothing and yields nothing.
+  // An event whose id was already applied changes nothing and yields nothing
+  // (unless the detector is naive).
   [[nodiscard]] Result<std::vector<FraudAction>> apply(const EventEnvelope& event);
+  // As apply(), also telling whether the event was applied.
+  [[nodiscard]] Result<Application> applyEvent(const EventEnvelope& event);
 
   const std::vector<Suspicion>& suspicions() const { return m_state.suspicions; }
   GraphStats graphStats() const { return m_graph.stats(); }
@@ -154,15 +174,19 @@ class FraudDetector {
   const FraudDetectorOptions& options() const { return m_options; }
   // Returns "fraud-v1:<count>:<16 hex>", a hash over the suspicions' ids, rules,
   // subjects and property ids in id order: equal for any two detectors that found
-  // the same suspicions, whatever the order or evidence.
+  // the same suspicions, whatever the order or evidence. A naive detector that
+  // was given a booking more than once also hashes, per such booking, its id
+  // and how many times it holds it, so it differs from a detector given each
+  // booking once.
   std::string canonicalDigest() const;
 
  private:
   explicit FraudDetector(FraudDetectorOptions options) : m_options(std::move(options)) {}
 
   struct RingChanges;
-  Result<std::vector<FraudAction>> applyProperty(const EventEnvelope& event);
-  Result<std::vector<FraudAction>> applyBooking(const EventEnvelope& event);
+  bool idempotent() const { return m_options.delivery == ConsumerDelivery::Idempotent; }
+  Result<Application> applyProperty(const EventEnvelope& event);
+  Result<Application> applyBooking(const EventEnvelope& event);
   void remember(const std::string& event_id);
   // Adds the booking to the indexes and the graph, collecting ring changes.
   void indexBooking(size_t booking_index, RingChanges& changes);

@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "domain/common/hash.h"
 #include "fraud/json_fields.h"
 
 namespace staylab::fraud {
@@ -82,15 +83,6 @@ std::optional<SubjectKind> parseSubjectKind(std::string_view name) {
     }
   }
   return std::nullopt;
-}
-
-uint64_t fnv1a64(std::string_view text) {
-  uint64_t hash = 14695981039346656037ULL;
-  for (char c : text) {
-    hash ^= static_cast<uint8_t>(c);
-    hash *= 1099511628211ULL;
-  }
-  return hash;
 }
 
 std::string suspicionId(FraudRule rule, const Subject& subject) {

@@ -87,7 +87,4 @@ std::string suspicionId(FraudRule rule, const Subject& subject);
 std::string fraudEventId(FraudRule rule, const Subject& subject);    // "evt_fraud_..."
 std::string fraudCommandId(FraudRule rule, const Subject& subject);  // "cmd_fraud_..."
 
-// Returns FNV-1a 64 of `text`.
-uint64_t fnv1a64(std::string_view text);
-
 }  // namespace staylab::fraud

@@ -9,6 +9,7 @@
 #include <string>
 #include <system_error>
 
+#include "domain/common/hash.h"
 #include "fraud/json_fields.h"
 
 namespace staylab::fraud {

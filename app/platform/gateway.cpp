@@ -94,6 +94,16 @@ Result<booking::Booking> Gateway::cancelBooking(const Caller& caller,
   return m_bookings.cancel(command, newContext(caller));
 }
 
+Result<SearchPage> Gateway::search(const SearchQuery& query) {
+  switch (queryModel()) {
+    case QueryModel::ReadModel:
+      break;
+    case QueryModel::Composition:
+      return m_composed_search.search(query);
+  }
+  return m_search_index.search(query);
+}
+
 Result<listing::Property> Gateway::getProperty(std::string_view id) {
   return m_listing.get(id);
 }

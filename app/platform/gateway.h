@@ -1,13 +1,17 @@
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <string>
 
+#include "app/platform/composed_search.h"
 #include "app/platform/key_ring.h"
 #include "domain/booking/booking_service.h"
+#include "domain/common/platform_patterns.h"
 #include "domain/listing/listing_service.h"
+#include "domain/ports/text_index.h"
 
 namespace staylab::app {
 
@@ -19,10 +23,22 @@ namespace staylab::app {
 // Roles: a guest books and cancels for itself; a host creates and edits its
 // own listings; the fraud service suspends listings; an admin may do all.
 // Refused "gateway.forbidden" otherwise.
+//
+// Searches are answered by the search read model or by composition over the
+// write stores, as the query model says; it may change at any time, and
+// takes effect from the next search.
 class Gateway {
  public:
-  Gateway(listing::ListingService& listing, booking::BookingService& bookings, RandomSource& random)
-      : m_listing(listing), m_bookings(bookings), m_random(random) {}
+  // Keeps references to everything it is given, which must outlive it.
+  Gateway(listing::ListingService& listing, booking::BookingService& bookings, RandomSource& random,
+          TextIndex& search_index, ComposedSearch& composed_search,
+          QueryModel query_model = QueryModel::ReadModel)
+      : m_listing(listing),
+        m_bookings(bookings),
+        m_random(random),
+        m_search_index(search_index),
+        m_composed_search(composed_search),
+        m_query_model(query_model) {}
 
   [[nodiscard]] Result<listing::Property> createProperty(const Caller& caller,
                                                          const listing::CreateProperty& command);
@@ -43,6 +59,14 @@ class Gateway {
       const Caller& caller, const std::vector<booking::PlaceBooking>& commands);
   [[nodiscard]] Result<booking::Booking> cancelBooking(const Caller& caller,
                                                        const booking::CancelBooking& command);
+
+  // Searches the listings, for any caller (listings are public): the search
+  // read model's TextIndex::search with QueryModel::ReadModel, or
+  // ComposedSearch::search with QueryModel::Composition.
+  [[nodiscard]] Result<SearchPage> search(const SearchQuery& query);
+  // Chooses how search() answers from now on. Safe from any thread.
+  void setQueryModel(QueryModel model) { m_query_model.store(model, std::memory_order_relaxed); }
+  QueryModel queryModel() const { return m_query_model.load(std::memory_order_relaxed); }
 
   // Listings are public: every caller may read them.
   [[nodiscard]] Result<listing::Property> getProperty(std::string_view id);
@@ -67,6 +91,9 @@ class Gateway {
   listing::ListingService& m_listing;
   booking::BookingService& m_bookings;
   RandomSource& m_random;
+  TextIndex& m_search_index;
+  ComposedSearch& m_composed_search;
+  std::atomic<QueryModel> m_query_model;
 };
 
 }  // namespace staylab::app

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "events/history_projection.h"
+#include "events/log_event_publisher.h"
 #include "events/rocksdb_event_log.h"
 #include "events/search_projection.h"
 #include "stores/document/sqlite_document_store.h"
@@ -114,6 +115,11 @@ std::filesystem::path defaultDataDir() {
 }
 
 Platform::~Platform() {
+  for (Consumer* projection : {m_search_projection.get(), m_history_projection.get()}) {
+    if (projection) {
+      (void)projection->flush();
+    }
+  }
   if (m_fraud) {
     (void)m_fraud->flush();
   }
@@ -123,6 +129,7 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
   auto creation = STAYLAB_TRY(prepareDataDir(options.data_dir, options.mode));
   std::unique_ptr<Platform> platform(new Platform());
   platform->m_data_dir = options.data_dir;
+  platform->m_patterns = options.patterns;
   if (options.clock) {
     platform->m_clock = options.clock;
   } else {
@@ -195,20 +202,34 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
                                              : fraud::FraudSnapshotStore::Sync::Normal,
       creation.read_models));
 
+  platform->m_log_publisher = std::make_unique<LogEventPublisher>(*platform->m_event_log);
+  platform->m_event_publisher = platform->m_log_publisher.get();
+  if (decorators.event_publisher) {
+    platform->m_publisher_decorator = decorators.event_publisher(*platform->m_log_publisher);
+    platform->m_event_publisher = platform->m_publisher_decorator.get();
+  }
+  const EventPublishing publishing = options.patterns.publication == EventPublication::DualWrite
+                                         ? EventPublishing::dualWrite(*platform->m_event_publisher)
+                                         : EventPublishing();
+
   platform->m_listing = std::make_unique<listing::ListingService>(
-      *platform->m_listing_store, *platform->m_clock, *platform->m_random);
+      *platform->m_listing_store, *platform->m_clock, *platform->m_random, publishing);
   STAYLAB_TRY(platform->m_listing->prepare());
   platform->m_directory = std::make_unique<ListingPropertyDirectory>(*platform->m_listing);
   platform->m_bookings = std::make_unique<booking::BookingService>(
-      *platform->m_booking_store, *platform->m_directory, *platform->m_clock, *platform->m_random);
+      *platform->m_booking_store, *platform->m_directory, *platform->m_clock, *platform->m_random,
+      publishing);
 
   platform->m_relay = std::make_unique<OutboxRelay>(
       std::vector<OutboxRelay::Source>{{"listing", platform->m_listing_store.get()},
                                        {"booking", platform->m_booking_store.get()}},
       *platform->m_event_log);
   platform->m_keys = STAYLAB_TRY(KeyRing::open(options.data_dir / kKeyFileName));
-  platform->m_gateway =
-      std::make_unique<Gateway>(*platform->m_listing, *platform->m_bookings, *platform->m_random);
+  platform->m_composed_search =
+      std::make_unique<ComposedSearch>(*platform->m_listing_store, *platform->m_booking_store);
+  platform->m_gateway = std::make_unique<Gateway>(
+      *platform->m_listing, *platform->m_bookings, *platform->m_random, *platform->m_search_index,
+      *platform->m_composed_search, options.patterns.query_model);
   platform->m_pump_batch = options.pump_batch;
   platform->m_fraud_save_every_events = std::max<size_t>(options.fraud_save_every_events, 1);
   STAYLAB_TRY(platform->openConsumers());
@@ -217,19 +238,24 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
 
 Result<void> Platform::openConsumers() {
   EventLog& log = consumerLog();
+  const DeliveryOptions delivery{m_patterns.delivery, m_clock};
   if (!m_search_projection) {
     m_search_projection = std::make_unique<SearchProjection>(
-        *m_search_index, log, SearchProjection::Options{m_pump_batch});
+        *m_search_index, log, SearchProjection::Options{m_pump_batch, delivery});
+    m_search_projection->setApplyObserver(m_apply_observer);
   }
   if (!m_history_projection) {
     m_history_projection = std::make_unique<HistoryProjection>(
-        *m_history_store, log, HistoryProjection::Options{m_pump_batch});
+        *m_history_store, log, HistoryProjection::Options{m_pump_batch, delivery});
+    m_history_projection->setApplyObserver(m_apply_observer);
   }
   if (!m_fraud) {
     fraud::FraudConsumerOptions fraud_options;
     fraud_options.save_every_events = m_fraud_save_every_events;
+    fraud_options.delivery = delivery;
     m_fraud =
         STAYLAB_TRY(fraud::FraudConsumer::open(log, *m_fraud_store, std::move(fraud_options)));
+    m_fraud->setApplyObserver(m_apply_observer);
   }
   // Fraud detection's actions go to the event log itself, not through the
   // consumers' view of it.
@@ -270,6 +296,28 @@ std::vector<Platform::IntegrityVerdict> Platform::verifyIntegrity() {
   verdicts.push_back({"history/", m_history_engine->verifyIntegrity()});
   verdicts.push_back({"search/", m_search_engine->verifyIntegrity()});
   return verdicts;
+}
+
+void Platform::setApplyObserver(ApplyObserver observer) {
+  m_apply_observer = std::move(observer);
+  for (Consumer* projection : {m_search_projection.get(), m_history_projection.get()}) {
+    if (projection) {
+      projection->setApplyObserver(m_apply_observer);
+    }
+  }
+  if (m_fraud) {
+    m_fraud->setApplyObserver(m_apply_observer);
+  }
+}
+
+size_t Platform::undeliveredEvents() const {
+  return m_log_publisher->lostEvents();
+}
+
+PlatformPatterns Platform::patterns() const {
+  PlatformPatterns patterns = m_patterns;
+  patterns.query_model = m_gateway->queryModel();
+  return patterns;
 }
 
 CommandContext Platform::newCommand(std::string caller) {

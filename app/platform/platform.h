@@ -6,14 +6,17 @@
 #include <filesystem>
 #include <memory>
 
+#include "app/platform/composed_search.h"
 #include "app/platform/gateway.h"
 #include "app/platform/pump.h"
 #include "domain/booking/booking_service.h"
+#include "domain/common/platform_patterns.h"
 #include "domain/listing/listing_service.h"
 #include "domain/ports/booking_store.h"
 #include "domain/ports/clock.h"
 #include "domain/ports/document_store.h"
 #include "domain/ports/event_log.h"
+#include "domain/ports/event_publisher.h"
 #include "domain/ports/random.h"
 #include "domain/ports/text_index.h"
 #include "domain/ports/wide_column_store.h"
@@ -24,6 +27,7 @@ class SqliteBookingStore;
 class RocksDbWideColumnStore;
 class XapianTextIndex;
 class RocksDbEventLog;
+class LogEventPublisher;
 }  // namespace staylab
 
 namespace staylab::app {
@@ -45,6 +49,13 @@ struct PortDecorators {
   // The log as the consumers read it (delivery faults), wrapping the
   // (decorated) event log by reference.
   std::function<std::unique_ptr<EventLog>(EventLog&)> consumer_log;
+  // The publisher the Listing and Booking services publish through with
+  // EventPublication::DualWrite (unused with the outbox), wrapping by
+  // reference the platform's own, which appends to the (decorated) event log
+  // at once and counts what it fails to append (Platform::undeliveredEvents).
+  // A wrapper may defer the append, or drop what it holds (a killed
+  // instance); it counts what it loses itself.
+  std::function<std::unique_ptr<EventPublisher>(EventPublisher&)> event_publisher;
 };
 
 // How Platform::open treats the data directory. No mode ever re-creates a
@@ -77,6 +88,9 @@ struct PlatformOptions {
   // from the log. Default: 8192.
   size_t fraud_save_every_events = 8192;
   PortDecorators decorators;  // Default: none.
+  // Which patterns the platform is built with (see PlatformPatterns).
+  // Default: every pattern on (CQRS, outbox, idempotent consumers).
+  PlatformPatterns patterns;
 };
 
 // The composition root: opens every context's store in its own files under
@@ -93,8 +107,9 @@ struct PlatformOptions {
 class Platform {
  public:
   static Result<std::unique_ptr<Platform>> open(const PlatformOptions& options);
-  // Saves what fraud detection holds only in memory (best effort: what a
-  // failed save loses, the log replays at the next open).
+  // A clean close: saves what the consumers hold only in memory (fraud
+  // detection's state, a naive consumer's offsets), best effort: what a
+  // failed save loses, the log replays at the next open.
   ~Platform();
 
   listing::ListingService& listing() { return *m_listing; }
@@ -104,10 +119,24 @@ class Platform {
   WideColumnStore& historyStore() { return *m_history_store; }
   TextIndex& searchIndex() { return *m_search_index; }
   EventLog& eventLog() { return *m_event_log; }
+  // What the services publish through with EventPublication::DualWrite: the
+  // decorated publisher, or the platform's own.
+  EventPublisher& eventPublisher() { return *m_event_publisher; }
+  // Returns how many events the platform's own publisher failed to append
+  // (a dual write whose second write failed; the change stayed committed).
+  // Always 0 with the outbox. A publisher decorator's losses are its own.
+  size_t undeliveredEvents() const;
   Consumer& searchProjection() { return *m_search_projection; }
   Consumer& historyProjection() { return *m_history_projection; }
   fraud::FraudConsumer& fraudDetection() { return *m_fraud; }
   Gateway& gateway() { return *m_gateway; }
+  // Search by API composition over the listing and booking stores.
+  ComposedSearch& composedSearch() { return *m_composed_search; }
+  // The patterns the platform was opened with, the query model as it is now.
+  PlatformPatterns patterns() const;
+  // Makes the gateway's searches use `model` from the next one on (CQRS on or
+  // off while running). Safe from any thread.
+  void setQueryModel(QueryModel model) { m_gateway->setQueryModel(model); }
   KeyRing& keys() { return *m_keys; }
   // The pump over every consumer; absent while a consumer is dropped.
   Pump& pump() { return *m_pump; }
@@ -142,6 +171,14 @@ class Platform {
   [[nodiscard]] Result<void> reopenConsumer(std::string_view name);
   // The log as the consumers read it (the event log unless decorated).
   EventLog& consumerLog() { return m_consumer_log ? *m_consumer_log : *m_event_log; }
+  // Tells `observer` of every event a consumer applies from now on, each
+  // consumer by its name ("search", "history", "fraud"): see Consumer and
+  // fraud::FraudConsumer for when an event counts as applied. The observer
+  // outlives the consumers: it is given to those reopened after a crash
+  // too, so it may count events applied twice. It must stay callable until
+  // the platform is destroyed (a clean close may still report). An empty
+  // function stops it.
+  void setApplyObserver(ApplyObserver observer);
 
  private:
   Platform() = default;
@@ -149,6 +186,7 @@ class Platform {
   Result<void> openConsumers();
 
   std::filesystem::path m_data_dir;
+  PlatformPatterns m_patterns;  // As opened; the gateway holds the live query model.
   std::unique_ptr<Clock> m_owned_clock;
   std::unique_ptr<RandomSource> m_owned_random;
   const Clock* m_clock = nullptr;
@@ -165,6 +203,10 @@ class Platform {
   std::unique_ptr<TextIndex> m_search_index;
   std::unique_ptr<EventLog> m_event_log;
   std::unique_ptr<EventLog> m_consumer_log;
+  std::unique_ptr<LogEventPublisher> m_log_publisher;
+  std::unique_ptr<EventPublisher> m_publisher_decorator;
+  EventPublisher* m_event_publisher = nullptr;
+  ApplyObserver m_apply_observer;
   size_t m_pump_batch = 4096;
   size_t m_fraud_save_every_events = 8192;
   std::unique_ptr<fraud::FraudSnapshotStore> m_fraud_store;
@@ -176,6 +218,7 @@ class Platform {
   std::unique_ptr<fraud::FraudConsumer> m_fraud;
   std::unique_ptr<OutboxRelay> m_relay;
   std::unique_ptr<KeyRing> m_keys;
+  std::unique_ptr<ComposedSearch> m_composed_search;
   std::unique_ptr<Gateway> m_gateway;
   std::unique_ptr<Pump> m_pump;
 };

@@ -1,6 +1,7 @@
 #include "domain/booking/booking_service.h"
 
 #include <cassert>
+#include <iterator>
 
 #include "domain/common/money.h"
 #include "domain/common/text.h"
@@ -65,6 +66,7 @@ struct BookingService::Prepared {
 struct BookingService::Outcome {
   PlaceBookingAnswer answer;
   std::optional<Error> refusal;
+  std::vector<EventEnvelope> events;  // What the transaction wrote, to publish once committed.
 };
 
 Result<BookingService::Prepared> BookingService::prepare(
@@ -199,7 +201,10 @@ Result<void> BookingService::placeIn(BookingTransaction& tx, const Prepared& pre
     events.push_back(makeEvent("BookingPlaced", booking, std::move(payload), context));
   }
   STAYLAB_TRY(tx.insertBooking(booking));
-  STAYLAB_TRY(tx.appendOutbox(events));
+  if (m_publishing.throughOutbox()) {
+    STAYLAB_TRY(tx.appendOutbox(events));
+  }
+  outcome.events = std::move(events);
   if (!key.empty()) {
     STAYLAB_TRY(tx.saveIdempotency(IdempotencyRecord{key, prepared.fingerprint, booking.id,
                                                      booking.status, booking.rejection_reason}));
@@ -223,6 +228,7 @@ Result<PlaceBookingAnswer> BookingService::place(const PlaceBooking& command,
       }
       return std::unexpected(committed.error());
     }
+    m_publishing.afterCommit(outcome.events);
     if (outcome.refusal) {
       return std::unexpected(*outcome.refusal);
     }
@@ -259,6 +265,7 @@ std::vector<Result<PlaceBookingAnswer>> BookingService::placeMany(
                          outcomes[index]);
         });
     std::vector<size_t> again;
+    std::vector<EventEnvelope> committed_events;  // Of this round's commit, in command order.
     for (size_t position = 0; position < round.size(); ++position) {
       const size_t index = round[position];
       const Result<void> result =
@@ -270,12 +277,17 @@ std::vector<Result<PlaceBookingAnswer>> BookingService::placeMany(
         } else {
           answers[index] = std::unexpected(result.error());
         }
-      } else if (outcomes[index].refusal) {
-        answers[index] = std::unexpected(*outcomes[index].refusal);
       } else {
-        answers[index] = std::move(outcomes[index].answer);
+        auto& events = outcomes[index].events;
+        std::move(events.begin(), events.end(), std::back_inserter(committed_events));
+        if (outcomes[index].refusal) {
+          answers[index] = std::unexpected(*outcomes[index].refusal);
+        } else {
+          answers[index] = std::move(outcomes[index].answer);
+        }
       }
     }
+    m_publishing.afterCommit(committed_events);
     round = std::move(again);
   }
   return answers;
@@ -287,6 +299,7 @@ Result<Booking> BookingService::cancel(const CancelBooking& command,
     return invalidInput("booking", "must not be empty");
   }
   Booking result;
+  std::vector<EventEnvelope> events;
   STAYLAB_TRY(m_store.transact([&](BookingTransaction& tx) -> Result<void> {
     auto found = STAYLAB_TRY(tx.findBooking(command.booking_id));
     if (!found) {
@@ -295,11 +308,14 @@ Result<Booking> BookingService::cancel(const CancelBooking& command,
     Booking booking = *found;
     STAYLAB_TRY(booking.cancel());
     STAYLAB_TRY(tx.updateBooking(booking));
-    STAYLAB_TRY(
-        tx.appendOutbox({makeEvent("BookingCancelled", booking, stayPayload(booking), context)}));
+    events = {makeEvent("BookingCancelled", booking, stayPayload(booking), context)};
+    if (m_publishing.throughOutbox()) {
+      STAYLAB_TRY(tx.appendOutbox(events));
+    }
     result = booking;
     return {};
   }));
+  m_publishing.afterCommit(events);
   return result;
 }
 

@@ -9,6 +9,7 @@
 #include "domain/common/command_context.h"
 #include "domain/ports/booking_store.h"
 #include "domain/ports/clock.h"
+#include "domain/ports/event_publisher.h"
 #include "domain/ports/property_directory.h"
 #include "domain/ports/random.h"
 
@@ -42,12 +43,19 @@ struct PlaceBookingAnswer {
 // request whose nights are taken commits a Rejected booking and its
 // BookingRejected event, then answers Refused "booking.nights_taken".
 // placeMany(): group commit of several PlaceBooking commands (see there).
+// Events commit in the store's outbox with their change, or, with
+// EventPublishing::dualWrite, are published once the change has committed,
+// rejections included (see EventPublishing).
 // Thread safety: safe to call from any thread.
 class BookingService {
  public:
   BookingService(BookingStore& store, PropertyDirectory& properties, const Clock& clock,
-                 RandomSource& random)
-      : m_store(store), m_properties(properties), m_clock(clock), m_random(random) {}
+                 RandomSource& random, EventPublishing publishing = {})
+      : m_store(store),
+        m_properties(properties),
+        m_clock(clock),
+        m_random(random),
+        m_publishing(publishing) {}
 
   [[nodiscard]] Result<PlaceBookingAnswer> place(const PlaceBooking& command,
                                                  const CommandContext& context);
@@ -87,6 +95,7 @@ class BookingService {
   PropertyDirectory& m_properties;
   const Clock& m_clock;
   RandomSource& m_random;
+  EventPublishing m_publishing;
 };
 
 }  // namespace staylab::booking

@@ -10,16 +10,13 @@ std::string newId(RandomSource& random, std::string_view prefix) {
 
 }  // namespace staylab
 
+#include "domain/common/hash.h"
 #include "domain/ports/event_log.h"
 
 namespace staylab {
 
 int partitionFor(std::string_view aggregate_id, int partitions) {
-  uint64_t hash = 14695981039346656037ULL;
-  for (char c : aggregate_id) {
-    hash ^= static_cast<uint8_t>(c);
-    hash *= 1099511628211ULL;
-  }
+  const uint64_t hash = fnv1a64(aggregate_id);
   return partitions <= 0 ? 0 : static_cast<int>(hash % static_cast<uint64_t>(partitions));
 }
 

@@ -93,6 +93,38 @@ Result<std::string> boundedText(std::string_view text, std::string_view field,
   return std::string(text);
 }
 
+std::vector<std::string_view> splitWords(std::string_view text) {
+  auto is_word_byte = [](char byte) {
+    return (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
+           (byte >= '0' && byte <= '9') || static_cast<unsigned char>(byte) >= 0x80;
+  };
+  std::vector<std::string_view> words;
+  size_t index = 0;
+  while (index < text.size()) {
+    if (!is_word_byte(text[index])) {
+      ++index;
+      continue;
+    }
+    size_t end = index;
+    while (end < text.size() && is_word_byte(text[end])) {
+      ++end;
+    }
+    words.push_back(text.substr(index, end - index));
+    index = end;
+  }
+  return words;
+}
+
+std::string foldAsciiCase(std::string_view text) {
+  std::string folded(text);
+  for (char& byte : folded) {
+    if (byte >= 'A' && byte <= 'Z') {
+      byte = static_cast<char>(byte - 'A' + 'a');
+    }
+  }
+  return folded;
+}
+
 Result<std::string> handle(std::string_view text, std::string_view field) {
   std::string name(field);
   if (text.empty()) {

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/common/error.h"
 
@@ -22,6 +23,17 @@ size_t codePointCount(std::string_view text);
 // JSON, SQL or query syntax are ordinary characters here and are kept verbatim.
 Result<std::string> boundedText(std::string_view text, std::string_view field,
                                 size_t max_code_points, Lines lines = Lines::Single);
+
+// Returns `text` with the ASCII letters A-Z lower-cased and every other byte
+// kept: the case folding of cities, amenities and searched words (SQLite's
+// lower() without ICU folds the same letters).
+std::string foldAsciiCase(std::string_view text);
+
+// Returns the words of `text` in order: the runs of ASCII letters and digits
+// and of bytes >= 0x80 (the bytes of non-ASCII characters, which count as
+// letters), split by anything else. "Café-bar, 2 rooms" is "Café", "bar",
+// "2", "rooms". The views point into `text`.
+std::vector<std::string_view> splitWords(std::string_view text);
 
 // Validates a handle (guest, host, device, payment fingerprint...): 1 to 64
 // characters of [A-Za-z0-9._:@-].

@@ -125,9 +125,11 @@ Result<Property> ListingService::create(const CreateProperty& command,
   property.id = newId(m_random, "prop");
   property.version = 1;
 
-  auto event = makeEvent("PropertyCreated", property, snapshotPayload(property), context);
-  auto stored =
-      STAYLAB_TRY(m_store.insert(kCollection, property.id, property.toDocument(), {event}));
+  const std::vector<EventEnvelope> events{
+      makeEvent("PropertyCreated", property, snapshotPayload(property), context)};
+  auto stored = STAYLAB_TRY(m_store.insert(kCollection, property.id, property.toDocument(),
+                                           m_publishing.forOutbox(events)));
+  m_publishing.afterCommit(events);
   property.version = stored.revision;
   return property;
 }
@@ -144,9 +146,11 @@ Result<Property> ListingService::replaceWithRetry(
       property.version = revision;
       return property;  // Nothing to change.
     }
+    const std::vector<EventEnvelope> events{std::move(*event)};
     auto stored = m_store.replace(kCollection, property_id, revision, property.toDocument(),
-                                  {std::move(*event)});
+                                  m_publishing.forOutbox(events));
     if (stored) {
+      m_publishing.afterCommit(events);
       return property;
     }
     if (stored.error().kind != ErrorKind::Conflict || attempt + 1 >= kUpdateAttempts) {

@@ -9,6 +9,7 @@
 #include "domain/listing/property.h"
 #include "domain/ports/clock.h"
 #include "domain/ports/document_store.h"
+#include "domain/ports/event_publisher.h"
 #include "domain/ports/random.h"
 
 namespace staylab::listing {
@@ -53,13 +54,16 @@ struct MarkPropertyFraud {
 };
 
 // The listing context's command and query handlers. Every state change and its
-// event are committed together through the document store's outbox.
+// event are committed together through the document store's outbox, or, with
+// EventPublishing::dualWrite, the change commits and the event is published
+// after it (see EventPublishing).
 // Thread safety: safe to call from any thread (the store serialises writes;
 // concurrent updates of one property retry on a stale revision).
 class ListingService {
  public:
-  ListingService(DocumentStore& store, const Clock& clock, RandomSource& random)
-      : m_store(store), m_clock(clock), m_random(random) {}
+  ListingService(DocumentStore& store, const Clock& clock, RandomSource& random,
+                 EventPublishing publishing = {})
+      : m_store(store), m_clock(clock), m_random(random), m_publishing(publishing) {}
 
   // Creates the indexes the queries need; call once after opening the store.
   [[nodiscard]] Result<void> prepare();
@@ -90,6 +94,7 @@ class ListingService {
   DocumentStore& m_store;
   const Clock& m_clock;
   RandomSource& m_random;
+  EventPublishing m_publishing;
 };
 
 // Validates an optional IPv4/IPv6 address (empty is allowed).

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "domain/common/date.h"
 #include "domain/common/error.h"
 
@@ -27,6 +29,16 @@ struct SearchDocument {
   // search result, e.g. a suspended property or a placeholder.
   bool listed = true;
   int64_t source_version = 0;  // The property version the document reflects; 0 when none.
+
+  // Returns the document as one JSON object with a member per field, named as
+  // the field, booked nights as "YYYY-MM-DD" strings in the document's order.
+  // The one JSON form of a search document: what stores keep, what digests
+  // hash and what explorers show.
+  nlohmann::json toJson() const;
+  // Reads what toJson() wrote. Members may be missing only where a default
+  // says what they mean: booked_nights (none), listed (true), source_version
+  // (0). InvalidInput names the first member that is missing or malformed.
+  static Result<SearchDocument> fromJson(const nlohmann::json& json);
 
   bool operator==(const SearchDocument&) const = default;
 };

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "domain/common/hash.h"
+
 namespace staylab::sim {
 
 // Returns the next value of the SplitMix64 sequence and advances `state`.
@@ -21,15 +23,8 @@ constexpr std::uint64_t splitMix64(std::uint64_t& state) noexcept {
   return mixed ^ (mixed >> 31);
 }
 
-// Returns the 64-bit FNV-1a hash of `text`.
-constexpr std::uint64_t fnv1a64(std::string_view text) noexcept {
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  for (const char character : text) {
-    hash ^= static_cast<unsigned char>(character);
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
+// The platform's FNV-1a (domain/common/hash.h), as the simulator spells it.
+using staylab::fnv1a64;
 
 // xoshiro256** (Blackman and Vigna): 256 bits of state, period 2^256 - 1,
 // a few cycles per draw. Satisfies UniformRandomBitGenerator.

@@ -14,6 +14,8 @@
 
 #include "domain/common/error.h"
 #include "domain/common/event_envelope.h"
+#include "domain/common/text.h"
+#include "domain/ports/document_store.h"
 
 // The input rules and errors shared by SqliteDocumentStore and
 // MemoryDocumentStore, so the adapter and its twin refuse exactly the same
@@ -139,6 +141,68 @@ inline bool isSegmentByte(char byte) {
   } catch (const nlohmann::json::exception& error) {
     return invalidInput("value", "cannot be serialised: {}", error.what());
   }
+}
+
+// Checks every condition of a query: valid paths (as parsePath), Equal
+// values as findEqual's, finite numbers for ranges, words of 1 to
+// DocumentQuery::kMaxWordBytes bytes of UTF-8 with at least one text path, and
+// at most DocumentQuery::kMaxConditions of each kind. InvalidInput names the
+// condition, e.g. "ranges[1].value". Paths hold no quote once checked, so the
+// SQLite adapter may spell them inside SQL string literals.
+[[nodiscard]] inline Result<void> validateQuery(const DocumentQuery& query) {
+  // Returns the error of `checked`, if any, as concerning `field`.
+  auto about = [](const auto& checked, std::string field) -> Result<void> {
+    if (checked) {
+      return {};
+    }
+    Error error = checked.error();
+    error.field = std::move(field);
+    return std::unexpected(std::move(error));
+  };
+  const std::pair<size_t, std::string_view> counts[] = {{query.equal.size(), "equal"},
+                                                        {query.ranges.size(), "ranges"},
+                                                        {query.contains.size(), "contains"},
+                                                        {query.words.size(), "words"},
+                                                        {query.text_paths.size(), "text_paths"}};
+  for (const auto& [count, field] : counts) {
+    if (count > DocumentQuery::kMaxConditions) {
+      return invalidInput(std::string(field), "at most {} are allowed, got {}",
+                          DocumentQuery::kMaxConditions, count);
+    }
+  }
+  for (size_t index = 0; index < query.equal.size(); ++index) {
+    const auto& condition = query.equal[index];
+    STAYLAB_TRY(about(parsePath(condition.path), fmt::format("equal[{}].path", index)));
+    STAYLAB_TRY(about(serialiseFindValue(condition.value), fmt::format("equal[{}].value", index)));
+  }
+  for (size_t index = 0; index < query.ranges.size(); ++index) {
+    const auto& condition = query.ranges[index];
+    STAYLAB_TRY(about(parsePath(condition.path), fmt::format("ranges[{}].path", index)));
+    if (!condition.value.is_number() || !std::isfinite(condition.value.get<double>())) {
+      return invalidInput(fmt::format("ranges[{}].value", index), "must be a finite number");
+    }
+  }
+  for (size_t index = 0; index < query.contains.size(); ++index) {
+    const auto& condition = query.contains[index];
+    STAYLAB_TRY(about(parsePath(condition.path), fmt::format("contains[{}].path", index)));
+    if (!isValidUtf8(condition.value)) {
+      return invalidInput(fmt::format("contains[{}].value", index), "is not well-formed UTF-8");
+    }
+  }
+  for (size_t index = 0; index < query.words.size(); ++index) {
+    const std::string& word = query.words[index];
+    if (word.empty() || word.size() > DocumentQuery::kMaxWordBytes || !isValidUtf8(word)) {
+      return invalidInput(fmt::format("words[{}]", index), "must be 1 to {} bytes of UTF-8",
+                          DocumentQuery::kMaxWordBytes);
+    }
+  }
+  for (size_t index = 0; index < query.text_paths.size(); ++index) {
+    STAYLAB_TRY(about(parsePath(query.text_paths[index]), fmt::format("text_paths[{}]", index)));
+  }
+  if (!query.words.empty() && query.text_paths.empty()) {
+    return invalidInput("text_paths", "words need at least one text path to look in");
+  }
+  return {};
 }
 
 // Checks that each event survives the outbox's round trip (serialisation and

@@ -1,5 +1,7 @@
 #include "stores/document/memory_document_store.h"
 
+#include <algorithm>
+
 #include "stores/document/document_rules.h"
 
 namespace staylab {
@@ -37,6 +39,58 @@ bool matches(const nlohmann::json& node, const nlohmann::json& value) {
   return node.is_number() && node == value;
 }
 
+// Returns the node at `path` (validated), or nullptr.
+const nlohmann::json* lookUpPath(const nlohmann::json& body, std::string_view path) {
+  auto segments = parsePath(path);
+  return segments ? lookUp(body, *segments) : nullptr;
+}
+
+// Returns true when `body` meets every condition of `query` (validated), as
+// the SQLite adapter's statement decides: numbers compare by value, strings
+// byte for byte, words as substrings with ASCII letters folded.
+bool meets(const nlohmann::json& body, const DocumentQuery& query) {
+  for (const auto& condition : query.equal) {
+    const nlohmann::json* node = lookUpPath(body, condition.path);
+    if (node == nullptr || !matches(*node, condition.value)) {
+      return false;
+    }
+  }
+  for (const auto& condition : query.ranges) {
+    const nlohmann::json* node = lookUpPath(body, condition.path);
+    if (node == nullptr || !node->is_number()) {
+      return false;
+    }
+    const bool within = condition.bound == DocumentQuery::Bound::AtLeast ? *node >= condition.value
+                                                                         : *node <= condition.value;
+    if (!within) {
+      return false;
+    }
+  }
+  for (const auto& condition : query.contains) {
+    const nlohmann::json* node = lookUpPath(body, condition.path);
+    if (node == nullptr || !node->is_array() ||
+        std::none_of(node->begin(), node->end(), [&](const nlohmann::json& item) {
+          return item.is_string() && item.get_ref<const std::string&>() == condition.value;
+        })) {
+      return false;
+    }
+  }
+  for (const auto& word : query.words) {
+    const std::string folded_word = foldAsciiCase(word);
+    const bool found =
+        std::any_of(query.text_paths.begin(), query.text_paths.end(), [&](const std::string& path) {
+          const nlohmann::json* node = lookUpPath(body, path);
+          return node != nullptr && node->is_string() &&
+                 foldAsciiCase(node->get_ref<const std::string&>()).find(folded_word) !=
+                     std::string::npos;
+        });
+    if (!found) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Returns the body as it reads back from `text`, its serialisation.
 Result<nlohmann::json> canonical(const std::string& text) {
   auto body = nlohmann::json::parse(text, nullptr, false);
@@ -62,6 +116,21 @@ Result<void> MemoryDocumentStore::checkOutboxIds(const std::vector<EventEnvelope
     }
   }
   return {};
+}
+
+std::vector<Document> MemoryDocumentStore::documentsWhere(
+    std::string_view collection, const std::function<bool(const nlohmann::json&)>& keep) const {
+  std::vector<Document> found;
+  auto collection_it = m_collections.find(collection);
+  if (collection_it == m_collections.end()) {
+    return found;
+  }
+  for (const auto& [id, stored] : collection_it->second) {
+    if (keep(stored.body)) {
+      found.push_back(Document{std::string(collection), id, stored.revision, stored.body});
+    }
+  }
+  return found;
 }
 
 Result<void> MemoryDocumentStore::ensureIndex(std::string_view collection, std::string_view path) {
@@ -181,18 +250,10 @@ Result<std::vector<Document>> MemoryDocumentStore::findEqual(std::string_view co
     if (!m_indexes.contains({std::string(collection), std::string(path)})) {
       return unindexedPath(collection, path);
     }
-    std::vector<Document> found;
-    auto collection_it = m_collections.find(collection);
-    if (collection_it == m_collections.end()) {
-      return found;
-    }
-    for (const auto& [id, stored] : collection_it->second) {
-      const nlohmann::json* node = lookUp(stored.body, segments);
-      if (node != nullptr && matches(*node, value)) {
-        found.push_back(Document{std::string(collection), id, stored.revision, stored.body});
-      }
-    }
-    return found;
+    return documentsWhere(collection, [&](const nlohmann::json& body) {
+      const nlohmann::json* node = lookUp(body, segments);
+      return node != nullptr && matches(*node, value);
+    });
   });
 }
 
@@ -200,15 +261,18 @@ Result<std::vector<Document>> MemoryDocumentStore::all(std::string_view collecti
   return guarded("all", [&]() -> Result<std::vector<Document>> {
     STAYLAB_TRY(validateName("collection", collection));
     std::lock_guard lock(m_mutex);
-    std::vector<Document> documents;
-    auto collection_it = m_collections.find(collection);
-    if (collection_it == m_collections.end()) {
-      return documents;
-    }
-    for (const auto& [id, stored] : collection_it->second) {
-      documents.push_back(Document{std::string(collection), id, stored.revision, stored.body});
-    }
-    return documents;
+    return documentsWhere(collection, [](const nlohmann::json&) { return true; });
+  });
+}
+
+Result<std::vector<Document>> MemoryDocumentStore::query(std::string_view collection,
+                                                         const DocumentQuery& filter) {
+  return guarded("query", [&]() -> Result<std::vector<Document>> {
+    STAYLAB_TRY(validateName("collection", collection));
+    STAYLAB_TRY(validateQuery(filter));
+    std::lock_guard lock(m_mutex);
+    return documentsWhere(collection,
+                          [&](const nlohmann::json& body) { return meets(body, filter); });
   });
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -52,6 +53,9 @@ class MemoryDocumentStore final : public DocumentStore {
                                                         std::string_view path,
                                                         const nlohmann::json& value) override;
   [[nodiscard]] Result<std::vector<Document>> all(std::string_view collection) override;
+  // Scans the collection; matches exactly as the SQLite adapter's SQL does.
+  [[nodiscard]] Result<std::vector<Document>> query(std::string_view collection,
+                                                    const DocumentQuery& filter) override;
 
   [[nodiscard]] Result<std::vector<OutboxEntry>> peekOutbox(size_t limit) override;
   [[nodiscard]] Result<void> removeOutbox(int64_t up_to_sequence) override;
@@ -66,6 +70,10 @@ class MemoryDocumentStore final : public DocumentStore {
 
   // Returns InvalidInput when an event id is already in the outbox.
   Result<void> checkOutboxIds(const std::vector<EventEnvelope>& events) const;
+  // Returns the documents of `collection` whose body `keep` accepts, ordered
+  // by id. The caller holds m_mutex.
+  std::vector<Document> documentsWhere(
+      std::string_view collection, const std::function<bool(const nlohmann::json&)>& keep) const;
 
   std::mutex m_mutex;
   std::map<std::string, Collection, std::less<>> m_collections;  // GUARDED_BY(m_mutex)

@@ -43,16 +43,73 @@ std::string createIndexSql(std::string_view collection, std::string_view path) {
 // Returns findEqual's query; ?1 is the value's JSON text, which json_extract
 // turns into the SQL value it would extract from a body (strings unescaped,
 // booleans 1/0). json_type keeps true from matching 1 and "1" from matching 1.
+std::string_view jsonTypesLike(const nlohmann::json& value) {
+  return value.is_string()    ? "('text')"
+         : value.is_boolean() ? "('true', 'false')"
+                              : "('integer', 'real')";
+}
+
 std::string findEqualSql(std::string_view collection, std::string_view path,
                          const nlohmann::json& value) {
-  std::string_view types = value.is_string()    ? "('text')"
-                           : value.is_boolean() ? "('true', 'false')"
-                                                : "('integer', 'real')";
+  std::string_view types = jsonTypesLike(value);
   return fmt::format(
       "SELECT id, revision, body FROM documents"
       " WHERE collection = '{0}' AND json_extract(body, '{1}') = json_extract(?1, '$')"
       " AND json_type(body, '{1}') IN {2} ORDER BY id",
       collection, path, types);
+}
+
+// query()'s statement and the texts to bind to ?1, ?2, ... in that order.
+struct QuerySql {
+  std::string sql;
+  std::vector<std::string> bindings;
+};
+
+// Returns query()'s statement for a validated query. Equality is spelled as
+// findEqual spells it, so SQLite may use a path's expression index; numbers
+// are bound as JSON text, which json_extract turns into SQL numbers; words are
+// bound folded to lower case and looked for with instr() in lower(), which
+// folds ASCII letters only (no ICU), as foldAsciiCase() does for the twin.
+QuerySql querySql(std::string_view collection, const DocumentQuery& query) {
+  QuerySql built;
+  built.sql =
+      fmt::format("SELECT id, revision, body FROM documents WHERE collection = '{}'", collection);
+  auto bind = [&](std::string text) {
+    built.bindings.push_back(std::move(text));
+    return built.bindings.size();
+  };
+  for (const auto& condition : query.equal) {
+    built.sql += fmt::format(
+        " AND json_extract(body, '{0}') = json_extract(?{1}, '$') AND json_type(body, '{0}') IN "
+        "{2}",
+        condition.path, bind(condition.value.dump()), jsonTypesLike(condition.value));
+  }
+  for (const auto& condition : query.ranges) {
+    built.sql += fmt::format(
+        " AND json_type(body, '{0}') IN ('integer', 'real') AND json_extract(body, '{0}') {1} "
+        "json_extract(?{2}, '$')",
+        condition.path, condition.bound == DocumentQuery::Bound::AtLeast ? ">=" : "<=",
+        bind(condition.value.dump()));
+  }
+  for (const auto& condition : query.contains) {
+    built.sql += fmt::format(
+        " AND json_type(body, '{0}') = 'array' AND EXISTS (SELECT 1 FROM json_each(body, '{0}') "
+        "AS item WHERE item.type = 'text' AND item.value = ?{1})",
+        condition.path, bind(condition.value));
+  }
+  for (const auto& word : query.words) {
+    const size_t parameter = bind(foldAsciiCase(word));
+    std::string any_path;
+    for (const auto& path : query.text_paths) {
+      any_path += fmt::format(
+          "{0}(json_type(body, '{1}') = 'text' AND instr(lower(json_extract(body, '{1}')), ?{2}) "
+          "> 0)",
+          any_path.empty() ? "" : " OR ", path, parameter);
+    }
+    built.sql += fmt::format(" AND ({})", any_path);
+  }
+  built.sql += " ORDER BY id";
+  return built;
 }
 
 Result<nlohmann::json> parseBody(const std::string& text) {
@@ -291,6 +348,21 @@ Result<std::vector<Document>> SqliteDocumentStore::all(std::string_view collecti
     auto statement = STAYLAB_TRY(
         m_db->prepare("SELECT id, revision, body FROM documents WHERE collection = ? ORDER BY id"));
     statement.bind(1, collection);
+    return readDocuments(statement, collection);
+  });
+}
+
+Result<std::vector<Document>> SqliteDocumentStore::query(std::string_view collection,
+                                                         const DocumentQuery& filter) {
+  return guarded("query", [&]() -> Result<std::vector<Document>> {
+    STAYLAB_TRY(validateName("collection", collection));
+    STAYLAB_TRY(validateQuery(filter));
+    const QuerySql built = querySql(collection, filter);
+    std::lock_guard lock(m_mutex);
+    auto statement = STAYLAB_TRY(m_db->prepare(built.sql));
+    for (size_t index = 0; index < built.bindings.size(); ++index) {
+      statement.bind(static_cast<int>(index + 1), built.bindings[index]);
+    }
     return readDocuments(statement, collection);
   });
 }

@@ -70,6 +70,12 @@ class SqliteDocumentStore final : public DocumentStore {
                                                         std::string_view path,
                                                         const nlohmann::json& value) override;
   [[nodiscard]] Result<std::vector<Document>> all(std::string_view collection) override;
+  // One SELECT over the collection (see querySql in the .cpp): equality as
+  // findEqual's (an indexed path's expression index may serve it), ranges on
+  // json_extract, containment through json_each, words through
+  // instr(lower(json_extract(...))).
+  [[nodiscard]] Result<std::vector<Document>> query(std::string_view collection,
+                                                    const DocumentQuery& filter) override;
 
   [[nodiscard]] Result<std::vector<OutboxEntry>> peekOutbox(size_t limit) override;
   [[nodiscard]] Result<void> removeOutbox(int64_t up_to_sequence) override;

@@ -1,6 +1,7 @@
 #include "stores/relational/memory_booking_store.h"
 
 #include <algorithm>
+#include <set>
 
 namespace staylab {
 namespace {
@@ -192,6 +193,20 @@ Result<std::vector<BookedNight>> MemoryBookingStore::bookedNights() {
     result.push_back(BookedNight{key.first, Date::fromDays(key.second).value(), booking_id});
   }
   return result;
+}
+
+Result<std::vector<std::string>> MemoryBookingStore::bookedAmong(
+    const std::vector<std::string>& property_ids, const Stay& stay) {
+  std::lock_guard lock(m_mutex);
+  std::set<std::string> booked;
+  for (const auto& property_id : property_ids) {
+    auto first = m_state.nights.lower_bound({property_id, stay.checkIn().daysSinceEpoch()});
+    if (first != m_state.nights.end() && first->first.first == property_id &&
+        first->first.second < stay.checkOut().daysSinceEpoch()) {
+      booked.insert(property_id);
+    }
+  }
+  return std::vector<std::string>(booked.begin(), booked.end());
 }
 
 Result<std::vector<OutboxEntry>> MemoryBookingStore::peekOutbox(size_t limit) {

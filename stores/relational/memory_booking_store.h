@@ -19,6 +19,8 @@ class MemoryBookingStore final : public BookingStore {
   Result<std::optional<booking::Booking>> find(std::string_view booking_id) override;
   Result<std::vector<booking::Booking>> list(const BookingFilter& filter) override;
   Result<std::vector<BookedNight>> bookedNights() override;
+  Result<std::vector<std::string>> bookedAmong(const std::vector<std::string>& property_ids,
+                                               const Stay& stay) override;
 
   Result<std::vector<OutboxEntry>> peekOutbox(size_t limit) override;
   Result<void> removeOutbox(int64_t up_to_sequence) override;

@@ -1,6 +1,8 @@
 #include "stores/relational/sqlite_booking_store.h"
 
+#include <algorithm>
 #include <exception>
+#include <set>
 
 #include "stores/sqlite/sqlite_outbox.h"
 
@@ -310,6 +312,45 @@ Result<std::vector<BookedNight>> SqliteBookingStore::bookedNights() {
                                  statement->columnText(2)});
   }
   return nights;
+}
+
+Result<std::vector<std::string>> SqliteBookingStore::bookedAmong(
+    const std::vector<std::string>& property_ids, const Stay& stay) {
+  std::set<std::string> booked;
+  if (property_ids.empty()) {
+    return std::vector<std::string>();
+  }
+  std::lock_guard lock(m_mutex);
+  // One read transaction, so the chunks see the same nights.
+  STAYLAB_TRY(m_db->exec("BEGIN"));
+  auto read = [&]() -> Result<void> {
+    for (size_t first = 0; first < property_ids.size(); first += kBookedAmongChunk) {
+      const size_t count = std::min(kBookedAmongChunk, property_ids.size() - first);
+      std::string parameters;
+      for (size_t index = 0; index < count; ++index) {
+        parameters += index == 0 ? "?" : ", ?";
+      }
+      // Prepared per call: chunk sizes vary, and caching each would grow the cache.
+      auto statement = STAYLAB_TRY(m_db->prepare(fmt::format(
+          "SELECT DISTINCT property_id FROM booked_nights WHERE property_id IN ({}) AND night >= "
+          "? AND night < ?",
+          parameters)));
+      for (size_t index = 0; index < count; ++index) {
+        statement.bind(static_cast<int>(index + 1), property_ids[first + index]);
+      }
+      statement.bind(static_cast<int>(count + 1), int64_t{stay.checkIn().daysSinceEpoch()});
+      statement.bind(static_cast<int>(count + 2), int64_t{stay.checkOut().daysSinceEpoch()});
+      while (STAYLAB_TRY(statement.step()) == Step::Row) {
+        booked.insert(statement.columnText(0));
+      }
+    }
+    return {};
+  };
+  auto result = read();
+  auto ended = m_db->exec(result ? "COMMIT" : "ROLLBACK");
+  STAYLAB_TRY(result);
+  STAYLAB_TRY(ended);
+  return std::vector<std::string>(booked.begin(), booked.end());
 }
 
 Result<std::vector<OutboxEntry>> SqliteBookingStore::peekOutbox(size_t limit) {

@@ -16,6 +16,9 @@ namespace staylab {
 // shared under a mutex, so transactions are serialised.
 class SqliteBookingStore final : public BookingStore {
  public:
+  // Most property ids bound to one statement of bookedAmong().
+  static constexpr size_t kBookedAmongChunk = 500;
+
   struct Options {
     std::filesystem::path path;
     sqlite::Sync sync = sqlite::Sync::Normal;  // Default: Normal (survives process crashes).
@@ -33,6 +36,11 @@ class SqliteBookingStore final : public BookingStore {
   Result<std::optional<booking::Booking>> find(std::string_view booking_id) override;
   Result<std::vector<booking::Booking>> list(const BookingFilter& filter) override;
   Result<std::vector<BookedNight>> bookedNights() override;
+  // One SELECT DISTINCT over booked_nights, which its UNIQUE(property_id,
+  // night) index serves, with the ids bound in chunks of kBookedAmongChunk
+  // (SQLite caps bound parameters); the chunks are read in one transaction.
+  Result<std::vector<std::string>> bookedAmong(const std::vector<std::string>& property_ids,
+                                               const Stay& stay) override;
 
   Result<std::vector<OutboxEntry>> peekOutbox(size_t limit) override;
   Result<void> removeOutbox(int64_t up_to_sequence) override;

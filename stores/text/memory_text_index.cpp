@@ -13,11 +13,6 @@ namespace {
 
 constexpr int kTitleWeight = 2;
 
-bool isWordByte(char c) {
-  auto byte = static_cast<unsigned char>(c);
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || byte >= 0x80;
-}
-
 bool startsWithLetter(std::string_view word) {
   auto first = static_cast<unsigned char>(word.front());
   return (first >= 'a' && first <= 'z') || first >= 0x80;
@@ -41,18 +36,8 @@ std::string stem(std::string word) {
 
 // Adds `weight` for every stemmed word of `text` to `counts`.
 void countStems(std::string_view text, int weight, std::map<std::string, int>& counts) {
-  size_t index = 0;
-  while (index < text.size()) {
-    if (!isWordByte(text[index])) {
-      ++index;
-      continue;
-    }
-    size_t end = index;
-    while (end < text.size() && isWordByte(text[end])) {
-      ++end;
-    }
-    counts[stem(text_rules::foldCase(text.substr(index, end - index)))] += weight;
-    index = end;
+  for (std::string_view word : splitWords(text)) {
+    counts[stem(text_rules::foldCase(word))] += weight;
   }
 }
 

@@ -21,13 +21,7 @@ inline constexpr size_t kMaxMetadataKeyBytes = 253;
 // Returns `text` with ASCII letters lower-cased; other bytes are kept. City and
 // amenity comparisons fold ASCII case only ("ZÜRICH" does not equal "zürich").
 inline std::string foldCase(std::string_view text) {
-  std::string folded(text);
-  for (char& c : folded) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return folded;
+  return foldAsciiCase(text);
 }
 
 // Returns true when `text` has nothing but ASCII white space. Blank query text

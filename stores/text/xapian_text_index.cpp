@@ -12,6 +12,7 @@
 #include <xapian.h>
 #include <nlohmann/json.hpp>
 
+#include "domain/common/hash.h"
 #include "stores/text/text_index_rules.h"
 
 namespace staylab {
@@ -42,15 +43,6 @@ constexpr size_t kMaxTermBytes = 245;
 // kNightsSlot, so a booking changes one value and neither data nor terms.
 constexpr int kDocumentFormat = 2;
 constexpr int kNightsInDataFormat = 1;
-
-uint64_t fnv1a64(std::string_view bytes) {
-  uint64_t hash = 0xcbf29ce484222325ULL;
-  for (char c : bytes) {
-    hash ^= static_cast<uint8_t>(c);
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
 
 // Returns prefix + value; a value too long for a Xapian term is cut short and
 // tagged with a stable hash of the whole value, so long ids and cities still
@@ -172,20 +164,10 @@ std::vector<std::string> queryTerms(const std::string& text) {
 
 // Returns the document's data: every field but booked_nights (kNightsSlot).
 std::string dataOf(const SearchDocument& document) {
-  return nlohmann::json{
-      {"format", kDocumentFormat},
-      {"id", document.id},
-      {"title", document.title},
-      {"description", document.description},
-      {"city", document.city},
-      {"amenities", document.amenities},
-      {"capacity", document.capacity},
-      {"price_minor", document.price_minor},
-      {"currency", document.currency},
-      {"listed", document.listed},
-      {"source_version", document.source_version},
-  }
-      .dump();
+  nlohmann::json data = document.toJson();
+  data.erase("booked_nights");
+  data["format"] = kDocumentFormat;
+  return data.dump();
 }
 
 enum class Nights { Read, Skip };
@@ -193,42 +175,30 @@ enum class Nights { Read, Skip };
 // Returns the SearchDocument stored as `xapian_document`; its booked nights
 // only when `nights` is Nights::Read.
 Result<SearchDocument> fromXapian(const Xapian::Document& xapian_document, Nights nights) {
-  try {
-    nlohmann::json json = nlohmann::json::parse(xapian_document.get_data());
-    const int format = json.at("format").get<int>();
-    if (format != kDocumentFormat && format != kNightsInDataFormat) {
-      return storeFailure("text.corrupt", "stored document has unknown format {}", format);
-    }
-    SearchDocument document;
-    document.id = json.at("id").get<std::string>();
-    document.title = json.at("title").get<std::string>();
-    document.description = json.at("description").get<std::string>();
-    document.city = json.at("city").get<std::string>();
-    document.amenities = json.at("amenities").get<std::vector<std::string>>();
-    document.capacity = json.at("capacity").get<int>();
-    document.price_minor = json.at("price_minor").get<int64_t>();
-    document.currency = json.at("currency").get<std::string>();
-    if (nights == Nights::Skip) {
-      // Not needed.
-    } else if (format == kNightsInDataFormat) {
-      for (const auto& night : json.at("booked_nights")) {
-        auto date = Date::parse(night.get<std::string>(), "booked_nights");
-        if (!date) {
-          return storeFailure("text.corrupt", "stored document has a bad night: {}",
-                              date.error().describe());
-        }
-        document.booked_nights.push_back(*date);
-      }
-    } else {
-      document.booked_nights = STAYLAB_TRY(decodeNights(xapian_document.get_value(kNightsSlot)));
-    }
-    // Documents written before these fields existed are listed and unversioned.
-    document.listed = json.value("listed", true);
-    document.source_version = json.value("source_version", int64_t{0});
-    return document;
-  } catch (const nlohmann::json::exception& error) {
-    return storeFailure("text.corrupt", "stored document is not valid: {}", error.what());
+  auto json = nlohmann::json::parse(xapian_document.get_data(), nullptr, false);
+  if (!json.is_object()) {
+    return storeFailure("text.corrupt", "stored document is not a JSON object");
   }
+  auto format = json.find("format");
+  if (format == json.end() || !format->is_number_integer() ||
+      (*format != kDocumentFormat && *format != kNightsInDataFormat)) {
+    return storeFailure("text.corrupt", "stored document has unknown format {}",
+                        format == json.end() ? std::string("(none)") : format->dump());
+  }
+  const bool nights_in_data = *format == kNightsInDataFormat;
+  if (nights == Nights::Skip) {
+    json.erase("booked_nights");
+  }
+  // Documents written before listed and source_version existed are listed and unversioned.
+  auto document = SearchDocument::fromJson(json);
+  if (!document) {
+    return storeFailure("text.corrupt", "stored document is not valid: {}",
+                        document.error().describe());
+  }
+  if (nights == Nights::Read && !nights_in_data) {
+    document->booked_nights = STAYLAB_TRY(decodeNights(xapian_document.get_value(kNightsSlot)));
+  }
+  return document;
 }
 
 Xapian::Document toXapian(const SearchDocument& document) {

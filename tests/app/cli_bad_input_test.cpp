@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "app/platform/platform.h"
+#include "tests/support/result_assertions.h"
 #include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -51,15 +52,7 @@ nlohmann::json mustSucceed(const fs::path& data_dir, const std::vector<std::stri
   return nlohmann::json::parse(result.out);
 }
 
-template <typename T>
-T must(Result<T> result, std::string_view what) {
-  if (!result) {
-    throw std::runtime_error(fmt::format("{}: {}", what, result.error().describe()));
-  }
-  if constexpr (!std::is_void_v<T>) {
-    return std::move(*result);
-  }
-}
+using staylab::testing::must;
 
 // The full logical state of a data directory, read through the composition
 // root: one section per store and collection, one JSON line per entry.

@@ -32,15 +32,7 @@ using staylab::testing::TempDir;
 constexpr const char* kCliPath = STAYLAB_CLI_PATH;
 constexpr int64_t kStartNanos = 21'915 * 86'400'000'000'000LL;  // 2030-01-01.
 
-template <typename T>
-T must(Result<T> result, std::string_view what) {
-  if (!result) {
-    throw std::runtime_error(fmt::format("{}: {}", what, result.error().describe()));
-  }
-  if constexpr (!std::is_void_v<T>) {
-    return std::move(*result);
-  }
-}
+using staylab::testing::must;
 
 const Caller kGina{"gina", Role::Guest};
 const Caller kGus{"gus", Role::Guest};

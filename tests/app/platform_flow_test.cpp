@@ -22,6 +22,7 @@
 #include "app/platform/seed.h"
 #include "events/history_projection.h"
 #include "fraud/fraud_detector.h"
+#include "tests/app/platform_fixtures.h"
 #include "tests/support/result_assertions.h"
 #include "tests/support/temp_dir.h"
 
@@ -30,62 +31,14 @@ namespace {
 
 using staylab::testing::failsWith;
 using staylab::testing::TempDir;
-
-constexpr int64_t kNanosPerDay = 86'400'000'000'000LL;
-constexpr int64_t kNanosPerMinute = 60'000'000'000LL;
-constexpr int64_t kToday = 21'915;  // 2030-01-01, in days since the epoch.
-constexpr int kSeededProperties = 150;
-
-// Returns the value of `result`, or throws (gtest reports the test as failed).
-template <typename T>
-T must(Result<T> result, std::string_view what) {
-  if (!result) {
-    throw std::runtime_error(fmt::format("{}: {}", what, result.error().describe()));
-  }
-  if constexpr (!std::is_void_v<T>) {
-    return std::move(*result);
-  }
-}
-
-// The canonical digests of the three read models.
-struct Digests {
-  std::string search;
-  std::string history;
-  std::string fraud;
-
-  bool operator==(const Digests&) const = default;
-  friend std::ostream& operator<<(std::ostream& os, const Digests& digests) {
-    return os << "{" << digests.search << ", " << digests.history << ", " << digests.fraud << "}";
-  }
-};
-
-Digests digestsOf(Platform& platform) {
-  return Digests{must(platform.searchProjection().canonicalDigest(), "search digest"),
-                 must(platform.historyProjection().canonicalDigest(), "history digest"),
-                 must(platform.fraudDetection().canonicalDigest(), "fraud digest")};
-}
-
-// Returns success when checkInvariants() ran and every check passed.
-::testing::AssertionResult allChecksPass(Platform& platform) {
-  auto results = checkInvariants(platform);
-  if (!results) {
-    return ::testing::AssertionFailure()
-           << "checkInvariants could not run: " << results.error().describe();
-  }
-  if (results->empty()) {
-    return ::testing::AssertionFailure() << "checkInvariants returned no checks";
-  }
-  ::testing::AssertionResult verdict = ::testing::AssertionSuccess();
-  for (const auto& result : *results) {
-    if (!result.passed) {
-      if (verdict) {
-        verdict = ::testing::AssertionFailure();
-      }
-      verdict << "failed '" << result.name << "': " << result.detail << "; ";
-    }
-  }
-  return verdict;
-}
+using testing::allChecksPass;
+using testing::Digests;
+using testing::digestsOf;
+using testing::kNanosPerDay;
+using testing::kNanosPerMinute;
+using testing::kToday;
+using testing::must;
+using testing::SeededPlatform;
 
 // Returns every event of `topic`, partition by partition.
 std::vector<EventEnvelope> eventsIn(EventLog& log, const std::string& topic) {
@@ -478,37 +431,6 @@ TEST_F(PlatformFlowTest, InvariantsHoldAfterTheWholeFlow) {
   ASSERT_FALSE(suspicionsOf(platform(), fraud::FraudRule::Ring).empty());
   EXPECT_TRUE(allChecksPass(platform()));
 }
-
-// A platform seeded as `staylab-cli seed` does it: a ManualClock at the start
-// of "today", a SeededRandom derived from the seed, bookings from tomorrow.
-class SeededPlatform {
- public:
-  explicit SeededPlatform(uint64_t seed)
-      : m_clock(kToday * kNanosPerDay), m_random(seed * 0x9E3779B97F4A7C15ULL + 1) {
-    PlatformOptions options;
-    options.data_dir = m_dir / "data";
-    options.mode = OpenMode::InitialiseIfEmpty;
-    options.clock = &m_clock;
-    options.random = &m_random;
-    m_platform = must(Platform::open(options), "open the platform");
-    SeedOptions seed_options;
-    seed_options.properties = kSeededProperties;
-    seed_options.seed = seed;
-    seed_options.first_night = must(Date::fromDays(kToday + 1), "first night");
-    m_report = must(seedDemoData(m_platform->gateway(), m_clock, seed_options), "seed");
-    must(m_platform->pump().drain(), "drain");
-  }
-
-  Platform& platform() { return *m_platform; }
-  const SeedReport& report() const { return m_report; }
-
- private:
-  TempDir m_dir;
-  ManualClock m_clock;
-  SeededRandom m_random;
-  std::unique_ptr<Platform> m_platform;
-  SeedReport m_report;
-};
 
 TEST(PlatformFlowSeededTest, SeededRunFindsEveryPlantedCaseAndPassesTheInvariants) {
   SeededPlatform run(7);

@@ -9,6 +9,7 @@
 #include "domain/ports/clock.h"
 #include "domain/ports/random.h"
 #include "tests/support/booking_fixtures.h"
+#include "tests/support/recording_publisher.h"
 #include "tests/support/result_assertions.h"
 
 namespace staylab::booking {
@@ -458,6 +459,74 @@ TYPED_TEST(BookingServiceTest, ListFiltersByPropertyAndGuestInPlacementOrder) {
   EXPECT_EQ(ids(BookingFilter{"prop_b", "guest-1"}), (Ids{b1.id}));
   EXPECT_TRUE(ids(BookingFilter{"prop_b", "guest-3"}).empty());
   EXPECT_TRUE(ids(BookingFilter{"prop_nope", std::nullopt}).empty());
+}
+
+// ---------------------------------------------------------------------------
+// dual write (EventPublication::DualWrite)
+
+TYPED_TEST(BookingServiceTest, DualWritePublishesEachCommittedChangesEventsAndNoOutboxRow) {
+  staylab::testing::RecordingPublisher publisher;
+  BookingService service(*this->m_store, this->m_properties, this->m_clock, this->m_random,
+                         EventPublishing::dualWrite(publisher));
+  auto placed =
+      service.place(request("prop_a", "guest-1", "2027-03-01", "2027-03-05"), this->m_context);
+  ASSERT_TRUE(placed) << placed.error().describe();
+  EXPECT_TRUE(failsWith(
+      service.place(request("prop_a", "guest-2", "2027-03-03", "2027-03-07"), this->m_context),
+      ErrorKind::Refused, "booking.nights_taken"));
+  ASSERT_TRUE(service.cancel(CancelBooking{placed->booking.id}, this->m_context));
+  auto group = service.placeMany({request("prop_a", "guest-3", "2027-04-01", "2027-04-03"),
+                                  request("prop_a", "guest-4", "2027-04-02", "2027-04-04"),
+                                  request("prop_b", "guest-5", "2027-04-01", "2027-04-03")},
+                                 {this->m_context, this->m_context, this->m_context});
+  ASSERT_EQ(group.size(), 3u);
+  EXPECT_TRUE(group[0]);
+  EXPECT_FALSE(group[1]);
+  EXPECT_TRUE(group[2]);
+
+  std::vector<std::string> types;
+  for (const auto& event : publisher.published()) {
+    types.push_back(event.type);
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"BookingPlaced", "BookingRejected", "BookingCancelled",
+                                             "BookingPlaced", "BookingRejected", "BookingPlaced"}));
+  EXPECT_EQ(publisher.calls(), 4u) << "a group commit publishes once, after its commit";
+  EXPECT_EQ(publisher.published().front().aggregate_id, placed->booking.id);
+  EXPECT_EQ(this->m_store->outboxSize().value(), 0u);
+}
+
+TYPED_TEST(BookingServiceTest, DualWritePublishesTheEventsTheOutboxWouldHold) {
+  TypeParam factory;
+  auto store = factory.make();
+  ManualClock clock{kStartNanos};
+  SeededRandom random{11};
+  staylab::testing::RecordingPublisher publisher;
+  BookingService dual(*store, this->m_properties, clock, random,
+                      EventPublishing::dualWrite(publisher));
+  for (BookingService* service : {&this->m_service, &dual}) {
+    ASSERT_TRUE(
+        service->place(request("prop_a", "guest-1", "2027-03-01", "2027-03-05"), this->m_context));
+    ASSERT_FALSE(
+        service->place(request("prop_a", "guest-2", "2027-03-02", "2027-03-03"), this->m_context));
+  }
+  EXPECT_EQ(publisher.published(), this->outbox());
+}
+
+TYPED_TEST(BookingServiceTest, DualWriteKeepsTheChangeAndAnswersWhenPublishingFails) {
+  staylab::testing::RecordingPublisher publisher;
+  publisher.setOutcome(staylab::testing::RecordingPublisher::Outcome::Fail);
+  BookingService service(*this->m_store, this->m_properties, this->m_clock, this->m_random,
+                         EventPublishing::dualWrite(publisher));
+  auto placed =
+      service.place(request("prop_a", "guest-1", "2027-03-01", "2027-03-04"), this->m_context);
+  ASSERT_TRUE(placed) << placed.error().describe();
+  EXPECT_EQ(placed->booking.status, BookingStatus::Confirmed);
+  EXPECT_EQ(service.get(placed->booking.id).value().status, BookingStatus::Confirmed);
+  EXPECT_EQ(this->m_store->bookedNights().value().size(), 3u);
+  ASSERT_TRUE(service.cancel(CancelBooking{placed->booking.id}, this->m_context));
+  EXPECT_EQ(publisher.lost(), 2u);
+  EXPECT_TRUE(publisher.published().empty());
+  EXPECT_EQ(this->m_store->outboxSize().value(), 0u) << "nothing is left to relay later";
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "domain/ports/clock.h"
 #include "domain/ports/random.h"
 #include "stores/document/memory_document_store.h"
+#include "tests/support/recording_publisher.h"
 #include "tests/support/result_assertions.h"
 
 namespace staylab::listing {
@@ -581,6 +582,45 @@ TEST(ListingServiceDeterminism, IdsWithinARunAreDistinct) {
   all.insert(all.end(), run.event_ids.begin(), run.event_ids.end());
   std::sort(all.begin(), all.end());
   EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());
+}
+
+// ---------------------------------------------------------------------------
+// dual write (EventPublication::DualWrite)
+
+TEST_F(ListingServiceTest, DualWriteCommitsWithoutOutboxRowsThenPublishesTheSameEvents) {
+  MemoryDocumentStore store;
+  SeededRandom random{42};
+  staylab::testing::RecordingPublisher publisher;
+  ListingService dual(store, m_clock, random, EventPublishing::dualWrite(publisher));
+  ASSERT_TRUE(dual.prepare());
+  for (ListingService* service : {&m_service, &dual}) {
+    auto created = service->create(validCreate(), m_context);
+    ASSERT_TRUE(created) << created.error().describe();
+    UpdateProperty update;
+    update.property_id = created->id;
+    update.title = "Sea view loft";
+    ASSERT_TRUE(service->update(update, m_context));
+    ASSERT_TRUE(service->markFraud(MarkPropertyFraud{created->id, "shared card"}, m_context));
+    ASSERT_TRUE(service->markFraud(MarkPropertyFraud{created->id, "again"}, m_context));
+  }
+  EXPECT_EQ(store.outboxSize().value(), 0u);
+  ASSERT_EQ(publisher.published().size(), 3u);
+  EXPECT_EQ(publisher.published(), outbox());
+  EXPECT_EQ(publisher.calls(), 3u) << "a change that changes nothing publishes nothing";
+}
+
+TEST_F(ListingServiceTest, DualWriteKeepsTheChangeAndAnswersWhenPublishingFails) {
+  staylab::testing::RecordingPublisher publisher;
+  publisher.setOutcome(staylab::testing::RecordingPublisher::Outcome::Fail);
+  ListingService dual(m_store, m_clock, m_random, EventPublishing::dualWrite(publisher));
+  auto created = dual.create(validCreate(), m_context);
+  ASSERT_TRUE(created) << created.error().describe();
+  EXPECT_EQ(dual.get(created->id).value(), *created);
+  auto suspended = dual.markFraud(MarkPropertyFraud{created->id, "shared card"}, m_context);
+  ASSERT_TRUE(suspended) << suspended.error().describe();
+  EXPECT_EQ(dual.get(created->id).value().status, PropertyStatus::Suspended);
+  EXPECT_EQ(publisher.lost(), 2u);
+  EXPECT_TRUE(outbox().empty()) << "nothing is left to relay later";
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "events/memory_event_log.h"
 #include "stores/wide_column/memory_wide_column_store.h"
 #include "stores/wide_column/rocksdb_wide_column_store.h"
+#include "tests/support/delivery_doubles.h"
 #include "tests/support/temp_dir.h"
 
 namespace staylab {
@@ -436,6 +438,129 @@ TEST_P(HistoryProjectionTest, FailedBatchAppliesNothingAndIsRetried) {
   EXPECT_EQ(projection.lag().value(), 0);
   EXPECT_EQ(projection.canonicalDigest().value(), digest());
   EXPECT_EQ(m_store->scanRow("prop-a", HistoryProjection::kByProperty).value().size(), 4u);
+}
+
+// ---------------------------------------------------------------------------
+// Delivery: the idempotent projection and the naive one under repeated
+// deliveries and crashes.
+
+using staylab::testing::driveToEnd;
+using staylab::testing::naiveDelivery;
+
+constexpr int64_t kSecond = 1'000'000'000;
+
+// Returns the digest of a fresh projection rebuilt from `log`.
+std::string rebuiltDigest(EventLog& log) {
+  auto store = openStore(false, {});
+  HistoryProjection fresh(*store, log);
+  EXPECT_TRUE(fresh.rebuild());
+  return fresh.canonicalDigest().value_or("");
+}
+
+TEST_P(HistoryProjectionTest, NaiveProjectionAddsAVersionForARepeatedDeliveryAwayFromARebuild) {
+  const EventEnvelope placed = m_events.placed("bkg-1", "prop-a", "guest-1");
+  append({placed, m_events.cancelled("bkg-1", "prop-a", "guest-1")});
+  staylab::testing::DuplicatingLog twice(m_log);
+  twice.duplicate(placed.event_id);
+  ManualClock clock;
+  HistoryProjection naive(*m_store, twice, {.delivery = naiveDelivery(clock)});
+  staylab::testing::AppliedCounter applied;
+  naive.setApplyObserver(applied.observer());
+  driveToEnd(naive);
+
+  EXPECT_EQ(applied.times(placed.event_id), 2);
+  EXPECT_EQ(applied.repeats(), 1);
+  EXPECT_EQ(applied.consumers(), std::set<std::string>{"history"});
+  auto cells = versions("prop-a", HistoryProjection::kByProperty, "bkg-1");
+  ASSERT_EQ(cells.size(), 3u);
+  EXPECT_EQ(cells[0].first, 3);
+  EXPECT_EQ(cells[0].second.at("status"), "cancelled");
+  EXPECT_EQ(cells[1].second.at("status"), "confirmed");
+  EXPECT_EQ(cells[2].second.at("status"), "confirmed");
+  EXPECT_EQ(versions("guest-1", HistoryProjection::kByGuest, "bkg-1").size(), 3u);
+  EXPECT_NE(naive.canonicalDigest().value(), rebuiltDigest(m_log));
+}
+
+TEST_P(HistoryProjectionTest, IdempotentProjectionAppliesARepeatedDeliveryOnce) {
+  const EventEnvelope placed = m_events.placed("bkg-1", "prop-a", "guest-1");
+  append({placed, m_events.cancelled("bkg-1", "prop-a", "guest-1")});
+  staylab::testing::DuplicatingLog twice(m_log);
+  twice.duplicate(placed.event_id);
+  HistoryProjection idempotent(*m_store, twice);
+  staylab::testing::AppliedCounter applied;
+  idempotent.setApplyObserver(applied.observer());
+  driveToEnd(idempotent);
+
+  EXPECT_EQ(applied.times(placed.event_id), 1);
+  EXPECT_EQ(applied.repeats(), 0);
+  EXPECT_EQ(versions("prop-a", HistoryProjection::kByProperty, "bkg-1").size(), 2u);
+  EXPECT_EQ(idempotent.canonicalDigest().value(), rebuiltDigest(m_log));
+}
+
+TEST_P(HistoryProjectionTest, NaiveProjectionReappliesWhatACrashCaughtBeforeItsOffsetCommit) {
+  const EventEnvelope placed = m_events.placed("bkg-1", "prop-a", "guest-1");
+  append({placed});
+  ManualClock clock;
+  staylab::testing::AppliedCounter applied;
+  {
+    HistoryProjection naive(*m_store, m_log, {.delivery = naiveDelivery(clock)});
+    naive.setApplyObserver(applied.observer());
+    driveToEnd(naive);
+  }  // Dropped without flush(): a crash; the cells were written, the offsets not.
+  HistoryProjection reopened(*m_store, m_log, {.delivery = naiveDelivery(clock)});
+  reopened.setApplyObserver(applied.observer());
+  EXPECT_EQ(reopened.lag().value(), 1);
+  driveToEnd(reopened);
+
+  EXPECT_EQ(applied.times(placed.event_id), 2);
+  EXPECT_EQ(versions("prop-a", HistoryProjection::kByProperty, "bkg-1").size(), 2u)
+      << "one booking placed, two versions";
+  EXPECT_NE(reopened.canonicalDigest().value(), rebuiltDigest(m_log));
+}
+
+TEST_P(HistoryProjectionTest, NaiveProjectionCommitsItsOffsetsFiveSecondsLaterAndAtAFlush) {
+  ManualClock clock;
+  staylab::testing::AppliedCounter applied;
+  append({m_events.placed("bkg-1", "prop-a", "guest-1")});
+  {
+    HistoryProjection naive(*m_store, m_log, {.delivery = naiveDelivery(clock)});
+    naive.setApplyObserver(applied.observer());
+    driveToEnd(naive);
+    clock.advance(4 * kSecond);
+    ASSERT_TRUE(naive.step(100));
+  }  // Crashed before the 5 s were up: bkg-1's offset is lost.
+  append({m_events.cancelled("bkg-1", "prop-a", "guest-1")});
+  {
+    HistoryProjection naive(*m_store, m_log, {.delivery = naiveDelivery(clock)});
+    naive.setApplyObserver(applied.observer());
+    driveToEnd(naive);
+    clock.advance(5 * kSecond);
+    ASSERT_TRUE(naive.step(100));  // Due: committed.
+  }
+  EXPECT_EQ(applied.repeats(), 1);
+  append({m_events.placed("bkg-2", "prop-a", "guest-2")});
+  {
+    HistoryProjection naive(*m_store, m_log, {.delivery = naiveDelivery(clock)});
+    naive.setApplyObserver(applied.observer());
+    driveToEnd(naive);
+    ASSERT_TRUE(naive.flush());  // A clean close.
+  }
+  HistoryProjection naive(*m_store, m_log, {.delivery = naiveDelivery(clock)});
+  naive.setApplyObserver(applied.observer());
+  EXPECT_EQ(naive.lag().value(), 0);
+  driveToEnd(naive);
+  EXPECT_EQ(applied.repeats(), 1) << "nothing applied again after the commits";
+}
+
+TEST_P(HistoryProjectionTest, NaiveProjectionWithoutRepeatsBuildsWhatTheIdempotentOneBuilds) {
+  append(scenario(m_events));
+  ManualClock clock;
+  HistoryProjection naive(*m_store, m_log, {.delivery = naiveDelivery(clock)});
+  driveToEnd(naive);
+  EXPECT_EQ(naive.canonicalDigest().value(), rebuiltDigest(m_log));
+  ASSERT_TRUE(naive.rebuild());
+  EXPECT_EQ(naive.canonicalDigest().value(), rebuiltDigest(m_log));
+  EXPECT_EQ(naive.lag().value(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, HistoryProjectionTest,

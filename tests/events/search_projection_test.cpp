@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "events/memory_event_log.h"
 #include "stores/text/memory_text_index.h"
 #include "stores/text/xapian_text_index.h"
+#include "tests/support/delivery_doubles.h"
 #include "tests/support/temp_dir.h"
 
 namespace staylab {
@@ -620,6 +622,136 @@ TEST_P(SearchProjectionTest, FailedCommitAppliesNothingAndIsRetried) {
   EXPECT_EQ(projection.lag().value(), 0);
   EXPECT_EQ(search(textQuery("apartment")), Ids{"prop-a"});
   EXPECT_EQ(document("prop-a")->booked_nights.size(), 2u);
+}
+
+// ---------------------------------------------------------------------------
+// Delivery: the idempotent projection and the naive one under repeated
+// deliveries and crashes.
+
+using staylab::testing::driveToEnd;
+using staylab::testing::naiveDelivery;
+
+constexpr int64_t kSecond = 1'000'000'000;
+
+// Returns the digest of a fresh projection rebuilt from `log`.
+std::string rebuiltDigest(EventLog& log) {
+  MemoryTextIndex index;
+  SearchProjection fresh(index, log);
+  EXPECT_TRUE(fresh.rebuild());
+  return fresh.canonicalDigest().value_or("");
+}
+
+TEST_P(SearchProjectionTest, NaiveProjectionAppliesARepeatedDeliveryTwiceAwayFromARebuild) {
+  const EventEnvelope placed = m_events.placed("bkg-1", "prop-a", "2027-06-01", "2027-06-05");
+  append({m_events.created("prop-a", "Cozy apartment"), placed,
+          m_events.cancelled("bkg-1", "prop-a", "2027-06-01", "2027-06-05")});
+  staylab::testing::DuplicatingLog twice(m_log);
+  twice.duplicate(placed.event_id);
+  ManualClock clock;
+  SearchProjection naive(*m_index, twice, {.delivery = naiveDelivery(clock)});
+  staylab::testing::AppliedCounter applied;
+  naive.setApplyObserver(applied.observer());
+  driveToEnd(naive);
+
+  EXPECT_EQ(applied.times(placed.event_id), 2);
+  EXPECT_EQ(applied.repeats(), 1);
+  EXPECT_EQ(applied.consumers(), std::set<std::string>{"search"});
+  EXPECT_EQ(document("prop-a")->booked_nights,
+            Stay::parse("2027-06-01", "2027-06-05").value().nightDates())
+      << "the second copy's nights outlive the cancellation";
+  EXPECT_EQ(search(stayQuery("2027-06-02", "2027-06-03")), Ids{});
+  EXPECT_NE(naive.canonicalDigest().value(), rebuiltDigest(m_log));
+}
+
+TEST_P(SearchProjectionTest, IdempotentProjectionAppliesARepeatedDeliveryOnce) {
+  const EventEnvelope placed = m_events.placed("bkg-1", "prop-a", "2027-06-01", "2027-06-05");
+  append({m_events.created("prop-a", "Cozy apartment"), placed,
+          m_events.cancelled("bkg-1", "prop-a", "2027-06-01", "2027-06-05"),
+          m_events.rejected("bkg-2", "prop-a", "2027-06-01", "2027-06-02")});
+  staylab::testing::DuplicatingLog twice(m_log);
+  twice.duplicate(placed.event_id);
+  SearchProjection idempotent(*m_index, twice);
+  staylab::testing::AppliedCounter applied;
+  idempotent.setApplyObserver(applied.observer());
+  driveToEnd(idempotent);
+
+  EXPECT_EQ(applied.times(placed.event_id), 1);
+  EXPECT_EQ(applied.repeats(), 0);
+  EXPECT_EQ(applied.times("evt-0004"), 0) << "a rejection has no effect on search";
+  EXPECT_TRUE(document("prop-a")->booked_nights.empty());
+  EXPECT_EQ(idempotent.canonicalDigest().value(), rebuiltDigest(m_log));
+}
+
+TEST_P(SearchProjectionTest, NaiveProjectionLetsALateCopyOfAnOlderSnapshotListASuspendedProperty) {
+  const EventEnvelope created = m_events.created("prop-a", "Cozy apartment");
+  append({created, m_events.suspended("prop-a", 2), created});
+  ManualClock clock;
+  SearchProjection naive(*m_index, m_log, {.delivery = naiveDelivery(clock)});
+  driveToEnd(naive);
+  EXPECT_EQ(search(textQuery("cozy")), Ids{"prop-a"}) << "listed again by the late copy";
+  EXPECT_EQ(document("prop-a")->source_version, 1);
+  EXPECT_NE(naive.canonicalDigest().value(), rebuiltDigest(m_log));
+
+  ASSERT_TRUE(m_projection->rebuild());
+  EXPECT_EQ(search(textQuery("cozy")), Ids{});
+}
+
+TEST_P(SearchProjectionTest, NaiveProjectionReappliesWhatACrashCaughtBeforeItsOffsetCommit) {
+  const EventEnvelope placed = m_events.placed("bkg-1", "prop-a", "2027-06-01", "2027-06-03");
+  append({m_events.created("prop-a", "Cozy apartment"), placed});
+  ManualClock clock;
+  staylab::testing::AppliedCounter applied;
+  {
+    SearchProjection naive(*m_index, m_log, {.delivery = naiveDelivery(clock)});
+    naive.setApplyObserver(applied.observer());
+    driveToEnd(naive);
+    EXPECT_EQ(naive.lag().value(), 0);
+  }  // Dropped without flush(): a crash; the effects were written, the offsets not.
+  SearchProjection reopened(*m_index, m_log, {.delivery = naiveDelivery(clock)});
+  reopened.setApplyObserver(applied.observer());
+  EXPECT_EQ(reopened.lag().value(), 2);
+  driveToEnd(reopened);
+
+  EXPECT_EQ(applied.times(placed.event_id), 2);
+  EXPECT_EQ(document("prop-a")->booked_nights.size(), 4u) << "two nights, held twice";
+  EXPECT_NE(reopened.canonicalDigest().value(), rebuiltDigest(m_log));
+}
+
+TEST_P(SearchProjectionTest, NaiveProjectionCommitsItsOffsetsFiveSecondsLaterAndAtAFlush) {
+  ManualClock clock;
+  staylab::testing::AppliedCounter applied;
+  append({m_events.created("prop-a", "Cozy apartment")});
+  {
+    SearchProjection naive(*m_index, m_log, {.delivery = naiveDelivery(clock)});
+    naive.setApplyObserver(applied.observer());
+    driveToEnd(naive);
+    clock.advance(5 * kSecond);
+    ASSERT_TRUE(naive.step(100));  // Nothing new to read, but the offsets are due.
+  }
+  append({m_events.placed("bkg-1", "prop-a", "2027-06-01", "2027-06-03")});
+  {
+    SearchProjection naive(*m_index, m_log, {.delivery = naiveDelivery(clock)});
+    naive.setApplyObserver(applied.observer());
+    driveToEnd(naive);
+    ASSERT_TRUE(naive.flush());  // A clean close.
+  }
+  SearchProjection naive(*m_index, m_log, {.delivery = naiveDelivery(clock)});
+  naive.setApplyObserver(applied.observer());
+  EXPECT_EQ(naive.lag().value(), 0);
+  driveToEnd(naive);
+  EXPECT_EQ(applied.repeats(), 0);
+  EXPECT_EQ(naive.canonicalDigest().value(), rebuiltDigest(m_log));
+}
+
+TEST_P(SearchProjectionTest, NaiveProjectionWithoutRepeatsBuildsWhatTheIdempotentOneBuilds) {
+  append(scenario(m_events));
+  ManualClock clock;
+  SearchProjection naive(*m_index, m_log, {.delivery = naiveDelivery(clock)});
+  driveToEnd(naive);
+  EXPECT_EQ(naive.canonicalDigest().value(), rebuiltDigest(m_log));
+  ASSERT_TRUE(naive.rebuild());
+  EXPECT_EQ(naive.canonicalDigest().value(), rebuiltDigest(m_log));
+  EXPECT_EQ(naive.lag().value(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, SearchProjectionTest,

@@ -1,6 +1,7 @@
 #include <fstream>
 #include <memory>
 #include <numeric>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "events/memory_event_log.h"
 #include "fraud/fraud_consumer.h"
 #include "tests/fraud/fraud_test_events.h"
+#include "tests/support/delivery_doubles.h"
 #include "tests/support/temp_dir.h"
 
 namespace staylab::fraud {
@@ -17,6 +19,7 @@ namespace {
 using testing::EventFactory;
 using testing::kHour;
 using testing::kT0;
+using testing::noSignals;
 using testing::Signals;
 
 // Six hosts and a crowd of guests whose instruments overlap, with one guest
@@ -252,6 +255,150 @@ TEST_F(FraudConsumerTest, CorruptSnapshotFailsToOpen) {
   ASSERT_FALSE(consumer.has_value());
   EXPECT_EQ(consumer.error().kind, ErrorKind::StoreFailure);
   EXPECT_EQ(consumer.error().code, "fraud.snapshot_corrupt");
+}
+
+// ---------------------------------------------------------------------------
+// Delivery: the idempotent consumer and the naive one under repeated
+// deliveries and crashes.
+
+constexpr int64_t kSecond = 1'000'000'000;
+
+// Two bookings by one guest are a Velocity case here; one is not.
+FraudConsumerOptions optionsFor(ConsumerDelivery delivery, const Clock& clock) {
+  FraudConsumerOptions options;
+  options.detector.rules.velocity_bookings = 2;
+  options.delivery = DeliveryOptions{delivery, &clock};
+  return options;
+}
+
+class FraudDeliveryTest : public FraudConsumerTest {
+ protected:
+  FraudDeliveryTest() {
+    m_booking = m_events.bookingPlaced("bkg-1", "prop-1", "guest-1", "host-1", noSignals(), kT0);
+    EXPECT_TRUE(m_log.append({m_events.propertyCreated("prop-1", "host-1"), m_booking}));
+  }
+
+  std::unique_ptr<FraudConsumer> open(EventLog& log, FraudSnapshotStore& store,
+                                      ConsumerDelivery delivery) {
+    auto consumer = FraudConsumer::open(log, store, optionsFor(delivery, m_clock));
+    EXPECT_TRUE(consumer.has_value()) << consumer.error().describe();
+    consumer.value()->setApplyObserver(m_applied.observer());
+    return std::move(*consumer);
+  }
+
+  // Returns the digest of a fresh idempotent consumer rebuilt from the log.
+  std::string rebuiltDigest() {
+    auto store = openStore("fresh");
+    auto fresh =
+        FraudConsumer::open(m_log, *store, optionsFor(ConsumerDelivery::Idempotent, m_clock));
+    EXPECT_TRUE(fresh.has_value());
+    EXPECT_TRUE(fresh.value()->rebuild());
+    return digest(**fresh);
+  }
+
+  // Consumes the whole log, as `delivery` says, with the booking delivered twice.
+  std::unique_ptr<FraudConsumer> consumeTheBookingTwice(ConsumerDelivery delivery) {
+    m_twice.duplicate(m_booking.event_id);
+    m_store = openStore();
+    auto consumer = open(m_twice, *m_store, delivery);
+    drain(*consumer, 100);
+    return consumer;
+  }
+
+  ManualClock m_clock;
+  EventEnvelope m_booking;
+  staylab::testing::AppliedCounter m_applied;
+  staylab::testing::DuplicatingLog m_twice{m_log};
+  std::unique_ptr<FraudSnapshotStore> m_store;
+};
+
+TEST_F(FraudDeliveryTest, NaiveConsumerCountsARepeatedBookingAndDiffersFromARebuild) {
+  auto naive = consumeTheBookingTwice(ConsumerDelivery::Naive);
+
+  EXPECT_EQ(m_applied.times(m_booking.event_id), 2);
+  EXPECT_EQ(m_applied.consumers(), std::set<std::string>{"fraud"});
+  EXPECT_EQ(testing::suspicionsOf(naive->detector(), FraudRule::Velocity).size(), 1u)
+      << "one booking counted twice looks like two";
+  EXPECT_NE(digest(*naive), rebuiltDigest());
+}
+
+TEST_F(FraudDeliveryTest, IdempotentConsumerAppliesARepeatedBookingOnce) {
+  auto idempotent = consumeTheBookingTwice(ConsumerDelivery::Idempotent);
+
+  EXPECT_EQ(m_applied.times(m_booking.event_id), 1);
+  EXPECT_EQ(m_applied.repeats(), 0);
+  EXPECT_TRUE(testing::suspicionsOf(idempotent->detector(), FraudRule::Velocity).empty());
+  EXPECT_EQ(digest(*idempotent), rebuiltDigest());
+}
+
+TEST_F(FraudDeliveryTest, NaiveConsumerReappliesWhatACrashCaughtBeforeItsOffsetCommit) {
+  auto store = openStore();
+  {
+    auto naive = open(m_log, *store, ConsumerDelivery::Naive);
+    drain(*naive, 100);
+    EXPECT_EQ(sumOfOffsets(store->load().value().offsets), 0) << "not committed yet";
+  }  // Dropped without flush(): a crash after the effects were saved.
+  auto reopened = open(m_log, *store, ConsumerDelivery::Naive);
+  drain(*reopened, 100);
+
+  EXPECT_EQ(m_applied.times(m_booking.event_id), 2);
+  EXPECT_EQ(reopened->detector().state().bookings.size(), 2u);
+  EXPECT_EQ(testing::suspicionsOf(reopened->detector(), FraudRule::Velocity).size(), 1u);
+  EXPECT_NE(digest(*reopened), rebuiltDigest());
+
+  reopened.reset();  // Crashed again: the snapshot holding the booking twice still opens.
+  auto third = open(m_log, *store, ConsumerDelivery::Naive);
+  drain(*third, 100);
+  EXPECT_EQ(third->detector().state().bookings.size(), 3u);
+}
+
+TEST_F(FraudDeliveryTest, NaiveConsumerCommitsItsOffsetsFiveSecondsLaterAndAtAFlush) {
+  auto store = openStore();
+  {
+    auto naive = open(m_log, *store, ConsumerDelivery::Naive);
+    drain(*naive, 100);
+    m_clock.advance(5 * kSecond);
+    ASSERT_TRUE(naive->step(100));  // Nothing new to read, but the offsets are due.
+    EXPECT_EQ(sumOfOffsets(store->load().value().offsets), 2);
+  }
+  ASSERT_TRUE(m_log.append(
+      {m_events.bookingPlaced("bkg-2", "prop-1", "guest-2", "host-1", noSignals(), kT0 + 1)}));
+  {
+    auto naive = open(m_log, *store, ConsumerDelivery::Naive);
+    drain(*naive, 100);
+    ASSERT_TRUE(naive->flush());  // A clean close.
+  }
+  auto naive = open(m_log, *store, ConsumerDelivery::Naive);
+  EXPECT_EQ(drain(*naive, 100), 0u);
+  EXPECT_EQ(m_applied.repeats(), 0);
+  EXPECT_EQ(digest(*naive), rebuiltDigest());
+}
+
+TEST_F(FraudDeliveryTest, IdempotentConsumerReportsWhatACrashLostOnlyOnceSaved) {
+  auto store = openStore();
+  FraudConsumerOptions options = optionsFor(ConsumerDelivery::Idempotent, m_clock);
+  options.save_every_events = 1000;
+  {
+    auto consumer = FraudConsumer::open(m_log, *store, options).value();
+    consumer->setApplyObserver(m_applied.observer());
+    drain(*consumer, 100);
+    EXPECT_EQ(m_applied.times(m_booking.event_id), 0) << "not saved yet";
+  }  // A crash: effects and offsets are lost together.
+  auto consumer = FraudConsumer::open(m_log, *store, options).value();
+  consumer->setApplyObserver(m_applied.observer());
+  drain(*consumer, 100);
+  ASSERT_TRUE(consumer->flush());
+  EXPECT_EQ(m_applied.times(m_booking.event_id), 1);
+  EXPECT_EQ(m_applied.repeats(), 0);
+}
+
+TEST_F(FraudDeliveryTest, NaiveConsumerNeedsAClock) {
+  auto store = openStore();
+  FraudConsumerOptions options;
+  options.delivery.mode = ConsumerDelivery::Naive;
+  auto refused = FraudConsumer::open(m_log, *store, options);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().field, "delivery.clock");
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "domain/booking/booking_service.h"
@@ -154,6 +155,66 @@ TYPED_TEST(BookingStoreContract, TakenNightsListsOnlyNightsInsideTheRange) {
     EXPECT_TRUE(none.empty());
     return {};
   }));
+}
+
+TYPED_TEST(BookingStoreContract, BookedAmongNamesThePropertiesHoldingANightOfTheStay) {
+  auto& store = *this->m_store;
+  ASSERT_TRUE(store.transact([](BookingTransaction& tx) -> Result<void> {
+    STAYLAB_TRY(tx.insertBooking(
+        makeBooking("b1", "p1", "2027-03-01", "2027-03-04", BookingStatus::Confirmed)));
+    STAYLAB_TRY(tx.insertBooking(
+        makeBooking("b2", "p2", "2027-03-04", "2027-03-06", BookingStatus::Confirmed)));
+    STAYLAB_TRY(tx.insertBooking(
+        makeBooking("b3", "p3", "2027-03-01", "2027-03-10", BookingStatus::Rejected)));
+    return tx.insertBooking(
+        makeBooking("b4", "p4", "2027-02-20", "2027-03-02", BookingStatus::Confirmed));
+  }));
+  const std::vector<std::string> candidates{"p4", "p3", "p2", "p1", "unknown"};
+  auto booked = [&](const char* from, const char* to) {
+    auto answer = store.bookedAmong(candidates, Stay::parse(from, to).value());
+    EXPECT_TRUE(answer) << answer.error().describe();
+    return answer.value_or(std::vector<std::string>{"(failed)"});
+  };
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(booked("2027-03-03", "2027-03-05"), (Ids{"p1", "p2"}));
+  EXPECT_EQ(booked("2027-03-01", "2027-03-02"), (Ids{"p1", "p4"}));
+  EXPECT_EQ(booked("2027-03-06", "2027-03-09"), Ids{}) << "check-out days are free";
+  EXPECT_EQ(booked("2027-02-01", "2027-02-20"), Ids{});
+  EXPECT_EQ(store.bookedAmong({}, Stay::parse("2027-03-01", "2027-03-05").value()).value(), Ids{});
+  EXPECT_EQ(store.bookedAmong({"p2"}, Stay::parse("2027-03-01", "2027-03-05").value()).value(),
+            Ids{"p2"})
+      << "only the candidates asked about";
+}
+
+TYPED_TEST(BookingStoreContract, BookedAmongFollowsCancellations) {
+  auto& store = *this->m_store;
+  Booking booking = makeBooking("b1", "p1", "2027-03-01", "2027-03-04", BookingStatus::Confirmed);
+  ASSERT_TRUE(store.transact([&](BookingTransaction& tx) { return tx.insertBooking(booking); }));
+  const Stay stay = Stay::parse("2027-03-02", "2027-03-03").value();
+  EXPECT_EQ(store.bookedAmong({"p1"}, stay).value(), std::vector<std::string>{"p1"});
+  booking.status = BookingStatus::Cancelled;
+  booking.version = 2;
+  ASSERT_TRUE(store.transact([&](BookingTransaction& tx) { return tx.updateBooking(booking); }));
+  EXPECT_TRUE(store.bookedAmong({"p1"}, stay).value().empty());
+}
+
+TYPED_TEST(BookingStoreContract, BookedAmongAnswersForMoreCandidatesThanOneStatementBinds) {
+  auto& store = *this->m_store;
+  std::vector<std::string> candidates;
+  for (int index = 0; index < 1234; ++index) {
+    candidates.push_back(fmt::format("p{:04}", index));
+  }
+  ASSERT_TRUE(store.transact([](BookingTransaction& tx) -> Result<void> {
+    for (const char* property : {"p0003", "p0600", "p1233"}) {
+      STAYLAB_TRY(
+          tx.insertBooking(makeBooking(fmt::format("b-{}", property), property, "2027-03-01",
+                                       "2027-03-04", BookingStatus::Confirmed)));
+    }
+    return ok();
+  }));
+  auto booked = store.bookedAmong(candidates, Stay::parse("2027-03-02", "2027-03-03").value());
+  ASSERT_TRUE(booked) << booked.error().describe();
+  EXPECT_EQ(*booked, (std::vector<std::string>{"p0003", "p0600", "p1233"}));
 }
 
 TYPED_TEST(BookingStoreContract, FailedBodyLeavesNoTrace) {

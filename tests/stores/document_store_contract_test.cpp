@@ -131,6 +131,27 @@ class DocumentStoreContractTest : public ::testing::Test {
     ASSERT_TRUE(inserted) << why(inserted);
   }
 
+  // Inserts the listing-like documents the query tests search.
+  void putListings() {
+    auto listing = [](const char* city, const char* status, json capacity, int price,
+                      const char* currency, json amenities, const char* title,
+                      const char* description) {
+      return json{{"city_key", city},     {"status", status},          {"capacity", capacity},
+                  {"price_minor", price}, {"currency", currency},      {"amenities", amenities},
+                  {"title", title},       {"description", description}};
+    };
+    put("listings", "l-3",
+        listing("lisbon", "active", 4, 12000, "EUR", {"pool", "wifi"}, "Sunny Loft",
+                "A whirlpool on the roof"));
+    put("listings", "l-1",
+        listing("lisbon", "active", 2, 9000, "EUR", {"wifi"}, "Quiet studio", "Near the river"));
+    put("listings", "l-2",
+        listing("lisbon", "suspended", 6, 8000, "EUR", {"pool"}, "Pool house", ""));
+    put("listings", "l-4",
+        listing("porto", "active", 4.0, 12000, "USD", {"pool", "wifi", "kitchen"},
+                "Loft by the POOL", "Café terrace"));
+  }
+
   Backend m_backend;
   std::unique_ptr<DocumentStore> m_store;
 };
@@ -374,6 +395,181 @@ TYPED_TEST(DocumentStoreContractTest, FindEqualSeesReplacedAndRemovedDocuments) 
   ASSERT_TRUE(lyon) << why(lyon);
   ASSERT_EQ(lyon->size(), 1u);
   EXPECT_EQ(lyon->front(), (Document{"listings", "l-1", 2, {{"city", "Lyon"}}}));
+}
+
+TYPED_TEST(DocumentStoreContractTest, QueryMatchesEveryConditionOrderedById) {
+  this->putListings();
+  DocumentQuery query;
+  query.equal = {{"$.city_key", "lisbon"}, {"$.status", "active"}};
+  EXPECT_EQ(idsOf(this->store().query("listings", query)),
+            (std::vector<std::string>{"l-1", "l-3"}));
+
+  query.ranges = {{"$.capacity", DocumentQuery::Bound::AtLeast, 3}};
+  auto found = this->store().query("listings", query);
+  EXPECT_EQ(idsOf(found), std::vector<std::string>{"l-3"});
+  ASSERT_TRUE(found) << why(found);
+  auto stored = this->store().get("listings", "l-3");
+  ASSERT_TRUE(stored) << why(stored);
+  EXPECT_EQ(found->front(), *stored) << "a query returns the documents as get() does";
+
+  DocumentQuery priced;
+  priced.equal = {{"$.currency", "EUR"}};
+  priced.ranges = {{"$.price_minor", DocumentQuery::Bound::AtMost, 9000},
+                   {"$.capacity", DocumentQuery::Bound::AtLeast, 2}};
+  EXPECT_EQ(idsOf(this->store().query("listings", priced)),
+            (std::vector<std::string>{"l-1", "l-2"}));
+
+  DocumentQuery equipped;
+  equipped.contains = {{"$.amenities", "pool"}, {"$.amenities", "wifi"}};
+  EXPECT_EQ(idsOf(this->store().query("listings", equipped)),
+            (std::vector<std::string>{"l-3", "l-4"}));
+}
+
+TYPED_TEST(DocumentStoreContractTest, QueryWithoutConditionsReturnsTheWholeCollectionOnly) {
+  this->putListings();
+  this->put("other", "o-1", {{"city_key", "lisbon"}});
+  EXPECT_EQ(idsOf(this->store().query("listings", DocumentQuery{})),
+            (std::vector<std::string>{"l-1", "l-2", "l-3", "l-4"}));
+  EXPECT_TRUE(idsOf(this->store().query("empty", DocumentQuery{})).empty());
+}
+
+TYPED_TEST(DocumentStoreContractTest, QueryEqualityComparesAsFindEqualDoes) {
+  this->put("listings", "int-3", {{"v", 3}});
+  this->put("listings", "real-3", {{"v", 3.0}});
+  this->put("listings", "text-3", {{"v", "3"}});
+  this->put("listings", "yes", {{"v", true}});
+  this->put("listings", "one", {{"v", 1}});
+  this->put("listings", "nested", {{"a", {{"v", 3}}}});
+  auto equal = [&](json value, std::string path = "$.v") {
+    DocumentQuery query;
+    query.equal = {{std::move(path), std::move(value)}};
+    return idsOf(this->store().query("listings", query));
+  };
+  EXPECT_EQ(equal(3), (std::vector<std::string>{"int-3", "real-3"}));
+  EXPECT_EQ(equal("3"), std::vector<std::string>{"text-3"});
+  EXPECT_EQ(equal(true), std::vector<std::string>{"yes"});
+  EXPECT_EQ(equal(1), std::vector<std::string>{"one"});
+  EXPECT_EQ(equal(3, "$.a.v"), std::vector<std::string>{"nested"});
+}
+
+TYPED_TEST(DocumentStoreContractTest, QueryRangesIncludeTheirBoundAndSkipWhatIsNotANumber) {
+  this->put("listings", "two", {{"price", 2}});
+  this->put("listings", "two-and-half", {{"price", 2.5}});
+  this->put("listings", "three", {{"price", 3}});
+  this->put("listings", "text", {{"price", "2"}});
+  this->put("listings", "flag", {{"price", true}});
+  this->put("listings", "none", {{"cost", 2}});
+  auto within = [&](DocumentQuery::Bound bound, json value) {
+    DocumentQuery query;
+    query.ranges = {{"$.price", bound, std::move(value)}};
+    return idsOf(this->store().query("listings", query));
+  };
+  EXPECT_EQ(within(DocumentQuery::Bound::AtLeast, 2.5),
+            (std::vector<std::string>{"three", "two-and-half"}));
+  EXPECT_EQ(within(DocumentQuery::Bound::AtMost, 2.5),
+            (std::vector<std::string>{"two", "two-and-half"}));
+  EXPECT_EQ(within(DocumentQuery::Bound::AtLeast, 3), std::vector<std::string>{"three"});
+  EXPECT_EQ(within(DocumentQuery::Bound::AtMost, -1), std::vector<std::string>{});
+}
+
+TYPED_TEST(DocumentStoreContractTest, QueryContainsNeedsAnArrayHoldingTheExactString) {
+  this->put("listings", "array", {{"tags", {"pool", "wifi"}}});
+  this->put("listings", "upper", {{"tags", {"POOL"}}});
+  this->put("listings", "scalar", {{"tags", "pool"}});
+  this->put("listings", "numbers", {{"tags", {1, 2}}});
+  this->put("listings", "nested", {{"tags", {{"pool"}}}});
+  this->put("listings", "longer", {{"tags", {"pools"}}});
+  DocumentQuery query;
+  query.contains = {{"$.tags", "pool"}};
+  EXPECT_EQ(idsOf(this->store().query("listings", query)), std::vector<std::string>{"array"});
+  query.contains = {{"$.tags", "1"}};
+  EXPECT_TRUE(idsOf(this->store().query("listings", query)).empty());
+}
+
+TYPED_TEST(DocumentStoreContractTest, QueryWordsAreSubstringsOfAnyTextPathIgnoringAsciiCase) {
+  this->putListings();
+  auto withWords = [&](std::vector<std::string> words) {
+    DocumentQuery query;
+    query.words = std::move(words);
+    query.text_paths = {"$.title", "$.description"};
+    return idsOf(this->store().query("listings", query));
+  };
+  EXPECT_EQ(withWords({"pool"}), (std::vector<std::string>{"l-2", "l-3", "l-4"}))
+      << "in a title, inside a word of a description, in upper case";
+  EXPECT_EQ(withWords({"LOFT", "roof"}), std::vector<std::string>{"l-3"})
+      << "each word may sit in another text path";
+  EXPECT_EQ(withWords({"loft", "river"}), std::vector<std::string>{});
+  EXPECT_EQ(withWords({"lisbon"}), std::vector<std::string>{}) << "only the text paths count";
+  EXPECT_EQ(withWords({"café"}), std::vector<std::string>{"l-4"});
+  EXPECT_EQ(withWords({"CAFÉ"}), std::vector<std::string>{})
+      << "only ASCII letters fold, as SQLite's lower() without ICU";
+  EXPECT_EQ(withWords({"%"}), std::vector<std::string>{}) << "no LIKE wildcards";
+  EXPECT_EQ(withWords({"_"}), std::vector<std::string>{});
+}
+
+TYPED_TEST(DocumentStoreContractTest, QuerySeesReplacedAndRemovedDocuments) {
+  this->put("listings", "l-1", {{"city", "Paris"}});
+  this->put("listings", "l-2", {{"city", "Paris"}});
+  ASSERT_TRUE(this->store().replace("listings", "l-1", 1, {{"city", "Lyon"}}, {}));
+  ASSERT_TRUE(this->store().remove("listings", "l-2", 1, {}));
+  DocumentQuery query;
+  query.equal = {{"$.city", "Paris"}};
+  EXPECT_TRUE(idsOf(this->store().query("listings", query)).empty());
+  query.equal = {{"$.city", "Lyon"}};
+  auto lyon = this->store().query("listings", query);
+  ASSERT_TRUE(lyon) << why(lyon);
+  ASSERT_EQ(lyon->size(), 1u);
+  EXPECT_EQ(lyon->front(), (Document{"listings", "l-1", 2, {{"city", "Lyon"}}}));
+}
+
+TYPED_TEST(DocumentStoreContractTest, QueryRefusesBadConditionsNamingTheField) {
+  this->put("listings", "l-1", {{"a", 1}});
+  auto refused = [&](const DocumentQuery& query, std::string_view field) {
+    return failsWith(this->store().query("listings", query), ErrorKind::InvalidInput, field);
+  };
+  DocumentQuery query;
+  query.equal = {{"$.a", 1}, {"$.a'); DELETE FROM documents; --", 1}};
+  EXPECT_TRUE(refused(query, "equal[1].path"));
+  query.equal = {{"$.a", json::object()}};
+  EXPECT_TRUE(refused(query, "equal[0].value"));
+  query.equal = {{"$.a", nullptr}};
+  EXPECT_TRUE(refused(query, "equal[0].value"));
+
+  query = {};
+  query.ranges = {{"$.a", DocumentQuery::Bound::AtMost, "9"}};
+  EXPECT_TRUE(refused(query, "ranges[0].value"));
+  query.ranges = {{"$.a", DocumentQuery::Bound::AtMost, std::numeric_limits<double>::infinity()}};
+  EXPECT_TRUE(refused(query, "ranges[0].value"));
+  query.ranges = {{"a", DocumentQuery::Bound::AtMost, 1}};
+  EXPECT_TRUE(refused(query, "ranges[0].path"));
+
+  query = {};
+  query.contains = {{"$.a[0]", "x"}};
+  EXPECT_TRUE(refused(query, "contains[0].path"));
+  query.contains = {{"$.a", std::string("\xff")}};
+  EXPECT_TRUE(refused(query, "contains[0].value"));
+
+  query = {};
+  query.text_paths = {"$.a"};
+  query.words = {"ok", ""};
+  EXPECT_TRUE(refused(query, "words[1]"));
+  query.words = {std::string(DocumentQuery::kMaxWordBytes + 1, 'w')};
+  EXPECT_TRUE(refused(query, "words[0]"));
+  query.words = {"ok"};
+  query.text_paths = {};
+  EXPECT_TRUE(refused(query, "text_paths"));
+  query.text_paths = {"$.a", "$"};
+  EXPECT_TRUE(refused(query, "text_paths[1]"));
+
+  query = {};
+  query.equal.assign(DocumentQuery::kMaxConditions + 1, {"$.a", 1});
+  EXPECT_TRUE(refused(query, "equal"));
+  EXPECT_TRUE(failsWith(this->store().query("bad name", DocumentQuery{}), ErrorKind::InvalidInput,
+                        "collection"));
+
+  // Nothing was deleted, and the store still answers.
+  EXPECT_EQ(idsOf(this->store().query("listings", DocumentQuery{})),
+            std::vector<std::string>{"l-1"});
 }
 
 TYPED_TEST(DocumentStoreContractTest, InvalidCollectionAndIdNamesAreRefusedAndNothingIsWritten) {

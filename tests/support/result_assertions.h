@@ -1,12 +1,29 @@
 #pragma once
 
+#include <stdexcept>
 #include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <fmt/format.h>
 
 #include <gtest/gtest.h>
 
 #include "domain/common/error.h"
 
 namespace staylab::testing {
+
+// Returns the value of `result`, or throws naming `what` (gtest reports the
+// test as failed): for steps a test needs to go on at all.
+template <typename T>
+T must(Result<T> result, std::string_view what) {
+  if (!result) {
+    throw std::runtime_error(fmt::format("{}: {}", what, result.error().describe()));
+  }
+  if constexpr (!std::is_void_v<T>) {
+    return std::move(*result);
+  }
+}
 
 // Returns success when `result` failed with InvalidInput naming `field`.
 // Use as EXPECT_TRUE(invalidInputOn(Date::parse("x"), "date")).

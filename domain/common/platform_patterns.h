@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstdint>
+
+namespace staylab {
+
+// The platform's architectural patterns that can be switched off, each to
+// what teams who skip the pattern really build, so that the simulator can
+// measure what the pattern buys. The first value of each enum is the
+// pattern itself and the default; with every default the platform behaves
+// exactly as if these switches did not exist.
+
+// How searches are answered.
+enum class QueryModel {
+  ReadModel,    // CQRS: from the search read model, a projection of the log.
+  Composition,  // API composition: listing store, then booking store, at query time.
+};
+
+// How the Listing and Booking contexts get their events to the log.
+enum class EventPublication {
+  Outbox,     // Transactional outbox: events commit with the state change; a relay moves them.
+  DualWrite,  // The state change commits, then a second write appends the events to the log.
+};
+
+// How the consumers of the log (the projections, fraud detection) apply what
+// they are delivered.
+enum class ConsumerDelivery {
+  // Idempotent consumer: offsets commit with the effect; duplicates are recognised.
+  Idempotent,
+  // Every delivered event is applied; offsets are committed apart, now and then.
+  Naive,
+};
+
+struct PlatformPatterns {
+  QueryModel query_model = QueryModel::ReadModel;            // Default: ReadModel.
+  EventPublication publication = EventPublication::Outbox;   // Default: Outbox.
+  ConsumerDelivery delivery = ConsumerDelivery::Idempotent;  // Default: Idempotent.
+};
+
+// How often a naive consumer commits its offsets, in nanoseconds of the
+// platform's Clock, in the manner of Kafka's enable.auto.commit (whose
+// auto.commit.interval.ms defaults to 5000).
+inline constexpr int64_t kAutoCommitIntervalNanos = 5'000'000'000;
+
+}  // namespace staylab

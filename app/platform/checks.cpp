@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "app/platform/divergence.h"
 #include "events/history_projection.h"
 #include "events/search_projection.h"
 #include "stores/text/memory_text_index.h"
@@ -155,6 +156,15 @@ Result<std::vector<CheckResult>> checkInvariants(Platform& platform) {
                                     stored_properties, "listings"));
   results.push_back(storeMatchesLog("booking store equals the log", versions["booking"],
                                     stored_bookings, "bookings"));
+
+  const Divergence divergence = STAYLAB_TRY(measureDivergence(platform));
+  results.push_back(
+      {"read models hold what the write stores hold", divergence.total() == 0,
+       divergence.total() == 0
+           ? std::string("every listing and confirmed booking shows in search and history")
+           : fmt::format("{} listings, {} bookings in search, {} in history differ: {}",
+                         divergence.listings, divergence.search_bookings,
+                         divergence.history_bookings, firstFew(divergence.examples))});
 
   MemoryTextIndex fresh_index;
   SearchProjection fresh_search(fresh_index, platform.eventLog());

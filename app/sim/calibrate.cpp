@@ -130,7 +130,7 @@ Result<Calibration> calibrate(const CalibrationOptions& options) {
   std::filesystem::remove_all(directory, error);
   std::map<std::pair<std::string, std::string>, std::vector<sim::Nanos>> samples;
   {
-    auto system = STAYLAB_TRY(SimulatedPlatform::open(directory, faults));
+    auto system = STAYLAB_TRY(SimulatedPlatform::open(directory, faults, sim::PlatformBuild{}));
     sim::SeedData data;
     data.properties = options.properties;
     data.seed = options.seed;

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "app/platform/checks.h"
+#include "app/platform/divergence.h"
 #include "app/platform/pump.h"
 #include "app/platform/seed.h"
 #include "domain/ports/random.h"
@@ -23,7 +24,6 @@ namespace {
 // The platform's clock at the start of seeding: 2026-01-01T00:00:00Z. The
 // run's virtual time 0 is wherever seeding left the clock, plus a minute.
 constexpr std::int64_t kSeedEpochNanos = 1'767'225'600LL * 1'000'000'000LL;
-constexpr std::int64_t kNanosPerDay = 86'400'000'000'000LL;
 
 // The component names the decorators answer to: the `binds` names of the
 // default topology.
@@ -33,18 +33,6 @@ constexpr std::string_view kHistoryDb = "history-db";
 constexpr std::string_view kSearchIndex = "search-index";
 constexpr std::string_view kEventLog = "event-log";
 constexpr std::string_view kRelay = "relay";
-
-sim::OperationOutcome failed(const Error& error) {
-  sim::OperationOutcome outcome;
-  outcome.ok = false;
-  outcome.error = sim::requestErrorOf(error);
-  return outcome;
-}
-
-// Returns the number of draws below `bound` ( > 0).
-int below(sim::Generator& random, int bound) {
-  return static_cast<int>(random.uniform() * bound) % std::max(bound, 1);
-}
 
 }  // namespace
 
@@ -67,9 +55,17 @@ SimulatedPlatform::~SimulatedPlatform() {
 }
 
 Result<std::unique_ptr<SimulatedPlatform>> SimulatedPlatform::open(
-    const std::filesystem::path& data_dir, sim::FaultBoard& faults) {
+    const std::filesystem::path& data_dir, sim::FaultBoard& faults,
+    const sim::PlatformBuild& build) {
   std::unique_ptr<SimulatedPlatform> system(new SimulatedPlatform(data_dir, faults, faults.seed()));
+  SimulatedPlatform* self = system.get();
+  self->m_build = build;
   PlatformOptions options;
+  options.patterns.query_model = build.cqrs ? QueryModel::ReadModel : QueryModel::Composition;
+  options.patterns.publication =
+      build.outbox ? EventPublication::Outbox : EventPublication::DualWrite;
+  options.patterns.delivery =
+      build.idempotent_consumers ? ConsumerDelivery::Idempotent : ConsumerDelivery::Naive;
   options.data_dir = data_dir;
   options.mode = OpenMode::InitialiseIfEmpty;
   options.clock = &system->m_clock;
@@ -81,7 +77,8 @@ Result<std::unique_ptr<SimulatedPlatform>> SimulatedPlatform::open(
   decorators.listing_store = [&faults](std::unique_ptr<DocumentStore> inner) {
     return sim::decorateWithFaults(std::move(inner), faults, std::string(kListingDb));
   };
-  decorators.booking_store = [&faults](std::unique_ptr<BookingStore> inner) {
+  decorators.booking_store = [&faults, self](std::unique_ptr<BookingStore> inner) {
+    self->m_raw_bookings = inner.get();
     return sim::decorateWithFaults(std::move(inner), faults, std::string(kBookingDb));
   };
   decorators.history_store = [&faults](std::unique_ptr<WideColumnStore> inner) {
@@ -93,13 +90,27 @@ Result<std::unique_ptr<SimulatedPlatform>> SimulatedPlatform::open(
   decorators.event_log = [&faults](std::unique_ptr<EventLog> inner) {
     return sim::decorateWithFaults(std::move(inner), faults, std::string(kEventLog));
   };
-  SimulatedPlatform* self = system.get();
   decorators.consumer_log = [&faults, self](EventLog& inner) -> std::unique_ptr<EventLog> {
     auto log = std::make_unique<sim::DeliveryFaultLog>(inner, faults, 0);
     self->m_delivery = log.get();
     return log;
   };
+  decorators.event_publisher = [self](EventPublisher& inner) -> std::unique_ptr<EventPublisher> {
+    auto publisher = std::make_unique<DeferredPublisher>(inner);
+    self->m_publisher = publisher.get();
+    return publisher;
+  };
   system->m_platform = STAYLAB_TRY(Platform::open(options));
+  // Every event a consumer applies, to count those it applies twice: across
+  // crashes too, as the observer outlives the consumers.
+  system->m_platform->setApplyObserver(
+      [self](std::string_view consumer, const EventEnvelope& event) {
+        auto applied = self->m_applied.find(consumer);
+        if (applied == self->m_applied.end())
+          applied = self->m_applied.emplace(std::string(consumer), std::set<std::string>()).first;
+        if (!applied->second.insert(event.event_id).second)
+          ++self->m_duplicates_applied;
+      });
   return system;
 }
 
@@ -132,114 +143,8 @@ Result<void> SimulatedPlatform::seed(const sim::SeedData& data) {
   return {};
 }
 
-Result<void> SimulatedPlatform::reconfigure(const sim::PlatformBuild& build) {
-  if (build != sim::PlatformBuild{})
-    return invalidInput("patterns",
-                        "this platform is always CQRS, with an outbox and "
-                        "idempotent consumers");
-  return {};
-}
-
-int SimulatedPlatform::phases(sim::UserOperation, const sim::PlatformBuild&) const {
-  return 1;
-}
-
-sim::OperationOutcome SimulatedPlatform::resume(std::uint64_t) {
-  sim::OperationOutcome outcome;
-  outcome.ok = false;
-  outcome.error = sim::RequestError::Failed;
-  return outcome;
-}
-
-void SimulatedPlatform::abandon(std::uint64_t) {}
-
 void SimulatedPlatform::setTime(sim::Nanos now) {
   m_clock.set(m_epoch + now);
-}
-
-sim::OperationOutcome SimulatedPlatform::execute(sim::UserOperation operation, int property_rank,
-                                                 sim::Generator& random) {
-  const Listing& listing = m_properties[static_cast<std::size_t>(
-      std::clamp<int>(property_rank, 0, static_cast<int>(m_properties.size()) - 1))];
-  Gateway& gateway = m_platform->gateway();
-  const std::int64_t today = m_clock.nowNanos() / kNanosPerDay;
-  sim::OperationOutcome outcome;
-  switch (operation) {
-    case sim::UserOperation::Search: {
-      SearchQuery query;
-      query.city = listing.city;
-      const int nights = 1 + below(random, 7);
-      auto check_in = Date::fromDays(today + 1 + below(random, 60));
-      if (check_in) {
-        auto stay = Stay::create(*check_in, check_in->plusDays(nights));
-        if (stay)
-          query.stay = *stay;
-      }
-      query.limit = 20;
-      auto page = m_platform->searchIndex().search(query);
-      if (!page)
-        return failed(page.error());
-      return outcome;
-    }
-    case sim::UserOperation::View: {
-      auto property = gateway.getProperty(listing.id);
-      if (!property)
-        return failed(property.error());
-      return outcome;
-    }
-    case sim::UserOperation::Book: {
-      const Caller guest{fmt::format("guest-{}", below(random, 5000)), Role::Guest};
-      auto check_in = Date::fromDays(today + 1 + below(random, 60));
-      if (!check_in)
-        return failed(check_in.error());
-      booking::PlaceBooking command;
-      command.property_id = listing.id;
-      command.guest = guest.name;
-      command.from = check_in->toString();
-      command.to = check_in->plusDays(1 + below(random, 7)).toString();
-      command.guests = 1;
-      auto answer = gateway.placeBooking(guest, command);
-      if (!answer)
-        return failed(answer.error());
-      if (answer->booking.status == booking::BookingStatus::Confirmed) {
-        outcome.booking_id = answer->booking.id;
-        m_cancellable.push_back(answer->booking.id);
-      }
-      return outcome;
-    }
-    case sim::UserOperation::Cancel: {
-      if (m_cancellable.empty()) {
-        outcome.ok = false;
-        outcome.error = sim::RequestError::Unavailable;
-        return outcome;
-      }
-      const auto index =
-          static_cast<std::size_t>(below(random, static_cast<int>(m_cancellable.size())));
-      const std::string booking_id = m_cancellable[index];
-      const Caller admin{"simulator", Role::Admin};
-      booking::CancelBooking command;
-      command.booking_id = booking_id;
-      auto cancelled = gateway.cancelBooking(admin, command);
-      if (!cancelled)
-        return failed(cancelled.error());
-      m_cancellable[index] = m_cancellable.back();
-      m_cancellable.pop_back();
-      return outcome;
-    }
-    case sim::UserOperation::Edit: {
-      const Caller admin{"simulator", Role::Admin};
-      listing::UpdateProperty command;
-      command.property_id = listing.id;
-      command.price = fmt::format("{}", 40 + below(random, 400));
-      auto updated = gateway.updateProperty(admin, command);
-      if (!updated)
-        return failed(updated.error());
-      return outcome;
-    }
-  }
-  outcome.ok = false;
-  outcome.error = sim::RequestError::Invalid;
-  return outcome;
 }
 
 Result<std::size_t> SimulatedPlatform::step(std::string_view part, std::size_t batch) {
@@ -374,6 +279,9 @@ Result<sim::InvariantResults> SimulatedPlatform::checkInvariants(
     STAYLAB_TRY(restart(part));
   sim::InvariantResults results;
   const auto checks = STAYLAB_TRY(app::checkInvariants(*m_platform));  // Drains first.
+  // What the patterns measure of the whole run, once quiet.
+  results.measures["write_read_divergence"] = STAYLAB_TRY(measureDivergence(*m_platform)).total();
+  results.measures["duplicates_applied"] = m_duplicates_applied;
 
   // Nights held by two confirmed bookings, counted from the bookings
   // themselves rather than trusting the store's unique index.
@@ -420,10 +328,6 @@ sim::SystemFactory simulatedPlatformFactory(std::filesystem::path parent, bool k
   return [parent = std::move(parent), keep](
              sim::FaultBoard& faults,
              const sim::PlatformBuild& build) -> Result<std::unique_ptr<sim::SystemUnderTest>> {
-    if (build != sim::PlatformBuild{})
-      return invalidInput("patterns",
-                          "this platform is always CQRS, with an outbox and "
-                          "idempotent consumers");
     std::error_code error;
     std::filesystem::path base = parent.empty() ? std::filesystem::temp_directory_path() : parent;
     std::filesystem::create_directories(base, error);
@@ -438,7 +342,7 @@ sim::SystemFactory simulatedPlatformFactory(std::filesystem::path parent, bool k
     if (directory.empty())
       return storeFailure("simulate.data_dir", "cannot create a run directory in {}",
                           base.string());
-    auto system = SimulatedPlatform::open(directory, faults);
+    auto system = SimulatedPlatform::open(directory, faults, build);
     if (!system) {
       std::filesystem::remove_all(directory, error);
       return std::unexpected(system.error());

@@ -6,15 +6,28 @@
 // reading the log through the delivery faults, with a ManualClock the engine
 // sets to virtual time and a SeededRandom from the run's seed, so a run in
 // `model` mode is reproducible.
+//
+// Built as the platform patterns ask (sim::PlatformBuild): without CQRS a
+// search is an API composition in two phases (the listing store's query,
+// then the booking store's availability); without the outbox a write is a
+// dual write in two phases (the commit, then the append to the log, which
+// the engine may never get to); without idempotent consumers the
+// projections and fraud detection are naive. It measures, apart from what
+// it runs and without touching the fault board: stale reads (a search
+// answer offering nights the booking store already holds), what the read
+// models miss of the write stores after the run, and events a consumer
+// applied more than once.
 
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "app/platform/gateway.h"
 #include "app/platform/platform.h"
+#include "app/sim/deferred_publisher.h"
 #include "domain/ports/clock.h"
 #include "domain/ports/random.h"
 #include "simulator/engine/engine.h"
@@ -26,9 +39,11 @@ namespace staylab::app {
 
 class SimulatedPlatform final : public sim::SystemUnderTest {
  public:
-  // Opens a platform in `data_dir`, which must be empty or missing.
+  // Opens a platform built as `build` asks in `data_dir`, which must be
+  // empty or missing.
   [[nodiscard]] static Result<std::unique_ptr<SimulatedPlatform>> open(
-      const std::filesystem::path& data_dir, sim::FaultBoard& faults);
+      const std::filesystem::path& data_dir, sim::FaultBoard& faults,
+      const sim::PlatformBuild& build);
   ~SimulatedPlatform() override;
 
   Result<void> seed(const sim::SeedData& data) override;
@@ -53,10 +68,28 @@ class SimulatedPlatform final : public sim::SystemUnderTest {
   const std::filesystem::path& dataDir() const { return m_data_dir; }
 
  private:
+  static constexpr std::int64_t kNanosPerDay = 86'400'000'000'000LL;
+
   struct Listing {
     std::string id;
     std::string city;
   };
+  // An operation between two of its phases.
+  struct Pending {
+    SearchQuery query;                  // A composed search: its query and
+    std::vector<SearchHit> candidates;  // the listings that matched it.
+    std::vector<EventEnvelope> events;  // A dual write: the events still to append.
+  };
+  // Runs a user operation's first (or only) phase.
+  sim::OperationOutcome search(sim::Generator& random, const Listing& listing);
+  // Runs a write through the gateway; without the outbox, its events wait
+  // for the next phase.
+  template <typename Write>
+  sim::OperationOutcome write(Write&& run);
+  // Keeps a pending operation; returns its handle.
+  sim::OperationOutcome pending(Pending operation);
+  // The answer to a search, with whether it was stale.
+  sim::OperationOutcome answered(const SearchPage& page, const SearchQuery& query);
   SimulatedPlatform(std::filesystem::path data_dir, sim::FaultBoard& faults, std::uint64_t seed);
 
   std::filesystem::path m_data_dir;
@@ -73,6 +106,16 @@ class SimulatedPlatform final : public sim::SystemUnderTest {
   std::map<std::string, std::int64_t, std::less<>> m_crash_position;  // Consumed when it died.
   std::int64_t m_poison_serial = 0;
   bool m_remove_on_close = false;
+  sim::PlatformBuild m_build;
+  // The booking store under its fault decorator: the simulator's own reads
+  // (stale reads), which no fault and no latency touch. Owned by the platform.
+  BookingStore* m_raw_bookings = nullptr;
+  DeferredPublisher* m_publisher = nullptr;  // Owned by the platform.
+  std::map<std::uint64_t, Pending> m_pending;
+  std::uint64_t m_last_pending = 0;
+  // The events each consumer applied, to count those applied twice.
+  std::map<std::string, std::set<std::string>, std::less<>> m_applied;
+  std::uint64_t m_duplicates_applied = 0;
 
   friend sim::SystemFactory simulatedPlatformFactory(std::filesystem::path parent, bool keep);
 };

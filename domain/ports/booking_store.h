@@ -95,14 +95,8 @@ class BookingStore : public OutboxSource {
   // each once, in ascending order; ids the store does not know are free.
   // Answers for every id at once, as one read: a query service asks once for
   // all its candidates.
-  // Default: StoreFailure "booking.booked_among_unsupported", so that
-  // decorators written before this method still compile; every adapter
-  // overrides it, and a decorator must forward it to be usable for this.
   [[nodiscard]] virtual Result<std::vector<std::string>> bookedAmong(
-      const std::vector<std::string>& /*property_ids*/, const Stay& /*stay*/) {
-    return storeFailure("booking.booked_among_unsupported",
-                        "this store cannot tell which properties are booked");
-  }
+      const std::vector<std::string>& property_ids, const Stay& stay) = 0;
 };
 
 }  // namespace staylab

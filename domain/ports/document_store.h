@@ -107,14 +107,8 @@ class DocumentStore : public OutboxSource {
   [[nodiscard]] virtual Result<std::vector<Document>> all(std::string_view collection) = 0;
   // Returns the documents of `collection` that match `filter`, ordered by id.
   // Needs no index: an adapter may scan the collection.
-  // Default: StoreFailure "document.query_unsupported", so that decorators
-  // written before this method still compile; every adapter overrides it, and
-  // a decorator must forward it to be usable for queries.
   [[nodiscard]] virtual Result<std::vector<Document>> query(std::string_view collection,
-                                                            const DocumentQuery& /*filter*/) {
-    return storeFailure("document.query_unsupported", "this store cannot query collection '{}'",
-                        collection);
-  }
+                                                            const DocumentQuery& filter) = 0;
 };
 
 }  // namespace staylab

@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <utility>
 
 #include "simulator/patterns/registry.h"
 
@@ -27,6 +28,7 @@ struct RequestPipeline::Flight : PipelineRequest {
   // The real operation: the handle of its next phase, and what its answer
   // brings home when the request succeeds.
   std::uint64_t pending = 0;
+  std::optional<RequestError> swallowed;  // By the platform, in the call now answering.
   std::string booking_id;
   std::vector<std::pair<std::string_view, std::uint64_t>> measures;
 };
@@ -164,9 +166,10 @@ Task<> RequestPipeline::hop(Flight& flight, std::size_t index) {
   co_await served;
   if (call) {
     // A call answers its caller at once; the caller goes on with the next.
-    if (flight.error) {
-      m_state.metrics.recordError(current.metric, flight.arrived[index], simulation.now(),
-                                  *flight.error);
+    const std::optional<RequestError> failed =
+        flight.error ? flight.error : std::exchange(flight.swallowed, std::nullopt);
+    if (failed) {
+      m_state.metrics.recordError(current.metric, flight.arrived[index], simulation.now(), *failed);
     } else {
       m_state.metrics.recordSuccess(current.metric, flight.arrived[index], simulation.now());
     }
@@ -258,6 +261,7 @@ Task<> RequestPipeline::commit(Flight& flight, int phase, bool measured) {
     flight.error = outcome.error;
     co_return;
   }
+  flight.swallowed = outcome.swallowed;
   if (!outcome.booking_id.empty())
     flight.booking_id = std::move(outcome.booking_id);
   flight.measures.insert(flight.measures.end(), outcome.measures.begin(), outcome.measures.end());

@@ -14,6 +14,7 @@
 // Thread safety: the engine calls from its own thread only.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,6 +42,10 @@ struct OperationOutcome {
   // Non-zero while the operation has phases left (see phases()): the handle
   // to resume() or abandon() it with.
   std::uint64_t pending = 0;
+  // A failure of this phase's call that the platform swallowed and answered
+  // anyway (a dual write whose append failed): the call counts it, the
+  // request goes on as if it had not happened.
+  std::optional<RequestError> swallowed;
   // What the platform measured of this answer for the patterns' measures
   // (pattern.h MeasureSpec, scope Operation), such as {"stale_reads", 1}.
   std::vector<std::pair<std::string_view, std::uint64_t>> measures;

@@ -52,6 +52,12 @@ Result<std::vector<Document>> FaultyDocumentStore::findEqual(std::string_view co
   return m_inner->findEqual(collection, path, value);
 }
 
+Result<std::vector<Document>> FaultyDocumentStore::query(std::string_view collection,
+                                                         const DocumentQuery& filter) {
+  STAYLAB_FAULT_GATE();
+  return m_inner->query(collection, filter);
+}
+
 Result<std::vector<Document>> FaultyDocumentStore::all(std::string_view collection) {
   STAYLAB_FAULT_GATE();
   return m_inner->all(collection);
@@ -103,6 +109,12 @@ Result<std::vector<booking::Booking>> FaultyBookingStore::list(const BookingFilt
 Result<std::vector<BookedNight>> FaultyBookingStore::bookedNights() {
   STAYLAB_FAULT_GATE();
   return m_inner->bookedNights();
+}
+
+Result<std::vector<std::string>> FaultyBookingStore::bookedAmong(
+    const std::vector<std::string>& property_ids, const Stay& stay) {
+  STAYLAB_FAULT_GATE();
+  return m_inner->bookedAmong(property_ids, stay);
 }
 
 Result<std::vector<OutboxEntry>> FaultyBookingStore::peekOutbox(size_t limit) {

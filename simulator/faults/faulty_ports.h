@@ -60,6 +60,8 @@ class FaultyDocumentStore final : public DocumentStore {
   [[nodiscard]] Result<void> remove(std::string_view collection, std::string_view id,
                                     int64_t expected_revision,
                                     const std::vector<EventEnvelope>& events) override;
+  [[nodiscard]] Result<std::vector<Document>> query(std::string_view collection,
+                                                    const DocumentQuery& filter) override;
   [[nodiscard]] Result<std::vector<Document>> findEqual(std::string_view collection,
                                                         std::string_view path,
                                                         const nlohmann::json& value) override;
@@ -87,6 +89,8 @@ class FaultyBookingStore final : public BookingStore {
   [[nodiscard]] Result<std::optional<booking::Booking>> find(std::string_view booking_id) override;
   [[nodiscard]] Result<std::vector<booking::Booking>> list(const BookingFilter& filter) override;
   [[nodiscard]] Result<std::vector<BookedNight>> bookedNights() override;
+  [[nodiscard]] Result<std::vector<std::string>> bookedAmong(
+      const std::vector<std::string>& property_ids, const Stay& stay) override;
   [[nodiscard]] Result<std::vector<OutboxEntry>> peekOutbox(size_t limit) override;
   [[nodiscard]] Result<void> removeOutbox(int64_t up_to_sequence) override;
   [[nodiscard]] Result<size_t> outboxSize() override;

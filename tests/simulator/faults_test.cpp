@@ -325,6 +325,10 @@ class CountingBookingStore final : public BookingStore {
     return m_inner->list(filter);
   }
   Result<std::vector<BookedNight>> bookedNights() override { return m_inner->bookedNights(); }
+  Result<std::vector<std::string>> bookedAmong(const std::vector<std::string>& property_ids,
+                                               const Stay& stay) override {
+    return m_inner->bookedAmong(property_ids, stay);
+  }
   Result<std::vector<OutboxEntry>> peekOutbox(size_t limit) override {
     return m_inner->peekOutbox(limit);
   }
@@ -506,10 +510,11 @@ TEST_F(FaultyDocumentStoreTest, OutageFailsEveryMethodAndLeavesTheStoreUnchanged
   EXPECT_TRUE(isOutage(m_store.remove("rooms", "r2", 1, {outboxEvent("e5")}), "listing-db"));
   EXPECT_TRUE(isOutage(m_store.findEqual("rooms", "$.city", "Lisbon"), "listing-db"));
   EXPECT_TRUE(isOutage(m_store.all("rooms"), "listing-db"));
+  EXPECT_TRUE(isOutage(m_store.query("rooms", DocumentQuery{}), "listing-db"));
   EXPECT_TRUE(isOutage(m_store.peekOutbox(10), "listing-db"));
   EXPECT_TRUE(isOutage(m_store.removeOutbox(100), "listing-db"));
   EXPECT_TRUE(isOutage(m_store.outboxSize(), "listing-db"));
-  EXPECT_EQ(m_board.injectedFailures("listing-db"), 10u);
+  EXPECT_EQ(m_board.injectedFailures("listing-db"), 11u);
   EXPECT_EQ(snapshotOf(m_store.inner()), before);
   // The index was not created either.
   EXPECT_FALSE(m_store.inner().findEqual("rooms", "$.name", "x"));
@@ -608,10 +613,12 @@ TYPED_TEST(FaultyBookingStoreTest, OutageFailsEveryMethodAndLeavesTheStoreUnchan
   EXPECT_TRUE(isOutage(store.find("b1"), "booking-db"));
   EXPECT_TRUE(isOutage(store.list(BookingFilter{}), "booking-db"));
   EXPECT_TRUE(isOutage(store.bookedNights(), "booking-db"));
+  EXPECT_TRUE(isOutage(store.bookedAmong({"p1"}, Stay::parse("2027-04-01", "2027-04-02").value()),
+                       "booking-db"));
   EXPECT_TRUE(isOutage(store.peekOutbox(10), "booking-db"));
   EXPECT_TRUE(isOutage(store.removeOutbox(100), "booking-db"));
   EXPECT_TRUE(isOutage(store.outboxSize(), "booking-db"));
-  EXPECT_EQ(this->m_board.injectedFailures("booking-db", kOutage), 8u);
+  EXPECT_EQ(this->m_board.injectedFailures("booking-db", kOutage), 9u);
   EXPECT_EQ(this->m_counting->transactCalls, 0);
   EXPECT_EQ(this->m_counting->transactEachCalls, 0);
   EXPECT_EQ(snapshotOf(store.inner()), before);

@@ -1,0 +1,36 @@
+#pragma once
+
+// The number formats and the JSON writer that the report files share
+// (report_writer.h describes the files). Internal to simulator/report.
+//
+// Thread safety: the functions share no state.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "simulator/kernel/simulation.h"
+
+namespace staylab::sim::report {
+
+// Returns value / scale (scale a power of ten) as an exact decimal with no
+// trailing zeros: exactDecimal(1500000000, 1e9) == "1.5".
+std::string exactDecimal(std::int64_t value, std::int64_t scale);
+// Returns a duration in seconds or milliseconds, exactly: "1.5", "0.25".
+std::string seconds(Nanos duration);
+std::string milliseconds(Nanos duration);
+// Returns `value` with `decimals` decimals, "" when it is not finite; -0 is
+// written as 0.
+std::string fixed(double value, int decimals);
+
+// Returns `value` as summary.json writes it: keys sorted (nlohmann's default
+// object is a std::map), two-space indentation, floats with exactly 6
+// decimals, a final line feed.
+std::string jsonText(const nlohmann::json& value);
+
+// Returns a fault kind for people: "store outage".
+std::string humanFaultKind(std::string_view kind);
+
+}  // namespace staylab::sim::report

@@ -1,18 +1,16 @@
 // summary.json: the verdict, the expectations, the invariants, per-key
 // totals, component gauges and fault windows (report_writer.h).
 
+#include "simulator/report/summary_json.h"
+
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "simulator/report/report_format.h"
-#include "simulator/report/report_writer.h"
 
 namespace staylab::sim {
 namespace {
 
 using report::jsonText;
-
-constexpr int kSummarySchema = 1;
 
 nlohmann::json latencyJson(const LatencySummary& latency) {
   return {{"count", latency.count}, {"min_ns", latency.min},
@@ -21,46 +19,61 @@ nlohmann::json latencyJson(const LatencySummary& latency) {
           {"max_ns", latency.max},  {"mean_ns", std::llround(latency.mean)}};
 }
 
-nlohmann::json expectationJson(const ExpectationResult& result) {
-  nlohmann::json entry = {{"expectation", toString(result.expectation)},
-                          {"passed", result.passed},
-                          {"actual_text", result.actual_text},
-                          {"text", result.text}};
-  if (!result.actual) {
-    entry["actual"] = nullptr;
-  } else {
-    switch (result.expectation.threshold.kind) {
-      case QuantityKind::Number:
-      case QuantityKind::Duration:
-        entry["actual"] = std::llround(*result.actual);
-        break;
-      case QuantityKind::Ratio:
-      case QuantityKind::Rate:
-        entry["actual"] = *result.actual;
-        break;
-    }
+// A value an expectation read, in the JSON type of its kind: whole numbers
+// and nanoseconds as integers, ratios and rates as floats, null when not
+// available.
+nlohmann::json readingJson(const std::optional<double>& value, QuantityKind kind) {
+  if (!value)
+    return nullptr;
+  switch (kind) {
+    case QuantityKind::Number:
+    case QuantityKind::Duration:
+      return std::llround(*value);
+    case QuantityKind::Ratio:
+    case QuantityKind::Rate:
+      return *value;
   }
-  return entry;
+  return nullptr;
 }
 
 }  // namespace
 
-std::string summaryJson(const RunReport& report) {
-  const MetricsSnapshot& metrics = report.metrics;
-  nlohmann::json summary;
-  summary["schema"] = kSummarySchema;
-  summary["scenario"] = {{"name", report.run.scenario},
-                         {"description", report.run.description},
-                         {"seed", report.run.seed},
-                         {"duration_ns", report.run.duration},
-                         {"mode", report.run.mode}};
-  summary["passed"] = report.passed();
+nlohmann::json expectationJson(const ExpectationResult& result) {
+  const Expectation& expectation = result.expectation;
+  nlohmann::json entry = {{"expectation", toString(expectation)},
+                          {"passed", result.passed},
+                          {"actual_text", result.actual_text},
+                          {"text", result.text}};
+  if (!expectation.against) {
+    entry["actual"] = readingJson(result.actual, expectation.threshold.kind);
+    return entry;
+  }
+  // Against another metric: both values, in the unit of their kind.
+  const QuantityKind kind = comparedKind(expectation.metric);
+  entry["actual"] = readingJson(result.actual, kind);
+  entry["against"] = readingJson(result.against, kind);
+  entry["against_text"] = result.against_text;
+  return entry;
+}
 
+nlohmann::json scenarioJson(const RunDescription& run) {
+  return {{"name", run.scenario},
+          {"description", run.description},
+          {"seed", run.seed},
+          {"duration_ns", run.duration},
+          {"mode", run.mode}};
+}
+
+nlohmann::json expectationsJson(const std::vector<ExpectationResult>& results) {
   nlohmann::json expectations = nlohmann::json::array();
-  for (const ExpectationResult& result : report.expectations)
+  for (const ExpectationResult& result : results)
     expectations.push_back(expectationJson(result));
-  summary["expectations"] = std::move(expectations);
+  return expectations;
+}
 
+nlohmann::json runSummaryJson(const RunReport& report) {
+  const MetricsSnapshot& metrics = report.metrics;
+  nlohmann::json summary = nlohmann::json::object();
   const InvariantResults& invariants = report.invariants;
   summary["invariants"] = {
       {"double_bookings", invariants.double_bookings},
@@ -159,7 +172,15 @@ std::string summaryJson(const RunReport& report) {
   summary["time_series"] = {{"sample_interval_ns", metrics.sample_interval},
                             {"intervals", metrics.series.size()},
                             {"end_ns", metrics.now}};
+  return summary;
+}
 
+std::string summaryJson(const RunReport& report) {
+  nlohmann::json summary = runSummaryJson(report);
+  summary["schema"] = kSummarySchema;
+  summary["scenario"] = scenarioJson(report.run);
+  summary["passed"] = report.passed();
+  summary["expectations"] = expectationsJson(report.expectations);
   return jsonText(summary);
 }
 

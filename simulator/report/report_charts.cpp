@@ -19,6 +19,9 @@ constexpr std::string_view kSeriesColours[] = {"#0072B2", "#E69F00", "#009E73",
 constexpr std::string_view kFaultColours[] = {"#E15759", "#8E6C8A", "#F28E2B",
                                               "#4E79A7", "#9C755F", "#59A14F"};
 constexpr std::size_t kMaxSeries = 5;
+// Run B over run A: grey and dashed, as the desktop app draws its comparison
+// run (ui/charts_panel.cpp).
+constexpr std::string_view kOverlayColour = "#212121";
 
 // A value of one key over the intervals.
 using PointValue = std::optional<double> (*)(const SeriesPoint&);
@@ -45,6 +48,9 @@ struct ShownKey {
   std::string label;
   std::string colour;
   bool total = false;
+  // The key itself, to find it in an overlaid run's series.
+  std::string component;
+  std::string operation;
 };
 
 std::vector<ShownKey> requestKeys(const MetricsSnapshot& metrics, std::size_t limit) {
@@ -60,12 +66,14 @@ std::vector<ShownKey> requestKeys(const MetricsSnapshot& metrics, std::size_t li
   std::vector<ShownKey> shown;
   if (operations.size() > 1) {
     if (const auto total = metrics.series.findKey(kAllComponents, kAllOperations))
-      shown.push_back(ShownKey{*total, "all requests", std::string(kTotalColour), true});
+      shown.push_back(ShownKey{*total, "all requests", std::string(kTotalColour), true,
+                               std::string(kAllComponents), std::string(kAllOperations)});
   }
   for (std::size_t index = 0; index < operations.size() && index < limit; ++index) {
     const MetricKey& key = operations[index]->key;
     if (const auto found = metrics.series.findKey(key.component, key.operation))
-      shown.push_back(ShownKey{*found, key.toString(), std::string(kSeriesColours[index]), false});
+      shown.push_back(ShownKey{*found, key.toString(), std::string(kSeriesColours[index]), false,
+                               key.component, key.operation});
   }
   return shown;
 }
@@ -86,7 +94,8 @@ std::vector<ShownKey> gaugeKeys(const MetricsSnapshot& metrics, Has has, Peak pe
   for (std::size_t index = 0; index < components.size() && index <= kMaxSeries; ++index) {
     if (const auto found = metrics.series.findKey(components[index]->component, kAllOperations))
       shown.push_back(ShownKey{*found, components[index]->component,
-                               std::string(kSeriesColours[index]), false});
+                               std::string(kSeriesColours[index]), false,
+                               components[index]->component, std::string(kAllOperations)});
   }
   return shown;
 }
@@ -96,21 +105,37 @@ struct Shading {
   std::vector<LegendEntry> legend;
 };
 
-Shading shadingOf(const MetricsSnapshot& metrics) {
+// The fault windows of run A, and those of run B that A does not have.
+Shading shadingOf(const MetricsSnapshot& metrics, const ChartOverlay* overlay) {
   Shading shading;
   std::vector<std::string> kinds;
   std::set<std::pair<std::string, std::string>> listed;
-  for (const FaultWindow& fault : metrics.faults) {
+  std::vector<FaultWindow> windows = metrics.faults;
+  const std::size_t run_a_windows = windows.size();
+  if (overlay != nullptr) {
+    for (const FaultWindow& fault : overlay->metrics.faults) {
+      const bool in_a = std::any_of(
+          metrics.faults.begin(), metrics.faults.end(), [&fault](const FaultWindow& other) {
+            return other.kind == fault.kind && other.target == fault.target &&
+                   other.start == fault.start && other.end == fault.end;
+          });
+      if (!in_a)
+        windows.push_back(fault);
+    }
+  }
+  for (std::size_t index = 0; index < windows.size(); ++index) {
+    const FaultWindow& fault = windows[index];
+    const std::string_view run = index < run_a_windows ? "" : "B only: ";
     auto kind = std::find(kinds.begin(), kinds.end(), fault.kind);
     if (kind == kinds.end())
       kind = kinds.insert(kinds.end(), fault.kind);
     const auto colour = std::string(
         kFaultColours[static_cast<std::size_t>(kind - kinds.begin()) % std::size(kFaultColours)]);
     shading.shades.push_back(ChartShade{toSeconds(fault.start), toSeconds(fault.end), colour});
-    if (listed.emplace(fault.kind, fault.target).second) {
-      shading.legend.push_back(
-          LegendEntry{fmt::format("{}: {}", humanFaultKind(fault.kind), fault.target), colour,
-                      fault.end > fault.start ? LegendSwatch::Area : LegendSwatch::DashedLine});
+    if (listed.emplace(std::string(run) + fault.kind, fault.target).second) {
+      shading.legend.push_back(LegendEntry{
+          fmt::format("{}{}: {}", run, humanFaultKind(fault.kind), fault.target), colour,
+          fault.end > fault.start ? LegendSwatch::Area : LegendSwatch::DashedLine});
     }
   }
   return shading;
@@ -146,24 +171,54 @@ ChartSeries keyLine(const TimeSeries& series, const ShownKey& key, PointValue va
   return line;
 }
 
-void addLines(ChartSpec& spec, const TimeSeries& series, const std::vector<ShownKey>& keys,
+// The series a chart draws from: run A's, and run B's over them when set.
+struct ChartRuns {
+  const TimeSeries& a;
+  const ChartOverlay* b = nullptr;
+};
+
+// Adds run B's line of `key`, when B is drawn and has that key.
+void addOverlayLine(ChartSpec& spec, const ChartRuns& runs, const ShownKey& key, PointValue value) {
+  if (runs.b == nullptr)
+    return;
+  const TimeSeries& series = runs.b->metrics.series;
+  const auto found = series.findKey(key.component, key.operation);
+  if (!found)
+    return;
+  ChartSeries line;
+  line.label = fmt::format("B: {}", key.label);
+  line.colour = kOverlayColour;
+  line.width = 1.3;
+  line.style = LineStyle::Dashed;
+  line.in_legend = false;
+  line.points = seriesOf(series, *found, value);
+  spec.series.push_back(std::move(line));
+}
+
+void addLines(ChartSpec& spec, const ChartRuns& runs, const std::vector<ShownKey>& keys,
               PointValue value) {
   for (const ShownKey& key : keys)
-    spec.series.push_back(keyLine(series, key, value));
+    spec.series.push_back(keyLine(runs.a, key, value));
+  for (const ShownKey& key : keys)
+    addOverlayLine(spec, runs, key, value);
 }
 
 // Two measures per key in the key's colour: `solid` (in the legend, by key)
 // and `dashed`; the legend names what each line style shows.
-void addPairedLines(ChartSpec& spec, const TimeSeries& series, const std::vector<ShownKey>& keys,
+void addPairedLines(ChartSpec& spec, const ChartRuns& runs, const std::vector<ShownKey>& keys,
                     std::string solid_name, PointValue solid, std::string dashed_name,
                     PointValue dashed) {
   for (const ShownKey& key : keys) {
-    spec.series.push_back(keyLine(series, key, solid));
-    ChartSeries line = keyLine(series, key, dashed);
+    spec.series.push_back(keyLine(runs.a, key, solid));
+    ChartSeries line = keyLine(runs.a, key, dashed);
     line.style = LineStyle::Dashed;
     line.width = 1.4;
     line.in_legend = false;
     spec.series.push_back(std::move(line));
+  }
+  for (const ShownKey& key : keys) {
+    addOverlayLine(spec, runs, key, solid);
+    addOverlayLine(spec, runs, key, dashed);
   }
   spec.extra_legend.insert(spec.extra_legend.begin(),
                            {LegendEntry{std::move(solid_name), "#666", LegendSwatch::Line},
@@ -172,9 +227,9 @@ void addPairedLines(ChartSpec& spec, const TimeSeries& series, const std::vector
 
 }  // namespace
 
-std::vector<ChartSpec> runCharts(const MetricsSnapshot& metrics) {
-  const Shading shading = shadingOf(metrics);
-  const TimeSeries& series = metrics.series;
+std::vector<ChartSpec> runCharts(const MetricsSnapshot& metrics, const ChartOverlay* overlay) {
+  const Shading shading = shadingOf(metrics, overlay);
+  const ChartRuns series{metrics.series, overlay};
   const std::vector<ShownKey> requests = requestKeys(metrics, kMaxSeries);
   std::vector<ChartSpec> result;
 
@@ -275,6 +330,14 @@ std::vector<ChartSpec> runCharts(const MetricsSnapshot& metrics) {
     return point.lag_time ? std::optional<double>(toSeconds(*point.lag_time)) : std::nullopt;
   });
   result.push_back(std::move(lag_time));
+  if (overlay != nullptr) {
+    for (ChartSpec& spec : result) {
+      spec.x_end = std::max(spec.x_end, toSeconds(overlay->metrics.now));
+      spec.extra_legend.push_back(LegendEntry{fmt::format("B: {}", overlay->label),
+                                              std::string(kOverlayColour),
+                                              LegendSwatch::DashedLine});
+    }
+  }
   return result;
 }
 

@@ -1,16 +1,18 @@
 #pragma once
 
-// The number formats and the JSON writer that the report files share
-// (report_writer.h describes the files). Internal to simulator/report.
+// What the report files share (report_writer.h describes them): number
+// formats, the JSON writer and atomic writing. Internal to simulator/report.
 //
 // Thread safety: the functions share no state.
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "domain/common/error.h"
 #include "simulator/kernel/simulation.h"
 
 namespace staylab::sim::report {
@@ -32,5 +34,14 @@ std::string jsonText(const nlohmann::json& value);
 
 // Returns a fault kind for people: "store outage".
 std::string humanFaultKind(std::string_view kind);
+
+// Creates `directory` and its parents when missing. Errors: StoreFailure
+// "report.write".
+[[nodiscard]] Result<void> makeDirectory(const std::filesystem::path& directory);
+// Writes `text` to a temporary name beside `file` and renames it over
+// `file`, so that a reader never sees half a file. Errors: StoreFailure
+// "report.write"; the temporary file is removed.
+[[nodiscard]] Result<void> writeAtomically(const std::filesystem::path& file,
+                                           std::string_view text);
 
 }  // namespace staylab::sim::report

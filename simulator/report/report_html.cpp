@@ -7,6 +7,7 @@
 #include "simulator/patterns/registry.h"
 #include "simulator/report/report_charts.h"
 #include "simulator/report/report_format.h"
+#include "simulator/report/report_html.h"
 #include "simulator/report/report_writer.h"
 #include "simulator/report/svg_chart.h"
 
@@ -21,9 +22,13 @@ std::string humanKey(const MetricKey& key) {
   return key.isTotal() ? "all requests" : key.toString();
 }
 
+}  // namespace
+
 std::string pill(bool good, std::string_view text) {
   return fmt::format("<span class=\"pill {}\">{}</span>", good ? "pass" : "fail", escapeHtml(text));
 }
+
+namespace {
 
 constexpr std::string_view kStyle = R"(
 :root { color-scheme: light; }
@@ -295,68 +300,85 @@ void appendComponents(std::string& html, const MetricsSnapshot& metrics) {
 }
 }  // namespace
 
-std::string reportHtml(const RunReport& report) {
-  const MetricsSnapshot& metrics = report.metrics;
-  std::string html;
+void appendPageStart(std::string& html, std::string_view scenario) {
   html += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
   html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
-  html += fmt::format("<title>Staylab report: {}</title>", escapeHtml(report.run.scenario));
+  html += fmt::format("<title>Staylab report: {}</title>", escapeHtml(scenario));
   html += "<style>";
   html += kStyle;
   html += "</style></head><body><main>\n";
+}
 
+void appendHeading(std::string& html, std::string_view kind, const RunDescription& run,
+                   const MetricsSnapshot& metrics) {
   html += "<header>";
-  html += fmt::format("<h1><span class=\"kind\">Scenario</span>{}</h1>",
-                      escapeHtml(report.run.scenario));
-  if (!report.run.description.empty())
-    html += fmt::format("<p class=\"description\">{}</p>", escapeHtml(report.run.description));
+  html += fmt::format("<h1><span class=\"kind\">{}</span>{}</h1>", kind, escapeHtml(run.scenario));
+  if (!run.description.empty())
+    html += fmt::format("<p class=\"description\">{}</p>", escapeHtml(run.description));
   html += fmt::format(
       "<div class=\"meta\"><span>seed <b>{}</b></span><span>virtual duration <b>{}</b></span>"
       "<span>service times <b>{}</b></span><span>sample interval <b>{}</b></span>"
       "<span>intervals <b>{}</b></span></div>",
-      report.run.seed, escapeHtml(formatLatency(report.run.duration)), escapeHtml(report.run.mode),
+      run.seed, escapeHtml(formatLatency(run.duration)), escapeHtml(run.mode),
       escapeHtml(formatLatency(metrics.sample_interval)), metrics.series.size());
+}
+
+void appendVerdict(std::string& html, const std::vector<ExpectationResult>& expectations) {
   const std::size_t failed = static_cast<std::size_t>(
-      std::count_if(report.expectations.begin(), report.expectations.end(),
+      std::count_if(expectations.begin(), expectations.end(),
                     [](const ExpectationResult& result) { return !result.passed; }));
-  if (report.expectations.empty()) {
+  if (expectations.empty()) {
     html += "<div class=\"verdict none\">NO EXPECTATIONS</div>";
   } else if (failed == 0) {
     html +=
         fmt::format("<div class=\"verdict pass\">PASSED &middot; all {} expectations hold</div>",
-                    report.expectations.size());
+                    expectations.size());
   } else {
     html += fmt::format(
         "<div class=\"verdict fail\">FAILED &middot; {} of {} expectations failed"
         "</div>",
-        failed, report.expectations.size());
+        failed, expectations.size());
   }
+}
+
+void appendCharts(std::string& html, const std::vector<ChartSpec>& charts, std::string_view note) {
+  html += "<h2>Over virtual time</h2>";
+  html += fmt::format(
+      "<p class=\"legend-note\">Latency counts from each request's intended start, queueing "
+      "included. Shaded bands are fault windows; dashed markers are one-off faults.{}</p>",
+      note);
+  html += "<div class=\"charts\">";
+  for (const ChartSpec& spec : charts)
+    html += "<figure class=\"chart\">" + renderChart(spec) + "</figure>\n";
+  html += "</div>\n";
+}
+
+void appendPageEnd(std::string& html) {
+  html +=
+      "<footer>Staylab simulator report. All times are virtual; the same scenario, seed and "
+      "model service times give the same report.</footer>";
+  html += "</main></body></html>\n";
+}
+
+std::string reportHtml(const RunReport& report) {
+  const MetricsSnapshot& metrics = report.metrics;
+  std::string html;
+  appendPageStart(html, report.run.scenario);
+  appendHeading(html, "Scenario", report.run, metrics);
+  appendVerdict(html, report.expectations);
   html += "</header>\n";
 
   appendExpectations(html, report);
   appendInvariants(html, report.invariants);
   appendMeasures(html, report.metrics);
   appendWaits(html, report.waits);
-
-  html += "<h2>Over virtual time</h2>";
-  html +=
-      "<p class=\"legend-note\">Latency counts from each request's intended start, queueing "
-      "included. Shaded bands are fault windows; dashed markers are one-off faults.</p>";
-  html += "<div class=\"charts\">";
-  for (const ChartSpec& spec : runCharts(metrics))
-    html += "<figure class=\"chart\">" + renderChart(spec) + "</figure>\n";
-  html += "</div>\n";
-
+  appendCharts(html, runCharts(metrics), "");
   appendFaults(html, metrics);
   appendSwitches(html, metrics);
   appendFaultEffects(html, report.fault_effects);
   appendOperations(html, metrics);
   appendComponents(html, metrics);
-
-  html +=
-      "<footer>Staylab simulator report. All times are virtual; the same scenario, seed and "
-      "model service times give the same report.</footer>";
-  html += "</main></body></html>\n";
+  appendPageEnd(html);
   return html;
 }
 

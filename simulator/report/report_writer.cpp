@@ -4,8 +4,20 @@
 #include <fstream>
 #include <system_error>
 
+#include "simulator/report/report_format.h"
+
 namespace staylab::sim {
-namespace {
+
+namespace report {
+
+Result<void> makeDirectory(const std::filesystem::path& directory) {
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error)
+    return storeFailure("report.write", "cannot create {}: {}", directory.string(),
+                        error.message());
+  return {};
+}
 
 Result<void> writeAtomically(const std::filesystem::path& file, std::string_view text) {
   std::filesystem::path temporary = file;
@@ -26,7 +38,7 @@ Result<void> writeAtomically(const std::filesystem::path& file, std::string_view
   return {};
 }
 
-}  // namespace
+}  // namespace report
 
 RunDescription RunDescription::of(const Scenario& scenario) {
   RunDescription run;
@@ -44,11 +56,8 @@ bool RunReport::passed() const {
 }
 
 Result<void> writeReport(const std::filesystem::path& directory, const RunReport& report) {
-  std::error_code error;
-  std::filesystem::create_directories(directory, error);
-  if (error)
-    return storeFailure("report.write", "cannot create {}: {}", directory.string(),
-                        error.message());
+  using report::writeAtomically;
+  STAYLAB_TRY(report::makeDirectory(directory));
   STAYLAB_TRY(writeAtomically(directory / "summary.json", summaryJson(report)));
   STAYLAB_TRY(writeAtomically(directory / "timeseries.csv", timeseriesCsv(report.metrics)));
   STAYLAB_TRY(writeAtomically(directory / "report.html", reportHtml(report)));

@@ -179,14 +179,8 @@ void appendRunsTable(std::string& html, const ComparisonReport& report) {
 }
 
 void appendComparedExpectations(std::string& html, const ComparisonReport& report) {
-  html += "<h2>Expectations</h2>";
-  if (report.expectations.empty()) {
-    html += "<p class=\"muted\">The scenario states no expectations.</p>";
+  if (!openExpectationsTable(html, report.expectations.size(), "<th>Read</th><th>Result</th>"))
     return;
-  }
-  html +=
-      "<div class=\"card\"><table><thead><tr><th>#</th><th>Expectation</th>"
-      "<th>Read</th><th>Result</th></tr></thead><tbody>";
   std::size_t number = 0;
   for (const ExpectationResult& result : report.expectations) {
     ++number;

@@ -24,6 +24,19 @@ std::string humanKey(const MetricKey& key) {
 
 }  // namespace
 
+bool openExpectationsTable(std::string& html, std::size_t count, std::string_view columns) {
+  html += "<h2>Expectations</h2>";
+  if (count == 0) {
+    html += "<p class=\"muted\">The scenario states no expectations.</p>";
+    return false;
+  }
+  html += fmt::format(
+      "<div class=\"card\"><table><thead><tr><th>#</th><th>Expectation</th>{}</tr></thead>"
+      "<tbody>",
+      columns);
+  return true;
+}
+
 std::string pill(bool good, std::string_view text) {
   return fmt::format("<span class=\"pill {}\">{}</span>", good ? "pass" : "fail", escapeHtml(text));
 }
@@ -71,14 +84,9 @@ footer { margin-top: 28px; color: #6a737d; font-size: 12px; }
 )";
 
 void appendExpectations(std::string& html, const RunReport& report) {
-  html += "<h2>Expectations</h2>";
-  if (report.expectations.empty()) {
-    html += "<p class=\"muted\">The scenario states no expectations.</p>";
+  if (!openExpectationsTable(html, report.expectations.size(),
+                             "<th class=\"num\">Actual</th><th>Result</th><th>Detail</th>"))
     return;
-  }
-  html +=
-      "<div class=\"card\"><table><thead><tr><th>#</th><th>Expectation</th>"
-      "<th class=\"num\">Actual</th><th>Result</th><th>Detail</th></tr></thead><tbody>";
   std::size_t number = 0;
   for (const ExpectationResult& result : report.expectations) {
     ++number;

@@ -13,6 +13,10 @@
 
 namespace staylab::sim {
 
+// Appends the "Expectations" heading and opens their table, the header
+// cells `columns` after "#" and "Expectation"; says that there are none
+// instead, and returns false, when `count` is 0.
+bool openExpectationsTable(std::string& html, std::size_t count, std::string_view columns);
 // Returns a coloured badge: green when `good`, red otherwise.
 std::string pill(bool good, std::string_view text);
 

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <string>
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/app/simulate_cli.h"
@@ -17,36 +16,11 @@
 namespace staylab::app {
 namespace {
 
+using sim::testing::kWithoutRetry;
+using sim::testing::retryCaseStudy;
 using testing::readFile;
 using testing::SimulateCliTest;
 
-// Run A retries under a flaky model-only store; run B does not.
-std::string retryCaseStudy(std::string_view compare, std::string_view expect) {
-  return fmt::format(R"(schema: 1
-name: retry-case-study
-description: What retrying buys under a flaky store.
-seed: 3
-duration: 20s
-topology: {{ file: ./two-tier.yaml }}
-patterns:
-  retry: {{ enabled: true, attempts: 3, backoff: 10ms }}
-load:
-  - phase: steady
-    for: 20s
-    arrivals: {{ kind: poisson, rate: 100/s }}
-    mix: {{ search: 100, view: 0, book: 0, cancel: 0, edit: 0 }}
-faults:
-  - {{ at: 0s, for: 20s, kind: store_error_rate, target: store, probability: 0.5 }}
-{}
-expect:
-{}
-)",
-                     compare, expect);
-}
-
-constexpr std::string_view kWithoutRetry =
-    "compare:\n  name: without-retry\n"
-    "  patterns: { retry: false }";
 constexpr std::string_view kHolds = R"(  - A.error_rate(front.get) < B.error_rate(front.get)
   - B.error_rate(front.get) > 3 * A.error_rate(front.get))";
 

@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "simulator/engine/comparison_run.h"
@@ -15,38 +14,18 @@ namespace staylab::sim {
 namespace {
 
 using testing::kTwoTier;
+using testing::kWithoutRetry;
 using testing::optionsFor;
 using testing::parseOrFail;
+using testing::retryCaseStudy;
 using testing::runToEnd;
 using testing::ScenarioDir;
 
-// Run A retries under a flaky store; run B, without-retry, does not.
-std::string retryCaseStudy(std::string_view compare, std::string_view expect) {
-  return fmt::format(R"(schema: 1
-name: retry-case-study
-description: What retrying buys under a flaky store.
-seed: 3
-duration: 20s
-topology: {{ file: ./two-tier.yaml }}
-patterns:
-  retry: {{ enabled: true, attempts: 3, backoff: 10ms }}
-load:
-  - phase: steady
-    for: 20s
-    arrivals: {{ kind: poisson, rate: 100/s }}
-    mix: {{ search: 100, view: 0, book: 0, cancel: 0, edit: 0 }}
-faults:
-  - {{ at: 0s, for: 20s, kind: store_error_rate, target: store, probability: 0.5 }}
-compare:
-  name: without-retry
-{}
-expect:
-{}
-)",
-                     compare, expect);
+// A run B of retryCaseStudy named without-retry, with `overrides`.
+std::string withoutRetry(std::string_view overrides) {
+  return "compare:\n  name: without-retry\n" + std::string(overrides);
 }
 
-constexpr std::string_view kWithoutRetry = "  patterns: { retry: false }";
 constexpr std::string_view kRetryExpectations =
     R"(  - A.error_rate(front.get) < B.error_rate(front.get)
   - B.error_rate(front.get) > 3 * A.error_rate(front.get)
@@ -142,17 +121,17 @@ TEST_F(ComparisonRunTest, AFailingExpectationNamesItsRuns) {
 }
 
 TEST_F(ComparisonRunTest, AFaultOfRunBThatDoesNotFitIsPlacedInsideCompare) {
-  const Error error = createError(retryCaseStudy(R"(  faults:
-    - { at: 1s, for: 1s, kind: store_outage, target: stroe })",
+  const Error error = createError(retryCaseStudy(withoutRetry(R"(  faults:
+    - { at: 1s, for: 1s, kind: store_outage, target: stroe })"),
                                                  kRetryExpectations));
   EXPECT_EQ(error.field, "compare.faults[0].target");
   EXPECT_NE(error.message.find("did you mean 'store'?"), std::string::npos) << error.message;
 }
 
 TEST_F(ComparisonRunTest, ALoadOfRunBWithoutARouteIsPlacedInsideCompare) {
-  const Error error = createError(retryCaseStudy(R"(  load:
+  const Error error = createError(retryCaseStudy(withoutRetry(R"(  load:
     - { phase: p, for: 10s, arrivals: { kind: constant, rate: 10/s },
-        mix: { search: 50, view: 0, book: 50, cancel: 0, edit: 0 } })",
+        mix: { search: 50, view: 0, book: 50, cancel: 0, edit: 0 } })"),
                                                  kRetryExpectations));
   EXPECT_EQ(error.field, "compare.load.mix");
   EXPECT_NE(error.message.find("mixes 'book'"), std::string::npos) << error.message;
@@ -160,7 +139,7 @@ TEST_F(ComparisonRunTest, ALoadOfRunBWithoutARouteIsPlacedInsideCompare) {
 
 TEST_F(ComparisonRunTest, APlatformPatternOfRunBWithoutThePlatformIsPlacedInsideCompare) {
   const Error error =
-      createError(retryCaseStudy("  patterns: { cqrs: false }", kRetryExpectations));
+      createError(retryCaseStudy(withoutRetry("  patterns: { cqrs: false }"), kRetryExpectations));
   EXPECT_EQ(error.field, "compare.patterns.cqrs");
 }
 
@@ -178,8 +157,8 @@ TEST_F(ComparisonRunTest, ValidatingChecksRunBWithoutRunningEither) {
   options.validate_only = true;
   const Scenario good = parseOrFail(retryCaseStudy(kWithoutRetry, kRetryExpectations));
   EXPECT_TRUE(ComparisonRun::create(good, options).has_value());
-  const Scenario bad = parseOrFail(retryCaseStudy(R"(  faults:
-    - { at: 1s, for: 1s, kind: store_outage, target: nowhere })",
+  const Scenario bad = parseOrFail(retryCaseStudy(withoutRetry(R"(  faults:
+    - { at: 1s, for: 1s, kind: store_outage, target: nowhere })"),
                                                   kRetryExpectations));
   auto refused = ComparisonRun::create(bad, options);
   ASSERT_FALSE(refused.has_value());

@@ -53,10 +53,24 @@ expect:
   - B.stale_reads == 0
 )";
 
+// The least a run A says; the tests below add to it.
+constexpr std::string_view kRunA = R"(schema: 1
+name: t
+description: d
+duration: 10s
+load:
+  - { phase: steady, for: 10s, arrivals: { kind: constant, rate: 10/s } }
+)";
+
 Scenario parseOk(std::string_view text) {
   auto scenario = parseScenarioText(text, "compare.yaml");
   EXPECT_TRUE(scenario.has_value()) << (scenario ? "" : scenario.error().describe());
   return scenario.value_or(Scenario{});
+}
+
+// Parses kRunA followed by `rest`.
+Scenario parseRunAWith(std::string_view rest) {
+  return parseOk(std::string(kRunA) + std::string(rest));
 }
 
 std::string settingsOf(const PatternSettings& patterns, std::string_view pattern) {
@@ -90,13 +104,7 @@ TEST(ScenarioCompareTest, ReadsRunBAsOverridesOfRunA) {
 }
 
 TEST(ScenarioCompareTest, ListsItDoesNotGiveAreRunAs) {
-  const Scenario scenario = parseOk(R"(schema: 1
-name: t
-description: d
-duration: 10s
-load:
-  - { phase: steady, for: 10s, arrivals: { kind: constant, rate: 10/s } }
-faults:
+  const Scenario scenario = parseRunAWith(R"(faults:
   - { at: 1s, for: 2s, kind: store_outage, target: store }
 compare:
   name: with-retry
@@ -143,13 +151,7 @@ TEST(ScenarioCompareTest, CanonicalYamlOfAComparisonReadsBackToTheSameScenario) 
 }
 
 TEST(ScenarioCompareTest, CanonicalYamlOmitsThePatternsRunBKeepsFromRunA) {
-  Scenario scenario = parseOk(R"(schema: 1
-name: t
-description: d
-duration: 10s
-patterns: { retry: true }
-load:
-  - { phase: steady, for: 10s, arrivals: { kind: constant, rate: 10/s } }
+  const Scenario scenario = parseRunAWith(R"(patterns: { retry: true }
 compare:
   name: no-faults
   patterns: { retry: true }
@@ -162,13 +164,7 @@ compare:
 }
 
 TEST(ScenarioCompareTest, ScenariosWithoutCompareWriteAsBefore) {
-  const Scenario scenario = parseOk(R"(schema: 1
-name: t
-description: d
-duration: 10s
-load:
-  - { phase: steady, for: 10s, arrivals: { kind: constant, rate: 10/s } }
-)");
+  const Scenario scenario = parseOk(kRunA);
   EXPECT_FALSE(scenario.compare.has_value());
   EXPECT_EQ(toYaml(scenario).find("compare"), std::string::npos);
 }

@@ -105,6 +105,11 @@ std::pair<sim::Scenario, std::string> applyVariant(sim::Scenario scenario, const
     const bool on = !scenario.patterns.enabled(variant.pattern);
     if (scenario.patterns.setEnabled(variant.pattern, on))
       label = fmt::format("{} {}", patternName(variant.pattern), on ? "on" : "off");
+  } else if (variant.kind == Variant::Kind::FromFile) {
+    if (scenario.compare) {
+      label = scenario.compare->name;
+      scenario = sim::scenarioB(scenario);
+    }
   } else if (variant.fault < scenario.faults.size()) {
     const sim::FaultSpec& fault = scenario.faults[variant.fault];
     label = fmt::format("without {} on {} at {}", sim::toString(fault.kind), faultLabel(fault),
@@ -1022,6 +1027,17 @@ void MainWindow::rebuildCompareMenu() {
     return;
   }
   const sim::Scenario& scenario = m_session->scenario();
+  // The file's own run B first, as staylab-cli simulate runs it.
+  if (scenario.compare) {
+    QAction* action =
+        m_compare_menu->addAction(tr("B: %1 (from the file)").arg(q(scenario.compare->name)));
+    connect(action, &QAction::triggered, this, [this] {
+      Variant variant;
+      variant.kind = Variant::Kind::FromFile;
+      compareWith(variant);
+    });
+    m_compare_menu->addSeparator();
+  }
   // Any pattern may differ for a whole run B; a platform's own only where
   // the run has the platform.
   const bool has_platform = m_session->engine().system() != nullptr;

@@ -55,15 +55,20 @@ class TopologyView;
 
 // The change a comparison run (B) makes to the scenario.
 struct Variant {
-  enum class Kind { TogglePattern, RemoveFault };
+  enum class Kind {
+    TogglePattern,
+    RemoveFault,
+    FromFile,  // Run B of the scenario's compare: (sim::scenarioB), as staylab-cli runs it.
+  };
   Kind kind = Kind::TogglePattern;
   std::string pattern;    // circuit_breaker, retry, timeout, bulkhead, rate_limit.
   std::size_t fault = 0;  // Index into Scenario::faults.
 };
 
 // Returns the scenario with `variant` applied and a label for the legend
-// ("retry on", "without store_outage on booking-db at 60s"); an unknown
-// pattern or fault index leaves it unchanged.
+// ("retry on", "without store_outage on booking-db at 60s", compare's name
+// for FromFile); an unknown pattern or fault index, or FromFile for a
+// scenario without compare:, leaves it unchanged.
 std::pair<sim::Scenario, std::string> applyVariant(sim::Scenario scenario, const Variant& variant);
 
 class MainWindow : public QMainWindow {

@@ -5,7 +5,6 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <limits>
@@ -18,8 +17,11 @@
 #include "app/cli/cli.h"
 #include "app/cli/cli_commands.h"
 #include "app/cli/output.h"
+#include "app/cli/simulate_compare.h"
+#include "app/cli/simulate_output.h"
 #include "app/sim/calibrate.h"
 #include "app/sim/simulated_platform.h"
+#include "simulator/engine/comparison_run.h"
 #include "simulator/engine/engine.h"
 #include "simulator/metrics/evaluation.h"
 #include "simulator/report/report_writer.h"
@@ -29,16 +31,6 @@
 
 namespace staylab::app {
 namespace {
-
-struct SimulateFlags {
-  std::string scenario;
-  std::string seed;
-  std::string report;
-  std::string until;
-  std::string interval;
-  std::string data;
-  bool quiet = false;
-};
 
 struct ScenarioFlags {
   std::vector<std::string> files;
@@ -81,105 +73,6 @@ Result<void> checkOutputFile(const std::filesystem::path& target) {
     return invalidInput("--out", "folder '{}' does not exist; create it first", folder.string());
   }
   return {};
-}
-
-// Writes a one-line error the way the rest of the CLI does.
-int fail(const GlobalOptions& global, std::ostream& err, const Error& error, int code) {
-  if (global.json) {
-    err << dumpJson(errorJson(error)) << '\n';
-  } else {
-    err << "staylab-cli: " << toString(error.kind) << ": " << error.describe() << '\n';
-  }
-  return code;
-}
-
-int exitFor(const Error& error) {
-  return error.kind == ErrorKind::InvalidInput || error.kind == ErrorKind::NotFound
-             ? kExitBadInput
-             : kExitStoreFailure;
-}
-
-std::string progressLine(const sim::EngineStatus& status, double events_per_second,
-                         double eta_seconds) {
-  const double fraction =
-      status.end > 0 ? static_cast<double>(status.now) / static_cast<double>(status.end) : 1.0;
-  return fmt::format("\r  virtual {} / {} ({:3.0f}%)  {:.0f} events/s  ETA {:.0f}s   ",
-                     sim::formatLatency(status.now), sim::formatLatency(status.end),
-                     fraction * 100.0, events_per_second, std::max(eta_seconds, 0.0));
-}
-
-void printHuman(std::ostream& out, const sim::RunReport& report, const sim::Topology& topology,
-                const std::filesystem::path& directory) {
-  out << fmt::format("scenario {}  seed {}  virtual {}  ({})\n", report.run.scenario,
-                     report.run.seed, sim::formatLatency(report.run.duration), report.run.mode);
-  // What the clients saw: the operations of the entry components (the first
-  // hop of each route), then the asynchronous parts' steps.
-  std::vector<std::string> entries;
-  for (const sim::Route& route : topology.routes) {
-    if (!route.hops.empty() &&
-        std::find(entries.begin(), entries.end(), route.hops.front().component) == entries.end())
-      entries.push_back(route.hops.front().component);
-  }
-  std::vector<std::vector<std::string>> rows;
-  for (const sim::OperationTotals& totals : report.metrics.operations) {
-    if (totals.key.isTotal() || totals.key.isComponent())
-      continue;
-    const sim::ComponentSpec* component = topology.findComponent(totals.key.component);
-    const bool entry =
-        std::find(entries.begin(), entries.end(), totals.key.component) != entries.end();
-    const bool poller = component != nullptr && sim::polls(component->kind);
-    if (!entry && !poller)
-      continue;
-    std::string kinds;
-    for (const auto& [kind, count] : totals.errors_by_kind)
-      kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", sim::toString(kind), count);
-    rows.push_back({totals.key.toString(), std::to_string(totals.count),
-                    sim::formatPercent(totals.errorRate()), sim::formatLatency(totals.latency.p50),
-                    sim::formatLatency(totals.latency.p99), sim::formatLatency(totals.latency.max),
-                    kinds});
-  }
-  printTable(out, {"OPERATION", "COUNT", "ERRORS", "P50", "P99", "MAX", "ERRORS BY KIND"}, rows);
-  const sim::InvariantResults& invariants = report.invariants;
-  out << fmt::format(
-      "invariants: double_bookings {}  lost_acknowledged {}  undelivered_events {}  "
-      "read_model_mismatches {}  convergence_time {}\n",
-      invariants.double_bookings, invariants.lost_acknowledged, invariants.undelivered_events,
-      invariants.read_model_mismatches,
-      invariants.convergence_time_ns ? sim::formatLatency(*invariants.convergence_time_ns)
-                                     : std::string("never"));
-  // What the patterns measured: the run's own counts, then per operation.
-  std::string measures;
-  for (const auto& [name, count] : invariants.measures)
-    measures += fmt::format("  {} {}", name, count);
-  for (const sim::OperationTotals& totals : report.metrics.operations) {
-    if (totals.key.isTotal() || totals.key.isComponent())
-      continue;
-    for (const auto& [name, count] : totals.measures)
-      measures += fmt::format("  {}({}) {}", name, totals.key.toString(), count);
-  }
-  if (!measures.empty())
-    out << "measured:" << measures << '\n';
-  for (const sim::WaitStatistics& wait : report.waits) {
-    // Only where requests really queued (a tenth of a millisecond or more).
-    if (!wait.interval || wait.mean_seconds < 1e-4)
-      continue;
-    out << fmt::format(
-        "queue wait at {}: mean {:.4f} s, 95% CI [{:.4f}, {:.4f}] over {} requests\n",
-        wait.component, wait.interval->mean,
-        std::max(wait.interval->lower(), 0.0),  // A wait is never negative.
-        wait.interval->upper(), wait.count);
-  }
-  if (!report.fault_effects.empty()) {
-    std::string effects;
-    for (const auto& [name, count] : report.fault_effects)
-      effects += fmt::format("{}{} {}", effects.empty() ? "" : "  ", name, count);
-    out << "fault effects: " << effects << '\n';
-  }
-  if (report.expectations.empty())
-    out << "no expectations\n";
-  for (const sim::ExpectationResult& result : report.expectations)
-    out << (result.passed ? "  PASS  " : "  FAIL  ") << result.text << '\n';
-  out << (report.passed() ? "PASSED" : "FAILED") << "  report: " << directory.string() << '\n';
 }
 
 sim::EngineOptions engineOptions(const std::filesystem::path& scenario_file) {
@@ -229,38 +122,27 @@ int runSimulate(const GlobalOptions& global, const SimulateFlags& flags, std::os
       return fail(global, err, checked.error(), kExitBadInput);
     options.sample_interval = interval->count();
   }
-  options.make_system =
-      simulatedPlatformFactory(std::filesystem::path(flags.data), !flags.data.empty());
-
   const std::filesystem::path report_dir =
       flags.report.empty() ? std::filesystem::path("staylab-reports") / scenario->name
                            : std::filesystem::path(flags.report);
+  if (scenario->compare)
+    return runComparison(global, flags, *scenario, std::move(options), report_dir, out, err);
+  options.make_system =
+      simulatedPlatformFactory(std::filesystem::path(flags.data), !flags.data.empty());
 
   auto engine = sim::Engine::create(*scenario, options);
   if (!engine)
     return fail(global, err, engine.error(), exitFor(engine.error()));
 
   // Progress on a terminal only: a pipe or a CI log gets the result alone.
-  const bool progress = !flags.quiet && !global.json && ::isatty(STDERR_FILENO) == 1;
-  const auto started = std::chrono::steady_clock::now();
-  auto last_print = started;
+  ProgressLine progress(!flags.quiet && !global.json && ::isatty(STDERR_FILENO) == 1, err);
   sim::Engine& run = **engine;
   const sim::Nanos slice = std::max<sim::Nanos>(run.end() / 1000, sim::kMillisecond);
   while (!run.atEnd()) {
     run.runUntil(run.now() + slice);
-    const auto now = std::chrono::steady_clock::now();
-    if (progress && now - last_print > std::chrono::milliseconds(250)) {
-      last_print = now;
-      const double elapsed = std::chrono::duration<double>(now - started).count();
-      const sim::EngineStatus status = run.status();
-      const double rate = elapsed > 0 ? static_cast<double>(status.events) / elapsed : 0;
-      const double done = static_cast<double>(status.now) / static_cast<double>(run.end());
-      const double eta = done > 0 ? elapsed * (1 - done) / done : 0;
-      err << progressLine(status, rate, eta) << std::flush;
-    }
+    progress.update(run.status());
   }
-  if (progress)
-    err << "\r" << std::string(78, ' ') << "\r" << std::flush;
+  progress.clear();
 
   auto report = run.finish();
   if (!report)
@@ -271,13 +153,12 @@ int runSimulate(const GlobalOptions& global, const SimulateFlags& flags, std::os
   if (global.json) {
     out << sim::summaryJson(*report);
   } else {
-    printHuman(out, *report, run.topology(), report_dir);
+    printScenarioLine(out, report->run);
+    printRunTables(out, *report, run.topology());
+    printVerdict(out, report->expectations, report->passed(), report_dir);
   }
   if (!report->passed()) {
-    for (const sim::ExpectationResult& result : report->expectations) {
-      if (!result.passed)
-        err << "staylab-cli: expectation failed: " << result.text << '\n';
-    }
+    printFailures(err, report->expectations);
     return kExitRefused;
   }
   return kExitOk;
@@ -342,9 +223,13 @@ int runValidate(const GlobalOptions& global, const ScenarioFlags& flags, std::os
     } else {
       sim::EngineOptions options = engineOptions(file);
       options.validate_only = true;
-      auto checked = sim::Engine::create(*scenario, options);
-      if (!checked)
+      // A comparison checks run B too.
+      if (scenario->compare) {
+        if (auto checked = sim::ComparisonRun::create(*scenario, options); !checked)
+          verdict = std::unexpected(checked.error());
+      } else if (auto checked = sim::Engine::create(*scenario, options); !checked) {
         verdict = std::unexpected(checked.error());
+      }
     }
     if (verdict) {
       results.push_back({{"file", name}, {"valid", true}});
@@ -437,8 +322,8 @@ void addSimulatorCommands(CLI::App& app, GlobalOptions& global, Standalone& stan
   simulate->add_option("--interval", simulate_flags->interval,
                        "Time-series interval, e.g. 500ms (default: 1s, longer for long runs)");
   simulate->add_option("--keep-data", simulate_flags->data,
-                       "Keep the run's platform data under this directory (default: a temporary "
-                       "directory, removed)");
+                       "Keep the run's platform data under this directory, a comparison's runs "
+                       "under its a/ and b/ (default: a temporary directory, removed)");
   simulate->add_flag("--quiet", simulate_flags->quiet, "No progress line");
   simulate->callback([&global, &standalone, simulate_flags] {
     standalone = [&global, simulate_flags](std::ostream& out, std::ostream& err) {

@@ -24,6 +24,10 @@
 // lag in events and in time. Queue waits also feed batch means, so a mean
 // wait comes with a 95% interval.
 //
+// A scenario with `compare:` runs as its run A: the engine ignores
+// `compare`, and an expectation reading run B is not available in its report
+// (comparison.h runs both and evaluates them).
+//
 // Determinism: in `model` mode everything is drawn from named random streams
 // of the scenario's seed, and real calls happen in virtual-time order on one
 // thread, so the same scenario and seed give byte-identical summary.json.
@@ -110,8 +114,8 @@ struct EngineStatus {
 class Engine {
  public:
   // Loads the topology, checks that the scenario fits it (fault targets,
-  // routes for the mixed operations, expectation subjects, supported
-  // patterns), builds and seeds the platform, and schedules the load and the
+  // routes for the mixed operations, the subjects of the expectations' run-A
+  // metrics, supported patterns), builds and seeds the platform, and schedules the load and the
   // fault timeline. Errors: InvalidInput "scenario.value" naming the field
   // (e.g. "faults[1].target") for a scenario that does not fit; what the
   // topology loader or the platform return otherwise.
@@ -167,6 +171,11 @@ class Engine {
   // Checks a fault against the topology and the platform's topics, as for
   // the scenario's own; `field` prefixes error fields ("faults[2]").
   [[nodiscard]] Result<void> checkFault(const FaultSpec& fault, std::string_view field) const;
+  // Checks that this run measures what `metric` reads: a component of the
+  // topology and one of its operations on the run's routes ("step" for a
+  // consumer), as for the scenario's expectations; errors name `field`.
+  [[nodiscard]] Result<void> checkMetricSubject(const MetricRef& metric,
+                                                std::string_view field) const;
 
  private:
   Engine(Scenario scenario, Topology topology, EngineOptions options);

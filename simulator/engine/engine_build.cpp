@@ -412,36 +412,40 @@ Result<void> Engine::checkPhases() const {
 }
 
 Result<void> Engine::checkFits() const {
-  const RunState& state = *m_state;
   const std::vector<std::string> topics = m_system ? m_system->topics() : m_options.known_topics;
   for (std::size_t index = 0; index < m_scenario.faults.size(); ++index) {
     STAYLAB_TRY(checkFaultFits(m_scenario.faults[index], fmt::format("faults[{}]", index),
                                m_topology, topics));
   }
+  // The metrics of run A; a comparison checks run B's against B's engine.
   for (std::size_t index = 0; index < m_scenario.expectations.size(); ++index) {
-    const MetricRef& metric = m_scenario.expectations[index].metric;
-    std::vector<std::string> operations;
-    const auto add = [&](const std::optional<RoutePlan>& route) {
-      if (!route)
-        return;
-      for (const HopPlan& hop : route->hops) {
-        if (hop.station->spec->name == metric.component)
-          operations.push_back(hop.operation);
-      }
-    };
-    for (const auto& route : state.routes)
-      add(route);
-    for (const RouteVariant& variant : state.variants) {
-      for (const auto& route : variant.routes)
-        add(route);
-    }
-    const ComponentSpec* component = m_topology.findComponent(metric.component);
-    if (component != nullptr && isPoller(*component))
-      operations.push_back("step");
-    STAYLAB_TRY(
-        checkExpectationSubject(m_scenario.expectations[index], index, m_topology, operations));
+    for (const MetricRef* metric : m_scenario.expectations[index].metricsOf(RunId::A))
+      STAYLAB_TRY(checkMetricSubject(*metric, fmt::format("expect[{}]", index)));
   }
   return {};
+}
+
+Result<void> Engine::checkMetricSubject(const MetricRef& metric, std::string_view field) const {
+  const RunState& state = *m_state;
+  std::vector<std::string> operations;
+  const auto add = [&](const std::optional<RoutePlan>& route) {
+    if (!route)
+      return;
+    for (const HopPlan& hop : route->hops) {
+      if (hop.station->spec->name == metric.component)
+        operations.push_back(hop.operation);
+    }
+  };
+  for (const auto& route : state.routes)
+    add(route);
+  for (const RouteVariant& variant : state.variants) {
+    for (const auto& route : variant.routes)
+      add(route);
+  }
+  const ComponentSpec* component = m_topology.findComponent(metric.component);
+  if (component != nullptr && isPoller(*component))
+    operations.push_back("step");
+  return checkExpectationSubject(metric, field, m_topology, operations);
 }
 
 void Engine::schedule() {

@@ -112,10 +112,9 @@ Result<void> checkFaultFits(const FaultSpec& fault, std::string_view field,
   return {};
 }
 
-Result<void> checkExpectationSubject(const Expectation& expectation, std::size_t index,
+Result<void> checkExpectationSubject(const MetricRef& metric, std::string_view field,
                                      const Topology& topology,
                                      const std::vector<std::string>& operations) {
-  const MetricRef& metric = expectation.metric;
   if (metric.component.empty())
     return {};
   const ComponentSpec* component = topology.findComponent(metric.component);
@@ -127,7 +126,7 @@ Result<void> checkExpectationSubject(const Expectation& expectation, std::size_t
         fmt::format("'{}' is not a component of topology '{}'", metric.component, topology.name);
     if (auto suggestion = suggestClosest(metric.component, names))
       message += fmt::format("; did you mean '{}'?", *suggestion);
-    return valueError(fmt::format("expect[{}]", index), message);
+    return valueError(std::string(field), message);
   }
   if (!metric.operation.empty() &&
       std::find(operations.begin(), operations.end(), metric.operation) == operations.end()) {
@@ -135,7 +134,7 @@ Result<void> checkExpectationSubject(const Expectation& expectation, std::size_t
         fmt::format("'{}' has no operation '{}' in this run", component->name, metric.operation);
     if (auto suggestion = suggestClosest(metric.operation, operations))
       message += fmt::format("; did you mean '{}'?", *suggestion);
-    return valueError(fmt::format("expect[{}]", index), message);
+    return valueError(std::string(field), message);
   }
   return {};
 }

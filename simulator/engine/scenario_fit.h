@@ -29,11 +29,11 @@ std::optional<std::string> suggestClosest(std::string_view word,
                                           const Topology& topology,
                                           const std::vector<std::string>& topics);
 
-// Checks that expectation `index` names a component of `topology` and, when
-// it names an operation, one of `operations` (those the run measures on that
-// component).
-[[nodiscard]] Result<void> checkExpectationSubject(const Expectation& expectation,
-                                                   std::size_t index, const Topology& topology,
+// Checks that an expectation's `metric` names a component of `topology`
+// and, when it names an operation, one of `operations` (those the run
+// measures on that component); `field` names the expectation ("expect[2]").
+[[nodiscard]] Result<void> checkExpectationSubject(const MetricRef& metric, std::string_view field,
+                                                   const Topology& topology,
                                                    const std::vector<std::string>& operations);
 
 }  // namespace staylab::sim

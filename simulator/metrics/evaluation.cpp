@@ -82,9 +82,10 @@ Reading readMeasure(const MetricRef& metric, const MetricsSnapshot& metrics,
   return valueOf(count / static_cast<double>(totals->count));
 }
 
-Reading read(const Expectation& expectation, const MetricsSnapshot& metrics,
+// Reads `metric` as a value of `kind` (which says whether max_lag is a lag in
+// time or in events).
+Reading read(const MetricRef& metric, QuantityKind kind, const MetricsSnapshot& metrics,
              const InvariantResults& invariants) {
-  const MetricRef& metric = expectation.metric;
   const std::string_view operation =
       metric.operation.empty() ? kAllOperations : std::string_view(metric.operation);
   switch (metric.name) {
@@ -127,7 +128,7 @@ Reading read(const Expectation& expectation, const MetricsSnapshot& metrics,
       const ComponentGauges* gauges = metrics.findComponent(metric.component);
       if (gauges == nullptr || !gauges->lag)
         return missing(fmt::format("no consumer lag recorded for {}", metric.component));
-      if (expectation.threshold.kind == QuantityKind::Duration)
+      if (kind == QuantityKind::Duration)
         return valueOf(static_cast<double>(gauges->lag->max_time));
       return valueOf(static_cast<double>(gauges->lag->max_events));
     }
@@ -157,6 +158,73 @@ std::string formatReading(double value, QuantityKind kind) {
   return fmt::format("{}", value);
 }
 
+// Reads one side of an expectation from the run it names; `b` is null when
+// run A is evaluated alone.
+Reading readSide(const MetricRef& metric, RunId run, QuantityKind kind, const RunMeasurements& a,
+                 const RunMeasurements* b) {
+  if (run == RunId::B && b == nullptr)
+    return missing("run B exists only in a comparison (compare:)");
+  const RunMeasurements& measured = run == RunId::A ? a : *b;
+  Reading reading = read(metric, kind, measured.metrics, measured.invariants);
+  if (!reading.value && b != nullptr)
+    reading.missing += fmt::format(" in run {}", toString(run));
+  return reading;
+}
+
+ExpectationResult evaluateOver(const Expectation& expectation, const RunMeasurements& a,
+                               const RunMeasurements* b) {
+  ExpectationResult result;
+  result.expectation = expectation;
+  const std::string canonical = toString(expectation);
+  const QuantityKind kind =
+      expectation.against ? comparedKind(expectation.metric) : expectation.threshold.kind;
+  // In a comparison each value is named by its run; a run alone says "actual".
+  const auto label = [b](RunId run) {
+    return b != nullptr ? std::string(toString(run)) : std::string("actual");
+  };
+
+  const Reading left = readSide(expectation.metric, expectation.runOrA(), kind, a, b);
+  if (!left.value) {
+    result.actual_text = "n/a";
+    if (expectation.against)
+      result.against_text = "n/a";
+    result.text = fmt::format("{}: {}", canonical, left.missing);
+    return result;
+  }
+  result.actual = left.value;
+  result.actual_text = formatReading(*left.value, kind);
+  if (!expectation.against) {
+    const Quantity& threshold = expectation.threshold;
+    const double limit = threshold.kind == QuantityKind::Duration
+                             ? static_cast<double>(threshold.duration.count())
+                             : threshold.number;
+    result.passed = compare(*left.value * expectation.scale, expectation.comparison, limit);
+    result.text =
+        fmt::format("{}: {} {}", canonical, label(expectation.runOrA()), result.actual_text);
+    return result;
+  }
+
+  const MetricOperand& against = *expectation.against;
+  const Reading right = readSide(against.metric, against.runOrA(), kind, a, b);
+  if (!right.value) {
+    result.against_text = "n/a";
+    result.text = fmt::format("{}: {}", canonical, right.missing);
+    return result;
+  }
+  result.against = right.value;
+  result.against_text = formatReading(*right.value, kind);
+  result.passed = compare(*left.value * expectation.scale, expectation.comparison,
+                          *right.value * against.scale);
+  if (b != nullptr) {
+    result.text = fmt::format("{}: {} {}, {} {}", canonical, label(expectation.runOrA()),
+                              result.actual_text, label(against.runOrA()), result.against_text);
+  } else {
+    result.text =
+        fmt::format("{}: actual {} and {}", canonical, result.actual_text, result.against_text);
+  }
+  return result;
+}
+
 }  // namespace
 
 std::string formatLatency(Nanos duration) {
@@ -182,25 +250,7 @@ std::string formatPercent(double ratio) {
 
 ExpectationResult evaluate(const Expectation& expectation, const MetricsSnapshot& metrics,
                            const InvariantResults& invariants) {
-  ExpectationResult result;
-  result.expectation = expectation;
-  const std::string canonical = toString(expectation);
-  const Reading reading = read(expectation, metrics, invariants);
-  if (!reading.value) {
-    result.passed = false;
-    result.actual_text = "n/a";
-    result.text = fmt::format("{}: {}", canonical, reading.missing);
-    return result;
-  }
-  const Quantity& threshold = expectation.threshold;
-  const double limit = threshold.kind == QuantityKind::Duration
-                           ? static_cast<double>(threshold.duration.count())
-                           : threshold.number;
-  result.actual = reading.value;
-  result.passed = compare(*reading.value, expectation.comparison, limit);
-  result.actual_text = formatReading(*reading.value, threshold.kind);
-  result.text = fmt::format("{}: actual {}", canonical, result.actual_text);
-  return result;
+  return evaluateOver(expectation, RunMeasurements{metrics, invariants}, nullptr);
 }
 
 std::vector<ExpectationResult> evaluateAll(const std::vector<Expectation>& expectations,
@@ -210,6 +260,20 @@ std::vector<ExpectationResult> evaluateAll(const std::vector<Expectation>& expec
   results.reserve(expectations.size());
   for (const Expectation& expectation : expectations)
     results.push_back(evaluate(expectation, metrics, invariants));
+  return results;
+}
+
+ExpectationResult evaluate(const Expectation& expectation, const RunMeasurements& a,
+                           const RunMeasurements& b) {
+  return evaluateOver(expectation, a, &b);
+}
+
+std::vector<ExpectationResult> evaluateAll(const std::vector<Expectation>& expectations,
+                                           const RunMeasurements& a, const RunMeasurements& b) {
+  std::vector<ExpectationResult> results;
+  results.reserve(expectations.size());
+  for (const Expectation& expectation : expectations)
+    results.push_back(evaluate(expectation, a, b));
   return results;
 }
 

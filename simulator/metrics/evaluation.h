@@ -17,6 +17,11 @@
 //   the globals                 InvariantResults
 // A metric that is not available fails its expectation, whatever the
 // comparison: `p99(x) < 300ms` must not pass because nothing completed.
+//
+// An expectation may compare two metrics, of one run or of a comparison's
+// runs A and B (`B.p99(x) > 3 * A.p99(x)`): each side's value, times its
+// scale, is compared with the other's. A run evaluated alone is run A; a
+// metric of run B is then not available.
 
 #include <cstdint>
 #include <optional>
@@ -44,24 +49,44 @@ struct InvariantResults {
   MeasureCounts measures;
 };
 
+// What one run measured, as expectations read it.
+struct RunMeasurements {
+  const MetricsSnapshot& metrics;
+  const InvariantResults& invariants;
+};
+
 struct ExpectationResult {
   Expectation expectation;
   bool passed = false;
-  // The value read, in the threshold's unit: a whole number, nanoseconds, a
-  // ratio 0..1 or a rate per second. Empty when it is not available.
+  // The value the left-hand side read (unscaled), in the threshold's unit,
+  // or in the unit of its kind (comparedKind) against another metric: a
+  // whole number, nanoseconds, a ratio 0..1 or a rate per second. Empty
+  // when it is not available.
   std::optional<double> actual;
   std::string actual_text;  // "212.4ms", "1.25%", "103.5/s", "3"; "n/a" when not available.
-  // A sentence for people: "p99(gateway.book) < 300ms: actual 212.4ms" or,
-  // when not available, why.
+  // Against another metric: the value that one read (unscaled), as `actual`.
+  std::optional<double> against;
+  std::string against_text;
+  // A sentence for people: "p99(gateway.book) < 300ms: actual 212.4ms"; in a
+  // comparison each value named by its run, "B.p99(gateway.search) > 3 *
+  // A.p99(gateway.search): B 45ms, A 9ms"; when a value is not available,
+  // why (and in which run).
   std::string text;
 };
 
-// Returns whether `expectation` holds for the run.
+// Returns whether `expectation` holds for the run, as run A.
 ExpectationResult evaluate(const Expectation& expectation, const MetricsSnapshot& metrics,
                            const InvariantResults& invariants);
 std::vector<ExpectationResult> evaluateAll(const std::vector<Expectation>& expectations,
                                            const MetricsSnapshot& metrics,
                                            const InvariantResults& invariants);
+
+// Returns whether `expectation` holds over a comparison's runs, each metric
+// read from the run it names (A when it names none).
+ExpectationResult evaluate(const Expectation& expectation, const RunMeasurements& a,
+                           const RunMeasurements& b);
+std::vector<ExpectationResult> evaluateAll(const std::vector<Expectation>& expectations,
+                                           const RunMeasurements& a, const RunMeasurements& b);
 
 // Returns a duration for people, 4 significant digits in a fitting unit:
 // "850ns", "12.5us", "212.4ms", "5.1s".

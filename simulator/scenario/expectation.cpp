@@ -1,116 +1,31 @@
 #include "simulator/scenario/expectation.h"
 
-#include <array>
 #include <cmath>
-#include <optional>
 
 #include <fmt/format.h>
 
-#include "simulator/patterns/registry.h"
+#include "simulator/scenario/expectation_metrics.h"
 #include "simulator/scenario/suggest.h"
 #include "simulator/scenario/units.h"
 
 namespace staylab::sim {
 namespace {
 
-// What a metric reads and compares against.
-enum class MetricShape {
-  Counter,  // A whole number: double_bookings, count(x).
-  Latency,  // A duration: p99(x), convergence_time.
-  Ratio,    // 0..1: error_rate(x), utilisation(x).
-  Rate,     // Per second: throughput(x).
-  Lag,      // A duration or a whole number of events: max_lag(x).
-};
-
-struct MetricInfo {
-  MetricName name;
-  std::string_view spelling;
-  bool takes_subject;
-  bool component_only;
-  MetricShape shape;
-};
-
-constexpr std::array<MetricInfo, 17> kMetrics = {{
-    {MetricName::DoubleBookings, "double_bookings", false, false, MetricShape::Counter},
-    {MetricName::LostAcknowledged, "lost_acknowledged", false, false, MetricShape::Counter},
-    {MetricName::UndeliveredEvents, "undelivered_events", false, false, MetricShape::Counter},
-    {MetricName::ReadModelMismatches, "read_model_mismatches", false, false, MetricShape::Counter},
-    {MetricName::ConvergenceTime, "convergence_time", false, false, MetricShape::Latency},
-    {MetricName::P50, "p50", true, false, MetricShape::Latency},
-    {MetricName::P90, "p90", true, false, MetricShape::Latency},
-    {MetricName::P99, "p99", true, false, MetricShape::Latency},
-    {MetricName::P999, "p999", true, false, MetricShape::Latency},
-    {MetricName::Max, "max", true, false, MetricShape::Latency},
-    {MetricName::Mean, "mean", true, false, MetricShape::Latency},
-    {MetricName::ErrorRate, "error_rate", true, false, MetricShape::Ratio},
-    {MetricName::Count, "count", true, false, MetricShape::Counter},
-    {MetricName::Throughput, "throughput", true, false, MetricShape::Rate},
-    {MetricName::MaxLag, "max_lag", true, true, MetricShape::Lag},
-    {MetricName::Utilisation, "utilisation", true, true, MetricShape::Ratio},
-    {MetricName::Measure, "", false, false, MetricShape::Counter},
-}};
-
-// The shape of a measure that registered patterns declare, as an
-// expectation names it; nothing for a name no pattern measures.
-struct MeasureInfo {
-  MetricShape shape = MetricShape::Counter;
-  bool subject_allowed = false;
-  bool subject_required = false;
-};
-
-std::optional<MeasureInfo> measureInfo(std::string_view spelling) {
-  const auto found = findMeasure(spelling);
-  if (!found)
-    return std::nullopt;
-  MeasureInfo info;
-  if (found->ratio) {
-    info.shape = MetricShape::Ratio;
-    info.subject_allowed = info.subject_required = true;
-  } else {
-    info.subject_allowed = found->measure->scope == MeasureScope::Operation;
-  }
-  return info;
-}
-
-// Every name an expectation may start with, for suggestions.
-std::vector<std::string_view> allSpellings() {
-  std::vector<std::string_view> names;
-  for (const MetricInfo& info : kMetrics) {
-    if (!info.spelling.empty())
-      names.push_back(info.spelling);
-  }
-  for (std::string_view measure : measureNames())
-    names.push_back(measure);
-  return names;
-}
-
-constexpr std::array<std::string_view, 5> kGlobalSpellings = {
-    "double_bookings", "lost_acknowledged", "undelivered_events", "read_model_mismatches",
-    "convergence_time"};
-constexpr std::array<std::string_view, 11> kFunctionSpellings = {
-    "p50",        "p90",   "p99",        "p999",    "max",        "mean",
-    "error_rate", "count", "throughput", "max_lag", "utilisation"};
 // Component and operation names, as in the rest of the scenario.
 constexpr std::size_t kMaxNameLength = 64;
 
 // Counts above this are not exact in a double; nobody means them.
 constexpr double kMaxWholeNumber = 1e15;
 
-const MetricInfo* findMetric(std::string_view spelling) {
-  for (const MetricInfo& info : kMetrics) {
-    if (!info.spelling.empty() && info.spelling == spelling) {
-      return &info;
-    }
-  }
-  return nullptr;
-}
-
-const MetricInfo& infoOf(MetricName name) {
-  return kMetrics[static_cast<std::size_t>(name)];
-}
+// A scale beyond this compares things of different orders; nobody means it.
+constexpr double kMaxScale = 1e6;
 
 bool isIdentifierChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+bool isLetter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
 bool isNameStart(char c) {
@@ -125,95 +40,53 @@ bool isSpace(char c) {
   return c == ' ' || c == '\t';
 }
 
+std::string_view kindNoun(QuantityKind kind) {
+  switch (kind) {
+    case QuantityKind::Number:
+      return "a count";
+    case QuantityKind::Duration:
+      return "a duration";
+    case QuantityKind::Ratio:
+      return "a ratio";
+    case QuantityKind::Rate:
+      return "a rate";
+  }
+  return "a value";
+}
+
+std::string metricText(const MetricRef& metric) {
+  std::string text(metric.name == MetricName::Measure ? std::string_view(metric.measure)
+                                                      : toString(metric.name));
+  if (infoOf(metric.name).takes_subject ||
+      (metric.name == MetricName::Measure && !metric.component.empty())) {
+    text += fmt::format("({}{}{})", metric.component, metric.operation.empty() ? "" : ".",
+                        metric.operation);
+  }
+  return text;
+}
+
+// One side of an expectation as read: the metric of a run, scaled, and what
+// the parser needs to check it against the other side.
+struct Side {
+  MetricOperand operand;
+  MetricInfo info{};
+  std::size_t start = 0;  // Its first byte: the scale, the run or the metric.
+  bool scaled = false;    // The text gives a scale.
+};
+
 class ExpectationParser {
  public:
-  explicit ExpectationParser(std::string_view text) : m_text(text) {}
+  ExpectationParser(std::string_view text, ExpectationRuns runs) : m_text(text), m_runs(runs) {}
 
   std::expected<Expectation, ExpectationSyntaxError> parse() {
+    skipSpaces();
+    auto left = readSide();
+    if (!left)
+      return std::unexpected(std::move(left).error());
     Expectation expectation;
-    skipSpaces();
-    const std::size_t name_start = m_position;
-    while (m_position < m_text.size() && isIdentifierChar(m_text[m_position])) {
-      ++m_position;
-    }
-    const std::string_view spelling = m_text.substr(name_start, m_position - name_start);
-    if (spelling.empty()) {
-      return fail(name_start, "expected a metric, e.g. double_bookings or p99(gateway.book)");
-    }
-    skipSpaces();
-    const bool has_call = peek() == '(';
-    const MetricInfo* info = findMetric(spelling);
-    MetricInfo measure_info;
-    if (info == nullptr) {
-      if (const auto measure = measureInfo(spelling)) {
-        // A pattern's measure: its subject is optional or required by its scope.
-        measure_info = kMetrics[static_cast<std::size_t>(MetricName::Measure)];
-        measure_info.shape = measure->shape;
-        measure_info.takes_subject = has_call;
-        info = &measure_info;
-        expectation.metric.measure = std::string(spelling);
-        if (measure->subject_required && !has_call) {
-          return fail(name_start, "'{}' needs an operation in parentheses, e.g. {}(gateway.search)",
-                      spelling, spelling);
-        }
-        if (!measure->subject_allowed && has_call)
-          return fail(m_position, "'{}' is counted for the whole run; it takes no argument",
-                      spelling);
-      } else if (has_call) {
-        std::vector<std::string_view> functions(kFunctionSpellings.begin(),
-                                                kFunctionSpellings.end());
-        for (std::string_view measure : measureNames()) {
-          if (measureInfo(measure)->subject_allowed)
-            functions.push_back(measure);
-        }
-        return fail(name_start, "unknown metric function '{}'{} (functions: {})",
-                    abbreviate(spelling), didYouMean(spelling, functions), joinNames(functions));
-      } else {
-        std::vector<std::string_view> globals(kGlobalSpellings.begin(), kGlobalSpellings.end());
-        for (std::string_view measure : measureNames()) {
-          if (!measureInfo(measure)->subject_required)
-            globals.push_back(measure);
-        }
-        return fail(name_start,
-                    "unknown metric '{}'{} (metrics: {}; or a function such as "
-                    "p99(gateway.book))",
-                    abbreviate(spelling), didYouMean(spelling, allSpellings()), joinNames(globals));
-      }
-    }
-    expectation.metric.name = info->name;
-    if (info->takes_subject && !has_call) {
-      return fail(name_start, "'{}' needs a component in parentheses, e.g. {}(gateway{})", spelling,
-                  spelling, info->component_only ? "" : ".book");
-    }
-    if (!info->takes_subject && has_call) {
-      return fail(m_position, "'{}' takes no argument", spelling);
-    }
-    if (has_call) {
-      ++m_position;  // '('
-      skipSpaces();
-      auto component = readName("a component name");
-      if (!component) {
-        return std::unexpected(std::move(component).error());
-      }
-      expectation.metric.component = std::string(*component);
-      if (peek() == '.') {
-        if (info->component_only) {
-          return fail(m_position, "'{}' takes a component, not an operation", spelling);
-        }
-        ++m_position;
-        auto operation = readName("an operation name after '.'");
-        if (!operation) {
-          return std::unexpected(std::move(operation).error());
-        }
-        expectation.metric.operation = std::string(*operation);
-      }
-      skipSpaces();
-      if (peek() != ')') {
-        return fail(m_position, "expected ')' after the {} name",
-                    expectation.metric.operation.empty() ? "component" : "operation");
-      }
-      ++m_position;
-    }
+    expectation.metric = left->operand.metric;
+    expectation.run = left->operand.run;
+    expectation.scale = left->operand.scale;
 
     skipSpaces();
     const std::size_t comparison_start = m_position;
@@ -224,6 +97,26 @@ class ExpectationParser {
     expectation.comparison = *comparison;
 
     skipSpaces();
+    if (startsSide()) {
+      auto right = readSide();
+      if (!right)
+        return std::unexpected(std::move(right).error());
+      skipSpaces();
+      if (m_position != m_text.size()) {
+        return fail(m_position, "unexpected '{}' after the metric",
+                    abbreviate(m_text.substr(m_position)));
+      }
+      const QuantityKind left_kind = comparedKind(left->operand.metric);
+      const QuantityKind right_kind = comparedKind(right->operand.metric);
+      if (left_kind != right_kind) {
+        return fail(right->start, "{} is {} but {} is {}; compare metrics of the same kind",
+                    toString(left->operand), kindNoun(left_kind), toString(right->operand),
+                    kindNoun(right_kind));
+      }
+      expectation.against = right->operand;
+      return expectation;
+    }
+
     const std::size_t value_start = m_position;
     while (m_position < m_text.size() && !isSpace(m_text[m_position])) {
       ++m_position;
@@ -234,7 +127,13 @@ class ExpectationParser {
       return fail(m_position, "unexpected '{}' after the value",
                   abbreviate(m_text.substr(m_position)));
     }
-    auto threshold = readValue(value_text, *info);
+    if (left->scaled) {
+      return fail(left->start,
+                  "a scale compares two metrics; compare {} with a value as it is, and scale "
+                  "the value instead",
+                  metricText(left->operand.metric));
+    }
+    auto threshold = readValue(value_text, left->info);
     if (!threshold) {
       return fail(value_start, "{}", threshold.error());
     }
@@ -257,6 +156,166 @@ class ExpectationParser {
     while (m_position < m_text.size() && isSpace(m_text[m_position])) {
       ++m_position;
     }
+  }
+
+  // Returns where the token at the current position is followed by '*' (a
+  // scale), past the spaces between; nothing when it is not.
+  std::optional<std::size_t> scaleStar() const {
+    std::size_t end = m_position;
+    while (end < m_text.size() && !isSpace(m_text[end]) && m_text[end] != '*')
+      ++end;
+    while (end < m_text.size() && isSpace(m_text[end]))
+      ++end;
+    if (end < m_text.size() && m_text[end] == '*')
+      return end;
+    return std::nullopt;
+  }
+
+  // Returns true when what follows the comparison is a metric (a name, a
+  // run, or a scale before '*') rather than a value (which starts with a
+  // digit).
+  bool startsSide() const { return isLetter(peek()) || scaleStar().has_value(); }
+
+  std::expected<Side, ExpectationSyntaxError> readSide() {
+    Side side;
+    side.start = m_position;
+    if (const auto star = scaleStar()) {
+      std::string_view scale = m_text.substr(m_position, *star - m_position);
+      while (!scale.empty() && isSpace(scale.back()))
+        scale.remove_suffix(1);
+      if (scale.empty())
+        return fail(m_position, "expected a scale before '*', such as 3 * p99(gateway.book)");
+      if (scale.front() == '-') {
+        return fail(m_position, "the scale '{}' is negative; scale by a positive number",
+                    abbreviate(scale));
+      }
+      const auto number = parseDecimal(scale);
+      if (!number) {
+        return fail(m_position, "the scale '{}' is not a number; write one such as 3 or 0.5",
+                    abbreviate(scale));
+      }
+      if (*number == 0)
+        return fail(m_position, "the scale is 0; scale by a positive number");
+      if (*number > kMaxScale) {
+        return fail(m_position, "the scale {} is above the limit of {}", abbreviate(scale),
+                    formatDecimal(kMaxScale));
+      }
+      side.operand.scale = *number;
+      side.scaled = true;
+      m_position = *star + 1;
+      skipSpaces();
+    }
+
+    const std::size_t word_start = m_position;
+    while (m_position < m_text.size() && isIdentifierChar(m_text[m_position])) {
+      ++m_position;
+    }
+    if (peek() == '.') {
+      const std::string_view word = m_text.substr(word_start, m_position - word_start);
+      if (word == "A") {
+        side.operand.run = RunId::A;
+      } else if (word == "B") {
+        if (m_runs == ExpectationRuns::AOnly) {
+          return fail(word_start,
+                      "'B.' names run B, but the scenario has no compare: block to define it");
+        }
+        side.operand.run = RunId::B;
+      } else {
+        return fail(word_start,
+                    "unknown run '{}'{}; the runs are A (the scenario as written) "
+                    "and B (its compare:)",
+                    abbreviate(word),
+                    word == "a" || word == "b"
+                        ? fmt::format(" (write '{}.')", word == "a" ? "A" : "B")
+                        : std::string());
+      }
+      ++m_position;  // '.'
+    } else {
+      m_position = word_start;
+    }
+    auto info = readMetric(side.operand.metric);
+    if (!info)
+      return std::unexpected(std::move(info).error());
+    side.info = *info;
+    return side;
+  }
+
+  // Reads `function(subject)` or a global into `metric`; returns what it is.
+  std::expected<MetricInfo, ExpectationSyntaxError> readMetric(MetricRef& metric) {
+    const std::size_t name_start = m_position;
+    while (m_position < m_text.size() && isIdentifierChar(m_text[m_position])) {
+      ++m_position;
+    }
+    const std::string_view spelling = m_text.substr(name_start, m_position - name_start);
+    if (spelling.empty()) {
+      return fail(name_start, "expected a metric, e.g. double_bookings or p99(gateway.book)");
+    }
+    skipSpaces();
+    const bool has_call = peek() == '(';
+    const MetricInfo* info = findMetric(spelling);
+    MetricInfo measure_info;
+    if (info == nullptr) {
+      if (const auto measure = measureInfo(spelling)) {
+        // A pattern's measure: its subject is optional or required by its scope.
+        measure_info = infoOf(MetricName::Measure);
+        measure_info.shape = measure->shape;
+        measure_info.takes_subject = has_call;
+        info = &measure_info;
+        metric.measure = std::string(spelling);
+        if (measure->subject_required && !has_call) {
+          return fail(name_start, "'{}' needs an operation in parentheses, e.g. {}(gateway.search)",
+                      spelling, spelling);
+        }
+        if (!measure->subject_allowed && has_call)
+          return fail(m_position, "'{}' is counted for the whole run; it takes no argument",
+                      spelling);
+      } else if (has_call) {
+        const std::vector<std::string_view> functions = functionSpellings();
+        return fail(name_start, "unknown metric function '{}'{} (functions: {})",
+                    abbreviate(spelling), didYouMean(spelling, functions), joinNames(functions));
+      } else {
+        const std::vector<std::string_view> globals = globalSpellings();
+        return fail(name_start,
+                    "unknown metric '{}'{} (metrics: {}; or a function such as "
+                    "p99(gateway.book))",
+                    abbreviate(spelling), didYouMean(spelling, allSpellings()), joinNames(globals));
+      }
+    }
+    metric.name = info->name;
+    if (info->takes_subject && !has_call) {
+      return fail(name_start, "'{}' needs a component in parentheses, e.g. {}(gateway{})", spelling,
+                  spelling, info->component_only ? "" : ".book");
+    }
+    if (!info->takes_subject && has_call) {
+      return fail(m_position, "'{}' takes no argument", spelling);
+    }
+    if (has_call) {
+      ++m_position;  // '('
+      skipSpaces();
+      auto component = readName("a component name");
+      if (!component) {
+        return std::unexpected(std::move(component).error());
+      }
+      metric.component = std::string(*component);
+      if (peek() == '.') {
+        if (info->component_only) {
+          return fail(m_position, "'{}' takes a component, not an operation", spelling);
+        }
+        ++m_position;
+        auto operation = readName("an operation name after '.'");
+        if (!operation) {
+          return std::unexpected(std::move(operation).error());
+        }
+        metric.operation = std::string(*operation);
+      }
+      skipSpaces();
+      if (peek() != ')') {
+        return fail(m_position, "expected ')' after the {} name",
+                    metric.operation.empty() ? "component" : "operation");
+      }
+      ++m_position;
+    }
+    return *info;
   }
 
   std::expected<std::string_view, ExpectationSyntaxError> readName(std::string_view what) {
@@ -398,13 +457,32 @@ class ExpectationParser {
   }
 
   std::string_view m_text;
+  ExpectationRuns m_runs;
   std::size_t m_position = 0;
 };
 
 }  // namespace
 
-std::expected<Expectation, ExpectationSyntaxError> parseExpectation(std::string_view text) {
-  return ExpectationParser(text).parse();
+std::string_view toString(RunId run) {
+  return run == RunId::A ? "A" : "B";
+}
+
+bool Expectation::reads(RunId wanted) const {
+  return runOrA() == wanted || (against && against->runOrA() == wanted);
+}
+
+std::vector<const MetricRef*> Expectation::metricsOf(RunId wanted) const {
+  std::vector<const MetricRef*> metrics;
+  if (runOrA() == wanted)
+    metrics.push_back(&metric);
+  if (against && against->runOrA() == wanted)
+    metrics.push_back(&against->metric);
+  return metrics;
+}
+
+std::expected<Expectation, ExpectationSyntaxError> parseExpectation(std::string_view text,
+                                                                    ExpectationRuns runs) {
+  return ExpectationParser(text, runs).parse();
 }
 
 std::string_view toString(MetricName name) {
@@ -429,14 +507,21 @@ std::string_view toString(Comparison comparison) {
   return "?";
 }
 
+std::string toString(const MetricOperand& operand) {
+  std::string text;
+  if (operand.scale != 1)
+    text += formatDecimal(operand.scale) + " * ";
+  if (operand.run)
+    text += fmt::format("{}.", toString(*operand.run));
+  return text + metricText(operand.metric);
+}
+
 std::string toString(const Expectation& expectation) {
-  const MetricRef& metric = expectation.metric;
-  std::string text(metric.name == MetricName::Measure ? std::string_view(metric.measure)
-                                                      : toString(metric.name));
-  if (infoOf(metric.name).takes_subject ||
-      (metric.name == MetricName::Measure && !metric.component.empty())) {
-    text += fmt::format("({}{}{})", metric.component, metric.operation.empty() ? "" : ".",
-                        metric.operation);
+  const std::string text =
+      toString(MetricOperand{expectation.run, expectation.scale, expectation.metric});
+  if (expectation.against) {
+    return fmt::format("{} {} {}", text, toString(expectation.comparison),
+                       toString(*expectation.against));
   }
   const Quantity& threshold = expectation.threshold;
   std::string value;

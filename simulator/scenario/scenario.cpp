@@ -1,5 +1,9 @@
 #include "simulator/scenario/scenario.h"
 
+#include <cassert>
+
+#include "simulator/patterns/registry.h"
+
 namespace staylab::sim {
 
 std::string_view toString(ServiceTimeMode mode) {
@@ -92,6 +96,40 @@ bool isWindowFault(FaultKind kind) {
 bool isLinkFault(FaultKind kind) {
   return kind == FaultKind::LinkPartition || kind == FaultKind::LinkLatency ||
          kind == FaultKind::LinkLoss;
+}
+
+Scenario scenarioB(const Scenario& scenario) {
+  assert(scenario.compare && "only a scenario with compare: has a run B");
+  Scenario run = scenario;
+  const ComparisonSpec& compare = *scenario.compare;
+  run.patterns = compare.patterns;
+  if (compare.switches)
+    run.switches = *compare.switches;
+  if (compare.faults)
+    run.faults = *compare.faults;
+  if (compare.load)
+    run.load = *compare.load;
+  run.compare.reset();
+  run.expectations.clear();
+  return run;
+}
+
+std::vector<std::string> comparisonChanges(const Scenario& scenario) {
+  assert(scenario.compare && "only a scenario with compare: has a run B");
+  const ComparisonSpec& compare = *scenario.compare;
+  std::vector<std::string> changes;
+  const auto registry = patternRegistry();
+  for (std::size_t index = 0; index < registry.size(); ++index) {
+    if (!compare.patterns.at(index).equals(scenario.patterns.at(index)))
+      changes.push_back("patterns." + std::string(registry[index]->name()));
+  }
+  if (compare.switches && *compare.switches != scenario.switches)
+    changes.emplace_back("switches");
+  if (compare.faults && *compare.faults != scenario.faults)
+    changes.emplace_back("faults");
+  if (compare.load && *compare.load != scenario.load)
+    changes.emplace_back("load");
+  return changes;
 }
 
 }  // namespace staylab::sim

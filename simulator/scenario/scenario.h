@@ -188,6 +188,24 @@ struct PatternSwitchSpec {
   bool operator==(const PatternSwitchSpec&) const = default;
 };
 
+// A second run of the same scenario with some of it changed (`compare:`):
+// run B. B runs on the same seed, data and topology as run A, the scenario
+// as written; `expect:` may read both (expectation.h). The parser refuses a
+// comparison that changes nothing.
+struct ComparisonSpec {
+  std::string name;  // Lowercase letters, digits, '-', '_'; up to 64 characters.
+  // B's patterns in full: A's, with each pattern that compare's `patterns:`
+  // names read over A's settings of it (keys it gives change, the others
+  // keep A's values).
+  PatternSettings patterns;
+  // When set, B's whole list instead of A's.
+  std::optional<std::vector<PatternSwitchSpec>> switches;
+  std::optional<std::vector<FaultSpec>> faults;
+  std::optional<std::vector<LoadPhase>> load;
+
+  bool operator==(const ComparisonSpec&) const = default;
+};
+
 inline constexpr int kScenarioSchemaVersion = 1;
 
 struct Scenario {
@@ -203,9 +221,23 @@ struct Scenario {
   std::vector<LoadPhase> load;  // At least one.
   std::vector<FaultSpec> faults;
   std::vector<PatternSwitchSpec> switches;  // In time order.
-  std::vector<Expectation> expectations;
+  std::optional<ComparisonSpec> compare;    // Run B, when the file asks for one.
+  std::vector<Expectation> expectations;    // On run A, or on A and B with `compare`.
 
   bool operator==(const Scenario&) const = default;
 };
+
+// Returns run B of `scenario`, which must have `compare`: the scenario with
+// compare's patterns and, where compare gives them, its switches, faults
+// and load; without `compare` and without expectations (a comparison
+// evaluates those over both runs). Run A is the scenario itself: an engine
+// given a scenario with `compare` runs A.
+Scenario scenarioB(const Scenario& scenario);
+
+// Returns what run B of `scenario` (which must have `compare`) changes, in a
+// fixed order: "patterns.<name>" for each pattern whose settings differ from
+// A's, in registry order, then "switches", "faults" and "load" where compare
+// gives a list other than A's.
+std::vector<std::string> comparisonChanges(const Scenario& scenario);
 
 }  // namespace staylab::sim

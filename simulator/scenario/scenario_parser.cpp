@@ -40,9 +40,11 @@ static_assert(kMaxScenarioDuration == yaml::kMaxDuration, "readDuration's limit 
 
 constexpr std::size_t kMaxPathLength = 1024;
 
-constexpr std::array<std::string_view, 13> kScenarioKeys = {
-    "schema",   "name",     "description", "seed",   "duration", "mode",  "data",
-    "topology", "patterns", "load",        "faults", "switches", "expect"};
+constexpr std::array<std::string_view, 14> kScenarioKeys = {
+    "schema",   "name",     "description", "seed",   "duration", "mode",    "data",
+    "topology", "patterns", "load",        "faults", "switches", "compare", "expect"};
+constexpr std::array<std::string_view, 5> kCompareKeys = {"name", "patterns", "switches", "faults",
+                                                          "load"};
 constexpr std::array<std::string_view, 3> kSwitchKeys = {"at", "pattern", "on"};
 constexpr std::array<std::string_view, 2> kDataKeys = {"properties", "seed"};
 constexpr std::array<std::string_view, 2> kTopologyKeys = {"file", "overrides"};
@@ -146,7 +148,7 @@ class ScenarioReader : public yaml::Reader {
       scenario.topology = STAYLAB_TRY(readTopology(*topology));
     }
     if (const Node* patterns = fields.find("patterns")) {
-      scenario.patterns = STAYLAB_TRY(readPatterns(*patterns));
+      scenario.patterns = STAYLAB_TRY(readPatterns(*patterns, PatternSettings()));
     }
     scenario.load =
         STAYLAB_TRY(readLoad(STAYLAB_TRY(require(fields, "load", "scenario")), scenario.duration));
@@ -156,8 +158,12 @@ class ScenarioReader : public yaml::Reader {
     if (const Node* switches = fields.find("switches")) {
       scenario.switches = STAYLAB_TRY(readSwitches(*switches, scenario.duration));
     }
+    if (const Node* compare = fields.find("compare")) {
+      scenario.compare = STAYLAB_TRY(readCompare(*compare, scenario));
+    }
     if (const Node* expect = fields.find("expect")) {
-      scenario.expectations = STAYLAB_TRY(readExpectations(*expect));
+      scenario.expectations = STAYLAB_TRY(readExpectations(
+          *expect, scenario.compare ? ExpectationRuns::AAndB : ExpectationRuns::AOnly));
     }
     return scenario;
   }
@@ -279,11 +285,11 @@ class ScenarioReader : public yaml::Reader {
   }
 
   // Reads `patterns:`, a mapping of registered pattern names (registry.h),
-  // each read by its own pattern.
-  Result<PatternSettings> readPatterns(const Node& node) const {
+  // each read by its own pattern over its settings in `base`.
+  Result<PatternSettings> readPatterns(const Node& node, const PatternSettings& base) const {
     const std::vector<std::string_view> names = patternNames();
     const Fields fields = STAYLAB_TRY(openMap(node, "patterns", names));
-    PatternSettings patterns;
+    PatternSettings patterns = base;
     const auto registry = patternRegistry();
     for (std::size_t index = 0; index < registry.size(); ++index) {
       const Pattern& pattern = *registry[index];
@@ -631,13 +637,45 @@ class ScenarioReader : public yaml::Reader {
     return fault;
   }
 
-  Result<std::vector<Expectation>> readExpectations(const Node& node) const {
+  // Reads `compare:`, run B: A's patterns with those it names read over
+  // them, and the lists it gives in place of A's, each read as at the top.
+  Result<ComparisonSpec> readCompare(const Node& node, const Scenario& scenario) const {
+    const Fields fields = STAYLAB_TRY(openMap(node, "compare", kCompareKeys));
+    ComparisonSpec compare;
+    compare.name = STAYLAB_TRY(readName(STAYLAB_TRY(require(fields, "name", "compare")), "name"));
+    compare.patterns = scenario.patterns;
+    if (const Node* patterns = fields.find("patterns")) {
+      compare.patterns = STAYLAB_TRY(readPatterns(*patterns, scenario.patterns));
+    }
+    if (const Node* switches = fields.find("switches")) {
+      compare.switches = STAYLAB_TRY(readSwitches(*switches, scenario.duration));
+    }
+    if (const Node* faults = fields.find("faults")) {
+      compare.faults = STAYLAB_TRY(readFaults(*faults, scenario.duration));
+    }
+    if (const Node* load = fields.find("load")) {
+      compare.load = STAYLAB_TRY(readLoad(*load, scenario.duration));
+    }
+    const bool same = compare.patterns == scenario.patterns &&
+                      compare.switches.value_or(scenario.switches) == scenario.switches &&
+                      compare.faults.value_or(scenario.faults) == scenario.faults &&
+                      compare.load.value_or(scenario.load) == scenario.load;
+    if (same) {
+      return fail(node.position, kValue,
+                  "compare '{}' changes nothing, so run B would be run A; give the patterns, "
+                  "switches, faults or load that B changes",
+                  compare.name);
+    }
+    return compare;
+  }
+
+  Result<std::vector<Expectation>> readExpectations(const Node& node, ExpectationRuns runs) const {
     const auto& items = STAYLAB_TRY(readList(node, "expect", "expectations")).get();
     std::vector<Expectation> expectations;
     for (const yaml::NodePtr& item : items) {
       const std::string_view text = STAYLAB_TRY(
           scalarText(*item, "expect", "an expectation such as p99(gateway.book) < 300ms"));
-      auto expectation = parseExpectation(text);
+      auto expectation = parseExpectation(text, runs);
       if (!expectation) {
         return std::unexpected(Error{ErrorKind::InvalidInput, std::string(kExpectationCode),
                                      location(positionInScalar(*item, expectation.error().offset)),

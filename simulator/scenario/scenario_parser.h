@@ -17,7 +17,8 @@
 // Parsing stops at the first error: a YAML syntax error anywhere in the file
 // comes first, then unknown keys of a mapping before its values, and the
 // sections in the order schema, name, description, seed, duration, mode,
-// data, topology, patterns, load, faults, expect. Text quoted from the file
+// data, topology, patterns, load, faults, switches, compare (its name,
+// patterns, switches, faults, load), expect. Text quoted from the file
 // in a message is cut to 40 bytes. Nothing throws: yaml-cpp's exceptions are
 // caught inside. Anchors and aliases are allowed (never copied); tags, merge
 // keys ("<<"), duplicate keys and several documents are not. The model and

@@ -64,33 +64,32 @@ void writeServiceTime(std::string& out, const ServiceTimeSpec& spec) {
   out += " }\n";
 }
 
-// Writes each pattern whose settings differ from its defaults (some default
-// to on): a plain switch as `name: true`, settings as a flow mapping.
-void writePatterns(std::string& out, const PatternSettings& patterns) {
-  const PatternSettings defaults;
+// Returns the entries of a `patterns:` mapping, each line after `indent`:
+// each pattern whose settings differ from `base` (the defaults, some of
+// them on; or run A's), a plain switch as `name: true`, settings as a flow
+// mapping.
+std::string patternEntries(const PatternSettings& patterns, const PatternSettings& base,
+                           std::string_view indent) {
   std::string body;
   const auto registry = patternRegistry();
   for (std::size_t index = 0; index < registry.size(); ++index) {
     const PatternConfig& config = patterns.at(index);
-    if (config.equals(defaults.at(index)))
+    if (config.equals(base.at(index)))
       continue;
     const std::string settings = registry[index]->write(config);
     if (settings.empty()) {
-      body += fmt::format("  {}: {}\n", registry[index]->name(), boolText(config.enabled));
+      body +=
+          fmt::format("{}  {}: {}\n", indent, registry[index]->name(), boolText(config.enabled));
     } else {
-      body += fmt::format("  {}: {{ enabled: {}, {} }}\n", registry[index]->name(),
+      body += fmt::format("{}  {}: {{ enabled: {}, {} }}\n", indent, registry[index]->name(),
                           boolText(config.enabled), settings);
     }
   }
-  if (body.empty()) {
-    out += "patterns: {}\n";
-  } else {
-    out += "patterns:\n" + body;
-  }
+  return body;
 }
 
-void writeArrivals(std::string& out, const ArrivalSpec& arrivals) {
-  out += fmt::format("    arrivals: {{ kind: {}", toString(arrivals.kind));
+void writeArrivals(std::string& out, const ArrivalSpec& arrivals, std::string_view indent) {
+  out += fmt::format("{}    arrivals: {{ kind: {}", indent, toString(arrivals.kind));
   switch (arrivals.kind) {
     case ArrivalKind::Constant:
     case ArrivalKind::Poisson:
@@ -115,8 +114,9 @@ void writeArrivals(std::string& out, const ArrivalSpec& arrivals) {
   out += " }\n";
 }
 
-void writeFault(std::string& out, const FaultSpec& fault) {
-  out += fmt::format("  - {{ at: {}, kind: {}", formatDuration(fault.at), toString(fault.kind));
+void writeFault(std::string& out, const FaultSpec& fault, std::string_view indent) {
+  out += fmt::format("{}  - {{ at: {}, kind: {}", indent, formatDuration(fault.at),
+                     toString(fault.kind));
   if (isLinkFault(fault.kind)) {
     out += fmt::format(", from: {}, to: {}", quote(fault.target), quote(fault.peer));
   } else {
@@ -160,6 +160,64 @@ void writeFault(std::string& out, const FaultSpec& fault) {
   out += " }\n";
 }
 
+// Writes `load:` and its phases, each line after `indent`.
+void writeLoad(std::string& out, const std::vector<LoadPhase>& load, std::string_view indent) {
+  out += fmt::format("{}load:\n", indent);
+  for (const LoadPhase& phase : load) {
+    out += fmt::format("{}  - phase: {}\n", indent, quote(phase.name));
+    out += fmt::format("{}    for: {}\n", indent, formatDuration(phase.length));
+    writeArrivals(out, phase.arrivals, indent);
+    out += fmt::format("{}    mix: {{", indent);
+    for (std::size_t index = 0; index < kUserOperationCount; ++index) {
+      out +=
+          fmt::format("{} {}: {}", index == 0 ? "" : ",",
+                      toString(static_cast<UserOperation>(index)), formatDecimal(phase.mix[index]));
+    }
+    out += " }\n";
+    if (phase.popularity.zipf == 0) {
+      out += fmt::format("{}    popularity: uniform\n", indent);
+    } else {
+      out += fmt::format("{}    popularity: {{ zipf: {} }}\n", indent,
+                         formatDecimal(phase.popularity.zipf));
+    }
+  }
+}
+
+// Writes `faults:`, `[]` when there are none.
+void writeFaults(std::string& out, const std::vector<FaultSpec>& faults, std::string_view indent) {
+  out += fmt::format("{}{}", indent, faults.empty() ? "faults: []\n" : "faults:\n");
+  for (const FaultSpec& fault : faults) {
+    writeFault(out, fault, indent);
+  }
+}
+
+// Writes `switches:`, `[]` when there are none.
+void writeSwitches(std::string& out, const std::vector<PatternSwitchSpec>& switches,
+                   std::string_view indent) {
+  out += fmt::format("{}{}", indent, switches.empty() ? "switches: []\n" : "switches:\n");
+  for (const PatternSwitchSpec& change : switches) {
+    out += fmt::format("{}  - {{ at: {}, pattern: {}, on: {} }}\n", indent,
+                       formatDuration(change.at), change.pattern, boolText(change.on));
+  }
+}
+
+// Writes `compare:`: its patterns as they differ from A's, and the lists it
+// replaces.
+void writeCompare(std::string& out, const ComparisonSpec& compare,
+                  const PatternSettings& run_a_patterns) {
+  constexpr std::string_view kIndent = "  ";
+  out += fmt::format("compare:\n{}name: {}\n", kIndent, quote(compare.name));
+  const std::string patterns = patternEntries(compare.patterns, run_a_patterns, kIndent);
+  if (!patterns.empty())
+    out += fmt::format("{}patterns:\n{}", kIndent, patterns);
+  if (compare.switches)
+    writeSwitches(out, *compare.switches, kIndent);
+  if (compare.faults)
+    writeFaults(out, *compare.faults, kIndent);
+  if (compare.load)
+    writeLoad(out, *compare.load, kIndent);
+}
+
 }  // namespace
 
 std::string toYaml(const Scenario& scenario) {
@@ -196,39 +254,15 @@ std::string toYaml(const Scenario& scenario) {
     }
   }
 
-  writePatterns(out, scenario.patterns);
+  const std::string patterns = patternEntries(scenario.patterns, PatternSettings(), "");
+  out += patterns.empty() ? "patterns: {}\n" : "patterns:\n" + patterns;
 
-  out += "load:\n";
-  for (const LoadPhase& phase : scenario.load) {
-    out += fmt::format("  - phase: {}\n", quote(phase.name));
-    out += fmt::format("    for: {}\n", formatDuration(phase.length));
-    writeArrivals(out, phase.arrivals);
-    out += "    mix: {";
-    for (std::size_t index = 0; index < kUserOperationCount; ++index) {
-      out +=
-          fmt::format("{} {}: {}", index == 0 ? "" : ",",
-                      toString(static_cast<UserOperation>(index)), formatDecimal(phase.mix[index]));
-    }
-    out += " }\n";
-    if (phase.popularity.zipf == 0) {
-      out += "    popularity: uniform\n";
-    } else {
-      out += fmt::format("    popularity: {{ zipf: {} }}\n", formatDecimal(phase.popularity.zipf));
-    }
-  }
-
-  out += scenario.faults.empty() ? "faults: []\n" : "faults:\n";
-  for (const FaultSpec& fault : scenario.faults) {
-    writeFault(out, fault);
-  }
-
-  if (!scenario.switches.empty()) {
-    out += "switches:\n";
-    for (const PatternSwitchSpec& change : scenario.switches) {
-      out += fmt::format("  - {{ at: {}, pattern: {}, on: {} }}\n", formatDuration(change.at),
-                         change.pattern, boolText(change.on));
-    }
-  }
+  writeLoad(out, scenario.load, "");
+  writeFaults(out, scenario.faults, "");
+  if (!scenario.switches.empty())
+    writeSwitches(out, scenario.switches, "");
+  if (scenario.compare)
+    writeCompare(out, *scenario.compare, scenario.patterns);
 
   out += scenario.expectations.empty() ? "expect: []\n" : "expect:\n";
   for (const Expectation& expectation : scenario.expectations) {

@@ -21,6 +21,7 @@
 #include "simulator/engine/engine.h"
 #include "simulator/kernel/random_streams.h"
 #include "simulator/report/report_writer.h"
+#include "tests/app/simulate_cli.h"
 #include "tests/simulator/engine_support.h"
 #include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
@@ -35,6 +36,8 @@ using sim::RequestError;
 using sim::testing::countWindow;
 using sim::testing::errorsOfKind;
 using sim::testing::WindowCounts;
+using testing::readFile;
+using testing::SimulateCliTest;
 
 sim::EngineOptions realOptions(const std::filesystem::path& scenario_dir) {
   sim::EngineOptions options = sim::testing::optionsFor(scenario_dir);
@@ -413,21 +416,6 @@ load:
 
 // --- staylab-cli --------------------------------------------------------------
 
-class SimulateCliTest : public ::testing::Test {
- protected:
-  testing::ProcessResult cli(const std::vector<std::string>& args) {
-    testing::ProcessOptions options;
-    options.timeout = std::chrono::minutes(5);
-    return testing::runProcess(STAYLAB_CLI_PATH, args, options);
-  }
-  std::string write(const std::string& name, const std::string& text) {
-    const auto file = m_dir.path() / name;
-    std::ofstream(file) << text;
-    return file.string();
-  }
-  testing::TempDir m_dir;
-};
-
 constexpr std::string_view kQuick = R"(schema: 1
 name: quick
 description: A few seconds of an M/M/c station.
@@ -503,13 +491,6 @@ TEST_F(SimulateCliTest, ScenariosListShowsTheShippedOnesAndValidateChecksFiles) 
   EXPECT_EQ(invalid.exit_code, 2);
   EXPECT_NE(invalid.err.find("bad.yaml:1:"), std::string::npos) << invalid.err;
   EXPECT_EQ(invalid.err.find(bad + ": " + bad), std::string::npos) << invalid.err;  // Once.
-}
-
-std::string readFile(const std::filesystem::path& file) {
-  std::ifstream stream(file, std::ios::binary);
-  std::stringstream text;
-  text << stream.rdbuf();
-  return text.str();
 }
 
 // The real platform (SQLite, RocksDB, Xapian) in two separate processes:

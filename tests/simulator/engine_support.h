@@ -13,11 +13,68 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include "simulator/engine/engine.h"
 #include "simulator/report/report_writer.h"
 #include "simulator/scenario/scenario_parser.h"
 
 namespace staylab::sim::testing {
+
+// A front station calling a model-only store, both plain queueing stations.
+inline constexpr std::string_view kTwoTier = R"(schema: 1
+name: two-tier
+description: A front station calling a store, no platform code.
+components:
+  - {name: clients, kind: client}
+  - name: front
+    kind: gateway
+    instances: 2
+    workers: 8
+    queue: 100
+    service_times: [{operation: get, distribution: constant, value: 1ms}]
+  - name: store
+    kind: store
+    instances: 1
+    workers: 4
+    queue: 1000
+    service_times: [{operation: read, distribution: constant, value: 5ms}]
+links:
+  - {from: clients, to: front, latency: 1ms}
+  - {from: front, to: store, latency: 1ms}
+routes:
+  search: [front.get, store.read]
+)";
+
+// A scenario over kTwoTier (written as ./two-tier.yaml): run A retries
+// under a store that fails half its calls; `compare` (a whole compare:
+// block, or nothing) and the items of `expect` follow.
+inline std::string retryCaseStudy(std::string_view compare, std::string_view expect) {
+  return fmt::format(R"(schema: 1
+name: retry-case-study
+description: What retrying buys under a flaky store.
+seed: 3
+duration: 20s
+topology: {{ file: ./two-tier.yaml }}
+patterns:
+  retry: {{ enabled: true, attempts: 3, backoff: 10ms }}
+load:
+  - phase: steady
+    for: 20s
+    arrivals: {{ kind: poisson, rate: 100/s }}
+    mix: {{ search: 100, view: 0, book: 0, cancel: 0, edit: 0 }}
+faults:
+  - {{ at: 0s, for: 20s, kind: store_error_rate, target: store, probability: 0.5 }}
+{}
+expect:
+{}
+)",
+                     compare, expect);
+}
+
+// The run B of retryCaseStudy that does not retry.
+inline constexpr std::string_view kWithoutRetry =
+    "compare:\n  name: without-retry\n  patterns: { retry: false }";
 
 inline std::filesystem::path assetsDir() {
   return std::filesystem::path(STAYLAB_SOURCE_DIR) / "assets";

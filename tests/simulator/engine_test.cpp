@@ -21,36 +21,12 @@ namespace {
 
 using testing::countWindow;
 using testing::errorsOfKind;
+using testing::kTwoTier;
 using testing::optionsFor;
 using testing::parseOrFail;
 using testing::runToEnd;
 using testing::ScenarioDir;
 using testing::WindowCounts;
-
-// A front station calling a model-only store, both plain queueing stations.
-constexpr std::string_view kTwoTier = R"(schema: 1
-name: two-tier
-description: A front station calling a store, no platform code.
-components:
-  - {name: clients, kind: client}
-  - name: front
-    kind: gateway
-    instances: 2
-    workers: 8
-    queue: 100
-    service_times: [{operation: get, distribution: constant, value: 1ms}]
-  - name: store
-    kind: store
-    instances: 1
-    workers: 4
-    queue: 1000
-    service_times: [{operation: read, distribution: constant, value: 5ms}]
-links:
-  - {from: clients, to: front, latency: 1ms}
-  - {from: front, to: store, latency: 1ms}
-routes:
-  search: [front.get, store.read]
-)";
 
 std::string twoTierScenario(std::string_view extra, std::string_view load = "poisson, rate: 100/s",
                             std::string_view duration = "30s") {

@@ -1072,6 +1072,225 @@ faults:
   - store_outage
 )",
      8, 5, "fault must be a mapping of keys"},
+    {"ExpectationNamingRunBWithoutCompare", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+expect:
+  - B.stale_reads == 0
+)",
+     8, 5, "'B.' names run B, but the scenario has no compare: block"},
+    {"ExpectationComparingWithRunBWithoutCompare", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+expect:
+  - count(front.get) > 2 * B.count(front.get)
+)",
+     8, 28, "no compare: block"},
+    {"ExpectationNamingAnUnknownRun", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+compare:
+  name: with-retry
+  patterns: { retry: true }
+expect:
+  - A.count(front.get) > C.count(front.get)
+)",
+     11, 26, "unknown run 'C'; the runs are A"},
+    {"ExpectationComparingMetricsOfDifferentKinds", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+compare:
+  name: with-retry
+  patterns: { retry: true }
+expect:
+  - B.p99(front.get) > A.count(front.get)
+)",
+     11, 24, "B.p99(front.get) is a duration but A.count(front.get) is a count"},
+    {"ExpectationScaledByZero", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+compare:
+  name: with-retry
+  patterns: { retry: true }
+expect:
+  - B.p99(front.get) > 0 * A.p99(front.get)
+)",
+     11, 24, "the scale is 0"},
+    {"ExpectationScaledByANegativeNumber", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+compare:
+  name: with-retry
+  patterns: { retry: true }
+expect:
+  - B.count(front.get) < -2 * A.count(front.get)
+)",
+     11, 26, "the scale '-2' is negative"},
+    {"ExpectationScaledByAWord", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+compare:
+  name: with-retry
+  patterns: { retry: true }
+expect:
+  - B.count(front.get) < twice * A.count(front.get)
+)",
+     11, 26, "the scale 'twice' is not a number"},
+    {"ExpectationComparingAnUnknownMeasure", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+compare:
+  name: with-retry
+  patterns: { retry: true }
+expect:
+  - B.stale_readz < A.stale_reads
+)",
+     11, 7, "did you mean 'stale_reads'?"},
+    {"CompareWithOnlyAName", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+compare: { name: same }
+)",
+     7, 10, "changes nothing, so run B would be run A"},
+    {"CompareThatChangesNothing", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+compare:
+  name: same
+  patterns: { cqrs: true }
+)",
+     8, 3, "changes nothing"},
+    {"CompareWithAnUnknownKey", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+compare:
+  name: x
+  seed: 3
+)",
+     9, 3, "unknown key 'seed' in compare"},
+    {"CompareWithoutAName", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+compare:
+  patterns: { retry: true }
+)",
+     8, 3, "'name'"},
+    {"CompareNameIsNotASlug", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+compare:
+  name: Without Retry
+  patterns: { retry: true }
+)",
+     8, 9, "'name'"},
+    {"CompareNameGivenTwice", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+compare:
+  name: a
+  name: b
+  patterns: { retry: true }
+)",
+     9, 3, "duplicate key 'name'"},
+    {"CompareOverridesAnUnknownPattern", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+compare:
+  name: x
+  patterns: { rerty: true }
+)",
+     9, 15, "did you mean 'retry'?"},
+    {"CompareOverridesAPatternWithABadSetting", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+compare:
+  name: x
+  patterns: { retry: { attempts: 0 } }
+)",
+     9, 34, "'attempts' must be between 1 and 100"},
+    {"CompareSwitchesAPatternThatCannotSwitchLive", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+compare:
+  name: x
+  switches:
+    - { at: 10s, pattern: saga, on: true }
+)",
+     10, 27, "'pattern' must be one of"},
+    {"CompareWithAnEmptyLoad", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+compare:
+  name: x
+  load: []
+)",
+     9, 9, "'load' is empty"},
+    {"CompareFaultAfterTheRun", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+compare:
+  name: x
+  faults:
+    - { at: 10m, for: 1s, kind: store_outage, target: store }
+)",
+     10, 13, "not within the run's duration"},
     {"ControlCharacter", "schema: 1\nname: mini\x01mal\n", 2, 11,
      "control character U+0001 is not allowed"},
     {"InvalidUtf8", "schema: 1\nname: \xC3\x28\n", 2, 7, "invalid UTF-8"},

@@ -7,6 +7,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QLineSeries>
+#include <QMenu>
 #include <QProcess>
 #include <QPushButton>
 #include <QSettings>
@@ -93,14 +94,17 @@ class MainWindowTest : public QObject {
 
  private:
   std::unique_ptr<MainWindow> open(const char* scenario) {
+    return openFile(scenarioPath(scenario));
+  }
+  std::unique_ptr<MainWindow> openFile(const QString& file) {
     auto window = std::make_unique<MainWindow>(app::desktopEnvironment());
     window->resize(1280, 800);
     window->show();
-    window->openScenario(scenarioPath(scenario));
+    window->openScenario(file);
     const bool loaded = QTest::qWaitFor(
         [&] { return window->session() != nullptr && !window->isLoading(); }, kLoadTimeoutMs);
     if (!loaded)
-      qWarning("scenario %s did not load: %s", scenario, qPrintable(window->bannerText()));
+      qWarning("scenario %s did not load: %s", qPrintable(file), qPrintable(window->bannerText()));
     return loaded ? std::move(window) : nullptr;
   }
 
@@ -412,6 +416,64 @@ class MainWindowTest : public QObject {
     QCOMPARE(window->charts()->series(ChartMetric::Throughput, RunSide::B)->count(), 0);
   }
 
+  void compareFromTheFileRunsRunBAsTheCliDoes() {
+    // The booking store outage, and a run B without it.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString file = dir.filePath(QStringLiteral("outage-compared.yaml"));
+    QFile out(file);
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(R"(schema: 1
+name: outage-compared
+description: The booking store's outage, against the same run without it.
+duration: 40s
+data: { properties: 40 }
+load:
+  - { phase: steady, for: 35s, arrivals: { kind: poisson, rate: 30/s } }
+faults:
+  - { at: 10s, for: 10s, kind: store_outage, target: booking-db }
+compare:
+  name: without-outage
+  faults: []
+expect:
+  - A.error_rate(gateway.book) > B.error_rate(gateway.book)
+)");
+    out.close();
+    auto window = openFile(file);
+    QVERIFY(window);
+    // The file's run B comes first in the Compare menu.
+    QMenu* menu = window->results()->compareButton()->menu();
+    QVERIFY(menu != nullptr && !menu->actions().isEmpty());
+    QAction* from_file = menu->actions().front();
+    QCOMPARE(from_file->text(), QStringLiteral("B: without-outage (from the file)"));
+    from_file->trigger();
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+          window->refreshNow();
+          return window->comparisonSession() != nullptr &&
+                 window->charts()->series(ChartMetric::Throughput, RunSide::B)->count() > 20;
+        },
+        kLoadTimeoutMs));
+    // Run B is the scenario's, built as staylab-cli builds it.
+    QVERIFY(window->comparisonSession()->scenario() ==
+            sim::scenarioB(window->session()->scenario()));
+    QVERIFY(window->comparisonSession()->scenario().faults.empty());
+    // Drawn grey and dashed over A.
+    const QPen a_pen = window->charts()->series(ChartMetric::Throughput, RunSide::A)->pen();
+    const QPen b_pen = window->charts()->series(ChartMetric::Throughput, RunSide::B)->pen();
+    QVERIFY(b_pen.style() != Qt::SolidLine);
+    QVERIFY(b_pen.color() != a_pen.color());
+    window->stopComparison();
+
+    // A scenario without compare: has no such entry.
+    auto plain = open("steady-state.yaml");
+    QVERIFY(plain);
+    const QList<QAction*> plain_actions = plain->results()->compareButton()->menu()->actions();
+    QVERIFY(std::none_of(plain_actions.begin(), plain_actions.end(), [](const QAction* action) {
+      return action->text().endsWith(QStringLiteral("(from the file)"));
+    }));
+  }
+
   void badScenarioFileShowsTheErrorInTheBanner() {
     MainWindow window(app::desktopEnvironment());
     window.openScenario(QStringLiteral("/nonexistent/nothing.yaml"));
@@ -484,6 +546,20 @@ class MainWindowTest : public QObject {
     auto [without, removed] = applyVariant(scenario, remove);
     QVERIFY(without.faults.empty());
     QVERIFY(removed.starts_with("without store_outage"));
+    Variant from_file;
+    from_file.kind = Variant::Kind::FromFile;
+    auto [unchanged, as_written] = applyVariant(scenario, from_file);
+    QVERIFY(unchanged == scenario);  // No compare: no run B.
+    QCOMPARE(as_written, std::string("as written"));
+    sim::ComparisonSpec compare;
+    compare.name = "no-faults";
+    compare.patterns = scenario.patterns;
+    compare.faults = std::vector<sim::FaultSpec>();
+    scenario.compare = compare;
+    auto [run_b, name] = applyVariant(scenario, from_file);
+    QVERIFY(run_b == sim::scenarioB(scenario));
+    QVERIFY(run_b.faults.empty());
+    QCOMPARE(name, std::string("no-faults"));
   }
 };
 

@@ -19,50 +19,10 @@ namespace {
 constexpr int kPathRole = Qt::UserRole;
 constexpr int kDescriptionRole = Qt::UserRole + 1;
 
-struct Group {
-  const char* name;
-  const char* teaches;
-  std::array<const char*, 6> keywords;
-};
-
-// First match wins, in this order.
-constexpr std::array<Group, 6> kGroups = {{
-    {"Baseline", "the platform when all is well", {"steady", "baseline", "", "", "", ""}},
-    {"Validation",
-     "the simulator checked against theory",
-     {"mmc", "validation", "erlang", "", "", ""}},
-    {"Delivery",
-     "at-least-once delivery and idempotence",
-     {"duplicate", "reorder", "delivery", "poison", "", ""}},
-    {"Contention",
-     "load, queues and hot keys",
-     {"contention", "hot", "overload", "spike", "burst", ""}},
-    {"Patterns",
-     "resilience patterns switched on and off",
-     {"breaker", "retry", "bulkhead", "timeout", "rate-limit", "switch"}},
-    {"Failures",
-     "faults and their blast radius",
-     {"outage", "crash", "kill", "partition", "failure", "fault"}},
-}};
-
 }  // namespace
 
-QString scenarioGroup(const QString& file_name, const QString& description) {
-  const QString name = file_name.toLower();
-  for (const Group& group : kGroups) {
-    for (const char* keyword : group.keywords) {
-      if (*keyword != '\0' && name.contains(QLatin1String(keyword)))
-        return QLatin1String(group.name);
-    }
-  }
-  const QString text = description.toLower();
-  for (const Group& group : kGroups) {
-    for (const char* keyword : group.keywords) {
-      if (*keyword != '\0' && text.contains(QLatin1String(keyword)))
-        return QLatin1String(group.name);
-    }
-  }
-  return QStringLiteral("Other");
+QString scenarioGroup(const sim::Scenario& scenario) {
+  return scenario.group.empty() ? QStringLiteral("Other") : QString::fromStdString(scenario.group);
 }
 
 ScenarioLibrary::ScenarioLibrary(QWidget* parent) : QWidget(parent) {
@@ -116,19 +76,14 @@ void ScenarioLibrary::populate(const std::filesystem::path& directory) {
     if (auto found = groups.find(name); found != groups.end())
       return found->second;
     auto* item = new QTreeWidgetItem(m_tree);
-    QString teaches;
-    for (const Group& group : kGroups) {
-      if (name == QLatin1String(group.name))
-        teaches = QLatin1String(group.teaches);
-    }
     item->setText(0, name);
     QFont font = item->font(0);
     font.setBold(true);
     item->setFont(0, font);
-    item->setToolTip(0, teaches);
     item->setData(0, kDescriptionRole,
-                  QStringLiteral("<b>%1</b>: %2")
-                      .arg(name, teaches.isEmpty() ? tr("other scenarios") : teaches));
+                  tr("<b>%1</b>: the scenarios whose files say they teach this (their "
+                     "<code>group</code>)")
+                      .arg(name.toHtmlEscaped()));
     item->setFlags(Qt::ItemIsEnabled);
     groups[name] = item;
     return item;
@@ -154,19 +109,18 @@ void ScenarioLibrary::populate(const std::filesystem::path& directory) {
                         .arg(file_name.toHtmlEscaped(),
                              QString::fromStdString(scenario.error().describe()).toHtmlEscaped());
     }
-    const QString group = scenarioGroup(
-        file_name, scenario ? QString::fromStdString(scenario->description) : QString());
+    const QString group = scenario ? scenarioGroup(*scenario) : QStringLiteral("Other");
     auto* item = new QTreeWidgetItem(group_item(group));
     item->setText(0, title);
     item->setData(0, kPathRole, QString::fromStdString(file.string()));
     item->setData(0, kDescriptionRole, description);
     item->setToolTip(0, file_name);
   }
-  // Order the groups as kGroups lists them, "Other" last.
+  // The groups in alphabetical order, "Other" last.
   QList<QTreeWidgetItem*> ordered;
-  for (const Group& group : kGroups) {
-    if (auto found = groups.find(QLatin1String(group.name)); found != groups.end())
-      ordered << m_tree->takeTopLevelItem(m_tree->indexOfTopLevelItem(found->second));
+  for (const auto& [name, item] : groups) {
+    if (name != QStringLiteral("Other"))
+      ordered << m_tree->takeTopLevelItem(m_tree->indexOfTopLevelItem(item));
   }
   if (auto found = groups.find(QStringLiteral("Other")); found != groups.end())
     ordered << m_tree->takeTopLevelItem(m_tree->indexOfTopLevelItem(found->second));

@@ -9,6 +9,8 @@
 #include <QWidget>
 #include <filesystem>
 
+#include "simulator/scenario/scenario.h"
+
 class QLabel;
 class QPushButton;
 class QTreeWidget;
@@ -16,10 +18,9 @@ class QTreeWidgetItem;
 
 namespace staylab::ui {
 
-// Returns the group a scenario belongs to, from keywords in its file name
-// and description: "Baseline", "Failures", "Delivery", "Contention",
-// "Validation" or "Other".
-QString scenarioGroup(const QString& file_name, const QString& description);
+// Returns the group a scenario belongs to in the library: what its file's
+// `group` says it teaches, or "Other".
+QString scenarioGroup(const sim::Scenario& scenario);
 
 class ScenarioLibrary : public QWidget {
   Q_OBJECT

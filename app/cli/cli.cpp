@@ -183,6 +183,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   addPlatformCommands(app, global, action);
   Standalone standalone;
   addSimulatorCommands(app, global, standalone);
+  addPatternCommands(app, global, standalone);
 
   // property create | get | list | update
   auto* property = app.add_subcommand("property", "Create, show, list and update listings");

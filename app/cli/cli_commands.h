@@ -41,6 +41,9 @@ using Standalone = std::function<int(std::ostream& out, std::ostream& err)>;
 // Declares simulate, scenarios list | validate, and calibrate.
 void addSimulatorCommands(CLI::App& app, GlobalOptions& global, Standalone& standalone);
 
+// Declares patterns: the registry's patterns, for people and scripts.
+void addPatternCommands(CLI::App& app, GlobalOptions& global, Standalone& standalone);
+
 // Declares search, history, events, fraud, seed, drain, check, rebuild and keys.
 void addPlatformCommands(CLI::App& app, GlobalOptions& global, Action& action);
 

@@ -212,7 +212,10 @@ struct Scenario {
   int schema = kScenarioSchemaVersion;
   std::string name;         // Lowercase letters, digits, '-', '_'; up to 64 characters.
   std::string description;  // What the scenario teaches.
-  std::uint64_t seed = 1;   // Default: 1.
+  // The kind of lesson, by which the app's library groups scenarios
+  // ("Data patterns"); one line of up to 60 bytes. Empty: "Other".
+  std::string group;
+  std::uint64_t seed = 1;  // Default: 1.
   std::chrono::nanoseconds duration{0};
   ServiceTimeMode mode = ServiceTimeMode::Model;
   SeedData data;

@@ -39,10 +39,11 @@ constexpr std::string_view kExpectationCode = "scenario.expectation";
 static_assert(kMaxScenarioDuration == yaml::kMaxDuration, "readDuration's limit is the scenario's");
 
 constexpr std::size_t kMaxPathLength = 1024;
+constexpr std::size_t kMaxGroupBytes = 60;
 
-constexpr std::array<std::string_view, 14> kScenarioKeys = {
-    "schema",   "name",     "description", "seed",   "duration", "mode",    "data",
-    "topology", "patterns", "load",        "faults", "switches", "compare", "expect"};
+constexpr std::array<std::string_view, 15> kScenarioKeys = {
+    "schema",   "name",     "description", "group",  "seed",     "duration", "mode",  "data",
+    "topology", "patterns", "load",        "faults", "switches", "compare",  "expect"};
 constexpr std::array<std::string_view, 5> kCompareKeys = {"name", "patterns", "switches", "faults",
                                                           "load"};
 constexpr std::array<std::string_view, 3> kSwitchKeys = {"at", "pattern", "on"};
@@ -132,6 +133,8 @@ class ScenarioReader : public yaml::Reader {
     scenario.name = STAYLAB_TRY(readName(STAYLAB_TRY(require(fields, "name", "scenario")), "name"));
     scenario.description = STAYLAB_TRY(readDescription(
         STAYLAB_TRY(require(fields, "description", "scenario")), "the scenario teaches"));
+    if (const Node* group = fields.find("group"))
+      scenario.group = STAYLAB_TRY(readGroup(*group));
     if (const Node* seed = fields.find("seed")) {
       scenario.seed = STAYLAB_TRY(readSeed(*seed, "seed"));
     }
@@ -178,6 +181,19 @@ class ScenarioReader : public yaml::Reader {
         text.find('\t') != std::string_view::npos) {
       return fail(node.position, kValue, "'{}' holds a control character", key);
     }
+    return std::string(text);
+  }
+
+  // A group is one line of text: what the scenario teaches, as the app's
+  // library heads it.
+  Result<std::string> readGroup(const Node& node) const {
+    const std::string_view text = STAYLAB_TRY(scalarText(node, "group", "one line of text"));
+    if (text.empty() || text.size() > kMaxGroupBytes) {
+      return fail(node.position, kValue, "'group' must be 1 to {} bytes, got {}", kMaxGroupBytes,
+                  text.size());
+    }
+    if (!yaml::isCleanText(text, /*allow_line_breaks=*/false))
+      return fail(node.position, kValue, "'group' must be one line without control characters");
     return std::string(text);
   }
 

@@ -225,6 +225,8 @@ std::string toYaml(const Scenario& scenario) {
   out += fmt::format("schema: {}\n", scenario.schema);
   out += fmt::format("name: {}\n", quote(scenario.name));
   out += fmt::format("description: {}\n", quote(scenario.description));
+  if (!scenario.group.empty())
+    out += fmt::format("group: {}\n", quote(scenario.group));
   out += fmt::format("seed: {}\n", scenario.seed);
   out += fmt::format("duration: {}\n", formatDuration(scenario.duration));
   out += fmt::format("mode: {}\n", toString(scenario.mode));

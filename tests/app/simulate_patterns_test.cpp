@@ -12,7 +12,10 @@
 
 #include "app/sim/simulated_platform.h"
 #include "simulator/engine/engine.h"
+#include "simulator/patterns/registry.h"
 #include "tests/simulator/engine_support.h"
+#include "tests/support/cli_under_test.h"
+#include "tests/support/temp_dir.h"
 
 namespace staylab::app {
 namespace {
@@ -189,6 +192,26 @@ TEST(IdempotentConsumerPatternTest, DuplicatesAndCrashesApplyEventsTwiceOnlyInNa
   EXPECT_EQ(idempotent.invariants.read_model_mismatches, 0u);
   EXPECT_GT(naive.invariants.measures.at("duplicates_applied"), 20u);
   EXPECT_GT(naive.invariants.read_model_mismatches, 0u);
+}
+
+// --- The registry, as the CLI lists it ---------------------------------------------------
+
+TEST(PatternsCommandTest, ListsEveryRegisteredPatternInItsOrderWithWhatItMeasures) {
+  const testing::TempDir dir;
+  const auto listed = testing::cliAnswer(dir / "unused", {"patterns"});
+  const auto registry = sim::patternRegistry();
+  ASSERT_EQ(listed.size(), registry.size());
+  for (std::size_t index = 0; index < registry.size(); ++index) {
+    EXPECT_EQ(listed[index]["name"], std::string(registry[index]->name()));
+    EXPECT_EQ(listed[index]["live"], registry[index]->live() == sim::LiveSwitch::Yes);
+  }
+  EXPECT_EQ(listed[0]["measures"], (nlohmann::json{"stale_reads", "stale_read_ratio"}));
+  EXPECT_EQ(listed[0]["on_by_default"], true);
+  const auto retry = std::find_if(listed.begin(), listed.end(), [](const nlohmann::json& entry) {
+    return entry["name"] == "retry";
+  });
+  ASSERT_NE(retry, listed.end());
+  EXPECT_EQ((*retry)["settings"], "attempts: 3, backoff: 50ms, max_backoff: 1s, jitter: 0.2");
 }
 
 }  // namespace

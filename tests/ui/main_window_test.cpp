@@ -16,11 +16,14 @@
 #include <QToolButton>
 #include <QValueAxis>
 #include <algorithm>
+#include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 
 #include "app/gui/desktop_environment.h"
 #include "simulator/engine/engine.h"
+#include "simulator/scenario/assets_dir.h"
 #include "simulator/scenario/scenario_parser.h"
 #include "ui/charts_panel.h"
 #include "ui/desktop_app.h"
@@ -522,15 +525,28 @@ expect:
   }
 
   void libraryGroupsTheShippedScenariosByWhatTheyTeach() {
-    QCOMPARE(scenarioGroup(QStringLiteral("steady-state.yaml"), {}), QStringLiteral("Baseline"));
-    QCOMPARE(scenarioGroup(QStringLiteral("booking-store-outage.yaml"), {}),
-             QStringLiteral("Failures"));
-    QCOMPARE(scenarioGroup(QStringLiteral("slow-store-circuit-breaker.yaml"), {}),
-             QStringLiteral("Patterns"));
-    QCOMPARE(scenarioGroup(QStringLiteral("mine.yaml"), QStringLiteral("A retry storm")),
-             QStringLiteral("Patterns"));  // By its description when the name says nothing.
-    QCOMPARE(scenarioGroup(QStringLiteral("mine.yaml"), QStringLiteral("Something")),
-             QStringLiteral("Other"));
+    const auto scenarios = sim::assetsDir() / "scenarios";
+    std::map<QString, QStringList> groups;
+    int files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(scenarios)) {
+      if (entry.path().extension() != ".yaml")
+        continue;
+      ++files;
+      auto scenario = sim::parseScenarioFile(entry.path());
+      QVERIFY2(scenario.has_value(), entry.path().c_str());
+      groups[scenarioGroup(*scenario)] << QString::fromStdString(scenario->name);
+    }
+    // Every shipped scenario says what it teaches.
+    QVERIFY(!groups.contains(QStringLiteral("Other")));
+    QVERIFY(
+        groups[QStringLiteral("Data patterns")].contains(QStringLiteral("outbox-vs-dual-write")));
+    QVERIFY(groups[QStringLiteral("Resilience patterns")].contains(
+        QStringLiteral("slow-store-circuit-breaker")));
+    sim::Scenario unnamed;
+    QCOMPARE(scenarioGroup(unnamed), QStringLiteral("Other"));
+    ScenarioLibrary library;
+    library.populate(scenarios);
+    QCOMPARE(library.scenarioCount(), files);
   }
 
   void applyVariantTogglesAPatternOrRemovesAFault() {

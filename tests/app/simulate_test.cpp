@@ -578,12 +578,12 @@ TEST_F(SimulateCliTest, ValidateAndSimulateRefuseTheSameLimitsAtTheSamePosition)
     std::string reason;
   };
   const std::vector<Case> cases = {
-      {"rate: 40/s", "rate: 1e-10/s", ":16:38: 'rate' is 1e-10/s, below the limit of 1e-06/s"},
+      {"rate: 40/s", "rate: 1e-10/s", ":17:38: 'rate' is 1e-10/s, below the limit of 1e-06/s"},
       {"properties: 100,", "properties: 1000000,",
-       ":12:21: 'properties' must be between 1 and 100000"},
+       ":13:21: 'properties' must be between 1 and 100000"},
       {"arrivals: { kind: poisson, rate: 40/s }",
        "arrivals: { kind: closed, users: 1000000, think: 0s }",
-       ":16:38: 'users' must be between 1 and 10000"},
+       ":17:38: 'users' must be between 1 and 10000"},
   };
   for (const Case& change : cases) {
     std::string text = steady;

@@ -19,6 +19,7 @@
 #include "app/cli/output.h"
 #include "app/cli/simulate_compare.h"
 #include "app/cli/simulate_output.h"
+#include "app/platform/platform.h"
 #include "app/sim/calibrate.h"
 #include "app/sim/simulated_platform.h"
 #include "simulator/engine/comparison_run.h"
@@ -79,7 +80,7 @@ sim::EngineOptions engineOptions(const std::filesystem::path& scenario_file) {
   sim::EngineOptions options;
   options.scenario_dir = scenario_file.parent_path();
   options.topologies_dir = sim::assetsDir() / "topologies";
-  options.known_topics = {"booking", "fraud", "property"};
+  options.known_topics = Platform::topicNames();
   return options;
 }
 

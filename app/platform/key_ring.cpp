@@ -17,9 +17,10 @@ namespace staylab::app {
 namespace {
 
 constexpr std::string_view kPrefix = "sk_";
-constexpr size_t kKeyBytes = 16;  // 128 bits.
+constexpr size_t kIdBytes = 4;       // The public id: 32 bits, 8 hex digits.
+constexpr size_t kSecretBytes = 16;  // The secret: 128 bits.
 constexpr size_t kSaltBytes = 16;
-constexpr size_t kIdDigits = 8;
+constexpr size_t kIdDigits = 2 * kIdBytes;
 
 std::string hex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -82,9 +83,10 @@ std::string digestOf(std::string_view salt, std::string_view key) {
   return digest;
 }
 
-// Returns the id of a well-formed key ("sk_" and 32 hex digits), else nullopt.
+// Returns the id of a well-formed key ("sk_", 8 hex digits of id and 32 of
+// secret), else nullopt.
 std::optional<std::string> idOf(std::string_view key) {
-  if (!key.starts_with(kPrefix) || key.size() != kPrefix.size() + 2 * kKeyBytes ||
+  if (!key.starts_with(kPrefix) || key.size() != kPrefix.size() + kIdDigits + 2 * kSecretBytes ||
       !unhex(key.substr(kPrefix.size()))) {
     return std::nullopt;
   }
@@ -202,7 +204,8 @@ Result<Caller> KeyRing::authenticate(std::string_view api_key) const {
 }
 
 Result<std::string> KeyRing::issue(const Caller& caller) {
-  std::string key = std::string(kPrefix) + hex(STAYLAB_TRY(secureRandom(kKeyBytes)));
+  std::string key = std::string(kPrefix) + hex(STAYLAB_TRY(secureRandom(kIdBytes))) +
+                    hex(STAYLAB_TRY(secureRandom(kSecretBytes)));
   Stored stored;
   stored.entry = KeyEntry{*idOf(key), caller};
   stored.salt = STAYLAB_TRY(secureRandom(kSaltBytes));

@@ -32,10 +32,12 @@ struct KeyEntry {
 // API keys and the callers they stand for, kept in a JSON file
 // (api-keys.json in the data directory).
 //
-// A key is "sk_" and 32 hex digits: 128 bits from the operating system's
-// CSPRNG (getrandom), never from the platform's seeded random source, whose
-// draws are printed as ids. The file keeps, per key, its public id (the first
-// 8 hex digits), a random 16-byte salt and SHA-256(salt || key), so reading
+// A key is "sk_", 8 hex digits of public id and 32 of secret: 32 and 128
+// bits from the operating system's CSPRNG (getrandom), never from the
+// platform's seeded random source, whose draws are printed as ids. The id is
+// drawn apart from the secret, so what `keys list` shows takes nothing from
+// its 128 bits. The file keeps, per key, its id, a random 16-byte salt and
+// SHA-256(salt || key), so reading
 // the file gives no key away; authentication compares digests in constant
 // time. A fast hash is the right one here: a key has 128 bits of entropy, so
 // there is no dictionary to slow down (passwords would need Argon2).

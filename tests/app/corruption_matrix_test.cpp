@@ -3,7 +3,10 @@
 // every command then runs over it through the real staylab-cli binary. No
 // command may exit 0 with a wrong or empty answer: it must answer exactly as
 // over the undamaged copy, or fail with exit 3 (a store failure) - and
-// `check`, whose verdict is its exit code 1, may say so instead.
+// `check`, whose verdict is its exit code 1, may say so instead. And no
+// write or maintenance command may hide the damage: after one that goes
+// through, `check` still fails where it failed before (only `rebuild` may
+// repair a damaged read model, and must).
 
 #include <gtest/gtest.h>
 
@@ -11,6 +14,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -60,6 +64,19 @@ std::vector<Corruption> everyCorruption() {
     }
   }
   return all;
+}
+
+bool isReadModel(const std::string& store) {
+  return store == "history" || store == "search" || store == "fraud";
+}
+
+// The date `days` from today, as the CLI takes it.
+std::string daysFromToday(int days) {
+  using namespace std::chrono;
+  const year_month_day date{floor<std::chrono::days>(system_clock::now()) +
+                            std::chrono::days(days)};
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
 }
 
 std::string nameOf(const Corruption& corruption) {
@@ -152,6 +169,7 @@ class CorruptionMatrixTest : public ::testing::Test {
     ASSERT_FALSE(taken.is_null());
     const std::string property = properties[0]["id"];
     const std::string booked = taken["property_id"];
+    const std::string guest = taken["guest"];
     m_commands = {
         {"property", "list"},
         {"property", "get", property},
@@ -160,12 +178,26 @@ class CorruptionMatrixTest : public ::testing::Test {
         {"search", "flat"},
         {"search", "--city", "Lisbon", "--sort", "price"},
         {"history", "--property", booked},
+        {"history", "--guest", guest},
         {"events", "tail", "--limit", "40"},
         {"fraud", "report"},
         {"check"},
         // The nights of a confirmed booking: refused over sound stores.
         {"book", "--property", booked, "--guest", "mallory", "--from", taken["from"], "--to",
          taken["to"]},
+    };
+    m_writes = {
+        // Nights far ahead, free over sound stores.
+        {"book", "--property", property, "--guest", "gina", "--from", daysFromToday(200), "--to",
+         daysFromToday(203)},
+        {"cancel", taken["booking_id"]},
+        {"property", "create", "--host", "hana", "--title", "Loft by the river", "--city", "Lisbon",
+         "--price", "95.00", "--currency", "EUR", "--capacity", "3"},
+        {"property", "update", property, "--price", "101.50"},
+        {"drain"},
+        {"rebuild"},
+        {"seed", "--properties", "3", "--seed", "9"},
+        {"keys", "add", "--caller", "gina", "--role", "guest"},
     };
     for (const auto& command : m_commands) {
       TempDir copy;
@@ -176,6 +208,7 @@ class CorruptionMatrixTest : public ::testing::Test {
 
   TempDir m_pristine;
   std::vector<std::vector<std::string>> m_commands;
+  std::vector<std::vector<std::string>> m_writes;
   std::vector<ProcessResult> m_expected;  // Per command, over the undamaged copy.
 };
 
@@ -211,6 +244,47 @@ TEST_F(CorruptionMatrixTest, NoCommandAnswersWronglyOverADamagedStore) {
       "{} failed checks\n",
       cases, everyCorruption().size(), m_commands.size(), failures, same, cases - failures - same);
   EXPECT_GE(cases, 100u);
+}
+
+TEST_F(CorruptionMatrixTest, NoWriteOrMaintenanceHidesTheDamage) {
+  size_t cases = 0, refused = 0, repaired = 0;
+  for (const Corruption& corruption : everyCorruption()) {
+    TempDir damaged;
+    fs::copy(m_pristine / "data", damaged / "data", fs::copy_options::recursive);
+    damage(damaged / "data", corruption);
+    const bool seen_before = runCli(damaged / "data", {"check"}).exit_code != 0;
+    for (const auto& command : m_writes) {
+      TempDir copy;
+      fs::copy(damaged / "data", copy / "data", fs::copy_options::recursive);
+      ProcessResult result = runCli(copy / "data", command);
+      ++cases;
+      const std::string what =
+          fmt::format("staylab-cli {} over {}", fmt::join(command, " "), nameOf(corruption));
+      if (result.exit_code == 3) {
+        ++refused;
+        EXPECT_NE(result.err.find(corruption.store), std::string::npos)
+            << what << ": a store failure names the damaged store: " << result.err;
+        continue;
+      }
+      ProcessResult after = runCli(copy / "data", {"check"});
+      const bool repairs = command.front() == "rebuild" && isReadModel(corruption.store);
+      if (seen_before && !repairs) {
+        EXPECT_NE(after.exit_code, 0) << what << " answered " << result.describe()
+                                      << "\nand check passes after it, though it failed before";
+      } else {
+        repaired += seen_before ? 1 : 0;
+        EXPECT_EQ(after.exit_code, 0)
+            << what << " answered " << result.describe() << "\nand check fails after it:\n"
+            << after.out.substr(0, 600) << after.err.substr(0, 600);
+      }
+    }
+  }
+  std::cout << fmt::format(
+      "{} cases ({} damages x {} writes): {} store failures, {} damaged read models repaired by "
+      "rebuild\n",
+      cases, everyCorruption().size(), m_writes.size(), refused, repaired);
+  EXPECT_GE(cases, 100u);
+  EXPECT_GT(repaired, 0u);
 }
 
 }  // namespace

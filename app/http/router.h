@@ -27,7 +27,7 @@ struct Reply {
 
 // One request as a handler sees it.
 struct RequestContext {
-  const Caller& caller;                    // The local admin-less "anonymous" on open routes.
+  const Caller& caller;                    // On open routes: "anonymous", a guest.
   const std::vector<std::string>& params;  // The pattern's {placeholders}, in order.
   const QueryParams& query;
   const std::string& body;

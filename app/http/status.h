@@ -18,8 +18,8 @@ namespace staylab::app::http {
 // HTTP-level refusals carry their own status (see httpError).
 int statusFor(const Error& error);
 
-// Returns an error the HTTP layer itself raises ("http.*" codes), with the
-// kind that statusFor() maps back to `status` where one does, else InvalidInput.
+// Returns an error the HTTP layer itself raises ("http.*" codes, kind
+// InvalidInput: the request is at fault); the dispatcher picks its status.
 Error httpError(std::string code, std::string field, std::string message);
 
 }  // namespace staylab::app::http

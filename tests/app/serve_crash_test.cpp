@@ -153,6 +153,7 @@ TEST(ServeCrashTest, SigkillWhileBookingLosesNoAcknowledgedBooking) {
   }
   EXPECT_EQ(server->terminate(), 0);
   EXPECT_GT(acknowledged.size(), static_cast<size_t>(kKills));
+  ::testing::Test::RecordProperty("acknowledged_bookings", static_cast<int>(acknowledged.size()));
 
   // No night is held twice, by what the booking store says.
   auto bookings = staylab::testing::cliJson(data, {"bookings", "list"});

@@ -109,12 +109,27 @@ Result<int64_t> HistoryProjection::nextVersion(const std::string& row, const cha
                                                const std::string& qualifier,
                                                StagedVersions& staged) const {
   auto key = std::make_tuple(row, std::string(family), qualifier);
-  auto found = staged.find(key);
-  if (found == staged.end()) {
+  auto found = staged.newest.find(key);
+  if (found == staged.newest.end()) {
     auto newest = STAYLAB_TRY(m_store.latest(row, family, qualifier));
-    found = staged.emplace(std::move(key), newest ? newest->timestamp : 0).first;
+    found = staged.newest.emplace(std::move(key), newest ? newest->timestamp : 0).first;
   }
   return ++found->second;
+}
+
+Result<bool> HistoryProjection::holdsVersion(const std::string& property_id,
+                                             const std::string& booking_id, int64_t version,
+                                             StagedVersions& staged) const {
+  if (!staged.written.emplace(booking_id, version).second) {
+    return true;
+  }
+  for (const Cell& cell :
+       STAYLAB_TRY(m_store.versions(property_id, kByProperty, booking_id, kEverything))) {
+    if (cell.timestamp == version) {
+      return true;
+    }
+  }
+  return false;
 }
 
 Result<EventEffect> HistoryProjection::addCells(const LogRecord& record, WideColumnBatch& batch,
@@ -168,6 +183,11 @@ Result<EventEffect> HistoryProjection::addCells(const LogRecord& record, WideCol
     batch.put(property_id, kByProperty, booking_id, by_property, text);
     batch.put(guest_id, kByGuest, booking_id, by_guest, std::move(text));
   } else {
+    // The relay publishes an event again when its outbox delete failed, at a
+    // new offset: a version held already changes nothing.
+    if (STAYLAB_TRY(holdsVersion(property_id, booking_id, event.aggregate_version, staged))) {
+      return EventEffect::Skipped;
+    }
     batch.put(property_id, kByProperty, booking_id, event.aggregate_version, text);
     batch.put(guest_id, kByGuest, booking_id, event.aggregate_version, std::move(text));
   }

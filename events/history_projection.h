@@ -94,9 +94,13 @@ class HistoryProjection final : public CursorConsumer {
   size_t poisonCount() const { return m_poison_count; }
 
  private:
-  // The newest version of each (row, family, qualifier) a naive batch has
-  // read or staged.
-  using StagedVersions = std::map<std::tuple<std::string, std::string, std::string>, int64_t>;
+  // What a batch has read or staged: the newest version of each (row,
+  // family, qualifier), for a naive projection; the (booking id, version)
+  // pairs it writes, for an idempotent one.
+  struct StagedVersions {
+    std::map<std::tuple<std::string, std::string, std::string>, int64_t> newest;
+    std::set<std::pair<std::string, int64_t>> written;
+  };
 
   Result<int64_t> storedOffset(const std::string& topic, int partition) override;
   // Applies runs of records (see PartitionCursor) in one batch; when the store
@@ -107,13 +111,19 @@ class HistoryProjection final : public CursorConsumer {
   // Applies one record and its offset in a batch of its own; a record whose
   // cells the store refuses becomes poison.
   Result<void> applyAlone(const LogRecord& record);
-  // Adds the cells of `record` to `batch`; InvalidInput when it cannot be
-  // applied, StoreFailure when a naive projection cannot read a cell.
+  // Adds the cells of `record` to `batch`; Skipped, for an idempotent
+  // projection, when the history holds its version of the booking already (a
+  // re-published or re-delivered event). InvalidInput when it cannot be
+  // applied, StoreFailure when the store cannot read a cell.
   Result<EventEffect> addCells(const LogRecord& record, WideColumnBatch& batch,
                                StagedVersions& staged) const;
   // Returns the version after the newest of a cell, counting `staged` (naive).
   Result<int64_t> nextVersion(const std::string& row, const char* family,
                               const std::string& qualifier, StagedVersions& staged) const;
+  // Returns whether the history holds, or `staged` writes, `version` of the
+  // booking; records it in `staged` otherwise (idempotent).
+  Result<bool> holdsVersion(const std::string& property_id, const std::string& booking_id,
+                            int64_t version, StagedVersions& staged) const;
   // Adds the offset after `last`, unless the projection is naive.
   void addOffset(const LogPosition& last, WideColumnBatch& batch) const;
   static void addPoison(const LogRecord& record, std::string reason, WideColumnBatch& batch);

@@ -107,6 +107,20 @@ Result<void> checkOptionLengths(const CLI::App& app) {
   return {};
 }
 
+// Returns InvalidInput naming the first option marked by leftOutForDefault
+// that was given with an empty value.
+Result<void> checkLeftOutForDefault(const GlobalOptions& global) {
+  for (const CLI::Option* option : global.left_out_for_default) {
+    for (const std::string& value : option->results()) {
+      if (value.empty()) {
+        const std::string name = option->get_single_name();
+        return invalidInput(name, "must not be empty (leave --{} out for its default)", name);
+      }
+    }
+  }
+  return {};
+}
+
 // Returns the words that invoked the innermost command ("property create").
 std::string commandPath(const CLI::App& app) {
   std::string path;
@@ -127,6 +141,11 @@ std::optional<T> given(CLI::App& command, const char* name, const T& value) {
 
 }  // namespace
 
+CLI::Option* leftOutForDefault(GlobalOptions& global, CLI::Option* option) {
+  global.left_out_for_default.push_back(option);
+  return option;
+}
+
 int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{
       "staylab-cli: the Staylab booking platform from the command line.\n"
@@ -134,9 +153,10 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       "staylab-cli"};
   app.require_subcommand(1);
   GlobalOptions global;
-  auto* data_option =
+  auto* data_option = leftOutForDefault(
+      global,
       app.add_option("--data", global.data_dir,
-                     "Data directory (default: $XDG_DATA_HOME/staylab or ~/.local/share/staylab)");
+                     "Data directory (default: $XDG_DATA_HOME/staylab or ~/.local/share/staylab)"));
   app.add_flag("--json", global.json, "Print results as JSON");
   auto* api_key =
       app.add_option("--api-key", global.api_key,
@@ -373,6 +393,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (auto lengths = checkOptionLengths(app); !lengths) {
     return report(lengths.error());
   }
+  if (auto given = checkLeftOutForDefault(global); !given) {
+    return report(given.error());
+  }
   if (standalone) {
     return standalone(out, err);
   }
@@ -380,10 +403,6 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     return report(Error{ErrorKind::InvalidInput, "cli.usage", "", "no command given (see --help)"});
   }
 
-  if (data_option->count() > 0 && global.data_dir.empty()) {
-    return report(
-        invalidInput("data", "must not be empty (leave --data out for the default)").error());
-  }
   PlatformOptions options;
   options.data_dir =
       data_option->count() > 0 ? std::filesystem::path(global.data_dir) : defaultDataDir();

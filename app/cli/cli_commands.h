@@ -6,6 +6,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "app/platform/input.h"
 #include "app/platform/platform.h"
@@ -27,7 +28,14 @@ struct GlobalOptions {
   Durability durability = Durability::Full;
   std::shared_ptr<ManualClock> clock;
   std::shared_ptr<RandomSource> random;
+  // The options marked by leftOutForDefault.
+  std::vector<const CLI::Option*> left_out_for_default;
 };
+
+// Marks `option` as one whose default is had only by leaving it out: given
+// with an empty value (an unset variable in a script) it is bad input naming
+// it, never its default. Returns `option`.
+CLI::Option* leftOutForDefault(GlobalOptions& global, CLI::Option* option);
 
 // What a parsed command does once the platform is open.
 using Action = std::function<Result<void>(Platform&, std::ostream&)>;

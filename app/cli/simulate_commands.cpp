@@ -19,6 +19,7 @@
 #include "app/cli/output.h"
 #include "app/cli/simulate_compare.h"
 #include "app/cli/simulate_output.h"
+#include "app/platform/platform.h"
 #include "app/sim/calibrate.h"
 #include "app/sim/simulated_platform.h"
 #include "simulator/engine/comparison_run.h"
@@ -75,11 +76,35 @@ Result<void> checkOutputFile(const std::filesystem::path& target) {
   return {};
 }
 
+// Checks a folder that simulate creates if needed and writes into (--report,
+// --keep-data) before the run, so a bad one is named as bad input, not found
+// as a store failure once the run is over: it must be a writable folder, or
+// not exist yet below one.
+Result<void> checkOutputFolder(const std::filesystem::path& folder, std::string_view flag) {
+  std::error_code error;
+  std::filesystem::path existing = folder;
+  while (!existing.empty() && !std::filesystem::exists(existing, error)) {
+    existing = existing.parent_path();
+  }
+  if (existing.empty()) {
+    existing = ".";
+  }
+  if (!std::filesystem::is_directory(existing, error)) {
+    return invalidInput(std::string(flag), "'{}' is not a folder, so '{}' cannot be written",
+                        existing.string(), folder.string());
+  }
+  if (::access(existing.c_str(), W_OK | X_OK) != 0) {
+    return invalidInput(std::string(flag), "folder '{}' is not writable, so '{}' cannot be written",
+                        existing.string(), folder.string());
+  }
+  return {};
+}
+
 sim::EngineOptions engineOptions(const std::filesystem::path& scenario_file) {
   sim::EngineOptions options;
   options.scenario_dir = scenario_file.parent_path();
   options.topologies_dir = sim::assetsDir() / "topologies";
-  options.known_topics = {"booking", "fraud", "property"};
+  options.known_topics = Platform::topicNames();
   return options;
 }
 
@@ -125,6 +150,12 @@ int runSimulate(const GlobalOptions& global, const SimulateFlags& flags, std::os
   const std::filesystem::path report_dir =
       flags.report.empty() ? std::filesystem::path("staylab-reports") / scenario->name
                            : std::filesystem::path(flags.report);
+  if (auto checked = checkOutputFolder(report_dir, "--report"); !checked)
+    return fail(global, err, checked.error(), kExitBadInput);
+  if (!flags.data.empty()) {
+    if (auto checked = checkOutputFolder(flags.data, "--keep-data"); !checked)
+      return fail(global, err, checked.error(), kExitBadInput);
+  }
   if (scenario->compare)
     return runComparison(global, flags, *scenario, std::move(options), report_dir, out, err);
   options.make_system =
@@ -313,17 +344,26 @@ void addSimulatorCommands(CLI::App& app, GlobalOptions& global, Standalone& stan
   auto* simulate = app.add_subcommand(
       "simulate", "Run a scenario: the real platform on a virtual clock, with load and faults");
   simulate->add_option("scenario", simulate_flags->scenario, "Scenario file (YAML)")->required();
-  simulate->add_option("--seed", simulate_flags->seed, "Seed, instead of the scenario's");
-  simulate->add_option("--report", simulate_flags->report,
-                       "Directory for summary.json, timeseries.csv and report.html "
-                       "(default: staylab-reports/<scenario name>)");
-  simulate->add_option("--until", simulate_flags->until,
-                       "Stop at this virtual time, e.g. 30s (default: the scenario's duration)");
-  simulate->add_option("--interval", simulate_flags->interval,
-                       "Time-series interval, e.g. 500ms (default: 1s, longer for long runs)");
-  simulate->add_option("--keep-data", simulate_flags->data,
-                       "Keep the run's platform data under this directory, a comparison's runs "
-                       "under its a/ and b/ (default: a temporary directory, removed)");
+  // These flags read an empty value as left out, so one given empty is refused.
+  leftOutForDefault(global, simulate->add_option("--seed", simulate_flags->seed,
+                                                 "Seed, instead of the scenario's"));
+  leftOutForDefault(global, simulate->add_option("--report", simulate_flags->report,
+                                                 "Directory for summary.json, timeseries.csv and "
+                                                 "report.html (default: staylab-reports/<scenario "
+                                                 "name>)"));
+  leftOutForDefault(global,
+                    simulate->add_option(
+                        "--until", simulate_flags->until,
+                        "Stop at this virtual time, e.g. 30s (default: the scenario's duration)"));
+  leftOutForDefault(
+      global,
+      simulate->add_option("--interval", simulate_flags->interval,
+                           "Time-series interval, e.g. 500ms (default: 1s, longer for long runs)"));
+  leftOutForDefault(
+      global, simulate->add_option("--keep-data", simulate_flags->data,
+                                   "Keep the run's platform data under this directory, a "
+                                   "comparison's runs under its a/ and b/ (default: a temporary "
+                                   "directory, removed)"));
   simulate->add_flag("--quiet", simulate_flags->quiet, "No progress line");
   simulate->callback([&global, &standalone, simulate_flags] {
     standalone = [&global, simulate_flags](std::ostream& out, std::ostream& err) {
@@ -356,8 +396,9 @@ void addSimulatorCommands(CLI::App& app, GlobalOptions& global, Standalone& stan
       app.add_subcommand("calibrate",
                          "Measure the real operations on this machine and write a topology with "
                          "their service times");
-  calibrate_command->add_option("--out", calibrate_flags->out,
-                                "Topology file to write (default: calibrated.yaml)");
+  leftOutForDefault(global, calibrate_command->add_option("--out", calibrate_flags->out,
+                                                          "Topology file to write (default: "
+                                                          "calibrated.yaml)"));
   calibrate_command->add_option("--properties", calibrate_flags->properties,
                                 "Listings to seed first (12-100000, default 200)");
   calibrate_command->add_option("--samples", calibrate_flags->samples,

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "app/platform/platform.h"
 #include "app/sim/simulated_platform.h"
 #include "simulator/scenario/assets_dir.h"
 
@@ -29,7 +30,7 @@ class SimulatedPlatformStores final : public ui::PlatformStores {
 ui::RunEnvironment desktopEnvironment() {
   ui::RunEnvironment environment;
   environment.assets_dir = sim::assetsDir();
-  environment.topics = {"booking", "fraud", "property"};
+  environment.topics = Platform::topicNames();
   environment.make_system = simulatedPlatformFactory(std::filesystem::path(), false);
   environment.stores_of = [](sim::SystemUnderTest& system) -> std::unique_ptr<ui::PlatformStores> {
     auto* platform = dynamic_cast<SimulatedPlatform*>(&system);

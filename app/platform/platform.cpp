@@ -125,6 +125,13 @@ Platform::~Platform() {
   }
 }
 
+std::vector<std::string> Platform::topicNames() {
+  std::vector<std::string> names;
+  for (const auto& [topic, partitions] : RocksDbEventLog::Options().topics)
+    names.push_back(topic);
+  return names;
+}
+
 Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options) {
   auto creation = STAYLAB_TRY(prepareDataDir(options.data_dir, options.mode));
   std::unique_ptr<Platform> platform(new Platform());

@@ -158,6 +158,9 @@ class Platform {
   // Returns a fresh context for a command issued by `caller`.
   CommandContext newCommand(std::string caller);
 
+  // The topics of the platform's event log, in name order.
+  static std::vector<std::string> topicNames();
+
   // The consumers by name: "search-projection", "history-projection",
   // "fraud-detection".
   static constexpr std::array<std::string_view, 3> kConsumerNames = {

@@ -9,7 +9,7 @@
 
 #include <array>
 
-#include "simulator/patterns/pattern.h"
+#include "simulator/patterns/platform_switch.h"
 
 namespace staylab::sim {
 namespace {
@@ -19,31 +19,18 @@ constexpr std::array<MeasureSpec, 1> kMeasures = {{
      "search answers offering a listing for nights the booking store already holds"},
 }};
 
-class CqrsPattern final : public Pattern {
- public:
-  std::string_view name() const override { return "cqrs"; }
-  std::string_view title() const override { return "CQRS"; }
-  std::string_view summary() const override {
-    return "Searches read a read model kept from the event log; without it, search composes "
-           "the write stores' answers (listings, then availability).";
-  }
-  PatternKind kind() const override { return PatternKind::Platform; }
-  LiveSwitch live() const override { return LiveSwitch::Yes; }
-  std::unique_ptr<PatternConfig> defaults() const override {
-    auto settings = std::make_unique<SwitchOnly>();
-    settings->enabled = true;
-    return settings;
-  }
-  void configure(const PatternConfig& config, PlatformBuild& build) const override {
-    build.cqrs = config.enabled;
-  }
-  std::span<const MeasureSpec> measures() const override { return kMeasures; }
-};
-
 }  // namespace
 
 std::unique_ptr<Pattern> makeCqrsPattern() {
-  return std::make_unique<CqrsPattern>();
+  return makePlatformSwitch({
+      .name = "cqrs",
+      .title = "CQRS",
+      .summary = "Searches read a read model kept from the event log; without it, search composes "
+                 "the write stores' answers (listings, then availability).",
+      .live = LiveSwitch::Yes,
+      .field = &PlatformBuild::cqrs,
+      .measures = kMeasures,
+  });
 }
 
 }  // namespace staylab::sim

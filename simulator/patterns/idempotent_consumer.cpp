@@ -7,7 +7,7 @@
 
 #include <array>
 
-#include "simulator/patterns/pattern.h"
+#include "simulator/patterns/platform_switch.h"
 
 namespace staylab::sim {
 namespace {
@@ -17,31 +17,18 @@ constexpr std::array<MeasureSpec, 1> kMeasures = {{
      "events a consumer applied more than once (a duplicated delivery, a replay after a crash)"},
 }};
 
-class IdempotentConsumerPattern final : public Pattern {
- public:
-  std::string_view name() const override { return "idempotent_consumer"; }
-  std::string_view title() const override { return "Idempotent consumer"; }
-  std::string_view summary() const override {
-    return "Consumers apply each event once and commit offsets with the effect; without it, "
-           "duplicates and replays after a crash are applied twice.";
-  }
-  PatternKind kind() const override { return PatternKind::Platform; }
-  LiveSwitch live() const override { return LiveSwitch::No; }
-  std::unique_ptr<PatternConfig> defaults() const override {
-    auto settings = std::make_unique<SwitchOnly>();
-    settings->enabled = true;
-    return settings;
-  }
-  void configure(const PatternConfig& config, PlatformBuild& build) const override {
-    build.idempotent_consumers = config.enabled;
-  }
-  std::span<const MeasureSpec> measures() const override { return kMeasures; }
-};
-
 }  // namespace
 
 std::unique_ptr<Pattern> makeIdempotentConsumerPattern() {
-  return std::make_unique<IdempotentConsumerPattern>();
+  return makePlatformSwitch({
+      .name = "idempotent_consumer",
+      .title = "Idempotent consumer",
+      .summary = "Consumers apply each event once and commit offsets with the effect; without it, "
+                 "duplicates and replays after a crash are applied twice.",
+      .live = LiveSwitch::No,
+      .field = &PlatformBuild::idempotent_consumers,
+      .measures = kMeasures,
+  });
 }
 
 }  // namespace staylab::sim

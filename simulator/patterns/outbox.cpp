@@ -7,7 +7,7 @@
 
 #include <array>
 
-#include "simulator/patterns/pattern.h"
+#include "simulator/patterns/platform_switch.h"
 
 namespace staylab::sim {
 namespace {
@@ -18,31 +18,18 @@ constexpr std::array<MeasureSpec, 1> kMeasures = {{
      "search availability or history, listings whose search document differs"},
 }};
 
-class OutboxPattern final : public Pattern {
- public:
-  std::string_view name() const override { return "outbox"; }
-  std::string_view title() const override { return "Transactional outbox"; }
-  std::string_view summary() const override {
-    return "State and events commit together and a relay publishes them; without it, a dual "
-           "write loses the events whenever the second write fails.";
-  }
-  PatternKind kind() const override { return PatternKind::Platform; }
-  LiveSwitch live() const override { return LiveSwitch::No; }
-  std::unique_ptr<PatternConfig> defaults() const override {
-    auto settings = std::make_unique<SwitchOnly>();
-    settings->enabled = true;
-    return settings;
-  }
-  void configure(const PatternConfig& config, PlatformBuild& build) const override {
-    build.outbox = config.enabled;
-  }
-  std::span<const MeasureSpec> measures() const override { return kMeasures; }
-};
-
 }  // namespace
 
 std::unique_ptr<Pattern> makeOutboxPattern() {
-  return std::make_unique<OutboxPattern>();
+  return makePlatformSwitch({
+      .name = "outbox",
+      .title = "Transactional outbox",
+      .summary = "State and events commit together and a relay publishes them; without it, a dual "
+                 "write loses the events whenever the second write fails.",
+      .live = LiveSwitch::No,
+      .field = &PlatformBuild::outbox,
+      .measures = kMeasures,
+  });
 }
 
 }  // namespace staylab::sim

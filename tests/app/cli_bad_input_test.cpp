@@ -19,6 +19,7 @@
 
 #include "app/platform/platform.h"
 #include "tests/app/store_snapshot.h"
+#include "tests/support/cli_under_test.h"
 #include "tests/support/result_assertions.h"
 #include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
@@ -30,8 +31,6 @@ namespace fs = std::filesystem;
 using staylab::testing::ProcessResult;
 using staylab::testing::TempDir;
 
-constexpr const char* kCliPath = STAYLAB_CLI_PATH;
-
 // The seeded stays; the case table books around them.
 constexpr const char* kSeedKey = "seed-key-1";
 constexpr const char* kFreshKey = "fresh-key-1";
@@ -40,7 +39,7 @@ constexpr const char* kFreshKey = "fresh-key-1";
 ProcessResult runCli(const fs::path& data_dir, const std::vector<std::string>& args) {
   std::vector<std::string> argv{"--data", data_dir.string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return staylab::testing::runProcess(kCliPath, argv);
+  return staylab::testing::runProcess(staylab::testing::cliUnderTest(), argv);
 }
 
 // Runs a command that must succeed and returns its --json answer.

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "app/platform/platform.h"
+#include "tests/support/cli_under_test.h"
 #include "tests/support/result_assertions.h"
 #include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
@@ -29,7 +30,6 @@ using staylab::testing::failsWith;
 using staylab::testing::ProcessResult;
 using staylab::testing::TempDir;
 
-constexpr const char* kCliPath = STAYLAB_CLI_PATH;
 constexpr int64_t kStartNanos = 21'915 * 86'400'000'000'000LL;  // 2030-01-01.
 
 using staylab::testing::must;
@@ -361,7 +361,7 @@ class GatewayCliTest : public ::testing::Test {
   ProcessResult cli(const std::vector<std::string>& args) {
     std::vector<std::string> argv{"--data", (m_dir / "data").string()};
     argv.insert(argv.end(), args.begin(), args.end());
-    return staylab::testing::runProcess(kCliPath, argv);
+    return staylab::testing::runProcess(staylab::testing::cliUnderTest(), argv);
   }
 
   nlohmann::json mustSucceed(const std::vector<std::string>& args) {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "tests/app/serve_server.h"
+#include "tests/support/cli_under_test.h"
 #include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -373,8 +374,9 @@ TEST(ServeLifecycleTest, SecondServerOnTheSameDataDirectoryIsRefused) {
   const fs::path data = dir.path() / "data";
   staylab::testing::addKey(data, "ops", "admin");
   ServerProcess first(data);
-  auto second = staylab::testing::runProcess(
-      STAYLAB_CLI_PATH, {"--data", data.string(), "serve", "--listen", "127.0.0.1:0"});
+  auto second =
+      staylab::testing::runProcess(staylab::testing::cliUnderTest(),
+                                   {"--data", data.string(), "serve", "--listen", "127.0.0.1:0"});
   EXPECT_EQ(second.exit_code, 3) << second.describe();
   EXPECT_NE(second.err.find("another staylab-cli serve"), std::string::npos) << second.err;
   EXPECT_NE(second.err.find(std::to_string(first.pid())), std::string::npos) << second.err;
@@ -401,8 +403,8 @@ TEST(ServeLifecycleTest, SigtermAnswersWhatWasAcceptedAndExitsZero) {
   EXPECT_EQ(server.terminate(), 0) << server.output();
   EXPECT_NE(server.output().find("stopped"), std::string::npos);
   // Everything was drained: the listing is in the search index, check passes.
-  auto check =
-      staylab::testing::runProcess(STAYLAB_CLI_PATH, {"--data", data.string(), "--json", "check"});
+  auto check = staylab::testing::runProcess(staylab::testing::cliUnderTest(),
+                                            {"--data", data.string(), "--json", "check"});
   EXPECT_EQ(check.exit_code, 0) << check.describe();
   auto found = staylab::testing::cliJson(data, {"search", "--city", "Oslo"});
   EXPECT_EQ(found.size(), 1u);

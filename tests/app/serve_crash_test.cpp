@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "tests/app/serve_server.h"
+#include "tests/support/cli_under_test.h"
 #include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -170,8 +171,8 @@ TEST(ServeCrashTest, SigkillWhileBookingLosesNoAcknowledgedBooking) {
     }
   }
   EXPECT_GE(confirmed, acknowledged.size());
-  auto check =
-      staylab::testing::runProcess(STAYLAB_CLI_PATH, {"--data", data.string(), "--json", "check"});
+  auto check = staylab::testing::runProcess(staylab::testing::cliUnderTest(),
+                                            {"--data", data.string(), "--json", "check"});
   EXPECT_EQ(check.exit_code, 0) << check.describe();
 }
 

@@ -7,19 +7,19 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "tests/support/cli_under_test.h"
 #include "tests/support/run_process.h"
 
 namespace staylab::testing {
 namespace {
 
-constexpr const char* kCliPath = STAYLAB_CLI_PATH;
 constexpr std::string_view kListening = "listening on http://127.0.0.1:";
 
 }  // namespace
 
 nlohmann::json cliJson(const std::filesystem::path& data_dir, std::vector<std::string> args) {
   args.insert(args.begin(), {"--data", data_dir.string(), "--json"});
-  ProcessResult result = runProcess(kCliPath, args);
+  ProcessResult result = runProcess(cliUnderTest(), args);
   if (result.exit_code != 0) {
     throw std::runtime_error(
         fmt::format("staylab-cli {} failed: {}", fmt::join(args, " "), result.describe()));
@@ -38,7 +38,7 @@ ServerProcess::ServerProcess(const std::filesystem::path& data_dir,
                              std::vector<std::string> extra) {
   std::vector<std::string> args{"--data", data_dir.string(), "serve", "--listen", "127.0.0.1:0"};
   args.insert(args.end(), extra.begin(), extra.end());
-  m_child = std::make_unique<ChildProcess>(kCliPath, args);
+  m_child = std::make_unique<ChildProcess>(cliUnderTest(), args);
   const auto deadline = ChildProcess::Clock::now() + std::chrono::seconds(30);
   while (ChildProcess::Clock::now() < deadline) {
     for (const std::string& line : m_child->completeLines()) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/cli_under_test.h"
 #include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -22,7 +23,9 @@ class SimulateCliTest : public ::testing::Test {
   ProcessResult cli(const std::vector<std::string>& args) {
     ProcessOptions options;
     options.timeout = std::chrono::minutes(5);
-    return runProcess(STAYLAB_CLI_PATH, args, options);
+    // Default output paths (staylab-reports/, calibrated.yaml) land in the scratch directory.
+    options.working_directory = m_dir.path();
+    return runProcess(cliUnderTest(), args, options);
   }
   std::string write(const std::string& name, const std::string& text) {
     const auto file = m_dir.path() / name;

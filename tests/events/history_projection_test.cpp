@@ -497,6 +497,39 @@ TEST_P(HistoryProjectionTest, IdempotentProjectionAppliesARepeatedDeliveryOnce) 
   EXPECT_EQ(idempotent.canonicalDigest().value(), rebuiltDigest(m_log));
 }
 
+TEST_P(HistoryProjectionTest, IdempotentProjectionRecognisesAnEventPublishedAgainAtANewOffset) {
+  // The relay publishes an event again when its outbox delete failed: the
+  // same event at a new offset, once in a later batch and twice in one.
+  const EventEnvelope placed = m_events.placed("bkg-1", "prop-a", "guest-1");
+  const EventEnvelope cancelled = m_events.cancelled("bkg-1", "prop-a", "guest-1");
+  staylab::testing::AppliedCounter applied;
+  m_projection->setApplyObserver(applied.observer());
+  append({placed});
+  catchUp();
+  append({placed, cancelled, cancelled});
+  catchUp();
+
+  EXPECT_EQ(applied.times(placed.event_id), 1);
+  EXPECT_EQ(applied.times(cancelled.event_id), 1);
+  EXPECT_EQ(applied.repeats(), 0);
+  EXPECT_EQ(versions("prop-a", HistoryProjection::kByProperty, "bkg-1").size(), 2u);
+  EXPECT_EQ(digest(), rebuiltDigest(m_log));
+}
+
+TEST_P(HistoryProjectionTest, IdempotentProjectionKeepsAnOlderVersionDeliveredAfterANewerOne) {
+  const EventEnvelope placed = m_events.placed("bkg-1", "prop-a", "guest-1");
+  const EventEnvelope cancelled = m_events.cancelled("bkg-1", "prop-a", "guest-1");
+  append({cancelled});
+  catchUp();
+  append({placed});
+  catchUp();
+
+  auto cells = versions("prop-a", HistoryProjection::kByProperty, "bkg-1");
+  ASSERT_EQ(cells.size(), 2u);
+  EXPECT_EQ(cells[0].second.at("status"), "cancelled");
+  EXPECT_EQ(cells[1].second.at("status"), "confirmed");
+}
+
 TEST_P(HistoryProjectionTest, NaiveProjectionReappliesWhatACrashCaughtBeforeItsOffsetCommit) {
   const EventEnvelope placed = m_events.placed("bkg-1", "prop-a", "guest-1");
   append({placed});

@@ -83,6 +83,9 @@ ProcessResult runProcess(const std::filesystem::path& program, const std::vector
   posix_spawn_file_actions_adddup2(&actions, in.read.get(), STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, out.write.get(), STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err.write.get(), STDERR_FILENO);
+  if (options.working_directory) {
+    posix_spawn_file_actions_addchdir_np(&actions, options.working_directory->c_str());
+  }
 
   // The child starts with default signal handling, whatever the test process ignores.
   posix_spawnattr_t attributes;

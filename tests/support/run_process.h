@@ -16,6 +16,8 @@ struct ProcessOptions {
   // After this long the child is killed with SIGKILL and `timed_out` is set.
   // Default: 60 s.
   std::chrono::milliseconds timeout{60'000};
+  // The child's working directory; nullopt keeps ours.
+  std::optional<std::filesystem::path> working_directory;
 };
 
 struct ProcessResult {

@@ -2,13 +2,13 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <charconv>
 #include <functional>
 #include <ostream>
 
 #include "app/cli/cli_commands.h"
 #include "app/cli/output.h"
 #include "app/platform/access.h"
+#include "app/platform/input.h"
 #include "app/platform/platform.h"
 #include "domain/common/text.h"
 
@@ -88,23 +88,18 @@ Error usageError(const CLI::App& app, const CLI::ParseError& error) {
   return usage;
 }
 
-// The longest value any option takes (a description of 5000 characters of
-// four bytes each); each option's own rule is narrower and is checked where
-// the value is used. This bound keeps a runaway value from reaching a store.
-constexpr size_t kMaxOptionBytes = 20'000;
-
 // Returns InvalidInput naming the first option of the invoked command chain
-// whose value is longer than kMaxOptionBytes.
+// whose value is longer than kMaxValueBytes.
 Result<void> checkOptionLengths(const CLI::App& app) {
   for (const CLI::App* command = &app; command != nullptr;
        command = command->get_subcommands().empty() ? nullptr
                                                     : command->get_subcommands().front()) {
     for (const CLI::Option* option : command->get_options()) {
       for (const std::string& value : option->results()) {
-        if (value.size() > kMaxOptionBytes) {
+        if (value.size() > kMaxValueBytes) {
           std::string name = option->get_single_name();
           return invalidInput(name, "is {} bytes long; at most {} are taken", value.size(),
-                              kMaxOptionBytes);
+                              kMaxValueBytes);
         }
       }
     }
@@ -139,18 +134,6 @@ std::string commandPath(const CLI::App& app) {
   return path;
 }
 
-// Returns `id` unless it is longer than any id (64 bytes): InvalidInput
-// naming `field`. Any shorter text is looked up, and an unknown one is
-// NotFound, as an id of the right shape that names nothing.
-Result<std::string> idText(std::string_view id, std::string_view field) {
-  constexpr size_t kMaxIdBytes = 64;
-  if (id.size() > kMaxIdBytes) {
-    return invalidInput(std::string(field), "an id is at most {} bytes, got {}", kMaxIdBytes,
-                        id.size());
-  }
-  return std::string(id);
-}
-
 template <typename T>
 std::optional<T> given(CLI::App& command, const char* name, const T& value) {
   return command.count(name) > 0 ? std::optional<T>(value) : std::nullopt;
@@ -161,25 +144,6 @@ std::optional<T> given(CLI::App& command, const char* name, const T& value) {
 CLI::Option* leftOutForDefault(GlobalOptions& global, CLI::Option* option) {
   global.left_out_for_default.push_back(option);
   return option;
-}
-
-// Parses a count written as plain decimal digits with an optional minus sign.
-// Counts are taken as text because CLI11's own conversion also reads hex and
-// octal ("010" is 8), skips leading space and clamps overflow, so a range error
-// would quote a number the user never typed.
-Result<int64_t> wholeNumber(std::string_view text, std::string_view field) {
-  std::string_view digits = text.starts_with('-') ? text.substr(1) : text;
-  bool plain = !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos;
-  if (!plain) {
-    return invalidInput(std::string(field), "'{}' is not a whole number",
-                        isValidUtf8(text) ? std::string(text) : std::string("(not UTF-8)"));
-  }
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) {
-    return invalidInput(std::string(field), "'{}' is out of range", text);
-  }
-  return value;
 }
 
 int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -204,6 +168,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   Standalone standalone;
   addSimulatorCommands(app, global, standalone);
   addPatternCommands(app, global, standalone);
+  addServeCommand(app, global, standalone);
 
   // property create | get | list | update
   auto* property = app.add_subcommand("property", "Create, show, list and update listings");

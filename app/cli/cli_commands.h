@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "app/platform/input.h"
 #include "app/platform/platform.h"
 
 // Shared by the files that declare staylab-cli's commands.
@@ -39,9 +40,6 @@ CLI::Option* leftOutForDefault(GlobalOptions& global, CLI::Option* option);
 // What a parsed command does once the platform is open.
 using Action = std::function<Result<void>(Platform&, std::ostream&)>;
 
-// Parses a count written as plain decimal digits with an optional minus sign.
-Result<int64_t> wholeNumber(std::string_view text, std::string_view field);
-
 // A command that opens no platform data directory (the simulator's): it
 // writes its own output and returns the exit code.
 using Standalone = std::function<int(std::ostream& out, std::ostream& err)>;
@@ -51,6 +49,9 @@ void addSimulatorCommands(CLI::App& app, GlobalOptions& global, Standalone& stan
 
 // Declares patterns: the registry's patterns, for people and scripts.
 void addPatternCommands(CLI::App& app, GlobalOptions& global, Standalone& standalone);
+
+// Declares serve: the platform as an HTTP API (app/http).
+void addServeCommand(CLI::App& app, GlobalOptions& global, Standalone& standalone);
 
 // Declares search, history, events, fraud, seed, drain, check, rebuild and keys.
 void addPlatformCommands(CLI::App& app, GlobalOptions& global, Action& action);

@@ -5,6 +5,7 @@
 #include "app/cli/cli_commands.h"
 #include "app/cli/output.h"
 #include "app/platform/checks.h"
+#include "app/platform/queries.h"
 #include "app/platform/seed.h"
 #include "domain/common/money.h"
 #include "domain/common/text.h"
@@ -13,8 +14,6 @@
 namespace staylab::app {
 namespace {
 
-constexpr size_t kPageSize = 20;
-
 std::string formatTime(int64_t nanos) {
   auto seconds = nanos / 1'000'000'000;
   auto days = seconds / 86400;
@@ -22,24 +21,6 @@ std::string formatTime(int64_t nanos) {
   auto in_day = seconds % 86400;
   return fmt::format("{}T{:02}:{:02}:{:02}Z", date ? date->toString() : std::string("?"),
                      in_day / 3600, in_day / 60 % 60, in_day % 60);
-}
-
-// Returns the currency most listings in `city` use, or EUR when none is found.
-Result<std::string> currencyOf(Platform& platform, const std::string& city) {
-  auto properties = STAYLAB_TRY(platform.gateway().listProperties(city));
-  std::map<std::string, int> counts;
-  for (const auto& property : properties) {
-    ++counts[property.currency];
-  }
-  std::string best = "EUR";
-  int most = 0;
-  for (const auto& [currency, count] : counts) {
-    if (count > most) {
-      best = currency;
-      most = count;
-    }
-  }
-  return best;
 }
 
 struct SearchOptions {
@@ -66,71 +47,31 @@ void addSearch(CLI::App& app, GlobalOptions& global, Action& action) {
   search->add_option("--page", options->page, "Page number, from 1 (20 hits a page)");
   search->callback([&global, &action, options, search] {
     action = [&global, options, search](Platform& platform, std::ostream& os) -> Result<void> {
-      SearchQuery query;
+      SearchRequest request;
+      std::string text;
       for (const auto& word : options->words) {
-        query.text += (query.text.empty() ? "" : " ") + word;
+        text += (text.empty() ? "" : " ") + word;
       }
-      if (!query.text.empty()) {
-        query.text = STAYLAB_TRY(boundedText(query.text, "text", 500));
-      }
-      if (search->count("--city") > 0) {
-        query.city = STAYLAB_TRY(boundedText(options->city, "city", listing::kMaxCity));
-      }
-      bool has_from = search->count("--from") > 0;
-      bool has_to = search->count("--to") > 0;
-      if (has_from != has_to) {
-        return invalidInput(has_from ? "to" : "from", "--from and --to go together");
-      }
-      if (has_from) {
-        query.stay = STAYLAB_TRY(Stay::parse(options->from, options->to));
-      }
-      if (search->count("--guests") > 0) {
-        int64_t guests = STAYLAB_TRY(wholeNumber(options->guests, "guests"));
-        if (guests < 1 || guests > booking::kMaxGuests) {
-          return invalidInput("guests", "must be 1..{}, got {}", booking::kMaxGuests, guests);
-        }
-        query.min_capacity = static_cast<int>(guests);
-      }
-      if (search->count("--max-price") > 0) {
-        std::string code = search->count("--currency") > 0 ? options->currency
-                           : query.city ? STAYLAB_TRY(currencyOf(platform, *query.city))
-                                        : std::string("EUR");
-        Currency currency = STAYLAB_TRY(Currency::parse(code));
-        Money price = STAYLAB_TRY(Money::parse(options->max_price, currency, "max-price"));
-        query.max_price_minor = price.minorUnits();
-        query.currency = std::string(currency.code());
-      } else if (search->count("--currency") > 0) {
-        query.currency = std::string(STAYLAB_TRY(Currency::parse(options->currency)).code());
-      }
-      for (const auto& amenity : options->amenities) {
-        std::string text = STAYLAB_TRY(boundedText(amenity, "amenity", listing::kMaxAmenity));
-        query.amenities.push_back(text);
-      }
-      if (options->sort == "relevance") {
-        query.sort = SearchSort::Relevance;
-      } else if (options->sort == "price") {
-        query.sort = SearchSort::PriceAscending;
-      } else {
-        return invalidInput("sort", "'{}' is not relevance or price", options->sort);
-      }
-      int64_t page = STAYLAB_TRY(wholeNumber(options->page, "page"));
-      if (page < 1 || page > 10000) {
-        return invalidInput("page", "must be 1..10000, got {}", page);
-      }
-      query.offset = static_cast<size_t>(page - 1) * kPageSize;
-      query.limit = kPageSize;
-
+      request.text = text;
+      auto given = [&](const char* name, const std::string& value) {
+        return search->count(name) > 0 ? std::optional<std::string>(value) : std::nullopt;
+      };
+      request.city = given("--city", options->city);
+      request.from = given("--from", options->from);
+      request.to = given("--to", options->to);
+      request.guests = given("--guests", options->guests);
+      request.max_price = given("--max-price", options->max_price);
+      request.currency = given("--currency", options->currency);
+      request.sort = options->sort;
+      request.page = options->page;
+      request.amenities = options->amenities;
+      SearchQuery query = STAYLAB_TRY(makeSearchQuery(platform.gateway(), request));
+      const size_t page = query.offset / kSearchPageSize + 1;
       auto result = STAYLAB_TRY(platform.searchIndex().search(query));
       if (global.json) {
         nlohmann::json hits = nlohmann::json::array();
         for (const auto& hit : result.hits) {
-          hits.push_back({{"id", hit.id},
-                          {"title", hit.title},
-                          {"city", hit.city},
-                          {"price", formatMoney(hit.price_minor, hit.currency)},
-                          {"price_minor", hit.price_minor},
-                          {"currency", hit.currency},
-                          {"relevance", hit.relevance}});
+          hits.push_back(searchHitJson(hit));
         }
         os << dumpJson(hits) << '\n';
         return {};
@@ -140,7 +81,8 @@ void addSearch(CLI::App& app, GlobalOptions& global, Action& action) {
         rows.push_back({hit.id, hit.city, formatMoney(hit.price_minor, hit.currency), hit.title});
       }
       printTable(os, {"ID", "CITY", "PRICE", "TITLE"}, rows);
-      size_t pages = std::max<size_t>(1, (result.estimated_total + kPageSize - 1) / kPageSize);
+      size_t pages =
+          std::max<size_t>(1, (result.estimated_total + kSearchPageSize - 1) / kSearchPageSize);
       os << fmt::format("page {} of {} ({} {})\n", page, pages, result.estimated_total,
                         result.estimated_total == 1 ? "match" : "matches");
       return {};
@@ -160,30 +102,21 @@ void addHistory(CLI::App& app, GlobalOptions& global, Action& action) {
   history->callback([&global, &action, property, guest, history] {
     action = [&global, property, guest, history](Platform& platform,
                                                  std::ostream& os) -> Result<void> {
-      bool for_property = history->count("--property") > 0;
-      if (!for_property && history->count("--guest") == 0) {
-        return invalidInput("property", "give --property ID or --guest G");
+      HistoryRequest request;
+      if (history->count("--property") > 0) {
+        request.property = *property;
       }
-      const std::string& row = for_property ? *property : *guest;
-      if (row.empty()) {
-        return invalidInput(for_property ? "property" : "guest", "must not be empty");
+      if (history->count("--guest") > 0) {
+        request.guest = *guest;
       }
-      if (row.size() > 64) {
-        return invalidInput(for_property ? "property" : "guest", "is at most 64 bytes, got {}",
-                            row.size());
-      }
-      STAYLAB_TRY(platform.gateway().authorizeHistory(
-          global.caller, for_property ? std::nullopt : std::optional<std::string_view>(row),
-          for_property ? std::optional<std::string_view>(row) : std::nullopt));
-      auto cells = STAYLAB_TRY(platform.historyStore().scanRow(
-          row, for_property ? HistoryProjection::kByProperty : HistoryProjection::kByGuest));
+      auto answer = STAYLAB_TRY(readHistory(platform, global.caller, request));
+      const bool for_property = answer.by_property;
+      const std::string& row = answer.row;
+      const auto& cells = answer.cells;
       if (global.json) {
         nlohmann::json array = nlohmann::json::array();
         for (const auto& cell : cells) {
-          auto value = nlohmann::json::parse(cell.value, nullptr, false);
-          array.push_back({{"booking_id", cell.qualifier},
-                           {"version", cell.timestamp},
-                           {"change", value.is_discarded() ? nlohmann::json(cell.value) : value}});
+          array.push_back(historyCellJson(cell));
         }
         os << dumpJson(array) << '\n';
         return {};
@@ -227,56 +160,19 @@ void addEvents(CLI::App& app, GlobalOptions& global, Action& action) {
   tail->add_option("--limit", options->limit, "At most this many events (default 20)");
   tail->callback([&global, &action, options, tail] {
     action = [&global, options, tail](Platform& platform, std::ostream& os) -> Result<void> {
-      int64_t limit = STAYLAB_TRY(wholeNumber(options->limit, "limit"));
-      if (limit < 1 || limit > 100000) {
-        return invalidInput("limit", "must be 1..100000, got {}", limit);
+      TailRequest request;
+      if (tail->count("--topic") > 0) {
+        request.topic = options->topic;
       }
-      std::optional<int64_t> from;
       if (tail->count("--from") > 0) {
-        from = STAYLAB_TRY(wholeNumber(options->from, "from"));
-        if (*from < 0) {
-          return invalidInput("from", "an offset is 0 or more, got {}", *from);
-        }
+        request.from = options->from;
       }
-      auto topics = platform.eventLog().topics();
-      if (tail->count("--topic") > 0 && !topics.contains(options->topic)) {
-        std::string known;
-        for (const auto& [name, partitions] : topics) {
-          known += (known.empty() ? "" : ", ") + name;
-        }
-        return invalidInput("topic", "'{}' is not a topic ({})",
-                            isValidUtf8(options->topic) ? options->topic : "(not UTF-8)", known);
-      }
-      std::vector<LogRecord> records;
-      for (const auto& [topic, partitions] : topics) {
-        if (tail->count("--topic") > 0 && topic != options->topic) {
-          continue;
-        }
-        for (int partition = 0; partition < partitions; ++partition) {
-          int64_t end = STAYLAB_TRY(platform.eventLog().endOffset(topic, partition));
-          int64_t start = from ? *from : std::max<int64_t>(0, end - limit);
-          auto read = STAYLAB_TRY(
-              platform.eventLog().read(topic, partition, start, static_cast<size_t>(limit)));
-          records.insert(records.end(), read.begin(), read.end());
-        }
-      }
-      std::stable_sort(records.begin(), records.end(), [](const LogRecord& a, const LogRecord& b) {
-        return std::tie(a.event.occurred_at_nanos, a.position.topic, a.position.partition,
-                        a.position.offset) < std::tie(b.event.occurred_at_nanos, b.position.topic,
-                                                      b.position.partition, b.position.offset);
-      });
-      if (!from && records.size() > static_cast<size_t>(limit)) {
-        records.erase(records.begin(), records.end() - limit);
-      } else if (records.size() > static_cast<size_t>(limit)) {
-        records.resize(static_cast<size_t>(limit));
-      }
+      request.limit = options->limit;
+      auto records = STAYLAB_TRY(tailEvents(platform.eventLog(), request));
       if (global.json) {
         nlohmann::json array = nlohmann::json::array();
         for (const auto& record : records) {
-          array.push_back({{"topic", record.position.topic},
-                           {"partition", record.position.partition},
-                           {"offset", record.position.offset},
-                           {"event", record.event.toJson()}});
+          array.push_back(logRecordJson(record));
         }
         os << dumpJson(array) << '\n';
         return {};

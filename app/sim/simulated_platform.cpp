@@ -58,6 +58,12 @@ SimulatedPlatform::~SimulatedPlatform() {
 Result<std::unique_ptr<SimulatedPlatform>> SimulatedPlatform::open(
     const std::filesystem::path& data_dir, sim::FaultBoard& faults,
     const sim::PlatformBuild& build) {
+  if (!build.payment && !build.saga) {
+    return invalidInput("patterns.saga",
+                        "the saga acts on bookings paid for, and the topology binds no {} (see "
+                        "the `payments` topology): switching it off would change nothing",
+                        sim::kPaymentProviderPart);
+  }
   if (build.payment && !build.outbox) {
     return invalidInput("patterns.outbox",
                         "bookings paid for (a topology binding the payment provider) run with "

@@ -144,6 +144,11 @@ Result<std::vector<CheckResult>> checkInvariants(Platform& platform) {
     stored_properties[property.id] = property.version;
   }
   for (const auto& booking : bookings) {
+    if (booking.status == booking::BookingStatus::Pending) {
+      // Held while its payment is under way: nothing published yet, its
+      // first event comes with its confirmation or its release.
+      continue;
+    }
     expect_version(versions["booking"], booking.id, booking.version);
     stored_bookings[booking.id] = booking.version;
   }

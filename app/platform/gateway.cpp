@@ -56,6 +56,9 @@ Result<booking::PlaceBookingAnswer> Gateway::placeBooking(const Caller& caller,
   if (caller.role != Role::Admin && !(caller.role == Role::Guest && command.guest == caller.name)) {
     return std::unexpected(forbidden(caller, "book for guest '" + command.guest + "'"));
   }
+  if (m_saga != nullptr) {
+    return m_saga->place(command, newContext(caller));
+  }
   return m_bookings.place(command, newContext(caller));
 }
 

@@ -8,6 +8,7 @@
 
 #include "app/platform/composed_search.h"
 #include "app/platform/key_ring.h"
+#include "domain/booking/booking_saga.h"
 #include "domain/booking/booking_service.h"
 #include "domain/common/platform_patterns.h"
 #include "domain/listing/listing_service.h"
@@ -49,8 +50,14 @@ class Gateway {
   [[nodiscard]] Result<listing::Property> markPropertyFraud(
       const Caller& caller, const listing::MarkPropertyFraud& command,
       std::optional<CommandContext> context = std::nullopt);
+  // Through the booking saga when one is set (a platform whose bookings are
+  // paid for), through the booking service otherwise.
   [[nodiscard]] Result<booking::PlaceBookingAnswer> placeBooking(
       const Caller& caller, const booking::PlaceBooking& command);
+  // Places single bookings through `saga` from now on (null: without
+  // payment). Group commits (placeBookings) stay unpaid. Not thread-safe
+  // with placeBooking(): set it once, when the platform is built.
+  void setBookingSaga(booking::BookingSaga* saga) { m_saga = saga; }
   // Group commit of PlaceBooking commands (BookingService::placeMany): each
   // command is checked, gets its own ids and answer exactly as through
   // placeBooking(), and the accepted ones share one store commit. Returns one
@@ -90,6 +97,7 @@ class Gateway {
 
   listing::ListingService& m_listing;
   booking::BookingService& m_bookings;
+  booking::BookingSaga* m_saga = nullptr;
   RandomSource& m_random;
   TextIndex& m_search_index;
   ComposedSearch& m_composed_search;

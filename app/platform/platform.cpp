@@ -10,6 +10,8 @@
 #include "events/rocksdb_event_log.h"
 #include "events/search_projection.h"
 #include "stores/document/sqlite_document_store.h"
+#include "stores/payment/sandbox_payment_provider.h"
+#include "stores/payment/sqlite_payment_ledger.h"
 #include "stores/relational/sqlite_booking_store.h"
 #include "stores/text/xapian_text_index.h"
 #include "stores/wide_column/rocksdb_wide_column_store.h"
@@ -227,6 +229,24 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
       *platform->m_booking_store, *platform->m_directory, *platform->m_clock, *platform->m_random,
       publishing);
 
+  if (options.payment != BookingPayment::None) {
+    auto ledger = STAYLAB_TRY(
+        SqlitePaymentLedger::open({options.data_dir / "payment.db", sync, creation.writes}));
+    platform->m_payment_engine = ledger.get();
+    platform->m_payment_ledger = std::move(ledger);
+    std::unique_ptr<PaymentProvider> provider = std::make_unique<SandboxPaymentProvider>();
+    platform->m_payment_provider = decorators.payment_provider
+                                       ? decorators.payment_provider(std::move(provider))
+                                       : std::move(provider);
+    platform->m_payments = std::make_unique<payment::PaymentService>(
+        *platform->m_payment_ledger, *platform->m_payment_provider, *platform->m_clock);
+    platform->m_saga = std::make_unique<booking::BookingSaga>(
+        *platform->m_bookings, *platform->m_booking_store, *platform->m_payments,
+        *platform->m_clock,
+        options.payment == BookingPayment::Saga ? booking::Compensation::Compensate
+                                                : booking::Compensation::None);
+  }
+
   platform->m_relay = std::make_unique<OutboxRelay>(
       std::vector<OutboxRelay::Source>{{"listing", platform->m_listing_store.get()},
                                        {"booking", platform->m_booking_store.get()}},
@@ -237,6 +257,11 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
   platform->m_gateway = std::make_unique<Gateway>(
       *platform->m_listing, *platform->m_bookings, *platform->m_random, *platform->m_search_index,
       *platform->m_composed_search, options.patterns.query_model);
+  platform->m_gateway->setBookingSaga(platform->m_saga.get());
+  if (platform->m_saga) {
+    // A restart finishes the sagas the last process left under way.
+    STAYLAB_TRY(platform->m_saga->recover(platform->newCommand("saga-recovery")));
+  }
   platform->m_pump_batch = options.pump_batch;
   platform->m_fraud_save_every_events = std::max<size_t>(options.fraud_save_every_events, 1);
   STAYLAB_TRY(platform->openConsumers());
@@ -302,6 +327,9 @@ std::vector<Platform::IntegrityVerdict> Platform::verifyIntegrity() {
   verdicts.push_back({"events/", m_log_engine->verifyIntegrity()});
   verdicts.push_back({"history/", m_history_engine->verifyIntegrity()});
   verdicts.push_back({"search/", m_search_engine->verifyIntegrity()});
+  if (m_payment_engine != nullptr) {
+    verdicts.push_back({"payment.db", m_payment_engine->verifyIntegrity()});
+  }
   return verdicts;
 }
 

@@ -9,6 +9,7 @@
 #include "app/platform/composed_search.h"
 #include "app/platform/gateway.h"
 #include "app/platform/pump.h"
+#include "domain/booking/booking_saga.h"
 #include "domain/booking/booking_service.h"
 #include "domain/common/platform_patterns.h"
 #include "domain/listing/listing_service.h"
@@ -17,6 +18,8 @@
 #include "domain/ports/document_store.h"
 #include "domain/ports/event_log.h"
 #include "domain/ports/event_publisher.h"
+#include "domain/ports/payment_ledger.h"
+#include "domain/ports/payment_provider.h"
 #include "domain/ports/random.h"
 #include "domain/ports/text_index.h"
 #include "domain/ports/wide_column_store.h"
@@ -28,6 +31,7 @@ class RocksDbWideColumnStore;
 class XapianTextIndex;
 class RocksDbEventLog;
 class LogEventPublisher;
+class SqlitePaymentLedger;
 }  // namespace staylab
 
 namespace staylab::app {
@@ -56,6 +60,17 @@ struct PortDecorators {
   // A wrapper may defer the append, or drop what it holds (a killed
   // instance); it counts what it loses itself.
   std::function<std::unique_ptr<EventPublisher>(EventPublisher&)> event_publisher;
+  // The payment provider the Payment context calls (BookingPayment other
+  // than None), wrapping the platform's sandbox provider.
+  std::function<std::unique_ptr<PaymentProvider>(std::unique_ptr<PaymentProvider>)>
+      payment_provider;
+};
+
+// Whether a booking is paid for, and how (domain/booking/booking_saga.h).
+enum class BookingPayment {
+  None,                     // Confirmed at once, unpaid; no payment.db. Default.
+  Saga,                     // Hold, charge, confirm; compensated when the charge fails.
+  SagaWithoutCompensation,  // The same steps; a failed charge leaves the nights held.
 };
 
 // How Platform::open treats the data directory. No mode ever re-creates a
@@ -91,6 +106,11 @@ struct PlatformOptions {
   // Which patterns the platform is built with (see PlatformPatterns).
   // Default: every pattern on (CQRS, outbox, idempotent consumers).
   PlatformPatterns patterns;
+  // Whether bookings are paid for. With payment the data directory also
+  // holds payment.db (the Payment context's ledger, created with the other
+  // write stores, required once there), and opening finishes the booking
+  // sagas a crash left under way. Default: None.
+  BookingPayment payment = BookingPayment::None;
 };
 
 // The composition root: opens every context's store in its own files under
@@ -104,6 +124,7 @@ struct PlatformOptions {
 //   events/      event log (RocksDB)               topics property, booking, fraud
 //   fraud/       fraud snapshot (JSON file)        fraud detection
 //   api-keys.json                                  the gateway's API keys
+//   payment.db   payment ledger (SQLite)           Payment context (with BookingPayment only)
 class Platform {
  public:
   static Result<std::unique_ptr<Platform>> open(const PlatformOptions& options);
@@ -114,6 +135,9 @@ class Platform {
 
   listing::ListingService& listing() { return *m_listing; }
   booking::BookingService& bookings() { return *m_bookings; }
+  // The Payment context and the booking saga; null without BookingPayment.
+  payment::PaymentService* payments() { return m_payments.get(); }
+  booking::BookingSaga* bookingSaga() { return m_saga.get(); }
   DocumentStore& listingStore() { return *m_listing_store; }
   BookingStore& bookingStore() { return *m_booking_store; }
   WideColumnStore& historyStore() { return *m_history_store; }
@@ -216,6 +240,11 @@ class Platform {
   std::unique_ptr<listing::ListingService> m_listing;
   std::unique_ptr<PropertyDirectory> m_directory;
   std::unique_ptr<booking::BookingService> m_bookings;
+  SqlitePaymentLedger* m_payment_engine = nullptr;
+  std::unique_ptr<PaymentLedger> m_payment_ledger;
+  std::unique_ptr<PaymentProvider> m_payment_provider;
+  std::unique_ptr<payment::PaymentService> m_payments;
+  std::unique_ptr<booking::BookingSaga> m_saga;
   std::unique_ptr<Consumer> m_search_projection;
   std::unique_ptr<Consumer> m_history_projection;
   std::unique_ptr<fraud::FraudConsumer> m_fraud;

@@ -41,6 +41,8 @@ bool isWrite(sim::UserOperation operation) {
 }  // namespace
 
 int SimulatedPlatform::phases(sim::UserOperation operation, const sim::PlatformBuild& build) const {
+  if (operation == sim::UserOperation::Book && build.payment)
+    return 3;  // The saga: hold, charge, then confirm or compensate.
   if (operation == sim::UserOperation::Search && !build.cqrs)
     return 2;  // The listings that match, then which of them are free.
   if (isWrite(operation) && !build.outbox)
@@ -84,6 +86,8 @@ sim::OperationOutcome SimulatedPlatform::execute(sim::UserOperation operation, i
       command.from = check_in->toString();
       command.to = check_in->plusDays(1 + below(random, 7)).toString();
       command.guests = 1;
+      if (m_build.payment)
+        return bookWithPayment(command);
       return write([&]() -> Result<std::string> {
         auto answer = gateway.placeBooking(guest, command);
         if (!answer)
@@ -143,7 +147,7 @@ sim::OperationOutcome SimulatedPlatform::search(sim::Generator& random, const Li
   auto candidates = m_platform->composedSearch().candidates(query);
   if (!candidates)
     return failed(candidates.error());
-  return pending(Pending{std::move(query), std::move(*candidates), {}});
+  return pending(Pending{std::move(query), std::move(*candidates), {}, {}, {}, {}});
 }
 
 template <typename Write>
@@ -162,7 +166,7 @@ sim::OperationOutcome SimulatedPlatform::write(Write&& run) {
   }
   sim::OperationOutcome outcome;
   if (!events.empty())
-    outcome = pending(Pending{{}, {}, std::move(events)});
+    outcome = pending(Pending{{}, {}, std::move(events), {}, {}, {}});
   outcome.booking_id = std::move(*booking_id);
   return outcome;
 }
@@ -180,6 +184,8 @@ sim::OperationOutcome SimulatedPlatform::resume(std::uint64_t handle) {
     return failed(sim::RequestError::Failed);
   Pending operation = std::move(found->second);
   m_pending.erase(found);
+  if (operation.held)
+    return resumeSaga(std::move(operation));
   if (!operation.events.empty()) {
     // The dual write's second write. When the log refuses it, the events
     // are lost and the naive code answers as if they were not.
@@ -196,6 +202,46 @@ sim::OperationOutcome SimulatedPlatform::resume(std::uint64_t handle) {
   if (!page)
     return failed(page.error());
   return answered(*page, operation.query);
+}
+
+sim::OperationOutcome SimulatedPlatform::bookWithPayment(const booking::PlaceBooking& command) {
+  booking::BookingSaga& saga = *m_platform->bookingSaga();
+  CommandContext context = m_platform->newCommand(command.guest);
+  auto held = saga.begin(command, context);
+  if (!held)
+    return failed(held.error());
+  Pending operation;
+  operation.held = std::move(*held);
+  operation.context = std::move(context);
+  return pending(std::move(operation));
+}
+
+sim::OperationOutcome SimulatedPlatform::resumeSaga(Pending operation) {
+  booking::BookingSaga& saga = *m_platform->bookingSaga();
+  const booking::HeldBooking& held = *operation.held;
+  if (!operation.charged) {
+    // The charge, at the payment provider.
+    auto charged = saga.charge(held.booking);
+    sim::OperationOutcome outcome;
+    if (!charged) {
+      if (saga.compensation() == booking::Compensation::None)
+        return failed(charged.error());  // The request fails; its hold stays.
+      // The orchestrator saw the failure and goes on to compensate.
+      outcome.swallowed = sim::requestErrorOf(charged.error());
+    }
+    operation.charged = std::move(charged);
+    const std::uint64_t handle = pending(std::move(operation)).pending;
+    outcome.pending = handle;
+    return outcome;
+  }
+  // The confirmation, or the compensation, at the booking store.
+  auto answer = saga.complete(held, *operation.charged, *operation.context);
+  if (!answer)
+    return failed(answer.error());
+  m_cancellable.push_back(answer->booking.id);
+  sim::OperationOutcome outcome;
+  outcome.booking_id = answer->booking.id;
+  return outcome;
 }
 
 void SimulatedPlatform::abandon(std::uint64_t handle) {

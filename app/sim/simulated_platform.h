@@ -17,10 +17,18 @@
 // answer offering nights the booking store already holds), what the read
 // models miss of the write stores after the run, and events a consumer
 // applied more than once.
+//
+// With a payment provider bound (PlatformBuild::payment) a booking is paid
+// for, in three phases: the saga's hold at the booking store, the charge at
+// the provider (its faults through a decorator of the provider's port),
+// then the confirmation or the compensation at the booking store. Without
+// the saga's compensation a failed charge ends the request and its hold
+// stays: the run counts those holds left once quiet (orphaned_holds).
 
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -79,9 +87,18 @@ class SimulatedPlatform final : public sim::SystemUnderTest {
     SearchQuery query;                  // A composed search: its query and
     std::vector<SearchHit> candidates;  // the listings that matched it.
     std::vector<EventEnvelope> events;  // A dual write: the events still to append.
+    // A booking paid for: the saga's held booking, its context, and the
+    // charge's outcome once charged (the last phase confirms or compensates).
+    std::optional<booking::HeldBooking> held;
+    std::optional<CommandContext> context;
+    std::optional<Result<payment::Charge>> charged;
   };
   // Runs a user operation's first (or only) phase.
   sim::OperationOutcome search(sim::Generator& random, const Listing& listing);
+  // Runs a booking paid for: its saga's first step (the hold).
+  sim::OperationOutcome bookWithPayment(const booking::PlaceBooking& command);
+  // Runs the saga's next step of a booking paid for.
+  sim::OperationOutcome resumeSaga(Pending operation);
   // Runs a write through the gateway; without the outbox, its events wait
   // for the next phase.
   template <typename Write>

@@ -101,5 +101,11 @@ Error currencyMismatch(std::string_view expected, std::string_view got) {
                fmt::format("expected {}, got {}", expected, got)};
 }
 
+Error paymentFailed(std::string_view booking_id, std::string_view reason) {
+  return Error{ErrorKind::Refused, "booking.payment_failed", "",
+               fmt::format("booking {} was not paid for ({}); its nights are free again",
+                           booking_id, reason)};
+}
+
 }  // namespace errors
 }  // namespace staylab::booking

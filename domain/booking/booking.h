@@ -24,7 +24,8 @@ struct GuestSignals {
   bool operator==(const GuestSignals&) const = default;
 };
 
-// The Booking aggregate. A Confirmed booking holds its nights; other states hold none.
+// The Booking aggregate. A Pending booking (held while its payment is under
+// way) and a Confirmed one hold their nights; other states hold none.
 struct Booking {
   std::string id;
   std::string property_id;
@@ -40,6 +41,10 @@ struct Booking {
   int64_t created_at_nanos = 0;
   int64_t version = 1;  // 1 when placed (confirmed or rejected), +1 per later change.
 
+  // Returns whether the booking holds its nights (Pending or Confirmed).
+  bool holdsNights() const {
+    return status == BookingStatus::Pending || status == BookingStatus::Confirmed;
+  }
   int nights() const { return check_out.daysSinceEpoch() - check_in.daysSinceEpoch(); }
   std::vector<Date> nightDates() const;
 
@@ -61,6 +66,8 @@ Error invalidTransition(std::string_view booking_id, BookingStatus from, Booking
 Error tooManyGuests(std::string_view property_id, int guests, int capacity);
 Error idempotencyKeyReused(std::string_view key);
 Error currencyMismatch(std::string_view expected, std::string_view got);
+// Refused "booking.payment_failed": the charge failed, the nights were released.
+Error paymentFailed(std::string_view booking_id, std::string_view reason);
 }  // namespace errors
 
 }  // namespace staylab::booking

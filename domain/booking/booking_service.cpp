@@ -31,6 +31,17 @@ nlohmann::json stayPayload(const Booking& booking) {
   };
 }
 
+nlohmann::json placedPayload(const Booking& booking, std::string_view host_id) {
+  nlohmann::json payload = stayPayload(booking);
+  payload["total_minor"] = booking.total_minor;
+  payload["currency"] = booking.currency;
+  payload["payment_fingerprint"] = booking.signals.payment_fingerprint;
+  payload["device"] = booking.signals.device;
+  payload["ip"] = booking.signals.ip;
+  payload["host_id"] = std::string(host_id);
+  return payload;
+}
+
 }  // namespace
 
 EventEnvelope BookingService::makeEvent(std::string type, const Booking& booking,
@@ -149,7 +160,8 @@ Booking BookingService::draft(const Prepared& prepared) {
 
 Result<void> BookingService::placeIn(BookingTransaction& tx, const Prepared& prepared,
                                      Booking booking, const CommandContext& context,
-                                     Outcome& outcome) {
+                                     Outcome& outcome, Placement placement,
+                                     const AlsoInTransaction& also) {
   outcome = Outcome{};
   const std::string& key = prepared.key;
   if (!key.empty()) {
@@ -165,10 +177,16 @@ Result<void> BookingService::placeIn(BookingTransaction& tx, const Prepared& pre
                             record->booking_id);
       }
       outcome.answer.booking = *first;
-      outcome.answer.booking.status = record->status;
       outcome.answer.replayed = true;
-      if (record->status == BookingStatus::Rejected) {
-        outcome.refusal = Error{ErrorKind::Refused, "booking.nights_taken", "", record->reason};
+      if (record->status != BookingStatus::Pending) {
+        // Answered at once: the first answer, whatever became of the booking.
+        outcome.answer.booking.status = record->status;
+        if (record->status == BookingStatus::Rejected) {
+          outcome.refusal = Error{ErrorKind::Refused, "booking.nights_taken", "", record->reason};
+        }
+      } else if (first->status == BookingStatus::Rejected) {
+        // Held, then its payment failed: the booking as it ended.
+        outcome.refusal = errors::paymentFailed(first->id, first->rejection_reason);
       }
       return {};
     }
@@ -189,18 +207,16 @@ Result<void> BookingService::placeIn(BookingTransaction& tx, const Prepared& pre
     payload["taken_nights"] = nights;
     events.push_back(makeEvent("BookingRejected", booking, std::move(payload), context));
     outcome.refusal = error;
-  } else {
+  } else if (placement == Placement::Confirm) {
     STAYLAB_TRY(booking.confirm());
-    nlohmann::json payload = stayPayload(booking);
-    payload["total_minor"] = booking.total_minor;
-    payload["currency"] = booking.currency;
-    payload["payment_fingerprint"] = prepared.signals.payment_fingerprint;
-    payload["device"] = prepared.signals.device;
-    payload["ip"] = prepared.signals.ip;
-    payload["host_id"] = prepared.property.host_id;
-    events.push_back(makeEvent("BookingPlaced", booking, std::move(payload), context));
+    events.push_back(makeEvent("BookingPlaced", booking,
+                               placedPayload(booking, prepared.property.host_id), context));
   }
+  // Held: it stays Pending, holding its nights, and tells no one yet.
   STAYLAB_TRY(tx.insertBooking(booking));
+  if (also && booking.status == BookingStatus::Pending) {
+    STAYLAB_TRY(also(tx, booking, prepared.property.host_id));
+  }
   if (m_publishing.throughOutbox()) {
     STAYLAB_TRY(tx.appendOutbox(events));
   }
@@ -213,14 +229,13 @@ Result<void> BookingService::placeIn(BookingTransaction& tx, const Prepared& pre
   return {};
 }
 
-Result<PlaceBookingAnswer> BookingService::place(const PlaceBooking& command,
-                                                 const CommandContext& context) {
-  const Prepared prepared = STAYLAB_TRY(prepare(command, nullptr));
+Result<void> BookingService::placeWithRetries(const Prepared& prepared,
+                                              const CommandContext& context, Outcome& outcome,
+                                              Placement placement, const AlsoInTransaction& also) {
   for (int attempt = 0;; ++attempt) {
     Booking booking = draft(prepared);
-    Outcome outcome;
     auto committed = m_store.transact([&](BookingTransaction& tx) -> Result<void> {
-      return placeIn(tx, prepared, booking, context, outcome);
+      return placeIn(tx, prepared, booking, context, outcome, placement, also);
     });
     if (!committed) {
       if (committed.error().kind == ErrorKind::Conflict && attempt + 1 < kAttempts) {
@@ -232,8 +247,75 @@ Result<PlaceBookingAnswer> BookingService::place(const PlaceBooking& command,
     if (outcome.refusal) {
       return std::unexpected(*outcome.refusal);
     }
-    return std::move(outcome.answer);
+    return {};
   }
+}
+
+Result<PlaceBookingAnswer> BookingService::place(const PlaceBooking& command,
+                                                 const CommandContext& context) {
+  const Prepared prepared = STAYLAB_TRY(prepare(command, nullptr));
+  Outcome outcome;
+  STAYLAB_TRY(placeWithRetries(prepared, context, outcome, Placement::Confirm, {}));
+  return std::move(outcome.answer);
+}
+
+Result<HeldBooking> BookingService::hold(const PlaceBooking& command, const CommandContext& context,
+                                         const AlsoInTransaction& also) {
+  const Prepared prepared = STAYLAB_TRY(prepare(command, nullptr));
+  Outcome outcome;
+  STAYLAB_TRY(placeWithRetries(prepared, context, outcome, Placement::Hold, also));
+  return HeldBooking{std::move(outcome.answer.booking), prepared.property.host_id,
+                     outcome.answer.replayed};
+}
+
+Result<Booking> BookingService::confirmHeld(std::string_view booking_id, std::string_view host_id,
+                                            const CommandContext& context,
+                                            const AlsoInTransaction& also) {
+  return settleHeld(booking_id, BookingStatus::Confirmed, host_id, context, also);
+}
+
+Result<Booking> BookingService::releaseHeld(std::string_view booking_id, std::string_view reason,
+                                            const CommandContext& context,
+                                            const AlsoInTransaction& also) {
+  return settleHeld(booking_id, BookingStatus::Rejected, reason, context, also);
+}
+
+Result<Booking> BookingService::settleHeld(std::string_view booking_id, BookingStatus to,
+                                           std::string_view detail, const CommandContext& context,
+                                           const AlsoInTransaction& also) {
+  Booking result;
+  std::vector<EventEnvelope> events;
+  STAYLAB_TRY(m_store.transact([&](BookingTransaction& tx) -> Result<void> {
+    events.clear();
+    auto found = STAYLAB_TRY(tx.findBooking(booking_id));
+    if (!found) {
+      return std::unexpected(errors::bookingNotFound(booking_id));
+    }
+    Booking booking = *found;
+    if (booking.status != to) {
+      if (to == BookingStatus::Confirmed) {
+        STAYLAB_TRY(booking.confirm());
+        events.push_back(
+            makeEvent("BookingPlaced", booking, placedPayload(booking, detail), context));
+      } else {
+        STAYLAB_TRY(booking.reject(std::string(detail)));
+        nlohmann::json payload = stayPayload(booking);
+        payload["reason"] = "payment";
+        events.push_back(makeEvent("BookingRejected", booking, std::move(payload), context));
+      }
+      STAYLAB_TRY(tx.updateBooking(booking));
+      if (m_publishing.throughOutbox()) {
+        STAYLAB_TRY(tx.appendOutbox(events));
+      }
+    }
+    if (also) {
+      STAYLAB_TRY(also(tx, booking, to == BookingStatus::Confirmed ? detail : ""));
+    }
+    result = std::move(booking);
+    return {};
+  }));
+  m_publishing.afterCommit(events);
+  return result;
 }
 
 std::vector<Result<PlaceBookingAnswer>> BookingService::placeMany(

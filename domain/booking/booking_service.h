@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -37,6 +38,21 @@ struct PlaceBookingAnswer {
   bool replayed = false;  // True when the answer is the stored first answer for the key.
 };
 
+// A booking held by hold(): Pending, its nights taken, with what its
+// confirmation will need.
+struct HeldBooking {
+  Booking booking;        // As stored now: Pending, or, for a replayed key, as it ended.
+  std::string host_id;    // The listing's host, for the BookingPlaced event.
+  bool replayed = false;  // True when the key was used before: nothing new was held.
+};
+
+// A step another part of the context adds to a transaction of the booking
+// service (the saga's row, written with the booking it runs): given the
+// booking as the transaction leaves it and its listing's host (empty when
+// the step does not know it).
+using AlsoInTransaction =
+    std::function<Result<void>(BookingTransaction&, const Booking&, std::string_view host_id)>;
+
 // The booking context's command and query handlers.
 //
 // place(): a confirmed booking and its BookingPlaced event commit together; a
@@ -71,6 +87,29 @@ class BookingService {
   [[nodiscard]] std::vector<Result<PlaceBookingAnswer>> placeMany(
       const std::vector<PlaceBooking>& commands, const std::vector<CommandContext>& contexts);
   [[nodiscard]] Result<Booking> cancel(const CancelBooking& command, const CommandContext& context);
+
+  // The steps of a booking paid for (the saga of domain/booking/booking_saga.h).
+  // hold(): place() without the answer: the booking is stored Pending and
+  // holds its nights, with no event yet (nothing happened the others must
+  // know), and `also` runs in the same transaction. Taken nights are
+  // refused (and recorded) as by place(); a known key answers the booking as
+  // it is now.
+  [[nodiscard]] Result<HeldBooking> hold(const PlaceBooking& command, const CommandContext& context,
+                                         const AlsoInTransaction& also = {});
+  // Moves the Pending booking `booking_id` to Confirmed with its
+  // BookingPlaced event, `also` in the same transaction. A booking already
+  // Confirmed is answered as it is (a repeated step); any other is
+  // Refused "booking.invalid_transition".
+  [[nodiscard]] Result<Booking> confirmHeld(std::string_view booking_id, std::string_view host_id,
+                                            const CommandContext& context,
+                                            const AlsoInTransaction& also = {});
+  // Moves the Pending booking `booking_id` to Rejected with `reason`,
+  // releasing its nights, with its BookingRejected event (reason "payment"),
+  // `also` in the same transaction. A booking already Rejected is answered
+  // as it is; any other is Refused "booking.invalid_transition".
+  [[nodiscard]] Result<Booking> releaseHeld(std::string_view booking_id, std::string_view reason,
+                                            const CommandContext& context,
+                                            const AlsoInTransaction& also = {});
   [[nodiscard]] Result<Booking> get(std::string_view booking_id);
   [[nodiscard]] Result<std::vector<Booking>> list(const BookingFilter& filter);
 
@@ -86,10 +125,23 @@ class BookingService {
                            std::map<std::string, PropertySnapshot>* known);
   // Returns a Pending booking for `prepared`, with a fresh id and the current time.
   Booking draft(const Prepared& prepared);
+  // Whether placeIn() confirms a booking at once, or holds it Pending.
+  enum class Placement { Confirm, Hold };
   // Answers `prepared` inside `tx`: replays a known idempotency key, or stores
-  // `booking` confirmed (or rejected when its nights are taken) with its event.
+  // `booking` confirmed (held, with `also`, for Placement::Hold), or rejected
+  // when its nights are taken, with its event.
   Result<void> placeIn(BookingTransaction& tx, const Prepared& prepared, Booking booking,
-                       const CommandContext& context, Outcome& outcome);
+                       const CommandContext& context, Outcome& outcome,
+                       Placement placement = Placement::Confirm,
+                       const AlsoInTransaction& also = {});
+  // Runs place()'s attempts: `body` in one transaction, again when the store
+  // caught a lost race, then publishes what committed.
+  Result<void> placeWithRetries(const Prepared& prepared, const CommandContext& context,
+                                Outcome& outcome, Placement placement,
+                                const AlsoInTransaction& also);
+  // Moves a Pending booking to `to` with its event (settle of hold()).
+  Result<Booking> settleHeld(std::string_view booking_id, BookingStatus to, std::string_view detail,
+                             const CommandContext& context, const AlsoInTransaction& also);
 
   BookingStore& m_store;
   PropertyDirectory& m_properties;

@@ -28,6 +28,25 @@ struct BookedNight {
   bool operator==(const BookedNight&) const = default;
 };
 
+// Where a booking saga (domain/booking/booking_saga.h) stands: the saga
+// table of the booking store, written in the same transactions as the
+// booking it runs, so that a restart finds every saga left under way.
+enum class SagaStep {
+  Charging,     // Nights held (booking Pending); the charge's outcome is not yet recorded.
+  Confirmed,    // Charged, booking Confirmed: done.
+  Compensated,  // Charge failed or called off, nights released (booking Rejected): done.
+};
+std::string_view toString(SagaStep step);
+Result<SagaStep> parseSagaStep(std::string_view text);
+
+struct SagaRecord {
+  std::string booking_id;
+  SagaStep step = SagaStep::Charging;
+  std::string host_id;  // For the BookingPlaced event of the confirmation.
+  int64_t updated_at_nanos = 0;
+  bool operator==(const SagaRecord&) const = default;
+};
+
 // The operations available inside one booking-store transaction. Everything
 // done through it commits together or not at all.
 class BookingTransaction {
@@ -41,12 +60,17 @@ class BookingTransaction {
                                                               Date check_in, Date check_out) = 0;
   [[nodiscard]] virtual Result<std::optional<booking::Booking>> findBooking(
       std::string_view booking_id) = 0;
-  // Stores a new booking; a Confirmed one also takes its nights. Taking a
+  // Stores a new booking; a Pending or Confirmed one also takes its nights. Taking a
   // night another booking holds fails with Conflict "booking.night_taken":
   // the store itself refuses double bookings.
   [[nodiscard]] virtual Result<void> insertBooking(const booking::Booking& booking) = 0;
-  // Stores a changed booking; one that is no longer Confirmed releases its nights.
+  // Stores a changed booking; one that no longer holds its nights (Rejected,
+  // Cancelled) releases them.
   [[nodiscard]] virtual Result<void> updateBooking(const booking::Booking& booking) = 0;
+  // Stores the saga of `record.booking_id`, replacing what it held.
+  [[nodiscard]] virtual Result<void> saveSaga(const SagaRecord& record) = 0;
+  // Returns the sagas still under way (step Charging), oldest first.
+  [[nodiscard]] virtual Result<std::vector<SagaRecord>> openSagas() = 0;
   [[nodiscard]] virtual Result<void> appendOutbox(const std::vector<EventEnvelope>& events) = 0;
 };
 
@@ -56,7 +80,7 @@ struct BookingFilter {
 };
 
 // The booking context's relational store: bookings, their nights (one row per
-// property and night, unique), idempotency keys and the outbox.
+// property and night, unique), idempotency keys, the saga table and the outbox.
 // Errors: StoreFailure when the engine fails; transact() returns whatever the
 // body returned, after rolling back when it failed.
 // Thread safety: safe from any thread; transactions are serialised.

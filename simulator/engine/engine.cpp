@@ -136,7 +136,7 @@ void Engine::applySwitch(std::string_view pattern, bool on) {
   config.enabled = on;
   if (patternRegistry()[*index]->kind() == PatternKind::Platform && m_system) {
     auto changed =
-        m_state->untimed([&] { return m_system->reconfigure(platformBuildOf(m_state->patterns)); });
+        m_state->untimed([&] { return m_system->reconfigure(platformBuild(m_state->patterns)); });
     if (!changed) {
       config.enabled = !on;  // The platform cannot: the switch does not happen.
       ++m_state->fault_results[std::string(pattern) + ".switch_failed"];

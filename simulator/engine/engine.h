@@ -187,6 +187,9 @@ class Engine {
   // Checks that every route the run can take makes as many real calls as
   // the platform, built as the patterns then say, runs the operation in.
   [[nodiscard]] Result<void> checkPhases() const;
+  // Returns what `patterns` ask of the platform, and what the topology
+  // binds beyond the default platform (a payment provider).
+  PlatformBuild platformBuild(const PatternSettings& patterns) const;
   // Checks the scenario's faults and expectations against the topology.
   [[nodiscard]] Result<void> checkFits() const;
   // Schedules the load, the pollers and the timeline.

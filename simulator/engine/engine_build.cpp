@@ -182,7 +182,7 @@ Result<void> Engine::build() {
                           "platform was given to run them",
                           topology.name);
     }
-    m_system = STAYLAB_TRY(m_options.make_system(state.board, platformBuildOf(state.patterns)));
+    m_system = STAYLAB_TRY(m_options.make_system(state.board, platformBuild(state.patterns)));
     STAYLAB_TRY(m_system->seed(scenario.data));
   }
 
@@ -303,6 +303,14 @@ Result<void> Engine::build() {
   return {};
 }
 
+PlatformBuild Engine::platformBuild(const PatternSettings& patterns) const {
+  PlatformBuild build = platformBuildOf(patterns);
+  build.payment = std::any_of(
+      m_topology.components.begin(), m_topology.components.end(),
+      [](const ComponentSpec& component) { return component.binds == kPaymentProviderPart; });
+  return build;
+}
+
 Result<RoutePlan> Engine::planRoute(const sim::Route& spec, UserOperation operation) {
   RunState& state = *m_state;
   const std::size_t length = spec.hops.size() + spec.calls.size();
@@ -371,7 +379,7 @@ Result<void> Engine::checkPhases() const {
     states.push_back(std::move(toggled));
   }
   for (const PatternSettings& patterns : states) {
-    const PlatformBuild build = platformBuildOf(patterns);
+    const PlatformBuild build = platformBuild(patterns);
     for (std::size_t op = 0; op < kUserOperationCount; ++op) {
       const auto operation = static_cast<UserOperation>(op);
       const RoutePlan* route = nullptr;

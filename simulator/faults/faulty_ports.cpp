@@ -254,6 +254,24 @@ Result<int64_t> FaultyEventLog::endOffset(std::string_view topic, int partition)
   return m_inner->endOffset(topic, partition);
 }
 
+// ---------------------------------------------------------------------------
+// FaultyPaymentProvider
+
+FaultyPaymentProvider::FaultyPaymentProvider(std::unique_ptr<PaymentProvider> inner,
+                                             FaultBoard& board, std::string target)
+    : m_inner(std::move(inner)), m_board(board), m_target(std::move(target)) {}
+
+Result<std::string> FaultyPaymentProvider::charge(std::string_view key, int64_t amount_minor,
+                                                  std::string_view currency) {
+  STAYLAB_FAULT_GATE();
+  return m_inner->charge(key, amount_minor, currency);
+}
+
+Result<void> FaultyPaymentProvider::refund(std::string_view key) {
+  STAYLAB_FAULT_GATE();
+  return m_inner->refund(key);
+}
+
 #undef STAYLAB_FAULT_GATE
 
 // ---------------------------------------------------------------------------
@@ -282,6 +300,11 @@ std::unique_ptr<TextIndex> decorateWithFaults(std::unique_ptr<TextIndex> inner, 
 std::unique_ptr<EventLog> decorateWithFaults(std::unique_ptr<EventLog> inner, FaultBoard& board,
                                              std::string target) {
   return std::make_unique<FaultyEventLog>(std::move(inner), board, std::move(target));
+}
+
+std::unique_ptr<PaymentProvider> decorateWithFaults(std::unique_ptr<PaymentProvider> inner,
+                                                    FaultBoard& board, std::string target) {
+  return std::make_unique<FaultyPaymentProvider>(std::move(inner), board, std::move(target));
 }
 
 }  // namespace staylab::sim

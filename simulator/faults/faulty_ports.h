@@ -35,6 +35,7 @@
 #include "domain/ports/booking_store.h"
 #include "domain/ports/document_store.h"
 #include "domain/ports/event_log.h"
+#include "domain/ports/payment_provider.h"
 #include "domain/ports/text_index.h"
 #include "domain/ports/wide_column_store.h"
 #include "simulator/faults/fault_board.h"
@@ -175,6 +176,23 @@ class FaultyEventLog final : public EventLog {
   std::string m_target;
 };
 
+// The payment provider outside the platform: a failure the board injects is
+// the provider unreachable (nothing charged), a latency fault its slowness.
+class FaultyPaymentProvider final : public PaymentProvider {
+ public:
+  FaultyPaymentProvider(std::unique_ptr<PaymentProvider> inner, FaultBoard& board,
+                        std::string target);
+
+  [[nodiscard]] Result<std::string> charge(std::string_view key, int64_t amount_minor,
+                                           std::string_view currency) override;
+  [[nodiscard]] Result<void> refund(std::string_view key) override;
+
+ private:
+  std::unique_ptr<PaymentProvider> m_inner;
+  FaultBoard& m_board;
+  std::string m_target;
+};
+
 // Wraps `inner` in the faulty decorator of its port for `target`. `board` must outlive the result.
 std::unique_ptr<DocumentStore> decorateWithFaults(std::unique_ptr<DocumentStore> inner,
                                                   FaultBoard& board, std::string target);
@@ -186,5 +204,7 @@ std::unique_ptr<TextIndex> decorateWithFaults(std::unique_ptr<TextIndex> inner, 
                                               std::string target);
 std::unique_ptr<EventLog> decorateWithFaults(std::unique_ptr<EventLog> inner, FaultBoard& board,
                                              std::string target);
+std::unique_ptr<PaymentProvider> decorateWithFaults(std::unique_ptr<PaymentProvider> inner,
+                                                    FaultBoard& board, std::string target);
 
 }  // namespace staylab::sim

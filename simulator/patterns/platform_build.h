@@ -5,7 +5,12 @@
 // builds the platform, and to the running system when a live platform
 // pattern is switched (SystemUnderTest::reconfigure). Each field is one
 // pattern's; its default is the platform as designed (DESIGN.md section 2).
+#include <string_view>
+
 namespace staylab::sim {
+
+// The part of the platform a topology binds to make bookings paid for.
+inline constexpr std::string_view kPaymentProviderPart = "payment-provider";
 
 struct PlatformBuild {
   // CQRS: searches read the search read model. Off: search is an API
@@ -20,6 +25,15 @@ struct PlatformBuild {
   // the effect. Off: naive consumers, which apply what they receive and
   // commit their offsets apart, now and then.
   bool idempotent_consumers = true;
+  // Saga: a booking paid for holds its nights, is charged, then confirmed,
+  // and a failed charge is compensated (the nights released). Off: the same
+  // steps without compensation; the failed booking keeps its nights.
+  bool saga = true;
+
+  // Not a pattern: the topology binds a payment provider (the part
+  // kPaymentProviderPart), so bookings are paid for. Set by the engine from
+  // the topology; false, the platform books as it always did.
+  bool payment = false;
 
   bool operator==(const PlatformBuild&) const = default;
 };

@@ -12,6 +12,7 @@ namespace staylab::sim {
   X(makeCqrsPattern)               \
   X(makeOutboxPattern)             \
   X(makeIdempotentConsumerPattern) \
+  X(makeSagaPattern)               \
   X(makeRateLimitPattern)          \
   X(makeTimeoutPattern)            \
   X(makeRetryPattern)              \

@@ -70,7 +70,7 @@ struct BindablePart {
   std::string_view name;
   ComponentKind kind;
 };
-inline constexpr std::array<BindablePart, 13> kBindableParts = {{
+inline constexpr std::array<BindablePart, 14> kBindableParts = {{
     {"gateway", ComponentKind::Gateway},
     {"listing-service", ComponentKind::Service},
     {"booking-service", ComponentKind::Service},
@@ -84,6 +84,9 @@ inline constexpr std::array<BindablePart, 13> kBindableParts = {{
     {"search-projection", ComponentKind::Consumer},
     {"history-projection", ComponentKind::Consumer},
     {"fraud-detection", ComponentKind::Consumer},
+    // The payment provider the Payment context calls; binding it makes
+    // bookings paid for (a saga: hold, charge, confirm).
+    {"payment-provider", ComponentKind::Station},
 }};
 
 // Returns true for relays and consumers, the components that poll.

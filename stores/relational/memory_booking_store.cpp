@@ -58,7 +58,7 @@ class MemoryBookingTransaction final : public BookingTransaction {
       return std::unexpected(Error{ErrorKind::Conflict, "sqlite.constraint", "",
                                    fmt::format("booking {} exists", booking.id)});
     }
-    if (booking.status == booking::BookingStatus::Confirmed) {
+    if (booking.holdsNights()) {
       for (Date night : booking.nightDates()) {
         if (holder(booking.property_id, night.daysSinceEpoch())) {
           return std::unexpected(Error{ErrorKind::Conflict, "booking.night_taken", "",
@@ -84,7 +84,7 @@ class MemoryBookingTransaction final : public BookingTransaction {
     updated.status = booking.status;
     updated.rejection_reason = booking.rejection_reason;
     updated.version = booking.version;
-    if (updated.status != booking::BookingStatus::Confirmed) {
+    if (!updated.holdsNights()) {
       for (Date night : updated.nightDates()) {
         auto key = std::make_pair(updated.property_id, night.daysSinceEpoch());
         if (holder(key.first, key.second) == updated.id) {
@@ -101,7 +101,33 @@ class MemoryBookingTransaction final : public BookingTransaction {
     return {};
   }
 
+  Result<void> saveSaga(const SagaRecord& record) override {
+    m_sagas[record.booking_id] = record;
+    return {};
+  }
+
+  Result<std::vector<SagaRecord>> openSagas() override {
+    std::map<std::string, SagaRecord, std::less<>> merged = m_base.sagas;
+    for (const auto& [id, record] : m_sagas) {
+      merged[id] = record;
+    }
+    std::vector<SagaRecord> open;
+    for (const auto& [id, record] : merged) {
+      if (record.step == SagaStep::Charging) {
+        open.push_back(record);
+      }
+    }
+    std::stable_sort(open.begin(), open.end(), [](const SagaRecord& a, const SagaRecord& b) {
+      return std::tie(a.updated_at_nanos, a.booking_id) <
+             std::tie(b.updated_at_nanos, b.booking_id);
+    });
+    return open;
+  }
+
   void commit(MemoryBookingStore::State& state) {
+    for (auto& [id, record] : m_sagas) {
+      state.sagas[id] = record;
+    }
     for (auto& [id, booking] : m_bookings) {
       state.bookings[id] = booking;
     }
@@ -134,6 +160,7 @@ class MemoryBookingTransaction final : public BookingTransaction {
   std::map<std::string, Booking, std::less<>> m_bookings;
   std::map<std::pair<std::string, int32_t>, std::optional<std::string>> m_nights;
   std::map<std::string, IdempotencyRecord, std::less<>> m_keys;
+  std::map<std::string, SagaRecord, std::less<>> m_sagas;
   std::vector<EventEnvelope> m_events;
 };
 

@@ -30,6 +30,7 @@ class MemoryBookingStore final : public BookingStore {
     std::map<std::string, booking::Booking, std::less<>> bookings;
     std::map<std::pair<std::string, int32_t>, std::string> nights;  // (property, day) -> booking
     std::map<std::string, IdempotencyRecord, std::less<>> keys;
+    std::map<std::string, SagaRecord, std::less<>> sagas;
     MemoryOutbox outbox;
   };
 

@@ -50,6 +50,18 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 );
 )sql";
 
+// The saga table, added to booking stores made before it existed when they
+// open (an empty table: no saga of theirs was ever under way).
+constexpr const char* kSagaSchema = R"sql(
+CREATE TABLE IF NOT EXISTS booking_sagas (
+  booking_id TEXT PRIMARY KEY REFERENCES bookings (id),
+  step       TEXT NOT NULL CHECK (step IN ('charging','confirmed','compensated')),
+  host_id    TEXT NOT NULL DEFAULT '',
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS booking_sagas_by_step ON booking_sagas (step, updated_at);
+)sql";
+
 constexpr const char* kBookingColumns =
     "id, property_id, guest_id, check_in, check_out, guests, total_minor, currency, status, "
     "rejection_reason, payment, device, ip, created_at, version";
@@ -169,7 +181,7 @@ class SqliteBookingTransaction final : public BookingTransaction {
         .bind(14, booking.created_at_nanos)
         .bind(15, booking.version);
     STAYLAB_TRY(statement->run());
-    if (booking.status == booking::BookingStatus::Confirmed) {
+    if (booking.holdsNights()) {
       STAYLAB_TRY(takeNights(booking));
     }
     return {};
@@ -187,7 +199,7 @@ class SqliteBookingTransaction final : public BookingTransaction {
     if (m_db.changes() != 1) {
       return std::unexpected(booking::errors::bookingNotFound(booking.id));
     }
-    if (booking.status != booking::BookingStatus::Confirmed) {
+    if (!booking.holdsNights()) {
       auto* release = STAYLAB_TRY(m_db.cached("DELETE FROM booked_nights WHERE booking_id = ?"));
       release->bind(1, booking.id);
       STAYLAB_TRY(release->run());
@@ -197,6 +209,34 @@ class SqliteBookingTransaction final : public BookingTransaction {
 
   Result<void> appendOutbox(const std::vector<EventEnvelope>& events) override {
     return sqlite::appendOutbox(m_db, events);
+  }
+
+  Result<void> saveSaga(const SagaRecord& record) override {
+    auto* statement = STAYLAB_TRY(m_db.cached(
+        "INSERT INTO booking_sagas (booking_id, step, host_id, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (booking_id) DO UPDATE SET step = excluded.step, host_id = "
+        "excluded.host_id, updated_at = excluded.updated_at"));
+    statement->bind(1, record.booking_id)
+        .bind(2, toString(record.step))
+        .bind(3, record.host_id)
+        .bind(4, record.updated_at_nanos);
+    return statement->run();
+  }
+
+  Result<std::vector<SagaRecord>> openSagas() override {
+    auto* statement = STAYLAB_TRY(
+        m_db.cached("SELECT booking_id, step, host_id, updated_at FROM booking_sagas WHERE step "
+                    "= 'charging' ORDER BY updated_at, booking_id"));
+    std::vector<SagaRecord> sagas;
+    while (STAYLAB_TRY(statement->step()) == Step::Row) {
+      SagaRecord record;
+      record.booking_id = statement->columnText(0);
+      record.step = STAYLAB_TRY(parseSagaStep(statement->columnText(1)));
+      record.host_id = statement->columnText(2);
+      record.updated_at_nanos = statement->columnInt(3);
+      sagas.push_back(std::move(record));
+    }
+    return sagas;
   }
 
  private:
@@ -239,6 +279,7 @@ Result<std::unique_ptr<SqliteBookingStore>> SqliteBookingStore::open(const Optio
   }
   STAYLAB_TRY(db->requireTables("booking store",
                                 {"bookings", "booked_nights", "idempotency_keys", "outbox"}));
+  STAYLAB_TRY(db->exec(kSagaSchema));
   return std::unique_ptr<SqliteBookingStore>(new SqliteBookingStore(std::move(db)));
 }
 

@@ -108,6 +108,7 @@ const std::map<std::string, std::string, std::less<>> kSummaryDigests = {
     {"bulkhead-isolation", "e413ea9a15302a52"},
     {"retry-transient-errors", "a9f4b4db265905ac"},
     {"timeout-slow-dependency", "98b8a03db2bce74d"},
+    {"saga-compensation", "4dec5ae2cb44950d"},
 };
 
 // Runs a shipped scenario, A then B for a case study, and returns its

@@ -341,3 +341,59 @@ TEST(SqliteBookingStore, UniqueConstraintHoldsEvenForRawSql) {
 
 }  // namespace
 }  // namespace staylab
+
+namespace staylab {
+namespace {
+
+TYPED_TEST(BookingStoreContract, PendingBookingHoldsItsNightsUntilRejected) {
+  auto& store = *this->m_store;
+  ASSERT_TRUE(store.transact([](BookingTransaction& tx) {
+    return tx.insertBooking(
+        makeBooking("b1", "p1", "2027-03-01", "2027-03-03", BookingStatus::Pending));
+  }));
+  EXPECT_EQ(store.bookedNights().value().size(), 2u);
+  // Confirming keeps the nights; rejecting a pending one releases them.
+  ASSERT_TRUE(store.transact([](BookingTransaction& tx) -> Result<void> {
+    auto held = tx.findBooking("b1").value().value();
+    EXPECT_TRUE(held.reject("payment: declined"));
+    return tx.updateBooking(held);
+  }));
+  EXPECT_TRUE(store.bookedNights().value().empty());
+  EXPECT_EQ(store.find("b1").value()->status, BookingStatus::Rejected);
+}
+
+TYPED_TEST(BookingStoreContract, SagaRowsCommitWithTheTransactionAndOnlyChargingOnesAreOpen) {
+  auto& store = *this->m_store;
+  ASSERT_TRUE(store.transact([](BookingTransaction& tx) -> Result<void> {
+    STAYLAB_TRY(tx.insertBooking(
+        makeBooking("b1", "p1", "2027-03-01", "2027-03-03", BookingStatus::Pending)));
+    STAYLAB_TRY(tx.insertBooking(
+        makeBooking("b2", "p1", "2027-04-01", "2027-04-03", BookingStatus::Pending)));
+    STAYLAB_TRY(tx.saveSaga(SagaRecord{"b2", SagaStep::Charging, "host-2", 20}));
+    return tx.saveSaga(SagaRecord{"b1", SagaStep::Charging, "host-1", 10});
+  }));
+  // A failed transaction leaves its saga rows out.
+  EXPECT_FALSE(store.transact([](BookingTransaction& tx) -> Result<void> {
+    STAYLAB_TRY(tx.saveSaga(SagaRecord{"b1", SagaStep::Confirmed, "host-1", 30}));
+    return storeFailure("test.abort", "abort");
+  }));
+  std::vector<SagaRecord> open;
+  ASSERT_TRUE(store.transact([&](BookingTransaction& tx) -> Result<void> {
+    open = STAYLAB_TRY(tx.openSagas());
+    return {};
+  }));
+  EXPECT_EQ(open, (std::vector<SagaRecord>{{"b1", SagaStep::Charging, "host-1", 10},
+                                           {"b2", SagaStep::Charging, "host-2", 20}}));
+  ASSERT_TRUE(store.transact([](BookingTransaction& tx) {
+    return tx.saveSaga(SagaRecord{"b1", SagaStep::Compensated, "", 40});
+  }));
+  ASSERT_TRUE(store.transact([&](BookingTransaction& tx) -> Result<void> {
+    open = STAYLAB_TRY(tx.openSagas());
+    return {};
+  }));
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].booking_id, "b2");
+}
+
+}  // namespace
+}  // namespace staylab

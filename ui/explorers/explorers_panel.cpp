@@ -256,6 +256,14 @@ ExplorerRead readBookings(PlatformStores& stores) {
   }
   const auto total = static_cast<std::int64_t>(all.size());
   read.summary = counted(total, QStringLiteral("booking"), QStringLiteral("bookings"));
+  // Held while their payment is under way, or left holding by a failed
+  // payment nobody compensated (the saga pattern off): worth a glance.
+  const auto pending = std::count_if(all.begin(), all.end(), [](const booking::Booking& booking) {
+    return booking.status == booking::BookingStatus::Pending;
+  });
+  if (pending > 0) {
+    read.summary += QStringLiteral(", %1 pending (holding nights unpaid)").arg(count(pending));
+  }
   if (shown < all.size()) {
     read.summary = QStringLiteral("showing the latest %1 of %2")
                        .arg(count(ExplorersPanel::kMaxRows), read.summary);

@@ -11,7 +11,7 @@
 
 #include <array>
 
-#include "simulator/patterns/pattern.h"
+#include "simulator/patterns/platform_switch.h"
 
 namespace staylab::sim {
 namespace {
@@ -22,31 +22,18 @@ constexpr std::array<MeasureSpec, 1> kMeasures = {{
      "(Pending with no saga left to finish them)"},
 }};
 
-class SagaPattern final : public Pattern {
- public:
-  std::string_view name() const override { return "saga"; }
-  std::string_view title() const override { return "Saga with compensation"; }
-  std::string_view summary() const override {
-    return "A paid booking holds its nights, is charged, then confirmed, and a failed charge "
-           "releases the nights; without compensation failed bookings keep holding them.";
-  }
-  PatternKind kind() const override { return PatternKind::Platform; }
-  LiveSwitch live() const override { return LiveSwitch::No; }
-  std::unique_ptr<PatternConfig> defaults() const override {
-    auto settings = std::make_unique<SwitchOnly>();
-    settings->enabled = true;
-    return settings;
-  }
-  void configure(const PatternConfig& config, PlatformBuild& build) const override {
-    build.saga = config.enabled;
-  }
-  std::span<const MeasureSpec> measures() const override { return kMeasures; }
-};
-
 }  // namespace
 
 std::unique_ptr<Pattern> makeSagaPattern() {
-  return std::make_unique<SagaPattern>();
+  return makePlatformSwitch({
+      .name = "saga",
+      .title = "Saga with compensation",
+      .summary = "A paid booking holds its nights, is charged, then confirmed, and a failed charge "
+                 "releases the nights; without compensation failed bookings keep holding them.",
+      .live = LiveSwitch::No,
+      .field = &PlatformBuild::saga,
+      .measures = kMeasures,
+  });
 }
 
 }  // namespace staylab::sim

@@ -94,6 +94,14 @@ Result<void> checkFaultFits(const FaultSpec& fault, std::string_view field,
         return refuse(valid, "a consumer");
       return {};
     }
+    case FaultKind::Rebuild: {
+      // The search projection is the read model rebuilt beside the live one.
+      const auto valid = names_of(
+          [](const ComponentSpec& c) { return isPoller(c) && c.binds == "search-projection"; });
+      if (!has(valid, fault.target))
+        return refuse(valid, "a projection that can be rebuilt");
+      return {};
+    }
     case FaultKind::DeliveryDuplicate:
     case FaultKind::DeliveryDelay:
     case FaultKind::DeliveryReorder:

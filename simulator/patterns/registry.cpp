@@ -12,6 +12,9 @@ namespace staylab::sim {
   X(makeCqrsPattern)               \
   X(makeOutboxPattern)             \
   X(makeIdempotentConsumerPattern) \
+  X(makeDeadLetterPattern)         \
+  X(makeCompetingConsumersPattern) \
+  X(makeRebuildByReplayPattern)    \
   X(makeRateLimitPattern)          \
   X(makeTimeoutPattern)            \
   X(makeRetryPattern)              \

@@ -436,7 +436,7 @@ Result<void> Engine::checkFits() const {
   const std::vector<std::string> topics = m_system ? m_system->topics() : m_options.known_topics;
   for (std::size_t index = 0; index < m_scenario.faults.size(); ++index) {
     STAYLAB_TRY(checkFaultFits(m_scenario.faults[index], fmt::format("faults[{}]", index),
-                               m_topology, topics));
+                               m_topology, topics, instanceCounts(*m_state)));
   }
   // The metrics of run A; a comparison checks run B's against B's engine.
   for (std::size_t index = 0; index < m_scenario.expectations.size(); ++index) {

@@ -257,6 +257,17 @@ struct RunState {
   std::atomic<bool> has_injected{false};
 };
 
+// Returns the components whose stations run another number of instances
+// than the topology says (a competing consumer's), for checkFaultFits.
+inline std::map<std::string, int, std::less<>> instanceCounts(const RunState& state) {
+  std::map<std::string, int, std::less<>> counts;
+  for (const auto& [name, station] : state.stations) {
+    if (station->instances != station->spec->instances)
+      counts.emplace(name, station->instances);
+  }
+  return counts;
+}
+
 // Returns true for the components whose kind polls (relay, consumer) and
 // that bind a real part to step.
 bool isPoller(const ComponentSpec& component);

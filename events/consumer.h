@@ -38,6 +38,24 @@ struct DeliveryOptions {
   // Least time between a naive consumer's offset commits.
   // Default: kAutoCommitIntervalNanos (5 s).
   int64_t auto_commit_interval_nanos = kAutoCommitIntervalNanos;
+  // What the consumer does with an event it cannot apply (see PoisonHandling).
+  // Default: Skip, for a consumer over a log without dead-letter topics; the
+  // platform gives its consumers PlatformPatterns::poison.
+  PoisonPolicy poison = {PoisonHandling::Skip, 1};
+};
+
+// Returns the dead-letter topic of `topic`: "<topic>.dlq".
+inline std::string deadLetterTopic(std::string_view topic) {
+  return std::string(topic) + ".dlq";
+}
+
+// The lag of one partition a consumer reads.
+struct PartitionLag {
+  std::string topic;
+  int partition = 0;
+  int64_t events = 0;  // Events past the consumer's stored offset.
+  int64_t end = 0;     // Events in the partition.
+  bool operator==(const PartitionLag&) const = default;
 };
 
 // A consumer of the event log that maintains a read model in its own store.
@@ -67,7 +85,9 @@ struct DeliveryOptions {
 // Errors: StoreFailure when the log or the store fails (nothing of the failed
 // batch is applied; the next step() retries it); InvalidInput when the log
 // lacks a topic or the store a family the consumer needs. A malformed event
-// is never an error: it is skipped, recorded as poison and its offset passed.
+// is never an error: it is poison, handled as DeliveryOptions::poison says
+// (recorded as poison and its offset passed, at once or after retries and a
+// copy to the dead-letter topic; or retried for ever, blocking its partition).
 // Thread safety: a consumer is driven by one thread at a time, and one
 // consumer instance at a time may drive a given store.
 class Consumer {
@@ -78,7 +98,9 @@ class Consumer {
   virtual std::string name() const = 0;
   // Applies up to `max_events` events, visiting the partitions of its topics
   // round-robin; returns how many were consumed (applied, skipped as
-  // duplicates, unknown or poison). 0 means the consumer is caught up.
+  // duplicates, unknown or poison), plus the tries of poison on its way to
+  // the dead-letter topic. 0 means the consumer is caught up, or blocked
+  // behind poison it retries for ever (PoisonHandling::Block).
   [[nodiscard]] virtual Result<size_t> step(size_t max_events) = 0;
   // Returns how many events the log holds past the consumer's stored offsets.
   [[nodiscard]] virtual Result<int64_t> lag() = 0;
@@ -156,8 +178,12 @@ class PartitionCursor {
   using LoadOffset = std::function<Result<int64_t>(const std::string& topic, int partition)>;
   // Applies runs of records, each run from one partition (consecutive offsets,
   // at least one record, no two runs of the same partition), and stores the
-  // offset after each run's last record, all in one commit.
-  using ApplyRuns = std::function<Result<void>(const std::vector<std::vector<LogRecord>>& runs)>;
+  // offset after each run's last record it passed, all in one commit; returns
+  // how many records it passed (a run may stop at poison it holds back).
+  using ApplyRuns = std::function<Result<size_t>(const std::vector<std::vector<LogRecord>>& runs)>;
+  // Returns whether (topic, partition) is held at poison: a step then reads
+  // only the one record at its offset, to try it again.
+  using Held = std::function<bool(const std::string& topic, int partition)>;
 
   PartitionCursor(EventLog& log, std::vector<std::string> topics)
       : m_log(log), m_topics(std::move(topics)) {}
@@ -165,23 +191,37 @@ class PartitionCursor {
   // Reads up to `max_events` events, at most `batch_size` per read, moving to
   // the next partition after each read, and applies everything read in one
   // commit: a step costs the store one commit however many partitions it
-  // touched. Returns how many were applied.
+  // touched. A held partition gives one record and is not read again in the
+  // step. Returns how many records `apply` passed.
   [[nodiscard]] Result<size_t> step(size_t max_events, size_t batch_size,
-                                    const LoadOffset& load_offset, const ApplyRuns& apply) {
+                                    const LoadOffset& load_offset, const ApplyRuns& apply,
+                                    const Held& held = nullptr) {
     const Partitions& partitions = *STAYLAB_TRY(allPartitions());
     std::vector<std::vector<LogRecord>> runs;
     std::vector<size_t> run_of(partitions.size(), kNoRun);  // Partition index -> run.
+    std::vector<bool> done(partitions.size(), false);       // Held ones read once; others' never.
+    for (size_t index = 0; index < partitions.size(); ++index) {
+      done[index] = !owned(index);
+    }
     size_t consumed = 0;
     size_t idle_partitions = 0;
     while (consumed < max_events && idle_partitions < partitions.size()) {
       const size_t index = m_next;
       const auto& [topic, partition] = partitions[index];
       m_next = (m_next + 1) % partitions.size();
+      if (done[index]) {
+        ++idle_partitions;
+        continue;
+      }
       // A partition read earlier in this step continues where that read ended.
       const int64_t offset = run_of[index] == kNoRun
                                  ? STAYLAB_TRY(load_offset(topic, partition))
                                  : runs[run_of[index]].back().position.offset + 1;
-      const size_t limit = std::min(max_events - consumed, std::max<size_t>(batch_size, 1));
+      size_t limit = std::min(max_events - consumed, std::max<size_t>(batch_size, 1));
+      if (held && held(topic, partition)) {
+        limit = 1;
+        done[index] = true;
+      }
       auto records = STAYLAB_TRY(m_log.read(topic, partition, offset, limit));
       if (records.empty()) {
         ++idle_partitions;
@@ -197,17 +237,22 @@ class PartitionCursor {
         std::move(records.begin(), records.end(), std::back_inserter(run));
       }
     }
-    if (!runs.empty()) {
-      STAYLAB_TRY(apply(runs));
+    if (runs.empty()) {
+      return size_t{0};
     }
-    return consumed;
+    return apply(runs);
   }
 
-  // Returns the number of events past the stored offsets, over every partition.
+  // Returns the number of events past the stored offsets, over every
+  // partition dealt to it.
   [[nodiscard]] Result<int64_t> lag(const LoadOffset& load_offset) {
     const Partitions& partitions = *STAYLAB_TRY(allPartitions());
     int64_t lag = 0;
-    for (const auto& [topic, partition] : partitions) {
+    for (size_t index = 0; index < partitions.size(); ++index) {
+      if (!owned(index)) {
+        continue;
+      }
+      const auto& [topic, partition] = partitions[index];
       const int64_t end = STAYLAB_TRY(m_log.endOffset(topic, partition));
       const int64_t offset = STAYLAB_TRY(load_offset(topic, partition));
       lag += std::max<int64_t>(end - offset, 0);
@@ -215,8 +260,46 @@ class PartitionCursor {
     return lag;
   }
 
+  // Returns the lag of each partition, topics in the consumer's order.
+  [[nodiscard]] Result<std::vector<PartitionLag>> partitionLags(const LoadOffset& load_offset) {
+    const Partitions& partitions = *STAYLAB_TRY(allPartitions());
+    std::vector<PartitionLag> lags;
+    for (size_t index = 0; index < partitions.size(); ++index) {
+      if (!owned(index)) {
+        continue;
+      }
+      const auto& [topic, partition] = partitions[index];
+      const int64_t end = STAYLAB_TRY(m_log.endOffset(topic, partition));
+      const int64_t offset = STAYLAB_TRY(load_offset(topic, partition));
+      lags.push_back(PartitionLag{topic, partition, std::max<int64_t>(end - offset, 0), end});
+    }
+    return lags;
+  }
+
   // Starts the next step() at the first partition again.
   void reset() { m_next = 0; }
+
+  // Competing consumers: reads from now on only the partitions dealt to
+  // member `member` of `members` (the consumer's partitions in order, dealt
+  // round-robin: index % members == member). Default: member 0 of 1, all.
+  void assign(int member, int members) {
+    m_members = std::max(members, 1);
+    m_member = std::clamp(member, 0, m_members - 1);
+  }
+  // Returns whether (topic, partition) is dealt to this member.
+  bool owns(const std::string& topic, int partition) {
+    auto partitions = allPartitions();
+    if (!partitions) {
+      return false;
+    }
+    for (size_t index = 0; index < (*partitions)->size(); ++index) {
+      const auto& [name, number] = (**partitions)[index];
+      if (name == topic && number == partition) {
+        return owned(index);
+      }
+    }
+    return false;
+  }
 
  private:
   using Partitions = std::vector<std::pair<std::string, int>>;
@@ -240,10 +323,16 @@ class PartitionCursor {
     return &m_partitions;
   }
 
+  bool owned(size_t index) const {
+    return static_cast<int>(index % static_cast<size_t>(m_members)) == m_member;
+  }
+
   EventLog& m_log;
   const std::vector<std::string> m_topics;
   Partitions m_partitions;
   size_t m_next = 0;
+  int m_member = 0;
+  int m_members = 1;
 };
 
 }  // namespace staylab

@@ -56,11 +56,35 @@ class NaiveOffsets {
 // NaiveOffsets: read before the stored ones, written through writeOffsets()
 // when due after a step and at flush(). The subclass applies the records and
 // says through committed() what it committed.
+//
+// Poison (DeliveryOptions::poison): the subclass asks poisonVerdict() for
+// each event it cannot apply. Pass: it records the event as poison and
+// passes it, in the same commit as its offset. Hold: it stops that
+// partition's run before the event (the offset stays on it), and the next
+// steps read that partition one record at a time, to try the event again.
+// With DeadLetter the last try first appends the event, with the error, to
+// "<topic>.dlq" (DeadLetterRecord in the payload of a "DeadLettered" event
+// whose id is the event's id + "/dlq/" + name(), so a crash between that
+// append and the commit appends the same id again); with Block every try
+// holds. The tries made are kept in memory: a restarted consumer tries anew.
 // Thread safety: see Consumer.
 class CursorConsumer : public Consumer {
  public:
   [[nodiscard]] Result<size_t> step(size_t max_events) final;
   [[nodiscard]] Result<int64_t> lag() final;
+  // Returns the lag of each partition it reads, topics in its order.
+  [[nodiscard]] Result<std::vector<PartitionLag>> partitionLags();
+  // Returns how many events this instance appended to a dead-letter topic.
+  size_t deadLettered() const { return m_dead_lettered; }
+  // Returns how many tries of poison this instance held back (each a retry
+  // to come, or, with Block, one more step its partition stayed blocked).
+  size_t poisonRetries() const { return m_poison_retries; }
+  // Returns how many partitions are held at poison now.
+  size_t heldPartitions() const { return m_held.size(); }
+  // Competing consumers: from now on this instance reads only the partitions
+  // dealt to member `member` of `members` (PartitionCursor::assign), and
+  // forgets the poison it held on the others. Default: all partitions.
+  void assign(int member, int members);
   // Commits a naive consumer's offsets; nothing to do otherwise.
   [[nodiscard]] Result<void> flush() final;
 
@@ -73,12 +97,25 @@ class CursorConsumer : public Consumer {
   // Returns the next offset of (topic, partition) as the store holds it; 0 when none.
   [[nodiscard]] virtual Result<int64_t> storedOffset(const std::string& topic, int partition) = 0;
   // Applies runs of records (see PartitionCursor) and commits them, with the
-  // offset after each run unless naive(); calls committed() for each commit.
-  [[nodiscard]] virtual Result<void> applyRuns(const std::vector<std::vector<LogRecord>>& runs) = 0;
+  // offset after each run's last passed record unless naive(); calls
+  // committed() for each commit. Returns how many records it passed.
+  [[nodiscard]] virtual Result<size_t> applyRuns(
+      const std::vector<std::vector<LogRecord>>& runs) = 0;
   // Writes a naive consumer's offsets in a commit of their own.
   [[nodiscard]] virtual Result<void> writeOffsets(const NaiveOffsets::Offsets& offsets) = 0;
 
   bool naive() const { return m_naive.has_value(); }
+
+  enum class PoisonVerdict {
+    Pass,  // Record it as poison and pass its offset.
+    Hold,  // Stop its partition's run before it: it is tried again later.
+  };
+  // Decides what to do with `record`, which cannot be applied for `reason`
+  // (see the class comment); with DeadLetter the last try appends it to its
+  // dead-letter topic first. Errors: StoreFailure when that append fails
+  // (the step fails and the next tries again).
+  [[nodiscard]] Result<PoisonVerdict> poisonVerdict(const LogRecord& record,
+                                                    const std::string& reason);
   // Follows a commit of effects: records a naive consumer's offsets after
   // `lasts`, and reports `applied` (unless replaying).
   void committed(const std::vector<const LogRecord*>& applied,
@@ -91,7 +128,21 @@ class CursorConsumer : public Consumer {
  private:
   Result<int64_t> loadOffset(const std::string& topic, int partition);
 
+  // The poison a partition is held at: its offset, the tries made, and
+  // whether it went to the dead-letter topic already.
+  struct HeldPoison {
+    int64_t offset = 0;
+    int tries = 0;
+    bool dead_lettered = false;
+  };
+
+  EventLog& m_log;
   PartitionCursor m_cursor;
+  PoisonPolicy m_poison;
+  std::map<std::pair<std::string, int>, HeldPoison> m_held;
+  size_t m_dead_lettered = 0;
+  size_t m_poison_retries = 0;
+  size_t m_step_retries = 0;  // Tries on the way to the dead-letter topic, this step.
   size_t m_max_batch;
   std::optional<NaiveOffsets> m_naive;  // With ConsumerDelivery::Naive only.
   bool m_replaying = false;             // replay() reports nothing.

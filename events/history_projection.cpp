@@ -215,13 +215,16 @@ void HistoryProjection::addOffset(const LogPosition& last, WideColumnBatch& batc
   }
 }
 
-Result<void> HistoryProjection::applyRuns(const std::vector<std::vector<LogRecord>>& runs) {
+Result<size_t> HistoryProjection::applyRuns(const std::vector<std::vector<LogRecord>>& runs) {
   WideColumnBatch batch;
   StagedVersions staged;
   std::vector<const LogRecord*> applied;
   std::vector<LogPosition> lasts;
+  std::vector<size_t> kept_of;  // Records passed of each run.
   size_t poison_count = 0;
+  size_t passed = 0;
   for (const auto& run : runs) {
+    size_t kept = 0;
     for (const auto& record : run) {
       WideColumnBatch cells;
       auto added = addCells(record, cells, staged);
@@ -233,33 +236,49 @@ Result<void> HistoryProjection::applyRuns(const std::vector<std::vector<LogRecor
       } else if (added.error().kind == ErrorKind::StoreFailure) {
         return std::unexpected(std::move(added).error());
       } else {
-        addPoison(record, added.error().describe(), batch);
+        std::string reason = added.error().describe();
+        if (STAYLAB_TRY(poisonVerdict(record, reason)) == PoisonVerdict::Hold) {
+          break;  // Held at poison: the rest of the run waits behind it.
+        }
+        addPoison(record, std::move(reason), batch);
         ++poison_count;
       }
+      ++kept;
     }
-    addOffset(run.back().position, batch);
-    lasts.push_back(run.back().position);
+    kept_of.push_back(kept);
+    if (kept > 0) {
+      addOffset(run[kept - 1].position, batch);
+      lasts.push_back(run[kept - 1].position);
+      passed += kept;
+    }
+  }
+  if (lasts.empty() && batch.puts.empty()) {
+    return size_t{0};  // Every run held at its first record: nothing to commit.
   }
   auto applied_all = m_store.apply(batch);
   if (applied_all) {
     m_poison_count += poison_count;
     committedCells(applied, lasts);
-    return ok();
+    return passed;
   }
   if (applied_all.error().kind != ErrorKind::InvalidInput) {
-    return applied_all;
+    return std::unexpected(std::move(applied_all).error());
   }
   // The store refused a cell these checks let through. Apply the records one
   // by one, so that only the offending one becomes poison.
-  for (const auto& run : runs) {
-    for (const auto& record : run) {
-      STAYLAB_TRY(applyAlone(record));
+  passed = 0;
+  for (size_t run_index = 0; run_index < runs.size(); ++run_index) {
+    for (size_t index = 0; index < kept_of[run_index]; ++index) {
+      if (!STAYLAB_TRY(applyAlone(runs[run_index][index]))) {
+        break;
+      }
+      ++passed;
     }
   }
-  return ok();
+  return passed;
 }
 
-Result<void> HistoryProjection::applyAlone(const LogRecord& record) {
+Result<bool> HistoryProjection::applyAlone(const LogRecord& record) {
   WideColumnBatch single;
   StagedVersions staged;
   auto added = addCells(record, single, staged);
@@ -267,7 +286,11 @@ Result<void> HistoryProjection::applyAlone(const LogRecord& record) {
     if (added.error().kind == ErrorKind::StoreFailure) {
       return std::unexpected(std::move(added).error());
     }
-    addPoison(record, added.error().describe(), single);
+    std::string reason = added.error().describe();
+    if (STAYLAB_TRY(poisonVerdict(record, reason)) == PoisonVerdict::Hold) {
+      return false;
+    }
+    addPoison(record, std::move(reason), single);
   }
   addOffset(record.position, single);
   auto applied = m_store.apply(single);
@@ -278,19 +301,23 @@ Result<void> HistoryProjection::applyAlone(const LogRecord& record) {
       effects.push_back(&record);
     }
     committedCells(effects, {record.position});
-    return ok();
+    return true;
   }
   if (applied.error().kind != ErrorKind::InvalidInput) {
-    return applied;
+    return std::unexpected(std::move(applied).error());
+  }
+  const std::string reason =
+      fmt::format("the store refused its cells: {}", applied.error().describe());
+  if (STAYLAB_TRY(poisonVerdict(record, reason)) == PoisonVerdict::Hold) {
+    return false;
   }
   WideColumnBatch poison;
-  addPoison(record, fmt::format("the store refused its cells: {}", applied.error().describe()),
-            poison);
+  addPoison(record, reason, poison);
   addOffset(record.position, poison);
   STAYLAB_TRY(m_store.apply(poison));
   ++m_poison_count;
   committedCells({}, {record.position});
-  return ok();
+  return true;
 }
 
 Result<void> HistoryProjection::rebuild() {

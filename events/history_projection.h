@@ -106,11 +106,12 @@ class HistoryProjection final : public CursorConsumer {
   // Applies runs of records (see PartitionCursor) in one batch; when the store
   // refuses it as invalid, applies them one by one so only the offending
   // event is poison.
-  Result<void> applyRuns(const std::vector<std::vector<LogRecord>>& runs) override;
+  Result<size_t> applyRuns(const std::vector<std::vector<LogRecord>>& runs) override;
   Result<void> writeOffsets(const NaiveOffsets::Offsets& offsets) override;
   // Applies one record and its offset in a batch of its own; a record whose
-  // cells the store refuses becomes poison.
-  Result<void> applyAlone(const LogRecord& record);
+  // cells the store refuses becomes poison. Returns false when it holds the
+  // record back (poisonVerdict()).
+  Result<bool> applyAlone(const LogRecord& record);
   // Adds the cells of `record` to `batch`; Skipped, for an idempotent
   // projection, when the history holds its version of the booking already (a
   // re-published or re-delivered event). InvalidInput when it cannot be

@@ -109,20 +109,24 @@ class SearchProjection::Batch {
  public:
   Batch(TextIndex& index, ConsumerDelivery delivery) : m_index(index), m_delivery(delivery) {}
 
-  // Stages the effect of `record`, or a poison record when it cannot be
-  // applied. Fails only when the index cannot be read.
-  Result<void> add(const LogRecord& record) {
+  // Stages the effect of `record`; returns why it cannot be applied (poison,
+  // nothing staged), or nothing. Fails only when the index cannot be read.
+  Result<std::optional<std::string>> add(const LogRecord& record) {
     auto effect = addEvent(record.event);
     if (!effect) {
       if (effect.error().kind == ErrorKind::StoreFailure) {
         return std::unexpected(std::move(effect).error());
       }
-      addPoison(record, effect.error().describe());
-    } else if (*effect == EventEffect::Applied) {
+      return std::optional<std::string>(effect.error().describe());
+    }
+    if (*effect == EventEffect::Applied) {
       m_applied.push_back(&record);
     }
-    return ok();
+    return std::optional<std::string>();
   }
+
+  // Returns whether anything is staged.
+  bool empty() const { return m_dirty_documents.empty() && m_metadata.empty(); }
 
   void addPoison(const LogRecord& record, std::string reason) {
     PoisonRecord poison{record.position, record.event.event_id, record.event.type,
@@ -402,49 +406,85 @@ void SearchProjection::committed(const Batch& batch, const std::vector<LogPositi
   CursorConsumer::committed(batch.applied(), lasts);
 }
 
-Result<void> SearchProjection::applyRuns(const std::vector<std::vector<LogRecord>>& runs) {
+Result<size_t> SearchProjection::applyRuns(const std::vector<std::vector<LogRecord>>& runs) {
   // A naive projection writes its effects without offsets (NaiveOffsets).
   auto offsetsWith = [this](std::vector<LogPosition> lasts) {
     return naive() ? std::vector<LogPosition>() : lasts;
   };
+  // Stages `record` into `batch`, or its poison record when poisonVerdict()
+  // passes it; returns false when it holds the record back.
+  auto stage = [this](Batch& batch, const LogRecord& record) -> Result<bool> {
+    auto poison = STAYLAB_TRY(batch.add(record));
+    if (!poison) {
+      return true;
+    }
+    if (STAYLAB_TRY(poisonVerdict(record, *poison)) == PoisonVerdict::Hold) {
+      return false;
+    }
+    batch.addPoison(record, std::move(*poison));
+    return true;
+  };
   Batch batch(m_index, m_options.delivery.mode);
   std::vector<LogPosition> lasts;
+  std::vector<size_t> kept_of;  // Records passed of each run.
+  size_t passed = 0;
   for (const auto& run : runs) {
+    size_t kept = 0;
     for (const auto& record : run) {
-      STAYLAB_TRY(batch.add(record));
+      if (!STAYLAB_TRY(stage(batch, record))) {
+        break;  // Held at poison: the rest of the run waits behind it.
+      }
+      ++kept;
     }
-    lasts.push_back(run.back().position);
+    kept_of.push_back(kept);
+    if (kept > 0) {
+      lasts.push_back(run[kept - 1].position);
+      passed += kept;
+    }
+  }
+  if (lasts.empty() && batch.empty()) {
+    return size_t{0};  // Every run held at its first record: nothing to commit.
   }
   auto applied_all = m_index.apply(batch.build(offsetsWith(lasts)));
   if (applied_all) {
     committed(batch, lasts);
-    return ok();
+    return passed;
   }
   if (applied_all.error().kind != ErrorKind::InvalidInput) {
-    return applied_all;
+    return std::unexpected(std::move(applied_all).error());
   }
   // The index refused an effect these checks let through. Apply the records
   // one by one, so that only the offending one becomes poison.
-  for (const auto& run : runs) {
-    for (const auto& record : run) {
+  passed = 0;
+  for (size_t run_index = 0; run_index < runs.size(); ++run_index) {
+    for (size_t index = 0; index < kept_of[run_index]; ++index) {
+      const LogRecord& record = runs[run_index][index];
       Batch single(m_index, m_options.delivery.mode);
-      STAYLAB_TRY(single.add(record));
+      if (!STAYLAB_TRY(stage(single, record))) {
+        break;
+      }
       auto applied = m_index.apply(single.build(offsetsWith({record.position})));
       if (!applied) {
         if (applied.error().kind != ErrorKind::InvalidInput) {
-          return applied;
+          return std::unexpected(std::move(applied).error());
+        }
+        const std::string reason =
+            fmt::format("the text index refused its effect: {}", applied.error().describe());
+        if (STAYLAB_TRY(poisonVerdict(record, reason)) == PoisonVerdict::Hold) {
+          break;
         }
         Batch poison(m_index, m_options.delivery.mode);
-        poison.addPoison(record, fmt::format("the text index refused its effect: {}",
-                                             applied.error().describe()));
+        poison.addPoison(record, reason);
         STAYLAB_TRY(m_index.apply(poison.build(offsetsWith({record.position}))));
         committed(poison, {record.position});
+        ++passed;
         continue;
       }
       committed(single, {record.position});
+      ++passed;
     }
   }
-  return ok();
+  return passed;
 }
 
 Result<void> SearchProjection::rebuild() {

@@ -29,8 +29,9 @@ namespace staylab {
 //   placeholder (id and booked nights, source_version 0) that
 //   PropertyCreated completes.
 // - Other event types are skipped. An event that cannot be applied (bad
-//   payload, unsupported schema version, refused by the store) is skipped
-//   and recorded as poison.
+//   payload, unsupported schema version, refused by the store) is poison:
+//   recorded as poison and skipped, at once or after tries and a copy to its
+//   dead-letter topic, or held for ever (DeliveryOptions::poison).
 //
 // Bookkeeping, all in the text index's metadata and written in the same
 // apply() as the documents it concerns:
@@ -96,7 +97,7 @@ class SearchProjection final : public CursorConsumer {
   // Applies runs of records (see PartitionCursor) in one commit; when the
   // store refuses the commit as invalid, applies them one by one so only the
   // offending event is poison.
-  Result<void> applyRuns(const std::vector<std::vector<LogRecord>>& runs) override;
+  Result<size_t> applyRuns(const std::vector<std::vector<LogRecord>>& runs) override;
   Result<void> writeOffsets(const NaiveOffsets::Offsets& offsets) override;
   // Counts the poison of a batch that committed and hands on its effects.
   void committed(const Batch& batch, const std::vector<LogPosition>& lasts);

@@ -155,7 +155,8 @@ void addEvents(CLI::App& app, GlobalOptions& global, Action& action) {
   auto* events = app.add_subcommand("events", "Read the durable event log");
   events->require_subcommand(1);
   auto* tail = events->add_subcommand("tail", "The latest events, oldest first");
-  tail->add_option("--topic", options->topic, "property, booking or fraud (default: all)");
+  tail->add_option("--topic", options->topic,
+                   "property, booking, fraud, property.dlq or booking.dlq (default: all)");
   tail->add_option("--from", options->from, "Read each partition from this offset");
   tail->add_option("--limit", options->limit, "At most this many events (default 20)");
   tail->callback([&global, &action, options, tail] {

@@ -47,6 +47,8 @@ class ListingPropertyDirectory final : public PropertyDirectory {
 constexpr std::array<const char*, 6> kStoreEntries = {"listing.db", "booking.db", "events",
                                                       "history",    "search",     "fraud"};
 constexpr std::array<const char*, 3> kReadModelEntries = {"history", "search", "fraud"};
+// Partitions of each dead-letter topic: one, so its letters read in the order written.
+constexpr int kDeadLetterPartitions = 1;
 
 struct Creation {
   StoreCreation writes = StoreCreation::OpenExisting;
@@ -176,6 +178,9 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
   log.creation = creation.writes;
   log.sync = options.durability == Durability::Full ? RocksDbEventLog::Sync::Full
                                                     : RocksDbEventLog::Sync::Normal;
+  // Each topic the consumers read has its dead-letter topic (PoisonHandling).
+  for (const char* topic : {"property", "booking"})
+    log.topics.emplace(deadLetterTopic(topic), kDeadLetterPartitions);
   platform->m_event_log = decorate(STAYLAB_TRY(RocksDbEventLog::open(log)), platform->m_log_engine,
                                    decorators.event_log);
   if (options.mode == OpenMode::RebuildReadModels) {
@@ -268,18 +273,33 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
   return platform;
 }
 
+Result<std::unique_ptr<CursorConsumer>> Platform::makeProjection(std::string_view name) {
+  EventLog& log = consumerLog();
+  DeliveryOptions delivery{m_patterns.delivery, m_clock};
+  delivery.poison = m_patterns.poison;
+  std::unique_ptr<CursorConsumer> projection;
+  if (name == kConsumerNames[0]) {
+    projection = std::make_unique<SearchProjection>(
+        *m_search_index, log, SearchProjection::Options{m_pump_batch, delivery});
+  } else if (name == kConsumerNames[1]) {
+    projection = std::make_unique<HistoryProjection>(
+        *m_history_store, log, HistoryProjection::Options{m_pump_batch, delivery});
+  } else {
+    return std::unexpected(Error{ErrorKind::NotFound, "consumer.unknown", "consumer",
+                                 fmt::format("no projection '{}'", name)});
+  }
+  projection->setApplyObserver(m_apply_observer);
+  return projection;
+}
+
 Result<void> Platform::openConsumers() {
   EventLog& log = consumerLog();
-  const DeliveryOptions delivery{m_patterns.delivery, m_clock};
+  DeliveryOptions delivery{m_patterns.delivery, m_clock};
   if (!m_search_projection) {
-    m_search_projection = std::make_unique<SearchProjection>(
-        *m_search_index, log, SearchProjection::Options{m_pump_batch, delivery});
-    m_search_projection->setApplyObserver(m_apply_observer);
+    m_search_projection = STAYLAB_TRY(makeProjection(kConsumerNames[0]));
   }
   if (!m_history_projection) {
-    m_history_projection = std::make_unique<HistoryProjection>(
-        *m_history_store, log, HistoryProjection::Options{m_pump_batch, delivery});
-    m_history_projection->setApplyObserver(m_apply_observer);
+    m_history_projection = STAYLAB_TRY(makeProjection(kConsumerNames[1]));
   }
   if (!m_fraud) {
     fraud::FraudConsumerOptions fraud_options;

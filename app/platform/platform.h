@@ -23,6 +23,7 @@
 #include "domain/ports/random.h"
 #include "domain/ports/text_index.h"
 #include "domain/ports/wide_column_store.h"
+#include "events/cursor_consumer.h"
 
 namespace staylab {
 class SqliteDocumentStore;
@@ -121,7 +122,8 @@ struct PlatformOptions {
 //   booking.db   relational store (SQLite, WAL)    Booking context
 //   history/     wide-column store (RocksDB)       booking history projection
 //   search/      text index (Xapian)               search projection
-//   events/      event log (RocksDB)               topics property, booking, fraud
+//   events/      event log (RocksDB)               topics property, booking, fraud,
+//                                                  property.dlq, booking.dlq
 //   fraud/       fraud snapshot (JSON file)        fraud detection
 //   api-keys.json                                  the gateway's API keys
 //   payment.db   payment ledger (SQLite)           Payment context (with BookingPayment only)
@@ -150,8 +152,8 @@ class Platform {
   // (a dual write whose second write failed; the change stayed committed).
   // Always 0 with the outbox. A publisher decorator's losses are its own.
   size_t undeliveredEvents() const;
-  Consumer& searchProjection() { return *m_search_projection; }
-  Consumer& historyProjection() { return *m_history_projection; }
+  CursorConsumer& searchProjection() { return *m_search_projection; }
+  CursorConsumer& historyProjection() { return *m_history_projection; }
   fraud::FraudConsumer& fraudDetection() { return *m_fraud; }
   Gateway& gateway() { return *m_gateway; }
   // Search by API composition over the listing and booking stores.
@@ -196,6 +198,13 @@ class Platform {
   // Opens a dropped consumer again from what its store holds (a no-op for
   // one that is open).
   [[nodiscard]] Result<void> reopenConsumer(std::string_view name);
+  // Returns a new instance of the projection `name` ("search-projection" or
+  // "history-projection") over the platform's own store and the consumers'
+  // log, built as the platform builds its own (batch, delivery, poison,
+  // apply observer): an instance of competing consumers, to be given its
+  // share of the partitions (CursorConsumer::assign). NotFound for another
+  // name.
+  [[nodiscard]] Result<std::unique_ptr<CursorConsumer>> makeProjection(std::string_view name);
   // The log as the consumers read it (the event log unless decorated).
   EventLog& consumerLog() { return m_consumer_log ? *m_consumer_log : *m_event_log; }
   // Tells `observer` of every event a consumer applies from now on, each
@@ -245,8 +254,8 @@ class Platform {
   std::unique_ptr<PaymentProvider> m_payment_provider;
   std::unique_ptr<payment::PaymentService> m_payments;
   std::unique_ptr<booking::BookingSaga> m_saga;
-  std::unique_ptr<Consumer> m_search_projection;
-  std::unique_ptr<Consumer> m_history_projection;
+  std::unique_ptr<CursorConsumer> m_search_projection;
+  std::unique_ptr<CursorConsumer> m_history_projection;
   std::unique_ptr<fraud::FraudConsumer> m_fraud;
   std::unique_ptr<OutboxRelay> m_relay;
   std::unique_ptr<KeyRing> m_keys;

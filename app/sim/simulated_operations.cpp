@@ -13,6 +13,8 @@ namespace {
 
 // The measure a stale search answer counts (the CQRS pattern's).
 constexpr std::string_view kStaleReads = "stale_reads";
+// The measure a search answered from an index rebuilt in place counts.
+constexpr std::string_view kPartialAnswers = "partial_answers";
 
 sim::OperationOutcome failed(const Error& error) {
   sim::OperationOutcome outcome;
@@ -141,7 +143,10 @@ sim::OperationOutcome SimulatedPlatform::search(sim::Generator& random, const Li
     auto page = m_platform->searchIndex().search(query);
     if (!page)
       return failed(page.error());
-    return answered(*page, query);
+    sim::OperationOutcome outcome = answered(*page, query);
+    if (partialIndex())
+      outcome.measures.emplace_back(kPartialAnswers, 1);
+    return outcome;
   }
   // API composition: first the listings that match, from the listing store.
   auto candidates = m_platform->composedSearch().candidates(query);

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <system_error>
+#include <tuple>
 
 #include <unistd.h>
 
@@ -35,6 +36,32 @@ constexpr std::string_view kEventLog = "event-log";
 constexpr std::string_view kRelay = "relay";
 constexpr std::string_view kPaymentProvider = sim::kPaymentProviderPart;
 
+// Returns how many events the dead-letter topics of `log` hold, each source
+// event once however many consumers moved it there.
+Result<std::uint64_t> countDeadLetters(EventLog& log) {
+  std::set<std::tuple<std::string, std::int64_t, std::int64_t>> sources;
+  for (const auto& [topic, partitions] : log.topics()) {
+    if (!topic.ends_with(".dlq"))
+      continue;
+    for (int partition = 0; partition < partitions; ++partition) {
+      std::int64_t offset = 0;
+      while (true) {
+        auto records = STAYLAB_TRY(log.read(topic, partition, offset, 4096));
+        if (records.empty())
+          break;
+        for (const LogRecord& record : records) {
+          const nlohmann::json& payload = record.event.payload;
+          sources.emplace(payload.value("topic", std::string()),
+                          payload.value("partition", std::int64_t{0}),
+                          payload.value("offset", std::int64_t{0}));
+        }
+        offset = records.back().position.offset + 1;
+      }
+    }
+  }
+  return static_cast<std::uint64_t>(sources.size());
+}
+
 }  // namespace
 
 SimulatedPlatform::SimulatedPlatform(std::filesystem::path data_dir, sim::FaultBoard& faults,
@@ -48,6 +75,8 @@ SimulatedPlatform::~SimulatedPlatform() {
   // The fault board may already be gone when the engine is torn down; close
   // the platform with every decorator passing through.
   m_faults.clearAll();
+  m_members.clear();  // They read the platform's stores.
+  m_rebuild.reset();
   m_platform.reset();
   if (m_remove_on_close) {
     std::error_code ignored;
@@ -80,6 +109,9 @@ Result<std::unique_ptr<SimulatedPlatform>> SimulatedPlatform::open(
       build.idempotent_consumers ? ConsumerDelivery::Idempotent : ConsumerDelivery::Naive;
   if (build.payment)
     options.payment = build.saga ? BookingPayment::Saga : BookingPayment::SagaWithoutCompensation;
+  options.patterns.poison =
+      PoisonPolicy{build.dead_letter ? PoisonHandling::DeadLetter : PoisonHandling::Block,
+                   build.dead_letter_attempts};
   options.data_dir = data_dir;
   options.mode = OpenMode::InitialiseIfEmpty;
   options.clock = &system->m_clock;
@@ -98,8 +130,13 @@ Result<std::unique_ptr<SimulatedPlatform>> SimulatedPlatform::open(
   decorators.history_store = [&faults](std::unique_ptr<WideColumnStore> inner) {
     return sim::decorateWithFaults(std::move(inner), faults, std::string(kHistoryDb));
   };
-  decorators.search_index = [&faults](std::unique_ptr<TextIndex> inner) {
-    return sim::decorateWithFaults(std::move(inner), faults, std::string(kSearchIndex));
+  decorators.search_index = [&faults,
+                             self](std::unique_ptr<TextIndex> inner) -> std::unique_ptr<TextIndex> {
+    // Switchable, for a blue-green rebuild during the run.
+    auto index = std::make_unique<SwitchableTextIndex>(
+        sim::decorateWithFaults(std::move(inner), faults, std::string(kSearchIndex)));
+    self->m_search_index = index.get();
+    return index;
   };
   decorators.event_log = [&faults](std::unique_ptr<EventLog> inner) {
     return sim::decorateWithFaults(std::move(inner), faults, std::string(kEventLog));
@@ -176,7 +213,7 @@ Result<std::size_t> SimulatedPlatform::step(std::string_view part, std::size_t b
     return moved;
   }
   if (part == Platform::kConsumerNames[0])
-    return platform.searchProjection().step(batch);
+    return stepSearch(batch);
   if (part == Platform::kConsumerNames[1])
     return platform.historyProjection().step(batch);
   if (part == Platform::kConsumerNames[2]) {
@@ -204,7 +241,7 @@ Result<sim::PartLag> SimulatedPlatform::lag(std::string_view part) {
   }
   // A consumer's end: the events of its topics in the log.
   std::vector<std::string> topics;
-  Consumer* consumer = nullptr;
+  CursorConsumer* consumer = nullptr;
   const bool down = m_crash_position.contains(part);
   if (part == Platform::kConsumerNames[0]) {
     topics = {"property", "booking"};
@@ -230,6 +267,17 @@ Result<sim::PartLag> SimulatedPlatform::lag(std::string_view part) {
     lag.events = std::max<std::int64_t>(lag.end - crashed->second, 0);
   } else if (consumer != nullptr) {
     lag.events = STAYLAB_TRY(consumer->lag());
+    // A blue-green rebuild under way: what it has left to replay.
+    if (part == Platform::kConsumerNames[0] && m_rebuild && m_rebuild->builder)
+      lag.events = std::max(lag.events, STAYLAB_TRY(m_rebuild->builder->lag()));
+    if (consumer->heldPartitions() > 0)
+      m_partitioned.insert(std::string(part));
+    if (m_partitioned.contains(part)) {
+      for (const PartitionLag& partition : STAYLAB_TRY(consumer->partitionLags())) {
+        lag.partitions.push_back({fmt::format("{}/{}", partition.topic, partition.partition),
+                                  partition.events, partition.end});
+      }
+    }
   } else {
     // Fraud detection keeps its offsets in memory (and in its snapshot).
     std::int64_t position = 0;
@@ -240,12 +288,49 @@ Result<sim::PartLag> SimulatedPlatform::lag(std::string_view part) {
   return lag;
 }
 
+Result<CursorConsumer*> SimulatedPlatform::member(std::string_view part, int member, int members) {
+  if (part != m_build.competing_consumer || member < 0 || member >= members ||
+      members > m_build.competing_instances) {
+    return invalidInput("part", "no instance {} of {} of competing consumer '{}'", member, members,
+                        part);
+  }
+  if (m_members.size() <= static_cast<std::size_t>(member))
+    m_members.resize(static_cast<std::size_t>(member) + 1);
+  auto& instance = m_members[static_cast<std::size_t>(member)];
+  if (!instance)
+    instance = STAYLAB_TRY(m_platform->makeProjection(part));
+  instance->assign(member, members);
+  return instance.get();
+}
+
+Result<sim::PartLag> SimulatedPlatform::memberLag(std::string_view part, int member, int members) {
+  if (m_crash_position.contains(part))
+    return lag(part);  // Down: no instance moves.
+  CursorConsumer* consumer = STAYLAB_TRY(this->member(part, member, members));
+  sim::PartLag lag;
+  for (const PartitionLag& partition : STAYLAB_TRY(consumer->partitionLags())) {
+    lag.events += partition.events;
+    lag.end += partition.end;
+  }
+  return lag;
+}
+
+Result<std::size_t> SimulatedPlatform::stepMember(std::string_view part, int member, int members,
+                                                  std::size_t batch) {
+  if (std::find(m_crashed.begin(), m_crashed.end(), part) != m_crashed.end())
+    return std::size_t{0};
+  CursorConsumer* consumer = STAYLAB_TRY(this->member(part, member, members));
+  return consumer->step(batch);
+}
+
 Result<void> SimulatedPlatform::crash(std::string_view part) {
   if (std::find(m_crashed.begin(), m_crashed.end(), part) != m_crashed.end())
     return {};
   const sim::PartLag before = STAYLAB_TRY(lag(part));
   if (part != kRelay)
     STAYLAB_TRY(m_platform->dropConsumer(part));
+  if (part == m_build.competing_consumer)
+    m_members.clear();  // Every instance dies with what it held in memory.
   m_crashed.emplace_back(part);
   if (part != kRelay)
     m_crash_position.emplace(std::string(part), before.end - before.events);
@@ -300,7 +385,29 @@ Result<sim::InvariantResults> SimulatedPlatform::checkInvariants(
     // (none without compensation, which keeps no saga table).
     STAYLAB_TRY(saga->recover(m_platform->newCommand("saga-recovery")));
   }
+  // Partitions held at poison as the run ends, before the drain tries them again.
+  std::uint64_t blocked = 0;
+  for (CursorConsumer* projection :
+       {&m_platform->searchProjection(), &m_platform->historyProjection()})
+    blocked += projection->heldPartitions();
+  for (const auto& instance : m_members)
+    blocked += instance ? instance->heldPartitions() : 0;
   const auto checks = STAYLAB_TRY(app::checkInvariants(*m_platform));  // Drains first.
+  // The dead-letter topic's measures, in the runs where poison could reach
+  // it (other runs keep their summary's bytes).
+  const std::uint64_t dead_letters = STAYLAB_TRY(countDeadLetters(m_platform->eventLog()));
+  if (m_poison_serial > 0 || !m_build.dead_letter || dead_letters > 0) {
+    results.measures["dead_letters"] = dead_letters;
+    results.measures["blocked_partitions"] = blocked;
+  }
+  // The rebuild's, in the runs that rebuilt (others keep their bytes).
+  if (m_rebuild) {
+    results.measures["rebuild_events"] = static_cast<std::uint64_t>(m_rebuild->events);
+    if (m_rebuild->done_ns) {
+      results.measures["rebuild_ms"] =
+          static_cast<std::uint64_t>((*m_rebuild->done_ns - m_rebuild->started_ns) / 1'000'000);
+    }
+  }
   // What the patterns measure of the whole run, once quiet.
   results.measures["write_read_divergence"] = STAYLAB_TRY(measureDivergence(*m_platform)).total();
   results.measures["duplicates_applied"] = m_duplicates_applied;

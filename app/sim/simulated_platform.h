@@ -36,6 +36,7 @@
 #include "app/platform/gateway.h"
 #include "app/platform/platform.h"
 #include "app/sim/deferred_publisher.h"
+#include "app/sim/switchable_text_index.h"
 #include "domain/ports/clock.h"
 #include "domain/ports/random.h"
 #include "simulator/engine/engine.h"
@@ -65,9 +66,13 @@ class SimulatedPlatform final : public sim::SystemUnderTest {
   void abandon(std::uint64_t pending) override;
   Result<std::size_t> step(std::string_view part, std::size_t batch) override;
   Result<sim::PartLag> lag(std::string_view part) override;
+  Result<sim::PartLag> memberLag(std::string_view part, int member, int members) override;
+  Result<std::size_t> stepMember(std::string_view part, int member, int members,
+                                 std::size_t batch) override;
   Result<void> crash(std::string_view part) override;
   Result<void> restart(std::string_view part) override;
   Result<void> appendPoison(std::string_view topic, int count) override;
+  Result<void> rebuild(std::string_view part, std::optional<sim::RebuildMode> mode) override;
   std::vector<std::string> topics() const override;
   Result<sim::InvariantResults> checkInvariants(
       const std::vector<std::string>& acknowledged) override;
@@ -121,6 +126,35 @@ class SimulatedPlatform final : public sim::SystemUnderTest {
   std::int64_t m_relayed = 0;              // Outbox rows the relay moved so far.
   std::vector<std::string> m_crashed;      // Parts down now.
   std::map<std::string, std::int64_t, std::less<>> m_crash_position;  // Consumed when it died.
+  // The instances of the competing consumer (m_build.competing_consumer), made
+  // as they are first stepped, each given its share before each call; gone
+  // while the consumer is crashed.
+  std::vector<std::unique_ptr<CursorConsumer>> m_members;
+  // Returns instance `member` of the competing consumer, made on first use,
+  // dealt its share of the partitions among `members`.
+  Result<CursorConsumer*> member(std::string_view part, int member, int members);
+  // A rebuild of the search read model under way, or done (FaultKind::Rebuild;
+  // simulated_rebuild.cpp).
+  struct Rebuild {
+    sim::RebuildMode mode = sim::RebuildMode::InPlace;
+    std::int64_t started_ns = 0;  // The platform's clock.
+    std::int64_t events = 0;      // Events of its topics in the log then.
+    std::optional<std::int64_t> done_ns;
+    // Blue-green: the index built beside the live one, and its builder.
+    std::unique_ptr<TextIndex> green;
+    std::unique_ptr<CursorConsumer> builder;
+  };
+  // Steps the search projection, and a rebuild's builder; ends the rebuild
+  // once it has caught up (a blue-green one switches the index).
+  Result<std::size_t> stepSearch(std::size_t batch);
+  // Returns whether searches are answered from an index rebuilt in place
+  // that has not caught up yet.
+  bool partialIndex() const;
+  std::optional<Rebuild> m_rebuild;
+  int m_rebuilds = 0;
+  SwitchableTextIndex* m_search_index = nullptr;  // Owned by the platform.
+  // Consumers that have been held at poison: their lag is given per partition.
+  std::set<std::string, std::less<>> m_partitioned;
   std::int64_t m_poison_serial = 0;
   bool m_remove_on_close = false;
   sim::PlatformBuild m_build;

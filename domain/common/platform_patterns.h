@@ -31,10 +31,35 @@ enum class ConsumerDelivery {
   Naive,
 };
 
+// What a consumer of the log does with an event it cannot apply (poison: a
+// malformed payload, an unsupported schema version, an effect its store
+// refuses).
+enum class PoisonHandling {
+  // Dead-letter topic: the event is tried again at the consumer's next steps,
+  // up to PoisonPolicy::attempts tries; then it is appended with the error to
+  // the topic "<topic>.dlq" of the log, recorded as poison in the consumer's
+  // store and passed.
+  DeadLetter,
+  // Retried for ever: tried again at every step, so the consumer's partition
+  // stops behind it (head-of-line blocking) while its other partitions go on.
+  Block,
+  // Recorded as poison in the consumer's store and passed at once, without a
+  // dead-letter topic: a consumer built on its own, over a log without one.
+  Skip,
+};
+
+struct PoisonPolicy {
+  PoisonHandling handling = PoisonHandling::DeadLetter;  // Default: DeadLetter.
+  // DeadLetter: tries before the event is dead-lettered, one per step, >= 1.
+  // Default: 3.
+  int attempts = 3;
+};
+
 struct PlatformPatterns {
   QueryModel query_model = QueryModel::ReadModel;            // Default: ReadModel.
   EventPublication publication = EventPublication::Outbox;   // Default: Outbox.
   ConsumerDelivery delivery = ConsumerDelivery::Idempotent;  // Default: Idempotent.
+  PoisonPolicy poison;                                       // Default: DeadLetter, 3 tries.
 };
 
 // How often a naive consumer commits its offsets, in nanoseconds of the

@@ -99,7 +99,7 @@ EngineStatus Engine::status() const {
 
 Result<void> Engine::checkFault(const FaultSpec& fault, std::string_view field) const {
   const std::vector<std::string> topics = m_system ? m_system->topics() : m_options.known_topics;
-  return checkFaultFits(fault, field, m_topology, topics);
+  return checkFaultFits(fault, field, m_topology, topics, instanceCounts(*m_state));
 }
 
 Result<void> Engine::injectFault(FaultSpec fault) {

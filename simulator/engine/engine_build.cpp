@@ -116,7 +116,13 @@ Result<void> Engine::build() {
   state.operation_random = state.streams.stream("operations");
   state.patterns = scenario.patterns;
 
-  // Stations and links.
+  // Stations and links. A competing consumer runs as the instances its
+  // pattern asks for.
+  const PlatformBuild platform_build = platformBuildOf(scenario.patterns);
+  const auto competing = [&](const ComponentSpec& component) {
+    return !platform_build.competing_consumer.empty() && isPoller(component) &&
+           component.binds == platform_build.competing_consumer;
+  };
   bool binds_real = false;
   for (std::size_t index = 0; index < topology.components.size(); ++index) {
     const ComponentSpec& component = topology.components[index];
@@ -125,10 +131,12 @@ Result<void> Engine::build() {
     auto station = std::make_unique<Station>();
     station->spec = &component;
     station->id = state.metrics.component(component.name);
-    station->alive_instances = component.instances;
-    const auto capacity = component.instances * component.workers;
+    station->instances =
+        competing(component) ? platform_build.competing_instances : component.instances;
+    station->alive_instances = station->instances;
+    const auto capacity = station->instances * component.workers;
     const auto queue =
-        static_cast<std::size_t>(component.instances) * static_cast<std::size_t>(component.queue);
+        static_cast<std::size_t>(station->instances) * static_cast<std::size_t>(component.queue);
     station->resource = std::make_unique<Resource>(state.simulation, capacity, queue);
     station->random = state.streams.stream("service/" + component.name);
     station->real = !component.binds.empty();
@@ -264,15 +272,28 @@ Result<void> Engine::build() {
     for (const ComponentSpec& component : topology.components) {
       if (!isPoller(component))
         continue;
-      auto poller = std::make_unique<Poller>();
-      poller->station = state.stations.at(component.name).get();
-      poller->part = component.binds;
-      poller->metric = state.metrics.operation(component.name, "step");
-      auto model = poller->station->models.find("step");
-      poller->model = model == poller->station->models.end() ? nullptr : &model->second;
-      auto per_event = poller->station->models.find("event");
-      poller->per_event = per_event == poller->station->models.end() ? nullptr : &per_event->second;
-      state.pollers.push_back(std::move(poller));
+      // One poller per instance of a competing consumer, one for the others.
+      const int members = competing(component) ? platform_build.competing_instances : 1;
+      for (int member = 0; member < members; ++member) {
+        auto poller = std::make_unique<Poller>();
+        poller->station = state.stations.at(component.name).get();
+        poller->part = component.binds;
+        poller->competing = competing(component);
+        poller->member = member;
+        poller->metric = state.metrics.operation(component.name, "step");
+        auto model = poller->station->models.find("step");
+        poller->model = model == poller->station->models.end() ? nullptr : &model->second;
+        auto per_event = poller->station->models.find("event");
+        poller->per_event =
+            per_event == poller->station->models.end() ? nullptr : &per_event->second;
+        state.pollers.push_back(std::move(poller));
+      }
+    }
+    if (!platform_build.competing_consumer.empty() &&
+        std::none_of(topology.components.begin(), topology.components.end(), competing)) {
+      return valueError("patterns.competing_consumers.consumer",
+                        fmt::format("topology '{}' has no consumer bound to '{}'", topology.name,
+                                    platform_build.competing_consumer));
     }
   }
 
@@ -423,7 +444,7 @@ Result<void> Engine::checkFits() const {
   const std::vector<std::string> topics = m_system ? m_system->topics() : m_options.known_topics;
   for (std::size_t index = 0; index < m_scenario.faults.size(); ++index) {
     STAYLAB_TRY(checkFaultFits(m_scenario.faults[index], fmt::format("faults[{}]", index),
-                               m_topology, topics));
+                               m_topology, topics, instanceCounts(*m_state)));
   }
   // The metrics of run A; a comparison checks run B's against B's engine.
   for (std::size_t index = 0; index < m_scenario.expectations.size(); ++index) {

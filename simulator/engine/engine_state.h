@@ -43,6 +43,8 @@ struct Station {
   const ComponentSpec* spec = nullptr;
   ComponentId id;
   std::unique_ptr<Resource> resource;
+  // Its instances: the topology's, or a competing consumer's (PlatformBuild).
+  int instances = 1;
   int alive_instances = 1;
   Generator random{0};
   std::map<std::string, ServiceTimeModel, std::less<>> models;
@@ -105,6 +107,33 @@ struct RouteVariant {
   std::array<std::optional<RoutePlan>, kUserOperationCount> routes;
 };
 
+// When the events behind a consumer's position appeared, to tell the age of
+// the oldest of them (its lag in time).
+struct LagAge {
+  std::int64_t last_end = -1;
+  std::deque<std::pair<std::int64_t, Nanos>> appeared;  // (end count, first seen)
+
+  // Records an observation at `now` of `end` events of which the first
+  // `position` are consumed; returns when the oldest unconsumed one appeared
+  // (`now` when none is behind).
+  Nanos observe(std::int64_t end, std::int64_t position, Nanos now) {
+    if (end > last_end) {
+      appeared.emplace_back(end, now);
+      last_end = end;
+    }
+    while (!appeared.empty() && appeared.front().first <= position)
+      appeared.pop_front();
+    return appeared.empty() ? now : appeared.front().second;
+  }
+};
+
+// The lag of one partition of a consumer, a component of its own in the
+// metrics ("search-projection/booking/1").
+struct PartitionGauge {
+  ComponentId id;
+  LagAge age;
+};
+
 // An asynchronous part (relay, projection, fraud detection) that polls.
 struct Poller {
   Station* station = nullptr;
@@ -113,13 +142,18 @@ struct Poller {
   const ServiceTimeModel* model = nullptr;
   const ServiceTimeModel* per_event = nullptr;  // Optional op "event": cost per event moved.
   bool crashed = false;
+  // Competing consumers: this poller is instance `member` of its station's
+  // instances, and steps while that instance is alive.
+  bool competing = false;
+  int member = 0;
   std::int64_t lag = 0;
   // False while the lag cannot be read (a store it reads is down): the
   // poller then keeps stepping, so its failures show in its metrics and the
   // work it can still do gets done.
   bool lag_known = false;
-  std::int64_t last_end = -1;
-  std::deque<std::pair<std::int64_t, Nanos>> appeared;  // (end count, first seen)
+  LagAge age;
+  // Per partition, once the platform gives them (PartLag::partitions).
+  std::map<std::string, PartitionGauge, std::less<>> partitions;
 };
 
 // A closed-population user suspends here until its request completes.
@@ -222,6 +256,17 @@ struct RunState {
   std::vector<PatternSwitchSpec> switches_done;  // GUARDED_BY(inject_mutex)
   std::atomic<bool> has_injected{false};
 };
+
+// Returns the components whose stations run another number of instances
+// than the topology says (a competing consumer's), for checkFaultFits.
+inline std::map<std::string, int, std::less<>> instanceCounts(const RunState& state) {
+  std::map<std::string, int, std::less<>> counts;
+  for (const auto& [name, station] : state.stations) {
+    if (station->instances != station->spec->instances)
+      counts.emplace(name, station->instances);
+  }
+  return counts;
+}
 
 // Returns true for the components whose kind polls (relay, consumer) and
 // that bind a real part to step.

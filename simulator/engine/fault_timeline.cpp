@@ -38,6 +38,7 @@ const FaultTimeline::Actions& FaultTimeline::actionsOf(FaultKind kind) {
       {&FaultTimeline::startDeliveryDelay, &FaultTimeline::endDeliveryDelay},
       {&FaultTimeline::startDeliveryReorder, &FaultTimeline::endDeliveryReorder},
       {&FaultTimeline::appendPoison, &FaultTimeline::nothing},
+      {&FaultTimeline::startRebuild, &FaultTimeline::nothing},
   }};
   return kActions[static_cast<std::size_t>(kind)];
 }
@@ -157,7 +158,7 @@ void FaultTimeline::startInstanceKill(const FaultSpec& fault) {
   station.alive_instances = std::max(0, station.alive_instances - std::max(fault.instances, 1));
   // The highest instances die: what they were serving is lost.
   if (station.generations.empty())
-    station.generations.assign(static_cast<std::size_t>(station.spec->instances), 0);
+    station.generations.assign(static_cast<std::size_t>(station.instances), 0);
   for (int instance = station.alive_instances; instance < before; ++instance)
     ++station.generations[static_cast<std::size_t>(instance)];
   station.resource->setCapacity(station.alive_instances * station.spec->workers);
@@ -167,7 +168,7 @@ void FaultTimeline::startInstanceKill(const FaultSpec& fault) {
 void FaultTimeline::endInstanceKill(const FaultSpec& fault) {
   Station& station = *m_state.stations.at(fault.target);
   station.alive_instances =
-      std::min(station.spec->instances, station.alive_instances + std::max(fault.instances, 1));
+      std::min(station.instances, station.alive_instances + std::max(fault.instances, 1));
   station.resource->setCapacity(station.alive_instances * station.spec->workers);
   m_state.touch(station);
 }
@@ -229,6 +230,19 @@ void FaultTimeline::appendPoison(const FaultSpec& fault) {
       m_state.untimed([&] { return m_system->appendPoison(fault.target, count); }).has_value();
   m_state.fault_results[fault.target + (appended ? ".poison_appended" : ".poison_failed")] +=
       static_cast<std::uint64_t>(count);
+}
+
+void FaultTimeline::startRebuild(const FaultSpec& fault) {
+  for (auto& poller : m_state.pollers) {
+    if (poller->station->spec->name != fault.target)
+      continue;
+    m_system->setTime(m_state.simulation.now());
+    const bool started =
+        m_state.untimed([&] { return m_system->rebuild(poller->part, fault.mode); }).has_value();
+    m_state.fault_results[poller->part + (started ? ".rebuild_started" : ".rebuild_failed")] += 1;
+    m_pollers.observeLag(*poller);
+    return;
+  }
 }
 
 void FaultTimeline::nothing(const FaultSpec&) {}

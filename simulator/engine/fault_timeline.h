@@ -82,6 +82,7 @@ class FaultTimeline {
   void startDeliveryReorder(const FaultSpec& fault);
   void endDeliveryReorder(const FaultSpec& fault);
   void appendPoison(const FaultSpec& fault);
+  void startRebuild(const FaultSpec& fault);
   void nothing(const FaultSpec& fault);
 
   RunState& m_state;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace staylab::sim {
 
 void Pollers::start() {
@@ -18,15 +20,19 @@ void Pollers::observeLag(Poller& poller) {
   if (!lag)
     return;  // The store is down: the gauge keeps its last value.
   poller.lag = lag->events;
-  if (lag->end > poller.last_end) {
-    poller.appeared.emplace_back(lag->end, now);
-    poller.last_end = lag->end;
-  }
-  const std::int64_t position = lag->end - lag->events;
-  while (!poller.appeared.empty() && poller.appeared.front().first <= position)
-    poller.appeared.pop_front();
-  const Nanos oldest = poller.appeared.empty() ? now : poller.appeared.front().second;
+  const Nanos oldest = poller.age.observe(lag->end, lag->end - lag->events, now);
   m_state.metrics.setConsumerLag(poller.station->id, now, lag->events, oldest);
+  for (const PartLag::Partition& partition : lag->partitions) {
+    auto gauge = poller.partitions.find(partition.name);
+    if (gauge == poller.partitions.end()) {
+      const ComponentId id = m_state.metrics.component(
+          fmt::format("{}/{}", poller.station->spec->name, partition.name));
+      gauge = poller.partitions.emplace(partition.name, PartitionGauge{id, {}}).first;
+    }
+    const Nanos partition_oldest =
+        gauge->second.age.observe(partition.end, partition.end - partition.events, now);
+    m_state.metrics.setConsumerLag(gauge->second.id, now, partition.events, partition_oldest);
+  }
 }
 
 void Pollers::checkConvergence() {
@@ -53,7 +59,20 @@ Process Pollers::poll(Poller* poller) {
     observeLag(*poller);
     if (poller->crashed || station.alive_instances == 0)
       continue;
-    if (poller->lag == 0 && poller->lag_known) {
+    // An instance of a competing consumer steps while it is alive, on the
+    // share of the partitions dealt to it among the live instances.
+    std::int64_t behind = poller->lag;
+    bool known = poller->lag_known;
+    if (poller->competing) {
+      if (poller->member >= station.alive_instances)
+        continue;
+      auto share = m_state.untimed([&] {
+        return m_system->memberLag(poller->part, poller->member, station.alive_instances);
+      });
+      known = share.has_value();
+      behind = share ? share->events : poller->lag;
+    }
+    if (behind == 0 && known) {
       checkConvergence();
       continue;
     }
@@ -66,17 +85,19 @@ Process Pollers::poll(Poller* poller) {
     // per event it will move (known from the lag it just read).
     Nanos service = poller->model == nullptr ? 0 : poller->model->sample(station.random);
     if (poller->per_event != nullptr) {
-      const auto events = std::min<std::int64_t>(poller->lag, static_cast<std::int64_t>(batch));
+      const auto events = std::min<std::int64_t>(behind, static_cast<std::int64_t>(batch));
       service = saturatingAdd(
           service, saturatingMultiply(events, poller->per_event->sample(station.random)));
     }
     if (service > 0)
       co_await simulation.delay(service);
     std::optional<RequestError> error;
-    if (!poller->crashed) {
+    if (!poller->crashed && (!poller->competing || poller->member < station.alive_instances)) {
       m_system->setTime(simulation.now());
       m_state.board.setNow(simulation.now());
-      auto moved = m_system->step(poller->part, batch);
+      auto moved = poller->competing ? m_system->stepMember(poller->part, poller->member,
+                                                            station.alive_instances, batch)
+                                     : m_system->step(poller->part, batch);
       const Nanos extra = m_state.board.takeCharge();
       if (extra > 0)
         co_await simulation.delay(extra);

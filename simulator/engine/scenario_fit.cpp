@@ -26,7 +26,8 @@ std::optional<std::string> suggestClosest(std::string_view word,
 }
 
 Result<void> checkFaultFits(const FaultSpec& fault, std::string_view field,
-                            const Topology& topology, const std::vector<std::string>& topics) {
+                            const Topology& topology, const std::vector<std::string>& topics,
+                            const std::map<std::string, int, std::less<>>& instances) {
   auto names_of = [&topology](auto predicate) {
     std::vector<std::string> names;
     for (const ComponentSpec& component : topology.components) {
@@ -81,10 +82,12 @@ Result<void> checkFaultFits(const FaultSpec& fault, std::string_view field,
       if (!has(valid, fault.target))
         return refuse(valid, "a component with instances");
       const ComponentSpec& component = *topology.findComponent(fault.target);
-      if (std::max(fault.instances, 1) > component.instances) {
+      const auto other = instances.find(fault.target);
+      const int count = other == instances.end() ? component.instances : other->second;
+      if (std::max(fault.instances, 1) > count) {
         return valueError(fmt::format("{}.instances", field),
-                          fmt::format("{} has {} instance(s); cannot kill {}", fault.target,
-                                      component.instances, fault.instances));
+                          fmt::format("{} has {} instance(s); cannot kill {}", fault.target, count,
+                                      fault.instances));
       }
       return {};
     }
@@ -92,6 +95,14 @@ Result<void> checkFaultFits(const FaultSpec& fault, std::string_view field,
       const auto valid = names_of([](const ComponentSpec& c) { return isPoller(c); });
       if (!has(valid, fault.target))
         return refuse(valid, "a consumer");
+      return {};
+    }
+    case FaultKind::Rebuild: {
+      // The search projection is the read model rebuilt beside the live one.
+      const auto valid = names_of(
+          [](const ComponentSpec& c) { return isPoller(c) && c.binds == "search-projection"; });
+      if (!has(valid, fault.target))
+        return refuse(valid, "a projection that can be rebuilt");
       return {};
     }
     case FaultKind::DeliveryDuplicate:

@@ -4,6 +4,7 @@
 // links, the log's topics, and the subjects of its expectations. Each error
 // names the field and, for a typo, the closest name.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,10 +25,13 @@ std::optional<std::string> suggestClosest(std::string_view word,
                                           const std::vector<std::string>& names);
 
 // Checks that `fault` fits `topology` and the log's `topics`; `field`
-// prefixes error fields ("faults[2]").
-[[nodiscard]] Result<void> checkFaultFits(const FaultSpec& fault, std::string_view field,
-                                          const Topology& topology,
-                                          const std::vector<std::string>& topics);
+// prefixes error fields ("faults[2]"). `instances` gives the components that
+// run another number of instances than the topology says (a competing
+// consumer's).
+[[nodiscard]] Result<void> checkFaultFits(
+    const FaultSpec& fault, std::string_view field, const Topology& topology,
+    const std::vector<std::string>& topics,
+    const std::map<std::string, int, std::less<>>& instances = {});
 
 // Checks that an expectation's `metric` names a component of `topology`
 // and, when it names an operation, one of `operations` (those the run

@@ -23,4 +23,21 @@ RequestError requestErrorOf(const Error& error) {
   return RequestError::Failed;
 }
 
+Result<void> SystemUnderTest::rebuild(std::string_view part, std::optional<RebuildMode>) {
+  return invalidInput("part", "'{}' cannot be rebuilt during a run", part);
+}
+
+Result<PartLag> SystemUnderTest::memberLag(std::string_view part, int member, int members) {
+  if (member != 0 || members != 1)
+    return invalidInput("part", "'{}' runs as one instance", part);
+  return lag(part);
+}
+
+Result<std::size_t> SystemUnderTest::stepMember(std::string_view part, int member, int members,
+                                                std::size_t batch) {
+  if (member != 0 || members != 1)
+    return invalidInput("part", "'{}' runs as one instance", part);
+  return step(part, batch);
+}
+
 }  // namespace staylab::sim

@@ -61,6 +61,15 @@ RequestError requestErrorOf(const Error& error);
 struct PartLag {
   std::int64_t events = 0;
   std::int64_t end = 0;
+  // The same per partition of a consumer, once one of its partitions has
+  // been held at poison (then for the rest of the run, so that the partition
+  // it blocks shows beside the others); empty otherwise.
+  struct Partition {
+    std::string name;  // "booking/1"
+    std::int64_t events = 0;
+    std::int64_t end = 0;
+  };
+  std::vector<Partition> partitions;
 };
 
 class SystemUnderTest {
@@ -98,10 +107,25 @@ class SystemUnderTest {
   // Runs one step of an asynchronous part; returns the events it moved.
   [[nodiscard]] virtual Result<std::size_t> step(std::string_view part, std::size_t batch) = 0;
   [[nodiscard]] virtual Result<PartLag> lag(std::string_view part) = 0;
+  // Competing consumers (PlatformBuild::competing_consumer): the lag of, and
+  // one step of, instance `member` of the `members` live instances of
+  // `part`, which read the part's partitions dealt round-robin over them
+  // (dealt again whenever `members` changes). The defaults serve a part of
+  // one instance: member 0 of 1 is the part itself.
+  [[nodiscard]] virtual Result<PartLag> memberLag(std::string_view part, int member, int members);
+  [[nodiscard]] virtual Result<std::size_t> stepMember(std::string_view part, int member,
+                                                       int members, std::size_t batch);
   // A crash: the part's process dies, losing what it held only in memory
   // (nothing is flushed). restart() opens it again from what it stored.
   [[nodiscard]] virtual Result<void> crash(std::string_view part) = 0;
   [[nodiscard]] virtual Result<void> restart(std::string_view part) = 0;
+  // Starts a rebuild of the read model of `part` from offset 0 of the log,
+  // while the run goes on (FaultKind::Rebuild): the part's lag becomes what
+  // the rebuild has left to replay. InvalidInput for a part that cannot be
+  // rebuilt so; the default rebuilds none.
+  // `mode` when given, else as the platform is built (PlatformBuild).
+  [[nodiscard]] virtual Result<void> rebuild(std::string_view part,
+                                             std::optional<RebuildMode> mode);
   // Appends `count` events to `topic` that every consumer must reject (a
   // known type with a payload that cannot be applied).
   [[nodiscard]] virtual Result<void> appendPoison(std::string_view topic, int count) = 0;

@@ -6,6 +6,7 @@
 // pattern is switched (SystemUnderTest::reconfigure). Each field is one
 // pattern's; its default is the platform as designed (DESIGN.md section 2).
 #include <string_view>
+#include <string>
 
 namespace staylab::sim {
 
@@ -34,6 +35,23 @@ struct PlatformBuild {
   // kPaymentProviderPart), so bookings are paid for. Set by the engine from
   // the topology; false, the platform books as it always did.
   bool payment = false;
+  // Dead-letter topic: a projection tries an event it cannot apply
+  // `dead_letter_attempts` times, one per step, then moves it to
+  // "<topic>.dlq" with its error and goes on. Off: it retries for ever and
+  // its partition blocks behind the event.
+  bool dead_letter = true;
+  int dead_letter_attempts = 3;
+  // Competing consumers: the consumer part named here runs as `instances`
+  // instances that share its topics' partitions (dealt round-robin over the
+  // live instances, dealt again when one dies). Empty: every consumer runs
+  // as one instance.
+  std::string competing_consumer;
+  int competing_instances = 1;
+  // Rebuild by replay: a rebuild on the timeline that names no mode builds
+  // a second read model beside the live one and switches reads to it once
+  // it caught up (blue-green). Off: it empties the live one and replays it
+  // in place, so reads meanwhile see a partial read model.
+  bool blue_green_rebuild = true;
 
   bool operator==(const PlatformBuild&) const = default;
 };

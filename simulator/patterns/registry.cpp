@@ -13,6 +13,9 @@ namespace staylab::sim {
   X(makeOutboxPattern)             \
   X(makeIdempotentConsumerPattern) \
   X(makeSagaPattern)               \
+  X(makeDeadLetterPattern)         \
+  X(makeCompetingConsumersPattern) \
+  X(makeRebuildByReplayPattern)    \
   X(makeRateLimitPattern)          \
   X(makeTimeoutPattern)            \
   X(makeRetryPattern)              \

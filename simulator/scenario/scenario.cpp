@@ -84,13 +84,19 @@ std::string_view toString(FaultKind kind) {
       return "delivery_reorder";
     case FaultKind::PoisonEvent:
       return "poison_event";
+    case FaultKind::Rebuild:
+      return "rebuild";
   }
   return "?";
 }
 
+std::string_view toString(RebuildMode mode) {
+  return mode == RebuildMode::BlueGreen ? "blue_green" : "in_place";
+}
+
 bool isWindowFault(FaultKind kind) {
   return kind != FaultKind::InstanceKill && kind != FaultKind::ConsumerCrash &&
-         kind != FaultKind::PoisonEvent;
+         kind != FaultKind::PoisonEvent && kind != FaultKind::Rebuild;
 }
 
 bool isLinkFault(FaultKind kind) {

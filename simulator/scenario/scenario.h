@@ -150,8 +150,19 @@ enum class FaultKind {
   DeliveryDelay,      // target topic delivers `delay` (+- jitter) late.
   DeliveryReorder,    // target topic shuffles events within a window of `window` events.
   PoisonEvent,        // `count` events on target topic that every consumer fails on.
+  // Not a fault but an operator's action on the timeline: the target
+  // projection drops its read model and replays the log from offset 0 while
+  // the load goes on, in place or beside the live one (`mode`).
+  Rebuild,
 };
-inline constexpr std::size_t kFaultKindCount = 12;
+inline constexpr std::size_t kFaultKindCount = 13;
+
+// How a rebuild replaces a read model (FaultKind::Rebuild).
+enum class RebuildMode {
+  InPlace,    // The live read model is emptied and replayed: reads see it partial.
+  BlueGreen,  // A second one is built beside it; reads switch once it caught up.
+};
+std::string_view toString(RebuildMode mode);
 std::string_view toString(FaultKind kind);
 
 // Returns true for the faults that last a window (`for`) rather than happen once.
@@ -173,6 +184,8 @@ struct FaultSpec {
   int window = 0;                       // delivery_reorder, 2..10000 events.
   int instances = 0;                    // instance_kill, default 1.
   int count = 0;                        // poison_event, default 1; all <= kMaxPoisonEvents.
+  // rebuild: how; by default as the rebuild_by_replay pattern says.
+  std::optional<RebuildMode> mode;
   std::optional<std::chrono::nanoseconds> restart_after;  // instance_kill, consumer_crash.
 
   bool operator==(const FaultSpec&) const = default;

@@ -57,16 +57,18 @@ constexpr std::array<std::string_view, 10> kArrivalKeys = {
     "kind", "rate", "from", "to", "steps", "base", "every", "for", "users", "think"};
 constexpr std::array<std::string_view, 1> kPopularityKeys = {"zipf"};
 constexpr std::array<std::string_view, 5> kMixKeys = {"search", "view", "book", "cancel", "edit"};
-constexpr std::array<std::string_view, 14> kFaultKeys = {
-    "at",     "for",   "kind",        "target", "from",      "to",    "latency",
-    "jitter", "delay", "probability", "window", "instances", "count", "restart_after"};
+constexpr std::array<std::string_view, 15> kFaultKeys = {
+    "at",     "for",       "kind",   "target",        "from",
+    "to",     "latency",   "jitter", "delay",         "probability",
+    "window", "instances", "count",  "restart_after", "mode"};
+constexpr std::array<std::string_view, 2> kRebuildModeNames = {"in_place", "blue_green"};
 constexpr std::array<std::string_view, 2> kModeNames = {"model", "measured"};
 constexpr std::array<std::string_view, 6> kArrivalKindNames = {"constant", "poisson", "ramp",
                                                                "step",     "burst",   "closed"};
 constexpr std::array<std::string_view, kFaultKindCount> kFaultKindNames = {
-    "store_outage",       "store_latency",  "store_error_rate", "link_partition",
-    "link_latency",       "link_loss",      "instance_kill",    "consumer_crash",
-    "delivery_duplicate", "delivery_delay", "delivery_reorder", "poison_event"};
+    "store_outage",     "store_latency", "store_error_rate", "link_partition",     "link_latency",
+    "link_loss",        "instance_kill", "consumer_crash",   "delivery_duplicate", "delivery_delay",
+    "delivery_reorder", "poison_event",  "rebuild"};
 
 // The keys each fault kind requires and accepts, besides `kind` and `at`.
 struct FaultShape {
@@ -88,6 +90,7 @@ const FaultShape& faultShape(FaultKind kind) {
       {{"target", "for", "delay"}, {"jitter"}},        // delivery_delay
       {{"target", "for", "window"}, {}},               // delivery_reorder
       {{"target"}, {"count"}},                         // poison_event
+      {{"target"}, {"mode"}},                          // rebuild
   }};
   return shapes[static_cast<std::size_t>(kind)];
 }
@@ -639,6 +642,17 @@ class ScenarioReader : public yaml::Reader {
       fault.count = 1;
       if (const Node* count = fields.find("count")) {
         fault.count = STAYLAB_TRY(readInt(*count, "count", 1, kMaxPoisonEvents));
+      }
+    }
+    if (const Node* mode = fields.find("mode")) {
+      const std::string_view text =
+          STAYLAB_TRY(scalarText(*mode, "mode", "in_place or blue_green"));
+      if (text == kRebuildModeNames[0]) {
+        fault.mode = RebuildMode::InPlace;
+      } else if (text == kRebuildModeNames[1]) {
+        fault.mode = RebuildMode::BlueGreen;
+      } else {
+        return fail(mode->position, kValue, "'mode' is in_place or blue_green, not '{}'", text);
       }
     }
     if (const Node* restart = fields.find("restart_after")) {

@@ -149,6 +149,10 @@ void writeFault(std::string& out, const FaultSpec& fault, std::string_view inden
     case FaultKind::PoisonEvent:
       out += fmt::format(", count: {}", fault.count);
       break;
+    case FaultKind::Rebuild:
+      if (fault.mode)
+        out += fmt::format(", mode: {}", toString(*fault.mode));
+      break;
     case FaultKind::StoreOutage:
     case FaultKind::LinkPartition:
     case FaultKind::ConsumerCrash:

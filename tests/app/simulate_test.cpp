@@ -109,6 +109,9 @@ const std::map<std::string, std::string, std::less<>> kSummaryDigests = {
     {"retry-transient-errors", "a9f4b4db265905ac"},
     {"timeout-slow-dependency", "98b8a03db2bce74d"},
     {"saga-compensation", "4dec5ae2cb44950d"},
+    {"dead-letter-topic", "50f9179db910c799"},
+    {"competing-consumers", "8150bafd35a08b19"},
+    {"rebuild-by-replay", "2d94dda270c4ab7d"},
 };
 
 // Runs a shipped scenario, A then B for a case study, and returns its

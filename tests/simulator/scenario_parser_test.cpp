@@ -1291,11 +1291,49 @@ compare:
     - { at: 10m, for: 1s, kind: store_outage, target: store }
 )",
      10, 13, "not within the run's duration"},
+    {"RebuildModeUnknown", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+faults:
+  - { at: 1m, kind: rebuild, target: search-projection, mode: sideways }
+)",
+     8, 63, "'mode' is in_place or blue_green, not 'sideways'"},
+    {"RebuildModeOnAnotherKind", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+faults:
+  - { at: 1m, kind: consumer_crash, target: search-projection, mode: in_place }
+)",
+     8, 64, "'mode' does not apply to consumer_crash"},
     {"ControlCharacter", "schema: 1\nname: mini\x01mal\n", 2, 11,
      "control character U+0001 is not allowed"},
     {"InvalidUtf8", "schema: 1\nname: \xC3\x28\n", 2, 7, "invalid UTF-8"},
     {"LoneCarriageReturn", "schema: 1\rname: minimal\n", 1, 10, "carriage return"},
 };
+
+TEST(ScenarioParserTest, ReadsARebuildOnTheTimelineWithOrWithoutItsMode) {
+  const Scenario scenario = parseOk(R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+faults:
+  - { at: 1m, kind: rebuild, target: search-projection }
+  - { at: 2m, kind: rebuild, target: search-projection, mode: blue_green }
+)");
+  ASSERT_EQ(scenario.faults.size(), 2u);
+  EXPECT_EQ(scenario.faults[0].kind, FaultKind::Rebuild);
+  EXPECT_FALSE(scenario.faults[0].mode.has_value());
+  EXPECT_EQ(scenario.faults[1].mode, RebuildMode::BlueGreen);
+  EXPECT_FALSE(isWindowFault(FaultKind::Rebuild));
+}
 
 INSTANTIATE_TEST_SUITE_P(ScenarioParserTest, MalformedScenarioTest, ::testing::ValuesIn(kMalformed),
                          [](const ::testing::TestParamInfo<Malformed>& info) {

@@ -301,6 +301,7 @@ TEST_F(ExplorersPanelTest, EventLogShowsTheTailOfAPartitionNewestFirst) {
   ASSERT_NE(topics, nullptr);
   EXPECT_GE(topics->findText(QStringLiteral("property")), 0);
   EXPECT_GE(topics->findText(QStringLiteral("fraud")), 0);
+  EXPECT_GE(topics->findText(QStringLiteral("booking.dlq")), 0);  // The dead-letter topics too.
   ASSERT_TRUE(refreshAndWait(
       m_panel, [this] { m_panel.showEventLog(QStringLiteral("property"), 0); }, {Tab::EventLog}));
   ASSERT_GT(records.rowCount(), 0);

@@ -12,6 +12,8 @@ namespace staylab::sim {
   X(makeCqrsPattern)               \
   X(makeOutboxPattern)             \
   X(makeIdempotentConsumerPattern) \
+  X(makeCacheAsidePattern)         \
+  X(makeLoadLevelingPattern)       \
   X(makeRateLimitPattern)          \
   X(makeTimeoutPattern)            \
   X(makeRetryPattern)              \

@@ -46,6 +46,9 @@
 //   routes_without:                  # optional: routes while a pattern is off
 //     cqrs:                          #   a registered pattern
 //       search: [gateway.search, search-service.search, [listing-db.query, booking-db.read]]
+//   routes_with:                     # optional: routes while a pattern is on
+//     cache_aside:                   #   a registered pattern
+//       view: [gateway.view, listing-service.view, [listing-service.cache, listing-db.read]]
 //
 // Service times are written as in scenarios (scenario.h ServiceTimeSpec):
 // constant {value}, exponential {mean}, uniform {min, max}, lognormal
@@ -145,8 +148,9 @@ struct Route {
   bool operator==(const Route&) const = default;
 };
 
-// The routes a pattern takes while it is switched off, where they differ
-// from `routes` (for instance search without CQRS, by API composition).
+// The routes a pattern takes while it is switched off (routes_without), or
+// on (routes_with), where they differ from `routes` (for instance search
+// without CQRS, by API composition; a view with cache-aside, cache first).
 struct PatternRoutes {
   std::string pattern;        // A registered pattern (simulator/patterns/registry.h).
   std::vector<Route> routes;  // In file order.
@@ -172,6 +176,7 @@ class Topology {
   std::vector<LinkSpec> links;                // In file order.
   std::vector<Route> routes;                  // In file order.
   std::vector<PatternRoutes> routes_without;  // In file order.
+  std::vector<PatternRoutes> routes_with;     // In file order.
 
   // Return null when there is none.
   const ComponentSpec* findComponent(std::string_view name) const;

@@ -30,10 +30,12 @@ Process QueueWorkers::work() {
   Simulation& simulation = m_state.simulation;
   const std::size_t first = 1;  // Past the entry: the gateway only queued it.
   while (true) {
-    if (observe() <= 0) {
+    // A worker takes a command no other worker has taken yet.
+    if (observe() <= m_claimed) {
       co_await simulation.delay(kIdleWait);
       continue;
     }
+    ++m_claimed;
     std::array<Nanos, kMaxHops> arrived{};
     std::size_t reached = first;
     std::size_t held = 0;
@@ -70,6 +72,7 @@ Process QueueWorkers::work() {
       if (!taken)
         error = requestErrorOf(taken.error());
     }
+    --m_claimed;
     while (held > 0) {
       Station& station = *m_route.hops[first + held - 1].station;
       station.resource->release();

@@ -42,6 +42,7 @@ class QueueWorkers {
   SystemUnderTest& m_system;
   const RoutePlan& m_route;
   int m_workers;
+  std::int64_t m_claimed = 0;  // Commands the workers are walking now.
   std::int64_t m_last_end = -1;
   std::deque<std::pair<std::int64_t, Nanos>> m_appeared;  // (end count, first seen)
 };

@@ -104,6 +104,8 @@ const std::map<std::string, std::string, std::less<>> kSummaryDigests = {
     {"cqrs-read-write-split", "9a32fa12683af4ea"},
     {"outbox-vs-dual-write", "b95a4fd1d5e42c6a"},
     {"idempotent-consumer", "033fec7fb961414b"},
+    {"cache-aside", "0000000000000000"},
+    {"load-leveling-burst", "0000000000000000"},
 };
 
 // Runs a shipped scenario, A then B for a case study, and returns its
@@ -142,7 +144,8 @@ INSTANTIATE_TEST_SUITE_P(Assets, ShippedScenarioTest,
                                            "duplicate-reordered-delivery", "hot-listing-contention",
                                            "slow-store-circuit-breaker", "mmc-station",
                                            "cqrs-read-write-split", "outbox-vs-dual-write",
-                                           "idempotent-consumer"),
+                                           "idempotent-consumer", "cache-aside",
+                                           "load-leveling-burst"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = info.param;
                            for (char& c : name) {

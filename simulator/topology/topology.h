@@ -191,6 +191,10 @@ class Topology {
   // of `routes` uses (search -> the write stores without CQRS): by pattern,
   // each "from" -> "to" once, in file order of the patterns.
   std::vector<std::pair<std::string, std::pair<std::string, std::string>>> conditionalLinks() const;
+  // Returns the links a pattern's routes_with use while it is on and no
+  // route of `routes` uses (the gateway -> the event log with load
+  // leveling), as conditionalLinks() does.
+  std::vector<std::pair<std::string, std::pair<std::string, std::string>>> linksWhileOn() const;
 
   // Returns the components that depend on `failed`, directly or transitively
   // (who can be hurt when it fails), sorted by name, not including `failed`
@@ -198,10 +202,12 @@ class Topology {
   // `to` (a caller on its callee), except a link from a store or event log to
   // a relay or consumer, which that relay or consumer polls: it depends on
   // the store or log. A conditional link (conditionalLinks()) counts only
-  // while its pattern is in `patterns_off`. Computed with Boost.Graph (a
+  // while its pattern is in `patterns_off`, a link of linksWhileOn() only
+  // while its pattern is in `patterns_on`. Computed with Boost.Graph (a
   // breadth-first search).
   std::vector<std::string> blastRadius(std::string_view failed,
-                                       const std::vector<std::string>& patterns_off = {}) const;
+                                       const std::vector<std::string>& patterns_off = {},
+                                       const std::vector<std::string>& patterns_on = {}) const;
 
   // Returns a position for every component: the given `position` where set,
   // otherwise a layered layout computed from the links: longest-path layers

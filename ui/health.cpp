@@ -94,9 +94,11 @@ HealthModel::HealthModel(sim::Topology topology) : m_topology(std::move(topology
     std::vector<const sim::Route*> routes;
     for (const sim::Route& route : m_topology.routes)
       routes.push_back(&route);
-    for (const sim::PatternRoutes& without : m_topology.routes_without) {
-      for (const sim::Route& route : without.routes)
-        routes.push_back(&route);
+    for (const auto* differing : {&m_topology.routes_without, &m_topology.routes_with}) {
+      for (const sim::PatternRoutes& pattern : *differing) {
+        for (const sim::Route& route : pattern.routes)
+          routes.push_back(&route);
+      }
     }
     for (const sim::Route* route : routes) {
       if (route->hops.empty())

@@ -62,6 +62,22 @@ Result<booking::PlaceBookingAnswer> Gateway::placeBooking(const Caller& caller,
   return m_bookings.place(command, newContext(caller));
 }
 
+Result<std::string> Gateway::submitBooking(const Caller& caller,
+                                           const booking::PlaceBooking& command) {
+  if (caller.role != Role::Admin && !(caller.role == Role::Guest && command.guest == caller.name)) {
+    return std::unexpected(forbidden(caller, "book for guest '" + command.guest + "'"));
+  }
+  if (m_queue == nullptr)
+    return invalidInput("intake", "this platform books synchronously: it has no booking queue");
+  return m_queue->submit(command, newContext(caller));
+}
+
+Result<BookingRequestStatus> Gateway::bookingStatus(std::string_view status_id) {
+  if (m_queue == nullptr)
+    return invalidInput("intake", "this platform books synchronously: it has no booking queue");
+  return m_queue->status(status_id);
+}
+
 std::vector<Result<booking::PlaceBookingAnswer>> Gateway::placeBookings(
     const Caller& caller, const std::vector<booking::PlaceBooking>& commands) {
   std::vector<Result<booking::PlaceBookingAnswer>> answers(commands.size());
@@ -108,7 +124,7 @@ Result<SearchPage> Gateway::search(const SearchQuery& query) {
 }
 
 Result<listing::Property> Gateway::getProperty(std::string_view id) {
-  return m_listing.get(id);
+  return m_listing.view(id);
 }
 
 Result<std::vector<listing::Property>> Gateway::listProperties(

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "app/platform/booking_queue.h"
 #include "app/platform/composed_search.h"
 #include "app/platform/key_ring.h"
 #include "domain/booking/booking_saga.h"
@@ -64,6 +65,18 @@ class Gateway {
   // answer per command, in order.
   [[nodiscard]] std::vector<Result<booking::PlaceBookingAnswer>> placeBookings(
       const Caller& caller, const std::vector<booking::PlaceBooking>& commands);
+  // Queue-based load leveling (setBookingQueue): checks the caller as
+  // placeBooking() does, queues the command and answers "accepted" with
+  // its status id at once. InvalidInput "intake" without a queue.
+  [[nodiscard]] Result<std::string> submitBooking(const Caller& caller,
+                                                  const booking::PlaceBooking& command);
+  // Returns where a queued booking request stands (asynchronous
+  // request-reply: the caller polls it). NotFound for an unknown id.
+  [[nodiscard]] Result<BookingRequestStatus> bookingStatus(std::string_view status_id);
+  // Queues PlaceBooking through `queue` for submitBooking(); null for none.
+  // `queue` must outlive the gateway.
+  void setBookingQueue(BookingQueue* queue) { m_queue = queue; }
+
   [[nodiscard]] Result<booking::Booking> cancelBooking(const Caller& caller,
                                                        const booking::CancelBooking& command);
 
@@ -102,6 +115,7 @@ class Gateway {
   TextIndex& m_search_index;
   ComposedSearch& m_composed_search;
   std::atomic<QueryModel> m_query_model;
+  BookingQueue* m_queue = nullptr;
 };
 
 }  // namespace staylab::app

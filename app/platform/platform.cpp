@@ -175,6 +175,8 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
       platform->m_booking_engine, decorators.booking_store);
   RocksDbEventLog::Options log;
   log.directory = options.data_dir / "events";
+  if (options.patterns.booking_intake == BookingIntake::Queued)
+    log.topics.emplace(std::string(BookingQueue::kTopic), BookingQueue::kPartitions);
   log.creation = creation.writes;
   log.sync = options.durability == Durability::Full ? RocksDbEventLog::Sync::Full
                                                     : RocksDbEventLog::Sync::Normal;
@@ -229,6 +231,11 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
   platform->m_listing = std::make_unique<listing::ListingService>(
       *platform->m_listing_store, *platform->m_clock, *platform->m_random, publishing);
   STAYLAB_TRY(platform->m_listing->prepare());
+  if (options.patterns.listing_cache.enabled) {
+    platform->m_listing_cache =
+        std::make_unique<listing::ListingCache>(*platform->m_clock, options.patterns.listing_cache);
+    platform->m_listing->useCache(platform->m_listing_cache.get());
+  }
   platform->m_directory = std::make_unique<ListingPropertyDirectory>(*platform->m_listing);
   platform->m_bookings = std::make_unique<booking::BookingService>(
       *platform->m_booking_store, *platform->m_directory, *platform->m_clock, *platform->m_random,
@@ -266,6 +273,11 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
   if (platform->m_saga) {
     // A restart finishes the sagas the last process left under way.
     STAYLAB_TRY(platform->m_saga->recover(platform->newCommand("saga-recovery")));
+  }
+  if (options.patterns.booking_intake == BookingIntake::Queued) {
+    platform->m_booking_queue = std::make_unique<BookingQueue>(
+        *platform->m_event_log, *platform->m_bookings, *platform->m_clock, *platform->m_random);
+    platform->m_gateway->setBookingQueue(platform->m_booking_queue.get());
   }
   platform->m_pump_batch = options.pump_batch;
   platform->m_fraud_save_every_events = std::max<size_t>(options.fraud_save_every_events, 1);

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "app/platform/booking_queue.h"
 #include "app/platform/composed_search.h"
 #include "app/platform/gateway.h"
 #include "app/platform/pump.h"
@@ -136,6 +137,9 @@ class Platform {
   ~Platform();
 
   listing::ListingService& listing() { return *m_listing; }
+  // The listing service's cache (PlatformPatterns::listing_cache); null
+  // without one.
+  listing::ListingCache* listingCache() { return m_listing_cache.get(); }
   booking::BookingService& bookings() { return *m_bookings; }
   // The Payment context and the booking saga; null without BookingPayment.
   payment::PaymentService* payments() { return m_payments.get(); }
@@ -156,6 +160,9 @@ class Platform {
   CursorConsumer& historyProjection() { return *m_history_projection; }
   fraud::FraudConsumer& fraudDetection() { return *m_fraud; }
   Gateway& gateway() { return *m_gateway; }
+  // The queue PlaceBooking goes through with BookingIntake::Queued; null
+  // with the synchronous intake.
+  BookingQueue* bookingQueue() { return m_booking_queue.get(); }
   // Search by API composition over the listing and booking stores.
   ComposedSearch& composedSearch() { return *m_composed_search; }
   // The patterns the platform was opened with, the query model as it is now.
@@ -246,6 +253,7 @@ class Platform {
   size_t m_pump_batch = 4096;
   size_t m_fraud_save_every_events = 8192;
   std::unique_ptr<fraud::FraudSnapshotStore> m_fraud_store;
+  std::unique_ptr<listing::ListingCache> m_listing_cache;
   std::unique_ptr<listing::ListingService> m_listing;
   std::unique_ptr<PropertyDirectory> m_directory;
   std::unique_ptr<booking::BookingService> m_bookings;
@@ -261,6 +269,7 @@ class Platform {
   std::unique_ptr<KeyRing> m_keys;
   std::unique_ptr<ComposedSearch> m_composed_search;
   std::unique_ptr<Gateway> m_gateway;
+  std::unique_ptr<BookingQueue> m_booking_queue;
   std::unique_ptr<Pump> m_pump;
 };
 

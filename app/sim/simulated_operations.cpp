@@ -15,6 +15,9 @@ namespace {
 constexpr std::string_view kStaleReads = "stale_reads";
 // The measure a search answered from an index rebuilt in place counts.
 constexpr std::string_view kPartialAnswers = "partial_answers";
+// The measures of a view through the cache (the cache-aside pattern's).
+constexpr std::string_view kCacheHits = "cache_hits";
+constexpr std::string_view kStaleViews = "stale_views";
 
 sim::OperationOutcome failed(const Error& error) {
   sim::OperationOutcome outcome;
@@ -45,6 +48,10 @@ bool isWrite(sim::UserOperation operation) {
 int SimulatedPlatform::phases(sim::UserOperation operation, const sim::PlatformBuild& build) const {
   if (operation == sim::UserOperation::Book && build.payment)
     return 3;  // The saga: hold, charge, then confirm or compensate.
+  if (operation == sim::UserOperation::View && build.cache_aside)
+    return 2;  // The cache, then (on a miss) the listing store.
+  if (operation == sim::UserOperation::Book && build.load_leveling)
+    return 1;  // The command onto the queue.
   if (operation == sim::UserOperation::Search && !build.cqrs)
     return 2;  // The listings that match, then which of them are free.
   if (isWrite(operation) && !build.outbox)
@@ -53,10 +60,12 @@ int SimulatedPlatform::phases(sim::UserOperation operation, const sim::PlatformB
 }
 
 Result<void> SimulatedPlatform::reconfigure(const sim::PlatformBuild& build) {
-  if (build.outbox != m_build.outbox || build.idempotent_consumers != m_build.idempotent_consumers)
+  sim::PlatformBuild fixed = build;
+  fixed.cqrs = m_build.cqrs;
+  if (!(fixed == m_build))
     return invalidInput("patterns",
-                        "the outbox and the idempotent consumers are built in: they cannot be "
-                        "switched while the platform runs");
+                        "the outbox, the idempotent consumers, the listing cache and the booking "
+                        "queue are built in: they cannot be switched while the platform runs");
   m_build = build;
   m_platform->setQueryModel(build.cqrs ? QueryModel::ReadModel : QueryModel::Composition);
   return {};
@@ -71,12 +80,8 @@ sim::OperationOutcome SimulatedPlatform::execute(sim::UserOperation operation, i
   switch (operation) {
     case sim::UserOperation::Search:
       return search(random, listing);
-    case sim::UserOperation::View: {
-      auto property = gateway.getProperty(listing.id);
-      if (!property)
-        return failed(property.error());
-      return {};
-    }
+    case sim::UserOperation::View:
+      return view(listing);
     case sim::UserOperation::Book: {
       const Caller guest{fmt::format("guest-{}", below(random, 5000)), Role::Guest};
       auto check_in = Date::fromDays(today + 1 + below(random, 60));
@@ -90,6 +95,15 @@ sim::OperationOutcome SimulatedPlatform::execute(sim::UserOperation operation, i
       command.guests = 1;
       if (m_build.payment)
         return bookWithPayment(command);
+      if (m_build.load_leveling) {
+        // Queued: the answer is "accepted", the outcome comes later.
+        auto accepted = gateway.submitBooking(guest, command);
+        if (!accepted)
+          return failed(accepted.error());
+        sim::OperationOutcome outcome;
+        outcome.status_id = std::move(*accepted);
+        return outcome;
+      }
       return write([&]() -> Result<std::string> {
         auto answer = gateway.placeBooking(guest, command);
         if (!answer)
@@ -152,7 +166,7 @@ sim::OperationOutcome SimulatedPlatform::search(sim::Generator& random, const Li
   auto candidates = m_platform->composedSearch().candidates(query);
   if (!candidates)
     return failed(candidates.error());
-  return pending(Pending{std::move(query), std::move(*candidates), {}, {}, {}, {}});
+  return pending(Pending{.query = std::move(query), .candidates = std::move(*candidates)});
 }
 
 template <typename Write>
@@ -171,7 +185,7 @@ sim::OperationOutcome SimulatedPlatform::write(Write&& run) {
   }
   sim::OperationOutcome outcome;
   if (!events.empty())
-    outcome = pending(Pending{{}, {}, std::move(events), {}, {}, {}});
+    outcome = pending(Pending{.events = std::move(events)});
   outcome.booking_id = std::move(*booking_id);
   return outcome;
 }
@@ -191,6 +205,13 @@ sim::OperationOutcome SimulatedPlatform::resume(std::uint64_t handle) {
   m_pending.erase(found);
   if (operation.held)
     return resumeSaga(std::move(operation));
+  if (!operation.view.empty()) {
+    // The cache missed: the listing store is read, and the cache filled.
+    auto property = m_platform->gateway().getProperty(operation.view);
+    if (!property)
+      return failed(property.error());
+    return viewed(*property);
+  }
   if (!operation.events.empty()) {
     // The dual write's second write. When the log refuses it, the events
     // are lost and the naive code answers as if they were not.
@@ -247,6 +268,50 @@ sim::OperationOutcome SimulatedPlatform::resumeSaga(Pending operation) {
   sim::OperationOutcome outcome;
   outcome.booking_id = answer->booking.id;
   return outcome;
+}
+
+sim::OperationOutcome SimulatedPlatform::view(const Listing& listing) {
+  if (!m_build.cache_aside) {
+    auto property = m_platform->gateway().getProperty(listing.id);
+    if (!property)
+      return failed(property.error());
+    return {};
+  }
+  if (auto hit = m_platform->listing().cached(listing.id)) {
+    sim::OperationOutcome outcome = viewed(*hit);
+    outcome.complete = true;  // The listing store is not read.
+    outcome.measures.emplace_back(kCacheHits, 1);
+    return outcome;
+  }
+  Pending miss;
+  miss.view = listing.id;
+  return pending(std::move(miss));
+}
+
+sim::OperationOutcome SimulatedPlatform::viewed(const listing::Property& property) {
+  sim::OperationOutcome outcome;
+  // Stale: the store, the truth, holds a newer revision than the view
+  // showed. Read beneath the fault decorator, costing no virtual time.
+  auto stored = m_raw_listings->get(listing::kCollection, property.id);
+  if (stored && stored->revision > property.version)
+    outcome.measures.emplace_back(kStaleViews, 1);
+  return outcome;
+}
+
+sim::PolledStatus SimulatedPlatform::poll(std::string_view status_id) {
+  auto status = m_platform->gateway().bookingStatus(status_id);
+  if (!status)
+    return sim::PolledStatus{true, false, sim::requestErrorOf(status.error()), {}};
+  if (status->state == BookingRequestStatus::State::Waiting)
+    return sim::PolledStatus{false, true, sim::RequestError::Failed, {}};
+  const Result<booking::PlaceBookingAnswer>& answer = *status->answer;
+  if (!answer)
+    return sim::PolledStatus{true, false, sim::requestErrorOf(answer.error()), {}};
+  if (answer->booking.status != booking::BookingStatus::Confirmed)
+    return sim::PolledStatus{true, true, sim::RequestError::Failed, {}};
+  if (!answer->replayed)
+    m_cancellable.push_back(answer->booking.id);
+  return sim::PolledStatus{true, true, sim::RequestError::Failed, answer->booking.id};
 }
 
 void SimulatedPlatform::abandon(std::uint64_t handle) {

@@ -61,6 +61,7 @@ Result<std::uint64_t> countDeadLetters(EventLog& log) {
   }
   return static_cast<std::uint64_t>(sources.size());
 }
+constexpr std::string_view kBookingQueue = "booking-queue";
 
 }  // namespace
 
@@ -112,6 +113,12 @@ Result<std::unique_ptr<SimulatedPlatform>> SimulatedPlatform::open(
   options.patterns.poison =
       PoisonPolicy{build.dead_letter ? PoisonHandling::DeadLetter : PoisonHandling::Block,
                    build.dead_letter_attempts};
+  options.patterns.listing_cache.enabled = build.cache_aside;
+  options.patterns.listing_cache.ttl_nanos = build.cache_ttl.count();
+  options.patterns.listing_cache.invalidation =
+      build.cache_invalidate_on_update ? CacheInvalidation::OnUpdate : CacheInvalidation::TtlOnly;
+  options.patterns.booking_intake =
+      build.load_leveling ? BookingIntake::Queued : BookingIntake::Synchronous;
   options.data_dir = data_dir;
   options.mode = OpenMode::InitialiseIfEmpty;
   options.clock = &system->m_clock;
@@ -120,7 +127,8 @@ Result<std::unique_ptr<SimulatedPlatform>> SimulatedPlatform::open(
   // stores', which Normal durability keeps across a process crash.
   options.durability = Durability::Normal;
   PortDecorators& decorators = options.decorators;
-  decorators.listing_store = [&faults](std::unique_ptr<DocumentStore> inner) {
+  decorators.listing_store = [&faults, self](std::unique_ptr<DocumentStore> inner) {
+    self->m_raw_listings = inner.get();
     return sim::decorateWithFaults(std::move(inner), faults, std::string(kListingDb));
   };
   decorators.booking_store = [&faults, self](std::unique_ptr<BookingStore> inner) {
@@ -212,6 +220,11 @@ Result<std::size_t> SimulatedPlatform::step(std::string_view part, std::size_t b
     m_relayed += static_cast<std::int64_t>(platform.relay().movedTotal() - before);
     return moved;
   }
+  if (part == kBookingQueue) {
+    if (platform.bookingQueue() == nullptr)
+      return invalidInput("part", "the platform books synchronously: no booking queue");
+    return platform.bookingQueue()->drain(batch);
+  }
   if (part == Platform::kConsumerNames[0])
     return stepSearch(batch);
   if (part == Platform::kConsumerNames[1])
@@ -237,6 +250,14 @@ Result<sim::PartLag> SimulatedPlatform::lag(std::string_view part) {
     const std::size_t booking = STAYLAB_TRY(platform.bookingStore().outboxSize());
     lag.events = static_cast<std::int64_t>(listing + booking);
     lag.end = m_relayed + lag.events;
+    return lag;
+  }
+  if (part == kBookingQueue) {
+    if (platform.bookingQueue() == nullptr)
+      return invalidInput("part", "the platform books synchronously: no booking queue");
+    const QueueDepth depth = STAYLAB_TRY(platform.bookingQueue()->depth());
+    lag.events = depth.waiting;
+    lag.end = depth.end;
     return lag;
   }
   // A consumer's end: the events of its topics in the log.
@@ -392,6 +413,12 @@ Result<sim::InvariantResults> SimulatedPlatform::checkInvariants(
     blocked += projection->heldPartitions();
   for (const auto& instance : m_members)
     blocked += instance ? instance->heldPartitions() : 0;
+  // Every booking the gateway accepted is placed before the checks: an
+  // accepted command must not be lost.
+  if (BookingQueue* queue = m_platform->bookingQueue()) {
+    while (STAYLAB_TRY(queue->depth()).waiting > 0)
+      STAYLAB_TRY(queue->drain(4096));
+  }
   const auto checks = STAYLAB_TRY(app::checkInvariants(*m_platform));  // Drains first.
   // The dead-letter topic's measures, in the runs where poison could reach
   // it (other runs keep their summary's bytes).

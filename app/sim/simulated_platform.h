@@ -12,7 +12,11 @@
 // then the booking store's availability); without the outbox a write is a
 // dual write in two phases (the commit, then the append to the log, which
 // the engine may never get to); without idempotent consumers the
-// projections and fraud detection are naive. It measures, apart from what
+// projections and fraud detection are naive. With cache-aside a view asks
+// the listing service's cache first, in a phase of its own, and reads the
+// listing store only on a miss; with load leveling a booking is queued and
+// answered "accepted", a worker drains the queue (the part booking-queue)
+// and the client polls its status. It measures, apart from what
 // it runs and without touching the fault board: stale reads (a search
 // answer offering nights the booking store already holds), what the read
 // models miss of the write stores after the run, and events a consumer
@@ -24,6 +28,8 @@
 // then the confirmation or the compensation at the booking store. Without
 // the saga's compensation a failed charge ends the request and its hold
 // stays: the run counts those holds left once quiet (orphaned_holds).
+// applied more than once, cache hits and stale views (a view older than the
+// listing store's revision).
 
 #include <filesystem>
 #include <map>
@@ -63,6 +69,7 @@ class SimulatedPlatform final : public sim::SystemUnderTest {
   sim::OperationOutcome execute(sim::UserOperation operation, int property_rank,
                                 sim::Generator& random) override;
   sim::OperationOutcome resume(std::uint64_t pending) override;
+  sim::PolledStatus poll(std::string_view status_id) override;
   void abandon(std::uint64_t pending) override;
   Result<std::size_t> step(std::string_view part, std::size_t batch) override;
   Result<sim::PartLag> lag(std::string_view part) override;
@@ -97,6 +104,7 @@ class SimulatedPlatform final : public sim::SystemUnderTest {
     std::optional<booking::HeldBooking> held;
     std::optional<CommandContext> context;
     std::optional<Result<payment::Charge>> charged;
+    std::string view;                   // A view the cache missed: the listing to read.
   };
   // Runs a user operation's first (or only) phase.
   sim::OperationOutcome search(sim::Generator& random, const Listing& listing);
@@ -112,6 +120,12 @@ class SimulatedPlatform final : public sim::SystemUnderTest {
   sim::OperationOutcome pending(Pending operation);
   // The answer to a search, with whether it was stale.
   sim::OperationOutcome answered(const SearchPage& page, const SearchQuery& query);
+  // The answer to a view through the cache (cache-aside), with whether it
+  // showed an older revision than the listing store holds.
+  sim::OperationOutcome viewed(const listing::Property& property);
+  // Runs a view as the platform is built: through the cache, first asking
+  // it alone (a hit completes the view), or straight from the store.
+  sim::OperationOutcome view(const Listing& listing);
   SimulatedPlatform(std::filesystem::path data_dir, sim::FaultBoard& faults, std::uint64_t seed);
 
   std::filesystem::path m_data_dir;
@@ -161,6 +175,8 @@ class SimulatedPlatform final : public sim::SystemUnderTest {
   // The booking store under its fault decorator: the simulator's own reads
   // (stale reads), which no fault and no latency touch. Owned by the platform.
   BookingStore* m_raw_bookings = nullptr;
+  // The listing store under its fault decorator, for stale views likewise.
+  DocumentStore* m_raw_listings = nullptr;
   DeferredPublisher* m_publisher = nullptr;  // Owned by the platform.
   std::map<std::uint64_t, Pending> m_pending;
   std::uint64_t m_last_pending = 0;

@@ -55,11 +55,36 @@ struct PoisonPolicy {
   int attempts = 3;
 };
 
+// Whether the listing service keeps listings in an in-memory cache
+// (cache-aside), and how an entry goes stale.
+enum class CacheInvalidation {
+  OnUpdate,  // A write of the listing drops its entry: no view is older than the store.
+  TtlOnly,   // An entry lives its TTL whatever is written meanwhile.
+};
+
+struct ListingCachePolicy {
+  bool enabled = false;                                          // Default: no cache.
+  int64_t ttl_nanos = 5'000'000'000;                             // Default: 5 s.
+  CacheInvalidation invalidation = CacheInvalidation::OnUpdate;  // Default: OnUpdate.
+};
+
+// How PlaceBooking reaches the booking service.
+enum class BookingIntake {
+  // The gateway calls the booking service and answers with its outcome.
+  Synchronous,
+  // Queue-based load leveling: the gateway appends the command to a queue
+  // (a topic of the event log) and answers "accepted" with a status id; a
+  // worker drains the queue, and the caller polls the status for the outcome.
+  Queued,
+};
+
 struct PlatformPatterns {
-  QueryModel query_model = QueryModel::ReadModel;            // Default: ReadModel.
-  EventPublication publication = EventPublication::Outbox;   // Default: Outbox.
-  ConsumerDelivery delivery = ConsumerDelivery::Idempotent;  // Default: Idempotent.
-  PoisonPolicy poison;                                       // Default: DeadLetter, 3 tries.
+  QueryModel query_model = QueryModel::ReadModel;             // Default: ReadModel.
+  EventPublication publication = EventPublication::Outbox;    // Default: Outbox.
+  ConsumerDelivery delivery = ConsumerDelivery::Idempotent;   // Default: Idempotent.
+  ListingCachePolicy listing_cache;                           // Default: off.
+  BookingIntake booking_intake = BookingIntake::Synchronous;  // Default: Synchronous.
+  PoisonPolicy poison;                                        // Default: DeadLetter, 3 tries.
 };
 
 // How often a naive consumer commits its offsets, in nanoseconds of the

@@ -151,6 +151,8 @@ Result<Property> ListingService::replaceWithRetry(
                                   m_publishing.forOutbox(events));
     if (stored) {
       m_publishing.afterCommit(events);
+      if (m_cache != nullptr)
+        m_cache->written(property_id);
       return property;
     }
     if (stored.error().kind != ErrorKind::Conflict || attempt + 1 >= kUpdateAttempts) {
@@ -271,6 +273,21 @@ Result<Property> ListingService::get(std::string_view property_id) {
     return std::unexpected(document.error());
   }
   return Property::fromDocument(document->body, document->revision);
+}
+
+Result<Property> ListingService::view(std::string_view property_id) {
+  if (m_cache != nullptr) {
+    if (auto hit = m_cache->find(property_id))
+      return *hit;
+  }
+  Property property = STAYLAB_TRY(get(property_id));
+  if (m_cache != nullptr)
+    m_cache->put(property);
+  return property;
+}
+
+std::optional<Property> ListingService::cached(std::string_view property_id) {
+  return m_cache != nullptr ? m_cache->find(property_id) : std::nullopt;
 }
 
 Result<std::vector<Property>> ListingService::list(std::optional<std::string_view> city) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "domain/common/command_context.h"
+#include "domain/listing/listing_cache.h"
 #include "domain/listing/property.h"
 #include "domain/ports/clock.h"
 #include "domain/ports/document_store.h"
@@ -78,7 +79,19 @@ class ListingService {
   [[nodiscard]] Result<Property> markFraud(const MarkPropertyFraud& command,
                                            const CommandContext& context);
 
+  // Reads the property from the store, never from the cache: for commands
+  // and the other contexts, which decide on the store's current revision.
   [[nodiscard]] Result<Property> get(std::string_view property_id);
+  // Shows a property to a viewer: with a cache (useCache), cache-aside: a
+  // cached entry younger than its TTL answers, otherwise the store is read
+  // and the answer cached. Without a cache, as get().
+  [[nodiscard]] Result<Property> view(std::string_view property_id);
+  // Returns the cached entry of the property, or nothing (a miss, or no
+  // cache): the first half of view(), without reading the store.
+  std::optional<Property> cached(std::string_view property_id);
+  // Keeps listings in `cache` for view() from now on, and tells it of every
+  // write of a listing; null for none. `cache` must outlive the service.
+  void useCache(ListingCache* cache) { m_cache = cache; }
   // Returns every property, or those in `city` (case-insensitive), ordered by id.
   [[nodiscard]] Result<std::vector<Property>> list(std::optional<std::string_view> city);
 
@@ -95,6 +108,7 @@ class ListingService {
   const Clock& m_clock;
   RandomSource& m_random;
   EventPublishing m_publishing;
+  ListingCache* m_cache = nullptr;
 };
 
 // Validates an optional IPv4/IPv6 address (empty is allowed).

@@ -11,6 +11,7 @@
 #include "simulator/engine/fault_timeline.h"
 #include "simulator/engine/load_generator.h"
 #include "simulator/engine/pollers.h"
+#include "simulator/engine/queue_workers.h"
 #include "simulator/engine/request_pipeline.h"
 #include "simulator/engine/scenario_fit.h"
 #include "simulator/patterns/registry.h"
@@ -145,14 +146,13 @@ void Engine::applySwitch(std::string_view pattern, bool on) {
   }
   if (RequestLayer* layer = m_state->layers[*index].get())
     layer->switched(on);
-  if (!on) {
-    for (RouteVariant& variant : m_state->variants) {
-      if (variant.pattern != *index)
-        continue;
-      for (auto& route : variant.routes) {
-        if (route)
-          m_state->registerMetrics(*route);
-      }
+  // The routes the pattern takes in its new state join the metrics.
+  for (RouteVariant& variant : m_state->variants) {
+    if (variant.pattern != *index || variant.on != on)
+      continue;
+    for (auto& route : variant.routes) {
+      if (route)
+        m_state->registerMetrics(*route);
     }
   }
   m_state->metrics.addPatternSwitch(

@@ -65,6 +65,7 @@ struct RoutePlan;
 class RequestPipeline;
 class LoadGenerator;
 class Pollers;
+class QueueWorkers;
 class FaultTimeline;
 
 // Makes the real platform for a run, wired to the engine's fault board (its
@@ -210,6 +211,7 @@ class Engine {
   std::unique_ptr<RequestPipeline> m_pipeline;
   std::unique_ptr<LoadGenerator> m_load;
   std::unique_ptr<Pollers> m_pollers;
+  std::unique_ptr<QueueWorkers> m_queue_workers;  // With load leveling only.
   std::unique_ptr<FaultTimeline> m_timeline;
 };
 

@@ -14,6 +14,7 @@
 #include "simulator/engine/fault_timeline.h"
 #include "simulator/engine/load_generator.h"
 #include "simulator/engine/pollers.h"
+#include "simulator/engine/queue_workers.h"
 #include "simulator/engine/request_pipeline.h"
 #include "simulator/engine/scenario_fit.h"
 #include "simulator/patterns/registry.h"
@@ -213,24 +214,27 @@ Result<void> Engine::build() {
     state.routes[op] = STAYLAB_TRY(planRoute(*spec, operation));
     state.registerMetrics(*state.routes[op]);
   }
-  for (const PatternRoutes& without : topology.routes_without) {
-    RouteVariant variant;
-    variant.pattern = *patternIndex(without.pattern);
-    for (const sim::Route& spec : without.routes) {
-      for (std::size_t op = 0; op < kUserOperationCount; ++op) {
-        if (spec.operation == toString(static_cast<UserOperation>(op)))
-          variant.routes[op] = STAYLAB_TRY(planRoute(spec, static_cast<UserOperation>(op)));
+  for (const bool on : {false, true}) {
+    for (const PatternRoutes& differing : on ? topology.routes_with : topology.routes_without) {
+      RouteVariant variant;
+      variant.pattern = *patternIndex(differing.pattern);
+      variant.on = on;
+      for (const sim::Route& spec : differing.routes) {
+        for (std::size_t op = 0; op < kUserOperationCount; ++op) {
+          if (spec.operation == toString(static_cast<UserOperation>(op)))
+            variant.routes[op] = STAYLAB_TRY(planRoute(spec, static_cast<UserOperation>(op)));
+        }
       }
-    }
-    // Its operations join the metrics when the pattern is first off, so
-    // that a run that never switches it keeps the keys it always had.
-    if (!state.patterns.at(variant.pattern).enabled) {
-      for (auto& route : variant.routes) {
-        if (route)
-          state.registerMetrics(*route);
+      // Its operations join the metrics when the pattern first takes them,
+      // so that a run that never does keeps the keys it always had.
+      if (state.patterns.at(variant.pattern).enabled == on) {
+        for (auto& route : variant.routes) {
+          if (route)
+            state.registerMetrics(*route);
+        }
       }
+      state.variants.push_back(std::move(variant));
     }
-    state.variants.push_back(std::move(variant));
   }
   if (m_system)
     STAYLAB_TRY(checkPhases());
@@ -406,9 +410,9 @@ Result<void> Engine::checkPhases() const {
       const RoutePlan* route = nullptr;
       std::string field = fmt::format("topology.routes.{}", toString(operation));
       for (const RouteVariant& variant : state.variants) {
-        if (!patterns.at(variant.pattern).enabled && variant.routes[op]) {
+        if (patterns.at(variant.pattern).enabled == variant.on && variant.routes[op]) {
           route = &*variant.routes[op];
-          field = fmt::format("topology.routes_without.{}.{}",
+          field = fmt::format("topology.{}.{}.{}", variant.on ? "routes_with" : "routes_without",
                               patternRegistry()[variant.pattern]->name(), toString(operation));
           break;
         }
@@ -419,21 +423,29 @@ Result<void> Engine::checkPhases() const {
         continue;
       const int needed = m_system->phases(operation, build);
       if (needed != route->phases) {
-        std::vector<std::string> off;
+        // The platform patterns switched away from how the platform is
+        // built by default: "without cqrs", "with cache_aside".
+        std::vector<std::string> changed;
+        std::string section;
+        const PatternSettings defaults;
         for (const Pattern* pattern : patternRegistry()) {
-          if (pattern->kind() == PatternKind::Platform && !patterns.enabled(pattern->name()))
-            off.push_back(std::string(pattern->name()));
+          if (pattern->kind() != PatternKind::Platform)
+            continue;
+          const bool on = patterns.enabled(pattern->name());
+          if (on == defaults.enabled(pattern->name()))
+            continue;
+          changed.push_back(fmt::format("{} {}", on ? "with" : "without", pattern->name()));
+          if (section.empty())
+            section = fmt::format("{}.{}", on ? "routes_with" : "routes_without", pattern->name());
         }
         return valueError(
             field,
-            fmt::format(
-                "topology '{}' routes '{}' through {} real call(s), but the platform "
-                "{} makes {}; give the route it takes{}",
-                m_topology.name, toString(operation), route->phases,
-                off.empty() ? std::string("as built")
-                            : fmt::format("without {}", fmt::join(off, ", ")),
-                needed,
-                off.empty() ? std::string() : fmt::format(" in routes_without.{}", off.front())));
+            fmt::format("topology '{}' routes '{}' through {} real call(s), but the platform "
+                        "{} makes {}; give the route it takes{}",
+                        m_topology.name, toString(operation), route->phases,
+                        changed.empty() ? std::string("as built")
+                                        : fmt::format("{}", fmt::join(changed, ", ")),
+                        needed, section.empty() ? std::string() : " in " + section));
       }
     }
   }
@@ -499,8 +511,9 @@ void Engine::schedule() {
     }
   }
 
-  m_pipeline = std::make_unique<RequestPipeline>(state, m_system.get(), m_scenario.mode,
-                                                 m_options.max_requests_in_flight);
+  m_pipeline = std::make_unique<RequestPipeline>(
+      state, m_system.get(), m_scenario.mode, m_options.max_requests_in_flight,
+      platformBuildOf(state.patterns).leveling_poll.count());
   m_load = std::make_unique<LoadGenerator>(state, m_scenario, *m_pipeline);
   m_pollers = std::make_unique<Pollers>(state, m_system.get());
   m_timeline = std::make_unique<FaultTimeline>(
@@ -508,6 +521,13 @@ void Engine::schedule() {
       [this](std::string_view pattern, bool on) { applySwitch(pattern, on); });
   state.load_end = std::min(m_load->start(), m_end);
   m_pollers->start();
+  const PlatformBuild platform = platformBuildOf(state.patterns);
+  const auto book = static_cast<std::size_t>(UserOperation::Book);
+  if (m_system && platform.load_leveling && state.routes[book]) {
+    m_queue_workers = std::make_unique<QueueWorkers>(state, *m_system, *state.routes[book],
+                                                     platform.leveling_workers);
+    m_queue_workers->start();
+  }
   m_timeline->start(m_scenario);
 }
 

@@ -101,9 +101,11 @@ struct RoutePlan {
   const DownstreamService* downstream = nullptr;
 };
 
-// The routes of the operations while a pattern is off, where they differ.
+// The routes of the operations while a pattern is off (or, for `on`, on),
+// where they differ.
 struct RouteVariant {
   std::size_t pattern = 0;  // Registry index.
+  bool on = false;          // Taken while the pattern is on (routes_with).
   std::array<std::optional<RoutePlan>, kUserOperationCount> routes;
 };
 
@@ -173,11 +175,11 @@ struct RunState {
       : streams(seed), board(seed), metrics(options) {}
 
   // Returns the route `operation` takes now: the one of the first pattern
-  // that is off and routes it differently, or its own; null without one.
+  // whose switch routes it differently, or its own; null without one.
   const RoutePlan* routeFor(UserOperation operation) const {
     const auto index = static_cast<std::size_t>(operation);
     for (const RouteVariant& variant : variants) {
-      if (!patterns.at(variant.pattern).enabled && variant.routes[index])
+      if (patterns.at(variant.pattern).enabled == variant.on && variant.routes[index])
         return &*variant.routes[index];
     }
     return routes[index] ? &*routes[index] : nullptr;
@@ -215,7 +217,7 @@ struct RunState {
   std::map<std::string, std::unique_ptr<Station>, std::less<>> stations;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<Link>> links;
   std::array<std::optional<RoutePlan>, kUserOperationCount> routes;
-  std::vector<RouteVariant> variants;  // Routes while a pattern is off.
+  std::vector<RouteVariant> variants;  // Routes while a pattern is off, or on.
   std::vector<std::unique_ptr<Poller>> pollers;
   // Every service an entry calls; stable addresses (routes point at them).
   std::vector<DownstreamService> downstream;

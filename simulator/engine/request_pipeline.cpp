@@ -31,6 +31,8 @@ struct RequestPipeline::Flight : PipelineRequest {
   std::optional<RequestError> swallowed;  // By the platform, in the call now answering.
   std::string booking_id;
   std::vector<std::pair<std::string_view, std::uint64_t>> measures;
+  bool complete = false;  // The platform finished before the route's last calls.
+  std::string status_id;  // Accepted for later: the client polls with it.
 };
 
 Process RequestPipeline::request(const RoutePlan* route, Nanos intended, int property,
@@ -78,6 +80,10 @@ Process RequestPipeline::request(const RoutePlan* route, Nanos intended, int pro
       m_state.acknowledged.push_back(std::move(flight.booking_id));
     for (const auto& [measure, count] : flight.measures)
       m_state.metrics.addMeasure(route->hops[0].metric, simulation.now(), measure, count);
+    if (!flight.status_id.empty()) {
+      Task<> outcome = awaitOutcome(flight);
+      co_await outcome;
+    }
   }
   if (completion != nullptr && completion->handle)
     simulation.resumeAt(simulation.now(), completion->handle);
@@ -123,7 +129,8 @@ Task<> RequestPipeline::downstream(Flight& flight) {
   }
   // The calls the chain's last hop makes in turn; each needs its caller
   // alive to be sent at all.
-  for (std::size_t index = route.chain; index < route.hops.size() && !flight.error; ++index) {
+  for (std::size_t index = route.chain;
+       index < route.hops.size() && !flight.error && !flight.complete; ++index) {
     if (!alive(flight, route.chain - 1)) {
       flight.error = RequestError::InstanceKilled;
       break;
@@ -262,6 +269,9 @@ Task<> RequestPipeline::commit(Flight& flight, int phase, bool measured) {
     co_return;
   }
   flight.swallowed = outcome.swallowed;
+  flight.complete = outcome.complete;
+  if (!outcome.status_id.empty())
+    flight.status_id = std::move(outcome.status_id);
   if (!outcome.booking_id.empty())
     flight.booking_id = std::move(outcome.booking_id);
   flight.measures.insert(flight.measures.end(), outcome.measures.begin(), outcome.measures.end());
@@ -297,6 +307,59 @@ std::optional<RequestError> RequestPipeline::crossLink(Link& link, Nanos& delay)
     delay += std::max<Nanos>(0, link.extra_latency + static_cast<Nanos>(std::llround(jitter)));
   }
   return std::nullopt;
+}
+
+Task<> RequestPipeline::awaitOutcome(Flight& flight) {
+  Simulation& simulation = m_state.simulation;
+  const HopPlan& entry = flight.route->hops[0];
+  Station& station = *entry.station;
+  auto model = station.models.find("status");
+  const ServiceTimeModel* service = model == station.models.end() ? nullptr : &model->second;
+  const OperationId polls = m_state.metrics.operation(station.spec->name, "status");
+  const OperationId outcome =
+      m_state.metrics.operation(station.spec->name, entry.operation + "-outcome");
+  while (true) {
+    co_await simulation.delay(m_outcome_poll);
+    const Nanos asked = simulation.now();
+    if (entry.link_in != nullptr) {
+      Nanos delay = 0;
+      if (const auto lost = crossLink(*entry.link_in, delay)) {
+        m_state.metrics.recordError(polls, asked, simulation.now(), *lost);
+        continue;
+      }
+      if (delay > 0)
+        co_await simulation.delay(delay);
+    }
+    if (station.alive_instances == 0) {
+      m_state.metrics.recordError(polls, asked, simulation.now(),
+                                  RequestError::UnavailableInstance);
+      continue;
+    }
+    const bool granted = co_await station.resource->acquire();
+    if (!granted) {
+      m_state.metrics.recordError(polls, asked, simulation.now(), RequestError::Rejected);
+      continue;
+    }
+    m_state.touch(station);
+    const Nanos time = service == nullptr ? 0 : service->sample(station.random);
+    if (time > 0)
+      co_await simulation.delay(time);
+    m_system->setTime(simulation.now());
+    const PolledStatus status = m_state.untimed([&] { return m_system->poll(flight.status_id); });
+    station.resource->release();
+    m_state.touch(station);
+    m_state.metrics.recordSuccess(polls, asked, simulation.now());
+    if (!status.done)
+      continue;
+    if (status.ok) {
+      m_state.metrics.recordSuccess(outcome, flight.intended, simulation.now());
+      if (!status.booking_id.empty())
+        m_state.acknowledged.push_back(status.booking_id);
+    } else {
+      m_state.metrics.recordError(outcome, flight.intended, simulation.now(), status.error);
+    }
+    co_return;
+  }
 }
 
 void RequestPipeline::recordHops(const Flight& flight) {

@@ -10,6 +10,10 @@
 // commit point, the real operation runs against the real stores through the
 // fault decorators.
 //
+// A request the platform accepts for later (load leveling) answers at once;
+// its client then polls the entry for the outcome (awaitOutcome), and the
+// time to outcome is recorded apart from the answer's latency.
+//
 // The stages of a request, each wrapping the next:
 //   the request-scope layers (registry order: rate limit, timeout),
 //   the entry hop,
@@ -18,6 +22,7 @@
 //
 // Thread safety: the engine's thread only.
 
+#include <algorithm>
 #include <cstddef>
 
 #include "simulator/engine/engine_state.h"
@@ -28,12 +33,15 @@ namespace staylab::sim {
 
 class RequestPipeline {
  public:
+  // `outcome_poll`: how often a client polls the status of a request the
+  // platform accepted for later (asynchronous request-reply).
   RequestPipeline(RunState& state, SystemUnderTest* system, ServiceTimeMode mode,
-                  std::uint64_t max_requests_in_flight)
+                  std::uint64_t max_requests_in_flight, Nanos outcome_poll)
       : m_state(state),
         m_system(system),
         m_mode(mode),
-        m_max_requests_in_flight(max_requests_in_flight) {}
+        m_max_requests_in_flight(max_requests_in_flight),
+        m_outcome_poll(std::max<Nanos>(outcome_poll, 1)) {}
 
   // A request's process, from its intended start to its answer; resumes
   // `completion`'s waiter, when it has one, at the end.
@@ -63,11 +71,16 @@ class RequestPipeline {
   // Crosses a link; sets the error, or the latency to wait.
   std::optional<RequestError> crossLink(Link& link, Nanos& delay);
   void recordHops(const Flight& flight);
+  // An accepted request: the client polls its status at the entry every
+  // m_outcome_poll until the outcome is known, then records the time to
+  // outcome from its intended start as `<entry operation>-outcome`.
+  Task<> awaitOutcome(Flight& flight);
 
   RunState& m_state;
   SystemUnderTest* m_system;
   ServiceTimeMode m_mode;
   std::uint64_t m_max_requests_in_flight;
+  Nanos m_outcome_poll;
 };
 
 }  // namespace staylab::sim

@@ -9,7 +9,9 @@
 // engine, a store adapter or Qt.
 //
 // Part names are the `binds` names of the topology (topology.h):
-//   asynchronous parts  relay, search-projection, history-projection, fraud-detection
+//   asynchronous parts  relay, search-projection, history-projection, fraud-detection,
+//                       booking-queue (the load leveling worker's queue; no component
+//                       polls it: the engine drains it through the booking route)
 //
 // Thread safety: the engine calls from its own thread only.
 
@@ -49,6 +51,21 @@ struct OperationOutcome {
   // What the platform measured of this answer for the patterns' measures
   // (pattern.h MeasureSpec, scope Operation), such as {"stale_reads", 1}.
   std::vector<std::pair<std::string_view, std::uint64_t>> measures;
+  // The operation is complete at this phase: the calls left on its route
+  // are not made (a cache hit spares the store read).
+  bool complete = false;
+  // Accepted, the outcome to come (asynchronous request-reply): the id the
+  // client polls with (SystemUnderTest::poll); empty for an answer that is
+  // the outcome.
+  std::string status_id;
+};
+
+// What a client's poll of an accepted request reads.
+struct PolledStatus {
+  bool done = false;  // The outcome is known; otherwise it still waits.
+  bool ok = true;     // Done: it succeeded; otherwise `error` says why not.
+  RequestError error = RequestError::Failed;
+  std::string booking_id;  // A booking the outcome confirmed.
 };
 
 // Returns how a platform error counts in the metrics: the fault board's
@@ -103,6 +120,13 @@ class SystemUnderTest {
   // Forgets a pending operation whose next phase will never run (its
   // caller died or failed in between): what its phases did stays done.
   virtual void abandon(std::uint64_t pending) = 0;
+
+  // Reads the status of an accepted request (OperationOutcome::status_id),
+  // as the client's poll does. Default: a system that accepts nothing
+  // answers every poll as a failed outcome.
+  virtual PolledStatus poll(std::string_view /*status_id*/) {
+    return PolledStatus{true, false, RequestError::Failed, {}};
+  }
 
   // Runs one step of an asynchronous part; returns the events it moved.
   [[nodiscard]] virtual Result<std::size_t> step(std::string_view part, std::size_t batch) = 0;

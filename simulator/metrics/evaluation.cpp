@@ -23,12 +23,23 @@ Reading missing(std::string reason) {
 }
 
 std::string subjectOf(const MetricRef& metric) {
-  return metric.operation.empty() ? metric.component : metric.component + "." + metric.operation;
+  const std::string subject =
+      metric.operation.empty() ? metric.component : metric.component + "." + metric.operation;
+  return metric.time_to_outcome ? "time_to_outcome(" + subject + ")" : subject;
 }
 
 Reading readLatency(const MetricRef& metric, const MetricsSnapshot& metrics) {
-  const OperationTotals* totals = metrics.findOperation(
-      metric.component, metric.operation.empty() ? kAllOperations : metric.operation);
+  const OperationTotals* totals = nullptr;
+  if (metric.time_to_outcome) {
+    // A request accepted for later records its outcome apart
+    // (`<operation>-outcome`); one answered with its outcome has none, and
+    // its latency is its time to outcome.
+    totals = metrics.findOperation(metric.component, metric.operation + "-outcome");
+  }
+  if (totals == nullptr) {
+    totals = metrics.findOperation(metric.component,
+                                   metric.operation.empty() ? kAllOperations : metric.operation);
+  }
   if (totals == nullptr || totals->latency.count == 0)
     return missing(fmt::format("no completed requests for {}", subjectOf(metric)));
   const LatencySummary& latency = totals->latency;

@@ -5,8 +5,10 @@
 // builds the platform, and to the running system when a live platform
 // pattern is switched (SystemUnderTest::reconfigure). Each field is one
 // pattern's; its default is the platform as designed (DESIGN.md section 2).
-#include <string_view>
+#include <chrono>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace staylab::sim {
 
@@ -52,6 +54,19 @@ struct PlatformBuild {
   // it caught up (blue-green). Off: it empties the live one and replays it
   // in place, so reads meanwhile see a partial read model.
   bool blue_green_rebuild = true;
+  // Cache-aside: the listing service keeps listings in memory for views,
+  // each for `cache_ttl`; with `cache_invalidate_on_update` a write of the
+  // listing drops its entry. Off: every view reads the listing store.
+  bool cache_aside = false;
+  std::chrono::nanoseconds cache_ttl{std::chrono::seconds(5)};
+  bool cache_invalidate_on_update = true;
+  // Queue-based load leveling: the gateway queues PlaceBooking on a topic of
+  // the event log and answers "accepted"; `leveling_workers` workers drain
+  // the queue at the booking store's pace; the client polls for the outcome
+  // every `leveling_poll`. Off: the synchronous booking.
+  bool load_leveling = false;
+  int leveling_workers = 1;
+  std::chrono::nanoseconds leveling_poll{std::chrono::milliseconds(500)};
 
   bool operator==(const PlatformBuild&) const = default;
 };

@@ -9,9 +9,7 @@
 
 #include <array>
 
-#include <fmt/format.h>
-
-#include "simulator/patterns/pattern.h"
+#include "simulator/patterns/platform_switch.h"
 
 namespace staylab::sim {
 namespace {
@@ -26,31 +24,18 @@ constexpr std::array<MeasureSpec, 3> kMeasures = {{
      "events in the log the rebuild replayed from offset 0 (the log's length when it started)"},
 }};
 
-class RebuildByReplayPattern final : public Pattern {
- public:
-  std::string_view name() const override { return "rebuild_by_replay"; }
-  std::string_view title() const override { return "Rebuild by replay (blue-green)"; }
-  std::string_view summary() const override {
-    return "A rebuild replays the log into a second read model and switches reads once it "
-           "caught up; without it, the live read model is emptied and searches see it partial.";
-  }
-  PatternKind kind() const override { return PatternKind::Platform; }
-  LiveSwitch live() const override { return LiveSwitch::No; }
-  std::unique_ptr<PatternConfig> defaults() const override {
-    auto settings = std::make_unique<SwitchOnly>();
-    settings->enabled = true;
-    return settings;
-  }
-  void configure(const PatternConfig& config, PlatformBuild& build) const override {
-    build.blue_green_rebuild = config.enabled;
-  }
-  std::span<const MeasureSpec> measures() const override { return kMeasures; }
-};
-
 }  // namespace
 
 std::unique_ptr<Pattern> makeRebuildByReplayPattern() {
-  return std::make_unique<RebuildByReplayPattern>();
+  return makePlatformSwitch({
+      .name = "rebuild_by_replay",
+      .title = "Rebuild by replay (blue-green)",
+      .summary = "A rebuild replays the log into a second read model and switches reads once it "
+           "caught up; without it, the live read model is emptied and searches see it partial.",
+      .live = LiveSwitch::No,
+      .field = &PlatformBuild::blue_green_rebuild,
+      .measures = kMeasures,
+  });
 }
 
 }  // namespace staylab::sim

@@ -16,6 +16,8 @@ namespace staylab::sim {
   X(makeDeadLetterPattern)         \
   X(makeCompetingConsumersPattern) \
   X(makeRebuildByReplayPattern)    \
+  X(makeCacheAsidePattern)         \
+  X(makeLoadLevelingPattern)       \
   X(makeRateLimitPattern)          \
   X(makeTimeoutPattern)            \
   X(makeRetryPattern)              \

@@ -54,13 +54,18 @@ std::string_view kindNoun(QuantityKind kind) {
   return "a value";
 }
 
+// The subject of a latency that reads the time to an outcome.
+constexpr std::string_view kTimeToOutcome = "time_to_outcome";
+
 std::string metricText(const MetricRef& metric) {
   std::string text(metric.name == MetricName::Measure ? std::string_view(metric.measure)
                                                       : toString(metric.name));
   if (infoOf(metric.name).takes_subject ||
       (metric.name == MetricName::Measure && !metric.component.empty())) {
-    text += fmt::format("({}{}{})", metric.component, metric.operation.empty() ? "" : ".",
-                        metric.operation);
+    const std::string subject = fmt::format("{}{}{}", metric.component,
+                                            metric.operation.empty() ? "" : ".", metric.operation);
+    text += metric.time_to_outcome ? fmt::format("({}({}))", kTimeToOutcome, subject)
+                                   : fmt::format("({})", subject);
   }
   return text;
 }
@@ -292,6 +297,22 @@ class ExpectationParser {
     if (has_call) {
       ++m_position;  // '('
       skipSpaces();
+      const std::size_t after = m_position + kTimeToOutcome.size();
+      const bool outcome = info->shape == MetricShape::Latency &&
+                           m_text.substr(m_position).starts_with(kTimeToOutcome) &&
+                           (after >= m_text.size() || !isNameChar(m_text[after]));
+      if (outcome) {
+        const std::size_t outcome_start = m_position;
+        m_position += kTimeToOutcome.size();
+        skipSpaces();
+        if (peek() != '(')
+          return fail(outcome_start,
+                      "'{}' needs an operation in parentheses, e.g. {}(gateway.book)",
+                      kTimeToOutcome, kTimeToOutcome);
+        ++m_position;
+        skipSpaces();
+        metric.time_to_outcome = true;
+      }
       auto component = readName("a component name");
       if (!component) {
         return std::unexpected(std::move(component).error());
@@ -309,6 +330,14 @@ class ExpectationParser {
         metric.operation = std::string(*operation);
       }
       skipSpaces();
+      if (metric.time_to_outcome) {
+        if (metric.operation.empty())
+          return fail(m_position, "'{}' takes an operation, such as gateway.book", kTimeToOutcome);
+        if (peek() != ')')
+          return fail(m_position, "expected ')' after the operation name");
+        ++m_position;
+        skipSpaces();
+      }
       if (peek() != ')') {
         return fail(m_position, "expected ')' after the {} name",
                     metric.operation.empty() ? "component" : "operation");

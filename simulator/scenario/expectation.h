@@ -27,6 +27,10 @@
 //   ratio       := an operation measure's share of the subject's
 //                  completions, such as stale_read_ratio(gateway.search)
 //   subject     := name [ "." name ]           (component or component.operation)
+//                | "time_to_outcome(" name "." name ")"   (latencies only: the time from
+//                  a request's intended start to its outcome, which a request
+//                  accepted for later (load leveling) learns by polling; for a
+//                  request answered with its outcome, its latency)
 //   name        := [a-z0-9][a-z0-9_-]*          (at most 64 characters)
 //   comparison  := "<" | "<=" | "==" | "!=" | ">=" | ">"
 //   value       := number | number "%" | duration | number "/" unit
@@ -87,6 +91,9 @@ struct MetricRef {
   std::string component;
   std::string operation;
   std::string measure;  // For MetricName::Measure: "stale_reads", "stale_read_ratio".
+  // For a latency (p50..mean) of an operation: the time to its outcome
+  // rather than to its answer, written p99(time_to_outcome(gateway.book)).
+  bool time_to_outcome = false;
 
   bool operator==(const MetricRef&) const = default;
 };

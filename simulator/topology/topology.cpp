@@ -179,36 +179,54 @@ const Route* Topology::findRouteWithout(std::string_view pattern,
   return nullptr;
 }
 
-std::vector<std::pair<std::string, std::pair<std::string, std::string>>>
-Topology::conditionalLinks() const {
-  using Pair = std::pair<std::string, std::string>;
-  std::vector<Pair> always;
-  const auto collect = [](const Route& route, std::vector<Pair>& into) {
-    for (std::size_t index = 1; index < route.hops.size(); ++index)
-      into.emplace_back(route.hops[index - 1].component, route.hops[index].component);
-    for (const Hop& call : route.calls)
-      into.emplace_back(route.hops.back().component, call.component);
-  };
+namespace {
+
+using LinkPair = std::pair<std::string, std::string>;
+
+void collectLinks(const Route& route, std::vector<LinkPair>& into) {
+  for (std::size_t index = 1; index < route.hops.size(); ++index)
+    into.emplace_back(route.hops[index - 1].component, route.hops[index].component);
+  for (const Hop& call : route.calls)
+    into.emplace_back(route.hops.back().component, call.component);
+}
+
+// The links only `differing`'s routes use, none of `routes`: by pattern.
+std::vector<std::pair<std::string, LinkPair>> patternOnlyLinks(
+    const std::vector<Route>& routes, const std::vector<PatternRoutes>& differing) {
+  std::vector<LinkPair> always;
   for (const Route& route : routes)
-    collect(route, always);
-  std::vector<std::pair<std::string, Pair>> conditional;
-  for (const PatternRoutes& without : routes_without) {
-    std::vector<Pair> used;
-    for (const Route& route : without.routes)
-      collect(route, used);
-    for (Pair& link : used) {
+    collectLinks(route, always);
+  std::vector<std::pair<std::string, LinkPair>> conditional;
+  for (const PatternRoutes& pattern : differing) {
+    std::vector<LinkPair> used;
+    for (const Route& route : pattern.routes)
+      collectLinks(route, used);
+    for (LinkPair& link : used) {
       const bool known = std::find(always.begin(), always.end(), link) != always.end() ||
                          std::find(conditional.begin(), conditional.end(),
-                                   std::make_pair(without.pattern, link)) != conditional.end();
+                                   std::make_pair(pattern.pattern, link)) != conditional.end();
       if (!known && link.first != link.second)
-        conditional.emplace_back(without.pattern, std::move(link));
+        conditional.emplace_back(pattern.pattern, std::move(link));
     }
   }
   return conditional;
 }
 
+}  // namespace
+
+std::vector<std::pair<std::string, std::pair<std::string, std::string>>>
+Topology::conditionalLinks() const {
+  return patternOnlyLinks(routes, routes_without);
+}
+
+std::vector<std::pair<std::string, std::pair<std::string, std::string>>> Topology::linksWhileOn()
+    const {
+  return patternOnlyLinks(routes, routes_with);
+}
+
 std::vector<std::string> Topology::blastRadius(std::string_view failed,
-                                               const std::vector<std::string>& patterns_off) const {
+                                               const std::vector<std::string>& patterns_off,
+                                               const std::vector<std::string>& patterns_on) const {
   const std::vector<std::size_t> order = nameOrder(components);
   const VertexIndex index(components, order);
   const auto start = index.find(failed);
@@ -221,6 +239,14 @@ std::vector<std::string> Topology::blastRadius(std::string_view failed,
   std::vector<std::pair<Vertex, Vertex>> unused;
   for (const auto& [pattern, link] : conditionalLinks()) {
     if (std::find(patterns_off.begin(), patterns_off.end(), pattern) != patterns_off.end())
+      continue;
+    const auto from = index.find(link.first);
+    const auto to = index.find(link.second);
+    if (from && to)
+      unused.emplace_back(*from, *to);
+  }
+  for (const auto& [pattern, link] : linksWhileOn()) {
+    if (std::find(patterns_on.begin(), patterns_on.end(), pattern) != patterns_on.end())
       continue;
     const auto from = index.find(link.first);
     const auto to = index.find(link.second);

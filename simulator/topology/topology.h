@@ -46,6 +46,9 @@
 //   routes_without:                  # optional: routes while a pattern is off
 //     cqrs:                          #   a registered pattern
 //       search: [gateway.search, search-service.search, [listing-db.query, booking-db.read]]
+//   routes_with:                     # optional: routes while a pattern is on
+//     cache_aside:                   #   a registered pattern
+//       view: [gateway.view, listing-service.view, [listing-service.cache, listing-db.read]]
 //
 // Service times are written as in scenarios (scenario.h ServiceTimeSpec):
 // constant {value}, exponential {mean}, uniform {min, max}, lognormal
@@ -148,8 +151,9 @@ struct Route {
   bool operator==(const Route&) const = default;
 };
 
-// The routes a pattern takes while it is switched off, where they differ
-// from `routes` (for instance search without CQRS, by API composition).
+// The routes a pattern takes while it is switched off (routes_without), or
+// on (routes_with), where they differ from `routes` (for instance search
+// without CQRS, by API composition; a view with cache-aside, cache first).
 struct PatternRoutes {
   std::string pattern;        // A registered pattern (simulator/patterns/registry.h).
   std::vector<Route> routes;  // In file order.
@@ -175,6 +179,7 @@ class Topology {
   std::vector<LinkSpec> links;                // In file order.
   std::vector<Route> routes;                  // In file order.
   std::vector<PatternRoutes> routes_without;  // In file order.
+  std::vector<PatternRoutes> routes_with;     // In file order.
 
   // Return null when there is none.
   const ComponentSpec* findComponent(std::string_view name) const;
@@ -189,6 +194,10 @@ class Topology {
   // of `routes` uses (search -> the write stores without CQRS): by pattern,
   // each "from" -> "to" once, in file order of the patterns.
   std::vector<std::pair<std::string, std::pair<std::string, std::string>>> conditionalLinks() const;
+  // Returns the links a pattern's routes_with use while it is on and no
+  // route of `routes` uses (the gateway -> the event log with load
+  // leveling), as conditionalLinks() does.
+  std::vector<std::pair<std::string, std::pair<std::string, std::string>>> linksWhileOn() const;
 
   // Returns the components that depend on `failed`, directly or transitively
   // (who can be hurt when it fails), sorted by name, not including `failed`
@@ -196,10 +205,12 @@ class Topology {
   // `to` (a caller on its callee), except a link from a store or event log to
   // a relay or consumer, which that relay or consumer polls: it depends on
   // the store or log. A conditional link (conditionalLinks()) counts only
-  // while its pattern is in `patterns_off`. Computed with Boost.Graph (a
+  // while its pattern is in `patterns_off`, a link of linksWhileOn() only
+  // while its pattern is in `patterns_on`. Computed with Boost.Graph (a
   // breadth-first search).
   std::vector<std::string> blastRadius(std::string_view failed,
-                                       const std::vector<std::string>& patterns_off = {}) const;
+                                       const std::vector<std::string>& patterns_off = {},
+                                       const std::vector<std::string>& patterns_on = {}) const;
 
   // Returns a position for every component: the given `position` where set,
   // otherwise a layered layout computed from the links: longest-path layers

@@ -33,8 +33,9 @@ constexpr std::string_view kLimit = "topology.limit";
 constexpr std::size_t kMaxComponentDescriptionBytes = 1024;
 constexpr double kMaxCoordinate = 1e6;
 
-constexpr std::array<std::string_view, 7> kTopologyKeys = {
-    "schema", "name", "description", "components", "links", "routes", "routes_without"};
+constexpr std::array<std::string_view, 8> kTopologyKeys = {
+    "schema", "name",   "description",    "components",
+    "links",  "routes", "routes_without", "routes_with"};
 constexpr std::array<std::string_view, 11> kComponentKeys = {
     "name",  "kind",  "binds",         "description",   "instances", "workers",
     "queue", "batch", "service_times", "poll_interval", "position"};
@@ -86,7 +87,11 @@ class TopologyReader : public yaml::Reader {
       topology.routes = STAYLAB_TRY(readRoutes(*routes, topology, "routes"));
     }
     if (const Node* without = fields.find("routes_without")) {
-      topology.routes_without = STAYLAB_TRY(readRoutesWithout(*without, topology));
+      topology.routes_without =
+          STAYLAB_TRY(readPatternRoutes(*without, topology, "routes_without", "without"));
+    }
+    if (const Node* with = fields.find("routes_with")) {
+      topology.routes_with = STAYLAB_TRY(readPatternRoutes(*with, topology, "routes_with", "with"));
     }
     return topology;
   }
@@ -304,12 +309,13 @@ class TopologyReader : public yaml::Reader {
     return routes;
   }
 
-  // Reads `routes_without`: per registered pattern, the routes it takes
-  // while switched off.
-  Result<std::vector<PatternRoutes>> readRoutesWithout(const Node& node,
-                                                       const Topology& topology) const {
+  // Reads `routes_without` or `routes_with` (`key`): per registered
+  // pattern, the routes it takes while switched off, or on.
+  Result<std::vector<PatternRoutes>> readPatternRoutes(const Node& node, const Topology& topology,
+                                                       std::string_view key,
+                                                       std::string_view preposition) const {
     const std::vector<std::string_view> patterns = patternNames();
-    STAYLAB_TRY(openMap(node, "routes_without", patterns));
+    STAYLAB_TRY(openMap(node, key, patterns));
     std::vector<PatternRoutes> without;
     for (const MapEntry& entry : node.entries) {
       PatternRoutes routes;
@@ -317,8 +323,8 @@ class TopologyReader : public yaml::Reader {
       routes.routes = STAYLAB_TRY(readRoutes(*entry.value, topology, entry.key));
       if (routes.routes.empty()) {
         return fail(entry.value->position, kValue,
-                    "'{}' gives no route; name the operations whose route differs without it",
-                    entry.key);
+                    "'{}' gives no route; name the operations whose route differs {} it", entry.key,
+                    preposition);
       }
       without.push_back(std::move(routes));
     }

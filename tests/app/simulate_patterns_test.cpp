@@ -194,6 +194,72 @@ TEST(IdempotentConsumerPatternTest, DuplicatesAndCrashesApplyEventsTwiceOnlyInNa
   EXPECT_GT(naive.invariants.read_model_mismatches, 0u);
 }
 
+// --- Cache-aside --------------------------------------------------------------------
+
+constexpr std::string_view kViewsAndEdits = "search: 0, view: 85, book: 0, cancel: 0, edit: 15";
+
+TEST(CacheAsidePatternTest, AHitSparesTheListingStoreReadAndOffEveryViewReadsIt) {
+  const sim::RunReport cached =
+      runReal("patterns: { cache_aside: { enabled: true, ttl: 5s } }\n", kViewsAndEdits, 100);
+  const sim::RunReport direct = runReal("", kViewsAndEdits, 100);
+  const std::uint64_t views = count(cached, "gateway", "view");
+  const std::uint64_t hits = measured(cached, "gateway", "view", "cache_hits");
+  ASSERT_GT(views, 2000u);
+  // Every view asks the cache; only the misses read the store.
+  EXPECT_EQ(count(cached, "listing-service", "cache"), views);
+  EXPECT_GT(hits, views / 2);
+  EXPECT_EQ(count(cached, "listing-db", "read"), views - hits);
+  EXPECT_EQ(count(direct, "listing-db", "read"), count(direct, "gateway", "view"));
+  EXPECT_EQ(count(direct, "listing-service", "cache"), 0u);
+  EXPECT_EQ(measured(direct, "gateway", "view", "cache_hits"), 0u);
+  EXPECT_EQ(cached.metrics.findOperation("gateway", "view")->errors, 0u);
+}
+
+TEST(CacheAsidePatternTest, WithoutInvalidationEditedListingsAreShownStaleAndWithItNever) {
+  const sim::RunReport invalidated =
+      runReal("patterns: { cache_aside: { enabled: true, ttl: 5s, invalidate_on_update: true } }\n",
+              kViewsAndEdits, 100);
+  const sim::RunReport ttl_only = runReal(
+      "patterns: { cache_aside: { enabled: true, ttl: 5s, invalidate_on_update: false } }\n",
+      kViewsAndEdits, 100);
+  EXPECT_EQ(measured(invalidated, "gateway", "view", "stale_views"), 0u);
+  EXPECT_GT(measured(ttl_only, "gateway", "view", "stale_views"), 50u);
+  // Invalidation's price: the edits' entries are read again.
+  EXPECT_LT(measured(invalidated, "gateway", "view", "cache_hits"),
+            measured(ttl_only, "gateway", "view", "cache_hits"));
+}
+
+// --- Load leveling -------------------------------------------------------------------
+
+TEST(LoadLevelingPatternTest, TheGatewayQueuesBookingsAndTheClientLearnsTheOutcomeByPolling) {
+  const sim::RunReport leveled = runReal(
+      "patterns: { load_leveling: { enabled: true, poll_every: 200ms } }\n", kSearchAndBook);
+  const std::uint64_t books = count(leveled, "gateway", "book");
+  ASSERT_GT(books, 400u);
+  // Each booking went onto the queue on the log, not to the booking service.
+  EXPECT_EQ(count(leveled, "event-log", "append"), books);
+  EXPECT_EQ(leveled.metrics.findOperation("gateway", "book")->errors, 0u);
+  // The worker placed every one of them through the booking route, and each
+  // client polled until it read its outcome.
+  EXPECT_EQ(count(leveled, "booking-db", "write"), books);
+  const sim::OperationTotals* outcome = leveled.metrics.findOperation("gateway", "book-outcome");
+  ASSERT_NE(outcome, nullptr);
+  EXPECT_EQ(outcome->count, books);
+  EXPECT_GE(count(leveled, "gateway", "status"), books);
+  EXPECT_GT(outcome->latency.p50, leveled.metrics.findOperation("gateway", "book")->latency.p50);
+  EXPECT_GE(outcome->latency.min, 200 * sim::kMillisecond);  // The first poll.
+  EXPECT_EQ(leveled.invariants.double_bookings, 0u);
+  EXPECT_EQ(leveled.invariants.lost_acknowledged, 0u);
+  EXPECT_EQ(leveled.invariants.undelivered_events, 0u);
+}
+
+TEST(LoadLevelingPatternTest, OffBookingsAreAnsweredWithTheirOutcomeAndNothingIsQueued) {
+  const sim::RunReport direct = runReal("", kSearchAndBook);
+  EXPECT_EQ(direct.metrics.findOperation("gateway", "book-outcome"), nullptr);
+  EXPECT_EQ(direct.metrics.findOperation("gateway", "status"), nullptr);
+  EXPECT_EQ(count(direct, "booking-db", "write"), count(direct, "gateway", "book"));
+}
+
 // --- The registry, as the CLI lists it ---------------------------------------------------
 
 TEST(PatternsCommandTest, ListsEveryRegisteredPatternInItsOrderWithWhatItMeasures) {

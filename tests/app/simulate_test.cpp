@@ -112,6 +112,8 @@ const std::map<std::string, std::string, std::less<>> kSummaryDigests = {
     {"dead-letter-topic", "50f9179db910c799"},
     {"competing-consumers", "8150bafd35a08b19"},
     {"rebuild-by-replay", "2d94dda270c4ab7d"},
+    {"cache-aside", "74e2c94ab1a3f796"},
+    {"load-leveling-burst", "3e3501b541505415"},
 };
 
 // Runs a shipped scenario, A then B for a case study, and returns its

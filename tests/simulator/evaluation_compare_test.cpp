@@ -124,5 +124,56 @@ TEST_F(CompareEvaluateTest, ARunAloneIsRunAAndHasNoRunB) {
   EXPECT_EQ(one_run.text, "p99(gateway.search) < 2 * p99(gateway.search): actual 9ms and 9ms");
 }
 
+// --- Time to outcome ----------------------------------------------------------------
+
+// A: bookings accepted in 2 ms, their outcomes known after 3 s; B: bookings
+// answered with their outcome after 400 ms.
+TEST(TimeToOutcomeTest, ReadsTheOutcomeOfAcceptedRequestsAndTheAnswerOfTheOthers) {
+  MetricsRegistry leveled(MetricsOptions{kSecond});
+  const OperationId accepted = leveled.operation("gateway", "book");
+  const OperationId outcome = leveled.operation("gateway", "book-outcome");
+  MetricsRegistry direct(MetricsOptions{kSecond});
+  const OperationId answered = direct.operation("gateway", "book");
+  for (int request = 0; request < 50; ++request) {
+    const Nanos start = request * kMs;
+    leveled.recordSuccess(accepted, start, start + 2 * kMs);
+    leveled.recordSuccess(outcome, start, start + 3 * kSecond);
+    direct.recordSuccess(answered, start, start + 400 * kMs);
+  }
+  leveled.finish(10 * kSecond);
+  direct.finish(10 * kSecond);
+  const MetricsSnapshot a = leveled.snapshot();
+  const MetricsSnapshot b = direct.snapshot();
+  const InvariantResults none;
+  const auto check = [&](std::string_view text) {
+    const auto expectation = parseExpectation(text, ExpectationRuns::AAndB);
+    EXPECT_TRUE(expectation.has_value()) << text << ": " << expectation.error().reason;
+    return evaluate(*expectation, RunMeasurements{a, none}, RunMeasurements{b, none});
+  };
+  EXPECT_TRUE(check("A.p99(gateway.book) < 10ms").passed);
+  EXPECT_TRUE(check("A.p50(time_to_outcome(gateway.book)) > 2s").passed);
+  EXPECT_TRUE(check("B.p99(time_to_outcome(gateway.book)) < 500ms").passed);
+  const ExpectationResult longer =
+      check("A.p99(time_to_outcome(gateway.book)) > 5 * B.p99(time_to_outcome(gateway.book))");
+  EXPECT_TRUE(longer.passed) << longer.text;
+  EXPECT_NE(longer.text.find("time_to_outcome(gateway.book)"), std::string::npos) << longer.text;
+}
+
+TEST(TimeToOutcomeTest, ParsesOnlyAroundALatencyOfAnOperationAndReadsBackEqual) {
+  const auto parsed = parseExpectation("p99( time_to_outcome (gateway.book) ) < 2s");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().reason;
+  EXPECT_TRUE(parsed->metric.time_to_outcome);
+  EXPECT_EQ(parsed->metric.operation, "book");
+  EXPECT_EQ(toString(*parsed), "p99(time_to_outcome(gateway.book)) < 2s");
+  EXPECT_EQ(parseExpectation(toString(*parsed)).value(), *parsed);
+  EXPECT_FALSE(parseExpectation("p99(time_to_outcome(gateway)) < 2s").has_value());
+  EXPECT_FALSE(parseExpectation("count(time_to_outcome(gateway.book)) > 2").has_value());
+  EXPECT_FALSE(parseExpectation("p99(time_to_outcome(gateway.book) < 2s").has_value());
+  // A component may still be named like it.
+  const auto component = parseExpectation("p99(time_to_outcome-svc.get) < 2s");
+  ASSERT_TRUE(component.has_value()) << component.error().reason;
+  EXPECT_FALSE(component->metric.time_to_outcome);
+}
+
 }  // namespace
 }  // namespace staylab::sim

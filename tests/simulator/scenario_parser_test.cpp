@@ -1012,6 +1012,24 @@ load:
   - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
 )",
      5, 48, "'max_backoff' (1s) is below 'backoff' (2s)"},
+    {"LoadLevelingWithoutWorkers", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+patterns: { load_leveling: { enabled: true, workers: 0 } }
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+)",
+     5, 54, "'workers' must be between 1 and 64, got 0"},
+    {"CacheAsideWithoutATtl", R"(schema: 1
+name: minimal
+description: d
+duration: 5m
+patterns: { cache_aside: { ttl: 0s } }
+load:
+  - { phase: steady, for: 1m, arrivals: { kind: constant, rate: 10/s } }
+)",
+     5, 33, "'ttl' must be longer than 0"},
     {"ClosedLoadWithoutUsers", R"(schema: 1
 name: minimal
 description: d

@@ -234,6 +234,19 @@ TEST(TopologyTest, BlastRadiusFollowsTheLinksOfAPatternOnlyWhileItIsOff) {
             std::make_pair(std::string("search-service"), std::string("listing-db")));
 }
 
+// The gateway queues bookings on the event log only with load leveling on.
+TEST(TopologyTest, BlastRadiusFollowsTheLinksOfAPatternOnlyWhileItIsOn) {
+  const Topology topology = loadAsset("default");
+  const Names synchronous = topology.blastRadius("event-log");
+  const Names leveled = topology.blastRadius("event-log", {}, {"load_leveling"});
+  EXPECT_TRUE(std::find(synchronous.begin(), synchronous.end(), "gateway") == synchronous.end());
+  EXPECT_TRUE(std::find(leveled.begin(), leveled.end(), "gateway") != leveled.end());
+  const auto while_on = topology.linksWhileOn();
+  ASSERT_EQ(while_on.size(), 1u);
+  EXPECT_EQ(while_on[0].first, "load_leveling");
+  EXPECT_EQ(while_on[0].second, std::make_pair(std::string("gateway"), std::string("event-log")));
+}
+
 TEST(TopologyTest, BlastRadiusOfAnUnknownComponentIsEmpty) {
   EXPECT_TRUE(loadAsset("default").blastRadius("nowhere").empty());
   EXPECT_TRUE(loadAsset("default").blastRadius("clients").empty());

@@ -36,15 +36,14 @@ namespace staylab::app {
 namespace {
 
 constexpr int kProperties = 1000;
-constexpr int kBatch = 200;          // Commands per drain.
-constexpr int kBatches = 50;         // Fixed work, so that runs compare: 10,000 bookings.
+constexpr int kBatch = 200;   // Commands per drain.
+constexpr int kBatches = 50;  // Fixed work, so that runs compare: 10,000 bookings.
 // The first night booked: 30 days from today (days since the epoch), so that
 // no stay starts in the past whenever the benchmark runs.
-const int kFirstNight =
-    static_cast<int>(std::chrono::duration_cast<std::chrono::days>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count()) +
-    30;
+const int kFirstNight = static_cast<int>(std::chrono::duration_cast<std::chrono::days>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count()) +
+                        30;
 
 std::vector<double> g_e2e_rates;    // One commit per command.
 std::vector<double> g_group_rates;  // One group commit per batch.

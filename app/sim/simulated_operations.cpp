@@ -166,7 +166,10 @@ sim::OperationOutcome SimulatedPlatform::search(sim::Generator& random, const Li
   auto candidates = m_platform->composedSearch().candidates(query);
   if (!candidates)
     return failed(candidates.error());
-  return pending(Pending{.query = std::move(query), .candidates = std::move(*candidates)});
+  Pending composed;
+  composed.query = std::move(query);
+  composed.candidates = std::move(*candidates);
+  return pending(std::move(composed));
 }
 
 template <typename Write>
@@ -184,8 +187,11 @@ sim::OperationOutcome SimulatedPlatform::write(Write&& run) {
     return failed(booking_id.error());
   }
   sim::OperationOutcome outcome;
-  if (!events.empty())
-    outcome = pending(Pending{.events = std::move(events)});
+  if (!events.empty()) {
+    Pending dual_write;
+    dual_write.events = std::move(events);
+    outcome = pending(std::move(dual_write));
+  }
   outcome.booking_id = std::move(*booking_id);
   return outcome;
 }

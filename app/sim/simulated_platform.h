@@ -104,7 +104,7 @@ class SimulatedPlatform final : public sim::SystemUnderTest {
     std::optional<booking::HeldBooking> held;
     std::optional<CommandContext> context;
     std::optional<Result<payment::Charge>> charged;
-    std::string view;                   // A view the cache missed: the listing to read.
+    std::string view;  // A view the cache missed: the listing to read.
   };
   // Runs a user operation's first (or only) phase.
   sim::OperationOutcome search(sim::Generator& random, const Listing& listing);

@@ -30,8 +30,9 @@ std::unique_ptr<Pattern> makeRebuildByReplayPattern() {
   return makePlatformSwitch({
       .name = "rebuild_by_replay",
       .title = "Rebuild by replay (blue-green)",
-      .summary = "A rebuild replays the log into a second read model and switches reads once it "
-           "caught up; without it, the live read model is emptied and searches see it partial.",
+      .summary =
+          "A rebuild replays the log into a second read model and switches reads once it "
+          "caught up; without it, the live read model is emptied and searches see it partial.",
       .live = LiveSwitch::No,
       .field = &PlatformBuild::blue_green_rebuild,
       .measures = kMeasures,

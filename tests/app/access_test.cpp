@@ -218,7 +218,8 @@ TEST_F(AccessTest, TheKeyFileHoldsNoKeyAndOnlyItsOwnerMayReadIt) {
     EXPECT_EQ(key.size(), 3u + 8u + 32u) << key;
     EXPECT_TRUE(key.starts_with("sk_")) << key;
     // The id `keys list` shows is drawn apart: none of the secret is in it.
-    EXPECT_EQ(text.find(key.substr(3 + 8)), std::string::npos) << role << "'s secret is in the file";
+    EXPECT_EQ(text.find(key.substr(3 + 8)), std::string::npos)
+        << role << "'s secret is in the file";
   }
   struct stat status {};
   ASSERT_EQ(::stat((m_dir / "data" / "api-keys.json").c_str(), &status), 0);

@@ -1,5 +1,7 @@
 #include "ui/results_panel.h"
 
+#include "simulator/patterns/registry.h"
+
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -27,6 +29,11 @@ bool isInvariant(const sim::Expectation& expectation) {
     case sim::MetricName::ReadModelMismatches:
     case sim::MetricName::ConvergenceTime:
       return true;
+    case sim::MetricName::Measure: {
+      // A pattern's count for the whole run is taken after it, as the invariants are.
+      const auto measure = sim::findMeasure(expectation.metric.measure);
+      return measure && measure->measure->scope == sim::MeasureScope::Run;
+    }
     default:
       return false;
   }
@@ -99,7 +106,22 @@ void ResultsPanel::update(RunSide side, const sim::MetricsSnapshot& snapshot,
     if (item == nullptr)
       continue;
     const sim::ExpectationResult& result = results[index];
-    if (!final && isInvariant(m_expectations[index])) {
+    const sim::Expectation& expectation = m_expectations[index];
+    const sim::RunId run = side == RunSide::A ? sim::RunId::A : sim::RunId::B;
+    const sim::RunId other = side == RunSide::A ? sim::RunId::B : sim::RunId::A;
+    if (!expectation.reads(run) || expectation.reads(other)) {
+      // Another run's, or a comparison of both runs: this run alone cannot
+      // decide it; staylab-cli simulate runs both and does.
+      item->setText(status_column, tr("—"));
+      item->setForeground(status_column, kPending);
+      item->setText(actual_column, expectation.reads(run) ? tr("A vs B") : tr("other run"));
+      item->setForeground(actual_column, kPending);
+      item->setToolTip(status_column,
+                       tr("Reads run %1: `staylab-cli simulate` runs A and B and decides it")
+                           .arg(expectation.reads(run) ? tr("A and B") : tr("B")));
+      continue;
+    }
+    if (!final && isInvariant(expectation)) {
       item->setText(status_column, tr("pending"));
       item->setForeground(status_column, kPending);
       item->setText(actual_column, tr("at end"));

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "app/platform/platform.h"
+#include "tests/support/child_voice.h"
 
 namespace {
 
@@ -19,19 +20,7 @@ namespace {
 constexpr size_t kPropertiesPerRound = 10;
 constexpr int kDaysAhead = 365;
 
-void say(const std::string& line) {
-  std::string text = line + "\n";
-  const char* data = text.data();
-  size_t left = text.size();
-  while (left > 0) {
-    ssize_t written = write(STDOUT_FILENO, data, left);
-    if (written <= 0) {
-      _exit(3);
-    }
-    data += written;
-    left -= static_cast<size_t>(written);
-  }
-}
+using staylab::testing::say;
 
 }  // namespace
 

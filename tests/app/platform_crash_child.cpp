@@ -29,6 +29,7 @@
 #include "app/platform/checks.h"
 #include "app/platform/platform.h"
 #include "app/platform/seed.h"
+#include "tests/support/child_voice.h"
 
 namespace {
 
@@ -44,19 +45,7 @@ constexpr int64_t kNanosPerDay = 86'400'000'000'000LL;
 // 2027-01-01, the seeded data's "today".
 constexpr int64_t kSeedToday = 20'819;
 
-void say(const std::string& line) {
-  std::string text = line + "\n";
-  const char* data = text.data();
-  size_t left = text.size();
-  while (left > 0) {
-    ssize_t written = write(STDOUT_FILENO, data, left);
-    if (written <= 0) {
-      _exit(3);
-    }
-    data += written;
-    left -= static_cast<size_t>(written);
-  }
-}
+using staylab::testing::say;
 
 [[noreturn]] void fail(const std::string& what, const Error& error) {
   say("ERROR " + what + ": " + error.describe());

@@ -22,24 +22,13 @@
 #include <thread>
 
 #include "app/platform/platform.h"
+#include "tests/support/child_voice.h"
 
 namespace {
 
 using namespace staylab;
 
-void say(const std::string& line) {
-  std::string text = line + "\n";
-  const char* data = text.data();
-  size_t left = text.size();
-  while (left > 0) {
-    ssize_t written = write(STDOUT_FILENO, data, left);
-    if (written <= 0) {
-      _exit(3);
-    }
-    data += written;
-    left -= static_cast<size_t>(written);
-  }
-}
+using staylab::testing::say;
 
 [[noreturn]] void hang(const std::string& booking_id) {
   say("STOPPED " + booking_id);

@@ -16,6 +16,7 @@
 
 #include "domain/booking/booking_service.h"
 #include "tests/support/booking_fixtures.h"
+#include "tests/support/child_voice.h"
 
 namespace {
 
@@ -29,19 +30,7 @@ constexpr int kLongestStay = 4;
 constexpr int64_t kToday = 20'819;
 constexpr int64_t kNanosPerDay = 86'400'000'000'000LL;
 
-void say(const std::string& line) {
-  std::string text = line + "\n";
-  const char* data = text.data();
-  size_t left = text.size();
-  while (left > 0) {
-    ssize_t written = write(STDOUT_FILENO, data, left);
-    if (written <= 0) {
-      _exit(3);
-    }
-    data += written;
-    left -= static_cast<size_t>(written);
-  }
-}
+using staylab::testing::say;
 
 [[noreturn]] void fail(const std::string& what) {
   say("ERROR " + what);

@@ -20,7 +20,7 @@ std::vector<std::string> splitPattern(std::string_view pattern) {
   return parts;
 }
 
-// Returns the placeholders' values when `segments` fit `pattern`.
+// Returns the path parameters' values when `segments` fit `pattern`.
 std::optional<std::vector<std::string>> fit(std::string_view pattern,
                                             const std::vector<std::string>& segments) {
   auto parts = splitPattern(pattern);

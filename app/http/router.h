@@ -28,7 +28,7 @@ struct Reply {
 // One request as a handler sees it.
 struct RequestContext {
   const Caller& caller;                    // On open routes: "anonymous", a guest.
-  const std::vector<std::string>& params;  // The pattern's {placeholders}, in order.
+  const std::vector<std::string>& params;  // The pattern's {parameters}, in order.
   const QueryParams& query;
   const std::string& body;
   std::function<std::optional<std::string>(std::string_view)> header;
@@ -38,7 +38,7 @@ using Handler = std::function<Result<Reply>(const RequestContext&)>;
 
 struct Route {
   std::string method;   // "GET", "POST", "PATCH".
-  std::string pattern;  // "/properties/{id}": a {placeholder} matches one non-empty segment.
+  std::string pattern;  // "/properties/{id}": a {parameter} matches one non-empty segment.
   // The access table's command the route runs (app/platform/access.h); empty
   // for an open route (/health, /metrics), which needs no key.
   std::string command;
@@ -52,7 +52,7 @@ class Router {
 
   struct Match {
     const Route* route = nullptr;      // Null when no route has this method and path.
-    std::vector<std::string> params;   // The route's placeholders' values.
+    std::vector<std::string> params;   // The route's path parameters' values.
     std::vector<std::string> allowed;  // With no route: the methods the path takes (405).
   };
   Match match(std::string_view method, const std::vector<std::string>& segments) const;

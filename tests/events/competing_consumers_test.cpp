@@ -14,6 +14,7 @@
 #include "events/memory_event_log.h"
 #include "events/search_projection.h"
 #include "stores/text/memory_text_index.h"
+#include "tests/support/test_events.h"
 
 namespace staylab {
 namespace {
@@ -22,30 +23,18 @@ const std::map<std::string, int> kTopics{{"property", 2}, {"booking", 2}};
 
 EventEnvelope placed(int serial) {
   const std::string booking_id = fmt::format("bkg-{}", serial);
-  const std::string property_id = fmt::format("prop-{}", serial % 7);
-  EventEnvelope event;
-  event.event_id = fmt::format("evt-{:04}", serial);
-  event.type = "BookingPlaced";
-  event.schema_version = 1;
-  event.aggregate_type = "booking";
-  event.aggregate_id = booking_id;
-  event.aggregate_version = 1;
-  event.occurred_at_nanos = 1'000'000LL * serial;
-  event.correlation_id = fmt::format("cmd-{}", serial);
-  event.causation_id = event.correlation_id;
-  const std::string check_in = fmt::format("2027-06-{:02}", 1 + serial % 20);
-  const std::string check_out = fmt::format("2027-06-{:02}", 2 + serial % 20);
-  event.payload = {{"booking_id", booking_id},
-                   {"property_id", property_id},
-                   {"guest_id", "guest-1"},
-                   {"check_in", check_in},
-                   {"check_out", check_out},
-                   {"nights", 1},
-                   {"guests", 2},
-                   {"total_minor", 10000},
-                   {"currency", "EUR"},
-                   {"host_id", "host-1"}};
-  return event;
+  return staylab::testing::bookingPlaced(
+      serial, booking_id,
+      {{"booking_id", booking_id},
+       {"property_id", fmt::format("prop-{}", serial % 7)},
+       {"guest_id", "guest-1"},
+       {"check_in", fmt::format("2027-06-{:02}", 1 + serial % 20)},
+       {"check_out", fmt::format("2027-06-{:02}", 2 + serial % 20)},
+       {"nights", 1},
+       {"guests", 2},
+       {"total_minor", 10000},
+       {"currency", "EUR"},
+       {"host_id", "host-1"}});
 }
 
 std::vector<EventEnvelope> bookings(int from, int count) {

@@ -16,6 +16,7 @@
 #include "events/search_projection.h"
 #include "stores/text/memory_text_index.h"
 #include "stores/wide_column/memory_wide_column_store.h"
+#include "tests/support/test_events.h"
 
 namespace staylab {
 namespace {
@@ -23,38 +24,23 @@ namespace {
 const std::map<std::string, int> kTopics{
     {"property", 2}, {"booking", 3}, {"property.dlq", 1}, {"booking.dlq", 1}};
 
-EventEnvelope bookingEvent(int serial, const std::string& booking_id, nlohmann::json payload) {
-  EventEnvelope event;
-  event.event_id = fmt::format("evt-{:04}", serial);
-  event.type = "BookingPlaced";
-  event.schema_version = 1;
-  event.aggregate_type = "booking";
-  event.aggregate_id = booking_id;
-  event.aggregate_version = 1;
-  event.occurred_at_nanos = 1'000'000LL * serial;
-  event.correlation_id = fmt::format("cmd-{}", serial);
-  event.causation_id = event.correlation_id;
-  event.payload = std::move(payload);
-  return event;
-}
-
 EventEnvelope placed(int serial, const std::string& booking_id) {
-  return bookingEvent(serial, booking_id,
-                      {{"booking_id", booking_id},
-                       {"property_id", "prop-" + booking_id},
-                       {"guest_id", "guest-1"},
-                       {"check_in", "2027-06-01"},
-                       {"check_out", "2027-06-03"},
-                       {"nights", 2},
-                       {"guests", 2},
-                       {"total_minor", 20000},
-                       {"currency", "EUR"},
-                       {"host_id", "host-1"}});
+  return staylab::testing::bookingPlaced(serial, booking_id,
+                                         {{"booking_id", booking_id},
+                                          {"property_id", "prop-" + booking_id},
+                                          {"guest_id", "guest-1"},
+                                          {"check_in", "2027-06-01"},
+                                          {"check_out", "2027-06-03"},
+                                          {"nights", 2},
+                                          {"guests", 2},
+                                          {"total_minor", 20000},
+                                          {"currency", "EUR"},
+                                          {"host_id", "host-1"}});
 }
 
 // A known type whose payload lacks every field a consumer needs.
 EventEnvelope poison(int serial, const std::string& booking_id) {
-  return bookingEvent(serial, booking_id, {{"poison", true}});
+  return staylab::testing::bookingPlaced(serial, booking_id, {{"poison", true}});
 }
 
 // Returns `count` booking ids that fall in booking partition `partition`

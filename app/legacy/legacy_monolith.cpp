@@ -22,15 +22,32 @@ constexpr const char* kPropertyColumns =
 constexpr const char* kReservationColumns =
     "RES_NO, PROP_NO, GUEST_NAME, CHECK_IN, CHECK_OUT, GUESTS, AMOUNT, STATUS, EXT_REF";
 
-std::unexpected<Error> notFound(std::string field, std::string message) {
-  return std::unexpected(
-      Error{ErrorKind::NotFound, "legacy.not_found", std::move(field), std::move(message)});
+// The monolith's refusals, one per rule, with their codes and fields.
+namespace errors {
+
+std::unexpected<Error> propertyNotFound(int64_t prop_no) {
+  return std::unexpected(Error{ErrorKind::NotFound, "legacy.not_found", "prop_no",
+                               fmt::format("no PROPERTY with PROP_NO {}", prop_no)});
 }
 
-std::unexpected<Error> refused(std::string code, std::string field, std::string message) {
-  return std::unexpected(
-      Error{ErrorKind::Refused, std::move(code), std::move(field), std::move(message)});
+std::unexpected<Error> reservationNotFound(int64_t res_no) {
+  return std::unexpected(Error{ErrorKind::NotFound, "legacy.not_found", "res_no",
+                               fmt::format("no RESERVATION with RES_NO {}", res_no)});
 }
+
+std::unexpected<Error> suspended(int64_t prop_no) {
+  return std::unexpected(Error{ErrorKind::Refused, "legacy.suspended", "prop_no",
+                               fmt::format("PROPERTY {} is suspended", prop_no)});
+}
+
+std::unexpected<Error> overlap(int64_t prop_no, int64_t res_no, std::string_view check_in,
+                               std::string_view check_out) {
+  return std::unexpected(Error{ErrorKind::Refused, "legacy.overlap", "",
+                               fmt::format("PROPERTY {} is taken from {} to {} by RESERVATION {}",
+                                           prop_no, check_in, check_out, res_no)});
+}
+
+}  // namespace errors
 
 char firstLetter(const std::string& text) {
   return text.empty() ? '?' : text.front();
@@ -93,7 +110,7 @@ Result<std::optional<PropertyRow>> findProperty(Database& db, int64_t prop_no) {
 Result<PropertyRow> requireProperty(Database& db, int64_t prop_no) {
   auto property = STAYLAB_TRY(findProperty(db, prop_no));
   if (!property) {
-    return notFound("prop_no", fmt::format("no PROPERTY with PROP_NO {}", prop_no));
+    return errors::propertyNotFound(prop_no);
   }
   return std::move(*property);
 }
@@ -149,10 +166,8 @@ Result<void> checkOverlap(Database& db, int64_t prop_no, int64_t own_res_no,
                "ORDER BY CHECK_IN LIMIT 1"));
   statement->bind(1, prop_no).bind(2, own_res_no).bind(3, check_out).bind(4, check_in);
   if (STAYLAB_TRY(statement->step()) == Step::Row) {
-    return refused(
-        "legacy.overlap", "",
-        fmt::format("PROPERTY {} is taken from {} to {} by RESERVATION {}", prop_no,
-                    statement->columnText(1), statement->columnText(2), statement->columnInt(0)));
+    return errors::overlap(prop_no, statement->columnInt(0), statement->columnText(1),
+                           statement->columnText(2));
   }
   return ok();
 }
@@ -309,8 +324,7 @@ Result<int64_t> LegacyMonolith::book(int64_t prop_no, std::string_view guest_nam
   return writeTransaction<int64_t>(*m_db, [&]() -> Result<int64_t> {
     PropertyRow property = STAYLAB_TRY(requireProperty(*m_db, prop_no));
     if (property.status != 'A') {
-      return refused("legacy.suspended", "prop_no",
-                     fmt::format("PROPERTY {} is suspended", prop_no));
+      return errors::suspended(prop_no);
     }
     if (guests > property.max_guests) {
       return invalidInput("guests", "PROPERTY {} takes at most {} guests, not {}", prop_no,
@@ -337,7 +351,7 @@ Result<void> LegacyMonolith::cancel(int64_t res_no) {
   return m_db->transaction([&]() -> Result<void> {
     auto reservation = STAYLAB_TRY(findReservation(*m_db, res_no));
     if (!reservation) {
-      return notFound("res_no", fmt::format("no RESERVATION with RES_NO {}", res_no));
+      return errors::reservationNotFound(res_no);
     }
     if (reservation->status == 'X') {
       return ok();  // Already cancelled: no write, so no change captured.
@@ -457,7 +471,7 @@ Result<ReservationRow> LegacyMonolith::reservation(int64_t res_no) {
   std::lock_guard lock(m_mutex);
   auto reservation = STAYLAB_TRY(findReservation(*m_db, res_no));
   if (!reservation) {
-    return notFound("res_no", fmt::format("no RESERVATION with RES_NO {}", res_no));
+    return errors::reservationNotFound(res_no);
   }
   return std::move(*reservation);
 }

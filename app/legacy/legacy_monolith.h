@@ -14,7 +14,9 @@
 //                text), STATUS ('C' confirmed, 'X' cancelled), EXT_REF, LAST_SRC
 //   CDC_CHANGE   the change table: triggers on PROPERTY and RESERVATION write one
 //                row per inserted or updated row, in the writing transaction, so
-//                changes are captured exactly in commit order
+//                changes are captured exactly in commit order; an UPDATE that
+//                changes no value (edit() with nothing set, putProperty of an
+//                equal row) is captured too, as real row triggers do
 //
 // It knows nothing of the new domain (no Property, no Booking, no events):
 // translating is the anti-corruption layer's job (app/migration). It keeps
@@ -173,7 +175,7 @@ class LegacyMonolith {
  private:
   explicit LegacyMonolith(std::unique_ptr<sqlite::Database> db);
   std::mutex m_mutex;
-  std::unique_ptr<sqlite::Database> m_db;
+  std::unique_ptr<sqlite::Database> m_db;  // GUARDED_BY(m_mutex)
 };
 
 }  // namespace staylab::legacy

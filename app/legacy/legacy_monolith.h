@@ -136,7 +136,9 @@ class LegacyMonolith {
   [[nodiscard]] Result<PropertyRow> view(int64_t prop_no);
   // Returns the new RES_NO; Refused "legacy.overlap" when a confirmed
   // reservation of the property overlaps [check_in, check_out). AMOUNT is
-  // PRICE times the nights, computed by the monolith.
+  // PRICE times the nights, computed by the monolith. Also Refused
+  // "legacy.suspended" for a suspended property, and InvalidInput "price" when
+  // the property's PRICE is not a decimal with at most two places.
   [[nodiscard]] Result<int64_t> book(int64_t prop_no, std::string_view guest_name,
                                      std::string_view check_in, std::string_view check_out,
                                      int64_t guests);

@@ -47,7 +47,6 @@ class Platform;
 
 namespace staylab::migration {
 
-
 // The parts a topology binds.
 inline constexpr std::string_view kConnectorPart = "cdc-connector";
 inline constexpr std::string_view kProcessorPart = "cdc-processor";
@@ -59,23 +58,20 @@ inline constexpr std::string_view kSyncBackPart = "sync-back";
 struct MigrationLag {
   int64_t behind = 0;
   int64_t end = 0;
-  // The capture time of the oldest change not yet handled (clock nanos); 0
-  // when none is behind. The connector only.
-  int64_t oldest_nanos = 0;
 };
 
 // What the migration measured, for summary.json, the report and the app.
 struct MigrationMeasures {
-  int64_t changes_captured = 0;   // CDC_CHANGE rows the CDC must carry (legacy's own).
-  int64_t changes_applied = 0;    // Applied to the new side (or found applied already).
-  int64_t retried = 0;            // Records appended to cdc.retry.
-  int64_t errors = 0;             // Changes in cdc.error.
-  int64_t pending_retry = 0;      // Changes waiting in cdc.retry now.
+  int64_t changes_captured = 0;     // CDC_CHANGE rows the CDC must carry (legacy's own).
+  int64_t changes_applied = 0;      // Applied to the new side (or found applied already).
+  int64_t retried = 0;              // Records appended to cdc.retry.
+  int64_t errors = 0;               // Changes in cdc.error.
+  int64_t pending_retry = 0;        // Changes waiting in cdc.retry now.
   int64_t ordering_violations = 0;  // Changes that arrived before one they depend on.
-  int64_t duplicates = 0;         // Deliveries of a change already handled.
-  int64_t echo_changes = 0;       // Changes that came back from the other side.
-  int64_t synced_back = 0;        // New-side events written to the legacy tables.
-  int64_t sync_conflicts = 0;     // New-side bookings the legacy refused (nights taken there).
+  int64_t duplicates = 0;           // Deliveries of a change already handled.
+  int64_t echo_changes = 0;         // Changes that came back from the other side.
+  int64_t synced_back = 0;          // New-side events written to the legacy tables.
+  int64_t sync_conflicts = 0;       // New-side bookings the legacy refused (nights taken there).
   // Conservation: captured changes neither applied, nor waiting (in a CDC
   // topic or cdc.retry), nor in cdc.error. Must be 0.
   int64_t cdc_unaccounted = 0;
@@ -106,14 +102,16 @@ class Migration {
   // (legacy.db, migration.db), creating them as `creation` says. The platform
   // must have been opened with topics(options.strategy).
   [[nodiscard]] static Result<std::unique_ptr<Migration>> open(app::Platform& platform,
-                                                              const MigrationSettings& options,
-                                                              StoreCreation creation);
+                                                               const MigrationSettings& options,
+                                                               StoreCreation creation);
   ~Migration();
 
   // The initial load, before any route moves: copies every listing and
   // booking of the new platform into the empty legacy database through the
   // anti-corruption layer, marked as the sync's (so not captured), with each
-  // legacy row's EXT_REF the new id. Both systems then hold the same data.
+  // legacy row's EXT_REF the new id. Both systems then hold the same data,
+  // and the sync-back starts at the end of the log. The platform must be
+  // drained (its outboxes relayed) first.
   [[nodiscard]] Result<void> loadLegacyFromPlatform();
 
   legacy::LegacyMonolith& legacy() { return *m_legacy; }

@@ -91,11 +91,11 @@ std::string StranglerFacade::describe() const {
   std::string lines;
   for (size_t index = 0; index < m_routes.size(); ++index) {
     const Route& each = m_routes[index];
-    std::string target = each.cohort == Cohort::All
-                             ? fmt::format("to {}", toString(each.backend))
-                             : fmt::format("{}% of {} to new, the rest to legacy", each.percent,
-                                           each.cohort == Cohort::Properties ? "properties"
-                                                                             : "requests");
+    std::string target =
+        each.cohort == Cohort::All
+            ? fmt::format("to {}", toString(each.backend))
+            : fmt::format("{}% of {} to new, the rest to legacy", each.percent,
+                          each.cohort == Cohort::Properties ? "properties" : "requests");
     lines += fmt::format("{}: {}\n", kOperationNames[index], target);
   }
   return lines;

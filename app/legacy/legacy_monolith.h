@@ -79,8 +79,8 @@ struct ReservationRow {
   std::string check_in;   // "YYYYMMDD"
   std::string check_out;  // "YYYYMMDD", exclusive.
   int64_t guests = 1;
-  std::string amount;  // Decimal text in major units.
-  char status = 'C';   // 'C' confirmed, 'X' cancelled.
+  std::string amount;   // Decimal text in major units.
+  char status = 'C';    // 'C' confirmed, 'X' cancelled.
   std::string ext_ref;  // Empty unless another system set it.
   bool operator==(const ReservationRow&) const = default;
 };
@@ -93,8 +93,9 @@ struct Change {
   int64_t row_key = 0;    // PROP_NO or RES_NO.
   int64_t prop_no = 0;    // The property the row belongs to (the common logical key).
   Source source = Source::Legacy;
-  // The latest PROPERTY change of prop_no captured before this one (0 when
-  // none): what a reservation's change depends on.
+  // The latest PROPERTY change of prop_no the monolith itself made before
+  // this one (0 when none): what a reservation's change depends on. The
+  // sync-back's changes are never depended on: the capture skips them.
   int64_t depends_on = 0;
   std::string image;  // The row after the change, as a JSON object of its columns.
   bool operator==(const Change&) const = default;
@@ -113,8 +114,8 @@ struct PropertyEdit {
 };
 
 struct SearchRequest {
-  std::string text;  // Matched with LIKE '%text%' over TITLE and DESCR; empty for any.
-  std::string city;  // Equal, case-insensitive; empty for any.
+  std::string text;       // Matched with LIKE '%text%' over TITLE and DESCR; empty for any.
+  std::string city;       // Equal, case-insensitive; empty for any.
   std::string check_in;   // "YYYYMMDD"; with check_out, only properties free then.
   std::string check_out;  // "YYYYMMDD"
   int64_t guests = 1;     // MAX_GUESTS at least this.
@@ -166,8 +167,7 @@ class LegacyMonolith {
   [[nodiscard]] Result<ReservationRow> reservation(int64_t res_no);
   // The row whose EXT_REF is `ext_ref`, or nothing.
   [[nodiscard]] Result<std::optional<PropertyRow>> propertyByExtRef(std::string_view ext_ref);
-  [[nodiscard]] Result<std::optional<ReservationRow>> reservationByExtRef(
-      std::string_view ext_ref);
+  [[nodiscard]] Result<std::optional<ReservationRow>> reservationByExtRef(std::string_view ext_ref);
 
   // SQLite's integrity_check.
   [[nodiscard]] Result<void> integrityCheck();

@@ -18,7 +18,7 @@ namespace staylab::legacy {
 // captured as a change, as real row triggers do. The change carries LAST_SRC
 // as SRC (so the change data capture can skip the sync-back's own writes),
 // the row's PROP_NO as the common logical key, DEPENDS_ON (for a RESERVATION
-// row the latest PROPERTY change of its PROP_NO, else 0) and the row after
+// row the latest PROPERTY change of its PROP_NO with SRC 'L', else 0) and the row after
 // the change as a JSON object of all its columns.
 
 // Creates the tables, indexes and triggers when absent (CreateIfMissing).

@@ -180,6 +180,8 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
   log.creation = creation.writes;
   log.sync = options.durability == Durability::Full ? RocksDbEventLog::Sync::Full
                                                     : RocksDbEventLog::Sync::Normal;
+  for (const auto& [topic, partitions] : options.extra_topics)
+    log.topics.emplace(topic, partitions);
   // Each topic the consumers read has its dead-letter topic (PoisonHandling).
   for (const char* topic : {"property", "booking"})
     log.topics.emplace(deadLetterTopic(topic), kDeadLetterPartitions);

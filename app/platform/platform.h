@@ -4,6 +4,8 @@
 #include <functional>
 
 #include <filesystem>
+#include <map>
+#include <string>
 #include <memory>
 
 #include "app/platform/booking_queue.h"
@@ -113,6 +115,10 @@ struct PlatformOptions {
   // write stores, required once there), and opening finishes the booking
   // sagas a crash left under way. Default: None.
   BookingPayment payment = BookingPayment::None;
+  // Topics the log holds besides the platform's own (topic -> partitions),
+  // for parts composed around the platform that append to the log (a
+  // migration's CDC topics: app/migration). Default: none.
+  std::map<std::string, int> extra_topics;
 };
 
 // The composition root: opens every context's store in its own files under

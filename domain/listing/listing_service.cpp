@@ -65,6 +65,17 @@ nlohmann::json snapshotPayload(const Property& property) {
   return payload;
 }
 
+// Checks an imported listing's id: "prop_" and 16 lower-case hex digits.
+Result<std::string> importedId(std::string_view id) {
+  constexpr std::string_view kPrefix = "prop_";
+  const bool shaped =
+      id.size() == kPrefix.size() + 16 && id.starts_with(kPrefix) &&
+      id.substr(kPrefix.size()).find_first_not_of("0123456789abcdef") == std::string_view::npos;
+  if (!shaped)
+    return invalidInput("id", "must be 'prop_' and 16 lower-case hex digits, not '{}'", id);
+  return std::string(id);
+}
+
 }  // namespace
 
 Result<std::string> optionalIp(std::string_view text, std::string_view field) {
@@ -122,7 +133,7 @@ Result<Property> ListingService::create(const CreateProperty& command,
   property.host_signals.device = STAYLAB_TRY(optionalHandle(command.device, "device"));
   property.host_signals.ip = STAYLAB_TRY(optionalIp(command.ip, "ip"));
   property.status = PropertyStatus::Active;
-  property.id = newId(m_random, "prop");
+  property.id = command.id.empty() ? newId(m_random, "prop") : STAYLAB_TRY(importedId(command.id));
   property.version = 1;
 
   const std::vector<EventEnvelope> events{

@@ -20,6 +20,10 @@ inline constexpr std::string_view kCollection = "properties";
 // Commands carry the caller's raw input; the service validates every field
 // and names the first one that breaks a rule.
 struct CreateProperty {
+  // Optional: the id of a listing imported from another system (a migration
+  // keeping a stable key), shaped as the ids this service gives: "prop_" and
+  // 16 lower-case hex digits. Empty: a new id. Conflict when it is taken.
+  std::string id;
   std::string host;
   std::string title;
   std::string description;

@@ -15,6 +15,7 @@
 #include "simulator/engine/request_pipeline.h"
 #include "simulator/engine/scenario_fit.h"
 #include "simulator/patterns/registry.h"
+#include "simulator/scenario/pattern_switches.h"
 #include "simulator/scenario/units.h"
 
 namespace staylab::sim {
@@ -127,25 +128,35 @@ const PatternSettings& Engine::patterns() const {
   return m_state->patterns;
 }
 
-void Engine::applySwitch(std::string_view pattern, bool on) {
-  const auto index = patternIndex(pattern);
+void Engine::applySwitch(const PatternSwitchSpec& change) {
+  const auto index = patternIndex(change.pattern);
   if (!index)
     return;
-  PatternConfig& config = m_state->patterns.at(*index);
-  if (config.enabled == on)
+  const std::string& pattern = change.pattern;
+  const bool on = change.on;
+  PatternSettings switched = m_state->patterns;
+  if (!applyPatternSwitch(switched, change)) {
+    ++m_state->fault_results[pattern + ".switch_failed"];  // Settings it refuses.
+    return;
+  }
+  const bool was_on = m_state->patterns.at(*index).enabled;
+  if (switched == m_state->patterns)
     return;  // Already so: nothing happens, nothing to record.
-  config.enabled = on;
   if (patternRegistry()[*index]->kind() == PatternKind::Platform && m_system) {
-    auto changed =
-        m_state->untimed([&] { return m_system->reconfigure(platformBuild(m_state->patterns)); });
+    auto changed = m_state->untimed([&] { return m_system->reconfigure(platformBuild(switched)); });
     if (!changed) {
-      config.enabled = !on;  // The platform cannot: the switch does not happen.
-      ++m_state->fault_results[std::string(pattern) + ".switch_failed"];
+      ++m_state->fault_results[pattern + ".switch_failed"];  // The platform cannot.
       return;
     }
   }
-  if (RequestLayer* layer = m_state->layers[*index].get())
-    layer->switched(on);
+  // In place, as tried on the copy: the layers hold references to the settings.
+  if (!applyPatternSwitch(m_state->patterns, change))
+    return;
+  m_state->registerLegacyRoutes();
+  if (was_on != on) {
+    if (RequestLayer* layer = m_state->layers[*index].get())
+      layer->switched(on);
+  }
   // The routes the pattern takes in its new state join the metrics.
   for (RouteVariant& variant : m_state->variants) {
     if (variant.pattern != *index || variant.on != on)
@@ -156,10 +167,11 @@ void Engine::applySwitch(std::string_view pattern, bool on) {
     }
   }
   m_state->metrics.addPatternSwitch(
-      PatternSwitch{m_state->simulation.now(), std::string(pattern), on});
+      PatternSwitch{m_state->simulation.now(), pattern, on, change.settings});
   std::lock_guard lock(m_state->inject_mutex);
-  m_state->switches_done.push_back(PatternSwitchSpec{
-      std::chrono::nanoseconds(m_state->simulation.now()), std::string(pattern), on});
+  PatternSwitchSpec done = change;
+  done.at = std::chrono::nanoseconds(m_state->simulation.now());
+  m_state->switches_done.push_back(std::move(done));
 }
 
 Scenario Engine::asRun() const {
@@ -186,10 +198,13 @@ Scenario Engine::asRun() const {
                              [&](const PatternSwitchSpec& kept) {
                                return kept.at == change.at && kept.pattern == change.pattern;
                              });
-    if (same != scenario.switches.end())
+    if (same != scenario.switches.end()) {
       same->on = change.on;
-    else
+      if (!change.settings.empty())
+        same->settings = change.settings;
+    } else {
       scenario.switches.push_back(std::move(change));
+    }
   }
   return scenario;
 }
@@ -205,8 +220,10 @@ void Engine::applyInjected() {
     switches.swap(m_state->switches);
     m_state->has_injected.store(false, std::memory_order_release);
   }
-  for (const auto& [pattern, on] : switches)
-    applySwitch(pattern, on);
+  for (const auto& [pattern, on] : switches) {
+    applySwitch(
+        PatternSwitchSpec{std::chrono::nanoseconds(m_state->simulation.now()), pattern, on, {}});
+  }
   for (FaultSpec& fault : faults) {
     fault.at = std::chrono::nanoseconds(m_state->simulation.now());
     {

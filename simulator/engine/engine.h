@@ -193,12 +193,17 @@ class Engine {
   PlatformBuild platformBuild(const PatternSettings& patterns) const;
   // Checks the scenario's faults and expectations against the topology.
   [[nodiscard]] Result<void> checkFits() const;
+  // Plans the routes to the legacy backend of the pattern that routes per
+  // request (Pattern::routesPerRequest), and checks that a run which can
+  // turn it on has one for each operation its load mixes.
+  [[nodiscard]] Result<void> planLegacyRoutes();
   // Schedules the load, the pollers and the timeline.
   void schedule();
   // Starts the faults injected from other threads, at now().
   void applyInjected();
-  // Switches `pattern` now, from the timeline or from another thread.
-  void applySwitch(std::string_view pattern, bool on);
+  // Switches `change.pattern` now, with the settings it gives, from the
+  // timeline or from another thread (`change.at` is not read).
+  void applySwitch(const PatternSwitchSpec& change);
   // Publishes the clock and event count for status().
   void publishProgress();
 

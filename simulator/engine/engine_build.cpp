@@ -236,6 +236,7 @@ Result<void> Engine::build() {
       state.variants.push_back(std::move(variant));
     }
   }
+  STAYLAB_TRY(planLegacyRoutes());
   if (m_system)
     STAYLAB_TRY(checkPhases());
 
@@ -250,6 +251,10 @@ Result<void> Engine::build() {
       if (route)
         plans.push_back(&*route);
     }
+  }
+  for (auto& route : state.legacy_routes) {
+    if (route)
+      plans.push_back(&*route);
   }
   for (const RoutePlan* route : plans) {
     if (route->hops.size() < 2)
@@ -393,6 +398,54 @@ Result<RoutePlan> Engine::planRoute(const sim::Route& spec, UserOperation operat
   return route;
 }
 
+Result<void> Engine::planLegacyRoutes() {
+  RunState& state = *m_state;
+  const auto registry = patternRegistry();
+  for (std::size_t index = 0; index < registry.size() && !state.backend_pattern; ++index) {
+    if (registry[index]->routesPerRequest())
+      state.backend_pattern = index;
+  }
+  if (!state.backend_pattern)
+    return {};
+  state.backend_random = state.streams.stream("backend");
+  const std::string_view name = registry[*state.backend_pattern]->name();
+  for (const PatternRoutes& with : m_topology.routes_with) {
+    if (with.pattern != name)
+      continue;
+    for (const sim::Route& spec : with.routes) {
+      for (std::size_t op = 0; op < kUserOperationCount; ++op) {
+        const auto operation = static_cast<UserOperation>(op);
+        if (spec.operation == fmt::format("{}{}", kLegacyRoutePrefix, toString(operation)))
+          state.legacy_routes[op] = STAYLAB_TRY(planRoute(spec, operation));
+      }
+    }
+  }
+  // A run that can turn the pattern on needs a legacy route, making a real
+  // call, for every operation its load mixes.
+  bool can_be_on = m_scenario.patterns.at(*state.backend_pattern).enabled;
+  for (const PatternSwitchSpec& change : m_scenario.switches)
+    can_be_on = can_be_on || (change.pattern == name && change.on);
+  if (!can_be_on || m_options.validate_only || !m_system)
+    return {};
+  for (std::size_t op = 0; op < kUserOperationCount; ++op) {
+    const auto operation = static_cast<UserOperation>(op);
+    bool used = false;
+    for (const LoadPhase& phase : m_scenario.load)
+      used = used || phase.mix[op] > 0;
+    const auto& route = state.legacy_routes[op];
+    if (used && (!route || route->phases == 0)) {
+      return valueError(fmt::format("topology.routes_with.{}.{}{}", name, kLegacyRoutePrefix,
+                                    toString(operation)),
+                        fmt::format("{} sends '{}' to the legacy system, but topology '{}' {}",
+                                    name, toString(operation), m_topology.name,
+                                    route ? "routes it through no real part there"
+                                          : "gives no route for it there"));
+    }
+  }
+  state.registerLegacyRoutes();
+  return {};
+}
+
 Result<void> Engine::checkPhases() const {
   const RunState& state = *m_state;
   // The states a run can be in: its patterns as written, and each with one
@@ -483,6 +536,8 @@ Result<void> Engine::checkMetricSubject(const MetricRef& metric, std::string_vie
     for (const auto& route : variant.routes)
       add(route);
   }
+  for (const auto& route : state.legacy_routes)
+    add(route);
   const ComponentSpec* component = m_topology.findComponent(metric.component);
   if (component != nullptr && isPoller(*component))
     operations.push_back("step");
@@ -518,7 +573,7 @@ void Engine::schedule() {
   m_pollers = std::make_unique<Pollers>(state, m_system.get());
   m_timeline = std::make_unique<FaultTimeline>(
       state, m_system.get(), *m_pollers, m_end,
-      [this](std::string_view pattern, bool on) { applySwitch(pattern, on); });
+      [this](const PatternSwitchSpec& change) { applySwitch(change); });
   state.load_end = std::min(m_load->start(), m_end);
   m_pollers->start();
   const PlatformBuild platform = platformBuildOf(state.patterns);

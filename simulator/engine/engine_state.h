@@ -185,6 +185,22 @@ struct RunState {
     return routes[index] ? &*routes[index] : nullptr;
   }
 
+  // Returns whether a pattern that routes per request (a strangler fig's
+  // façade, Pattern::routesPerRequest) is on now: then each request asks the
+  // system which backend serves it.
+  bool routesPerRequest() const { return backend_pattern && patterns.at(*backend_pattern).enabled; }
+
+  // Registers the metric keys of the routes to the legacy backend, once the
+  // pattern that takes them is on.
+  void registerLegacyRoutes() {
+    if (!routesPerRequest())
+      return;
+    for (auto& route : legacy_routes) {
+      if (route)
+        registerMetrics(*route);
+    }
+  }
+
   // Registers the metric keys of a route's hops (once; again is harmless).
   void registerMetrics(RoutePlan& route) {
     for (HopPlan& hop : route.hops)
@@ -218,6 +234,14 @@ struct RunState {
   std::map<std::pair<std::string, std::string>, std::unique_ptr<Link>> links;
   std::array<std::optional<RoutePlan>, kUserOperationCount> routes;
   std::vector<RouteVariant> variants;  // Routes while a pattern is off, or on.
+  // The pattern that routes per request, by registry index; none without.
+  std::optional<std::size_t> backend_pattern;
+  // While it is on: the routes of the requests it sends to the legacy
+  // backend (topology routes_with.<pattern>.legacy_<operation>).
+  std::array<std::optional<RoutePlan>, kUserOperationCount> legacy_routes;
+  // Draws the façade's share of requests (its own stream: a run without
+  // the pattern draws nothing from it).
+  Generator backend_random{0};
   std::vector<std::unique_ptr<Poller>> pollers;
   // Every service an entry calls; stable addresses (routes point at them).
   std::vector<DownstreamService> downstream;

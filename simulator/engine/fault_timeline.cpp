@@ -63,7 +63,7 @@ Process FaultTimeline::switchProcess(PatternSwitchSpec change) {
   Simulation& simulation = m_state.simulation;
   if (change.at.count() > simulation.now())
     co_await simulation.delayUntil(change.at.count());
-  m_switch_pattern(change.pattern, change.on);
+  m_switch_pattern(change);
 }
 
 Process FaultTimeline::faultProcess(FaultSpec fault, std::string label) {

@@ -23,7 +23,7 @@ namespace staylab::sim {
 
 class FaultTimeline {
  public:
-  using SwitchPattern = std::function<void(std::string_view pattern, bool on)>;
+  using SwitchPattern = std::function<void(const PatternSwitchSpec& change)>;
 
   // `run_end` is when the run ends (a fault without a restart lasts until
   // then); `switch_pattern` applies a switch at its time.

@@ -32,6 +32,8 @@ struct RequestPipeline::Flight : PipelineRequest {
   std::string booking_id;
   std::vector<std::pair<std::string_view, std::uint64_t>> measures;
   bool complete = false;  // The platform finished before the route's last calls.
+  // Where the façade sent it, while a pattern routes per request; empty otherwise.
+  std::optional<Backend> backend;
   std::string status_id;  // Accepted for later: the client polls with it.
 };
 
@@ -39,6 +41,14 @@ Process RequestPipeline::request(const RoutePlan* route, Nanos intended, int pro
                                  CompletionSlot* completion) {
   Simulation& simulation = m_state.simulation;
   Flight flight;
+  if (m_system != nullptr && m_state.routesPerRequest()) {
+    // The façade decides where it goes; the legacy backend has its own route.
+    flight.backend = m_state.untimed(
+        [&] { return m_system->route(route->operation, property, m_state.backend_random); });
+    const auto& legacy = m_state.legacy_routes[static_cast<std::size_t>(route->operation)];
+    if (*flight.backend == Backend::Legacy && legacy)
+      route = &*legacy;
+  }
   flight.route = route;
   flight.intended = intended;
   flight.property = property;
@@ -251,10 +261,15 @@ Task<> RequestPipeline::commit(Flight& flight, int phase, bool measured) {
   const auto started = std::chrono::steady_clock::now();
   if (phase > 0 && flight.pending == 0)
     co_return;  // The platform finished in fewer phases (checked when the run was built).
-  OperationOutcome outcome =
-      phase == 0
-          ? m_system->execute(flight.route->operation, flight.property, m_state.operation_random)
-          : m_system->resume(flight.pending);
+  OperationOutcome outcome;
+  if (phase > 0) {
+    outcome = m_system->resume(flight.pending);
+  } else if (flight.backend) {
+    outcome = m_system->executeOn(*flight.backend, flight.route->operation, flight.property,
+                                  m_state.operation_random);
+  } else {
+    outcome = m_system->execute(flight.route->operation, flight.property, m_state.operation_random);
+  }
   Nanos extra = m_state.board.takeCharge();
   if (measured) {
     extra += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -

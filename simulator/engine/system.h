@@ -12,6 +12,8 @@
 //   asynchronous parts  relay, search-projection, history-projection, fraud-detection,
 //                       booking-queue (the load leveling worker's queue; no component
 //                       polls it: the engine drains it through the booking route)
+//   a migration         cdc-connector (a relay), cdc-processor, cdc-retry, sync-back
+//                       (consumers): stepped like the others by their part names
 //
 // Thread safety: the engine calls from its own thread only.
 
@@ -115,6 +117,23 @@ class SystemUnderTest {
   // `pending`.
   virtual OperationOutcome execute(UserOperation operation, int property_rank,
                                    Generator& random) = 0;
+  // The strangler fig's façade (PlatformBuild::facade): the backend that
+  // serves one request of `operation` on the listing of popularity rank
+  // `property_rank`; `random` draws a request's share where a route sends a
+  // share of the requests. Asked when each request starts, while a pattern
+  // that routes per request is on, outside simulated time. Default: the new
+  // services.
+  virtual Backend route(UserOperation /*operation*/, int /*property_rank*/, Generator& /*random*/) {
+    return Backend::New;
+  }
+  // Runs one user operation as execute() does, on `backend`: the legacy
+  // monolith or the new services. Called for the requests routed while a
+  // pattern that routes per request is on. Default: execute(), for a system
+  // with no legacy backend.
+  virtual OperationOutcome executeOn(Backend /*backend*/, UserOperation operation,
+                                     int property_rank, Generator& random) {
+    return execute(operation, property_rank, random);
+  }
   // Runs the next phase of a pending operation.
   virtual OperationOutcome resume(std::uint64_t pending) = 0;
   // Forgets a pending operation whose next phase will never run (its

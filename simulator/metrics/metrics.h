@@ -51,6 +51,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "simulator/kernel/simulation.h"
@@ -222,9 +223,16 @@ struct FaultWindow {
 
 // A pattern switched on or off during a run, at virtual time `at`.
 struct PatternSwitch {
+  PatternSwitch() = default;
+  PatternSwitch(Nanos at_, std::string pattern_, bool on_, std::string settings_ = {})
+      : at(at_), pattern(std::move(pattern_)), on(on_), settings(std::move(settings_)) {}
+
   Nanos at = 0;
   std::string pattern;  // "retry", as in scenario files.
   bool on = false;
+  // The settings the switch changed besides its switch, as a scenario's
+  // switch gives them (PatternSwitchSpec::settings); empty for none.
+  std::string settings;
 
   auto operator<=>(const PatternSwitch&) const = default;
 };

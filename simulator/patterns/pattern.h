@@ -165,6 +165,12 @@ class Pattern {
 
   // A platform pattern: records what `config` asks of the platform.
   virtual void configure(const PatternConfig& /*config*/, PlatformBuild& /*build*/) const {}
+  // A platform pattern that decides per request which backend serves it (a
+  // strangler fig's façade): while it is on, the engine asks the system
+  // where each request goes (SystemUnderTest::route) when it starts, and a
+  // request sent to the legacy backend takes the topology's route
+  // `routes_with.<pattern>.legacy_<operation>`. At most one pattern does.
+  virtual bool routesPerRequest() const { return false; }
 
   // What its case studies measure.
   virtual std::span<const MeasureSpec> measures() const { return {}; }

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "domain/common/strangler_fig.h"
+
 namespace staylab::sim {
 
 // The part of the platform a topology binds to make bookings paid for.
@@ -67,6 +69,14 @@ struct PlatformBuild {
   bool load_leveling = false;
   int leveling_workers = 1;
   std::chrono::nanoseconds leveling_poll{std::chrono::milliseconds(500)};
+  // Strangler fig: the gateway's façade routes each request by `facade` to
+  // the legacy monolith or to the new services, and change data capture
+  // carries legacy's changes to the new side as `migration` says (with sync
+  // back while legacy takes writes). Off: no legacy system, every request
+  // goes to the new services.
+  bool strangler_fig = false;
+  StranglerFacade facade;
+  MigrationSettings migration;
 
   bool operator==(const PlatformBuild&) const = default;
 };

@@ -22,7 +22,8 @@ namespace staylab::sim {
   X(makeTimeoutPattern)            \
   X(makeRetryPattern)              \
   X(makeCircuitBreakerPattern)     \
-  X(makeBulkheadPattern)
+  X(makeBulkheadPattern)           \
+  X(makeStranglerFigPattern)
 
 #define STAYLAB_DECLARE_PATTERN(factory) std::unique_ptr<Pattern> factory();
 STAYLAB_PATTERNS(STAYLAB_DECLARE_PATTERN)

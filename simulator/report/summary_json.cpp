@@ -148,8 +148,12 @@ nlohmann::json runSummaryJson(const RunReport& report) {
   if (!metrics.switches.empty()) {
     // Only runs that switched a pattern have the key: others keep their bytes.
     nlohmann::json switches = nlohmann::json::array();
-    for (const PatternSwitch& change : metrics.switches)
-      switches.push_back({{"at_ns", change.at}, {"pattern", change.pattern}, {"on", change.on}});
+    for (const PatternSwitch& change : metrics.switches) {
+      nlohmann::json entry = {{"at_ns", change.at}, {"pattern", change.pattern}, {"on", change.on}};
+      if (!change.settings.empty())
+        entry["settings"] = change.settings;  // Only switches that moved settings have it.
+      switches.push_back(std::move(entry));
+    }
     summary["switches"] = std::move(switches);
   }
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "simulator/patterns/pattern_settings.h"
@@ -192,11 +193,22 @@ struct FaultSpec {
 };
 
 // One pattern switched on or off at `at` of virtual time, with the settings
-// the scenario's `patterns` give it.
+// the scenario's `patterns` give it, changed by those the switch gives
+// (pattern_switches.h).
 struct PatternSwitchSpec {
+  PatternSwitchSpec() = default;
+  PatternSwitchSpec(std::chrono::nanoseconds at_, std::string pattern_, bool on_,
+                    std::string settings_ = {})
+      : at(at_), pattern(std::move(pattern_)), on(on_), settings(std::move(settings_)) {}
+
   std::chrono::nanoseconds at{0};
   std::string pattern;  // A pattern of the registry that switches live.
   bool on = true;
+  // Settings of the pattern besides its switch, read over its settings at
+  // `at` (the keys given change, the others keep their values), as the
+  // "key: value" pairs of a YAML flow mapping: "routes: {book: legacy}".
+  // Empty: the switch turns the pattern on or off and changes nothing else.
+  std::string settings;
 
   bool operator==(const PatternSwitchSpec&) const = default;
 };

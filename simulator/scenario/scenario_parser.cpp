@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "simulator/patterns/registry.h"
+#include "simulator/scenario/pattern_switches.h"
 #include "simulator/scenario/suggest.h"
 #include "simulator/scenario/units.h"
 #include "simulator/scenario/yaml_reader.h"
@@ -46,7 +47,6 @@ constexpr std::array<std::string_view, 15> kScenarioKeys = {
     "topology", "patterns", "load",        "faults", "switches", "compare",  "expect"};
 constexpr std::array<std::string_view, 5> kCompareKeys = {"name", "patterns", "switches", "faults",
                                                           "load"};
-constexpr std::array<std::string_view, 3> kSwitchKeys = {"at", "pattern", "on"};
 constexpr std::array<std::string_view, 2> kDataKeys = {"properties", "seed"};
 constexpr std::array<std::string_view, 2> kTopologyKeys = {"file", "overrides"};
 constexpr std::array<std::string_view, 5> kOverrideKeys = {"component", "instances", "workers",
@@ -162,7 +162,8 @@ class ScenarioReader : public yaml::Reader {
       scenario.faults = STAYLAB_TRY(readFaults(*faults, scenario.duration));
     }
     if (const Node* switches = fields.find("switches")) {
-      scenario.switches = STAYLAB_TRY(readSwitches(*switches, scenario.duration));
+      scenario.switches =
+          STAYLAB_TRY(readSwitches(*switches, scenario.duration, scenario.patterns));
     }
     if (const Node* compare = fields.find("compare")) {
       scenario.compare = STAYLAB_TRY(readCompare(*compare, scenario));
@@ -490,38 +491,9 @@ class ScenarioReader : public yaml::Reader {
     return popularity;
   }
 
-  Result<std::vector<PatternSwitchSpec>> readSwitches(const Node& node,
-                                                      nanoseconds run_duration) const {
-    const auto& items = STAYLAB_TRY(readList(node, "switches", "switches")).get();
-    std::vector<PatternSwitchSpec> switches;
-    for (const yaml::NodePtr& item : items) {
-      const Fields fields = STAYLAB_TRY(openMap(*item, "switch", kSwitchKeys));
-      PatternSwitchSpec change;
-      const Node& at = STAYLAB_TRY(require(fields, "at", "switch"));
-      change.at = STAYLAB_TRY(readDuration(at, "at", DurationFloor::Zero));
-      if (change.at >= run_duration) {
-        return fail(at.position, kValue, "the switch at {} is not within the run's duration of {}",
-                    formatDuration(change.at), formatDuration(run_duration));
-      }
-      const std::vector<std::string_view> live = livePatternNames();
-      const std::size_t pattern = STAYLAB_TRY(
-          readChoice(STAYLAB_TRY(require(fields, "pattern", "switch")), "pattern", live));
-      change.pattern = std::string(live[pattern]);
-      change.on = STAYLAB_TRY(readBool(STAYLAB_TRY(require(fields, "on", "switch")), "on"));
-      if (!switches.empty() && change.at < switches.back().at) {
-        return fail(at.position, kValue,
-                    "switches go in time order; this one at {} comes after one at {}",
-                    formatDuration(change.at), formatDuration(switches.back().at));
-      }
-      for (const PatternSwitchSpec& other : switches) {
-        if (other.at == change.at && other.pattern == change.pattern) {
-          return fail(at.position, kValue, "{} is switched twice at {}; keep one", change.pattern,
-                      formatDuration(change.at));
-        }
-      }
-      switches.push_back(std::move(change));
-    }
-    return switches;
+  Result<std::vector<PatternSwitchSpec>> readSwitches(const Node& node, nanoseconds run_duration,
+                                                      const PatternSettings& patterns) const {
+    return readPatternSwitches(*this, node, run_duration, patterns);
   }
 
   Result<std::vector<FaultSpec>> readFaults(const Node& node, nanoseconds run_duration) const {
@@ -678,7 +650,7 @@ class ScenarioReader : public yaml::Reader {
       compare.patterns = STAYLAB_TRY(readPatterns(*patterns, scenario.patterns));
     }
     if (const Node* switches = fields.find("switches")) {
-      compare.switches = STAYLAB_TRY(readSwitches(*switches, scenario.duration));
+      compare.switches = STAYLAB_TRY(readSwitches(*switches, scenario.duration, compare.patterns));
     }
     if (const Node* faults = fields.find("faults")) {
       compare.faults = STAYLAB_TRY(readFaults(*faults, scenario.duration));

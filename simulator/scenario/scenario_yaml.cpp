@@ -200,8 +200,9 @@ void writeSwitches(std::string& out, const std::vector<PatternSwitchSpec>& switc
                    std::string_view indent) {
   out += fmt::format("{}{}", indent, switches.empty() ? "switches: []\n" : "switches:\n");
   for (const PatternSwitchSpec& change : switches) {
-    out += fmt::format("{}  - {{ at: {}, pattern: {}, on: {} }}\n", indent,
-                       formatDuration(change.at), change.pattern, boolText(change.on));
+    out += fmt::format("{}  - {{ at: {}, pattern: {}, on: {}{}{} }}\n", indent,
+                       formatDuration(change.at), change.pattern, boolText(change.on),
+                       change.settings.empty() ? "" : ", ", change.settings);
   }
 }
 

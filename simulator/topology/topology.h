@@ -73,7 +73,7 @@ struct BindablePart {
   std::string_view name;
   ComponentKind kind;
 };
-inline constexpr std::array<BindablePart, 14> kBindableParts = {{
+inline constexpr std::array<BindablePart, 20> kBindableParts = {{
     {"gateway", ComponentKind::Gateway},
     {"listing-service", ComponentKind::Service},
     {"booking-service", ComponentKind::Service},
@@ -90,6 +90,16 @@ inline constexpr std::array<BindablePart, 14> kBindableParts = {{
     // The payment provider the Payment context calls; binding it makes
     // bookings paid for (a saga: hold, charge, confirm).
     {"payment-provider", ComponentKind::Station},
+    // A strangler-fig migration (app/migration): the legacy monolith and its
+    // database, the CDC connector polling legacy's change table, the CDC
+    // processor (the anti-corruption layer), its retry processor, and the
+    // sync-back from the new contexts' events to legacy.
+    {"legacy", ComponentKind::Service},
+    {"legacy-db", ComponentKind::Store},
+    {"cdc-connector", ComponentKind::Relay},
+    {"cdc-processor", ComponentKind::Consumer},
+    {"cdc-retry", ComponentKind::Consumer},
+    {"sync-back", ComponentKind::Consumer},
 }};
 
 // Returns true for relays and consumers, the components that poll.
@@ -150,6 +160,13 @@ struct Route {
 
   bool operator==(const Route&) const = default;
 };
+
+// Under routes_with, a pattern that routes each request to a backend (the
+// strangler fig) gives the route of a request it sends to the legacy system
+// as `legacy_<operation>`: `legacy_book: [gateway.book, legacy.book,
+// legacy-db.write]`. Its plain keys, as every pattern's, are the routes while
+// it is on of the requests sent to the new services.
+inline constexpr std::string_view kLegacyRoutePrefix = "legacy_";
 
 // The routes a pattern takes while it is switched off (routes_without), or
 // on (routes_with), where they differ from `routes` (for instance search

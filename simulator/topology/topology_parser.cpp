@@ -45,6 +45,23 @@ constexpr std::array<std::string_view, kComponentKindCount> kKindNames = {
 constexpr std::array<std::string_view, kUserOperationCount> kRouteKeys = {"search", "view", "book",
                                                                           "cancel", "edit"};
 
+// The route keys under a pattern that routes per request: the operations,
+// then each with kLegacyRoutePrefix.
+std::span<const std::string_view> legacyRouteKeys() {
+  static const std::vector<std::string> prefixed = [] {
+    std::vector<std::string> names;
+    for (const std::string_view key : kRouteKeys)
+      names.push_back(std::string(kLegacyRoutePrefix) + std::string(key));
+    return names;
+  }();
+  static const std::vector<std::string_view> keys = [] {
+    std::vector<std::string_view> all(kRouteKeys.begin(), kRouteKeys.end());
+    all.insert(all.end(), prefixed.begin(), prefixed.end());
+    return all;
+  }();
+  return keys;
+}
+
 std::vector<std::string_view> componentNames(const std::vector<ComponentSpec>& components) {
   std::vector<std::string_view> names;
   names.reserve(components.size());
@@ -301,8 +318,9 @@ class TopologyReader : public yaml::Reader {
   }
 
   Result<std::vector<Route>> readRoutes(const Node& node, const Topology& topology,
-                                        std::string_view what) const {
-    STAYLAB_TRY(openMap(node, what, kRouteKeys));
+                                        std::string_view what,
+                                        std::span<const std::string_view> keys = kRouteKeys) const {
+    STAYLAB_TRY(openMap(node, what, keys));
     std::vector<Route> routes;
     for (const MapEntry& entry : node.entries)
       routes.push_back(STAYLAB_TRY(readRoute(entry, topology)));
@@ -320,7 +338,13 @@ class TopologyReader : public yaml::Reader {
     for (const MapEntry& entry : node.entries) {
       PatternRoutes routes;
       routes.pattern = entry.key;
-      routes.routes = STAYLAB_TRY(readRoutes(*entry.value, topology, entry.key));
+      // A pattern that routes each request to a backend also gives, while
+      // on, the routes to the legacy one (kLegacyRoutePrefix).
+      const Pattern* pattern = findPattern(entry.key);
+      const bool legacy =
+          preposition == "with" && pattern != nullptr && pattern->routesPerRequest();
+      routes.routes = STAYLAB_TRY(
+          readRoutes(*entry.value, topology, entry.key, legacy ? legacyRouteKeys() : kRouteKeys));
       if (routes.routes.empty()) {
         return fail(entry.value->position, kValue,
                     "'{}' gives no route; name the operations whose route differs {} it", entry.key,

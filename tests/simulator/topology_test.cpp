@@ -75,6 +75,16 @@ std::string tinyWith(std::string_view from, std::string_view to) {
   return text;
 }
 
+// The parts only a strangler-fig migration binds (migration.yaml).
+bool isMigrationPart(std::string_view name) {
+  for (const std::string_view part :
+       {"legacy", "legacy-db", "cdc-connector", "cdc-processor", "cdc-retry", "sync-back"}) {
+    if (part == name)
+      return true;
+  }
+  return false;
+}
+
 TEST(TopologyTest, ReadsTheTinyTopologyIntoTheModel) {
   const Topology topology = parseOk(kTiny);
   EXPECT_EQ(topology.name, "tiny");
@@ -120,6 +130,34 @@ TEST(TopologyTest, ReadsThePaymentsPlatformWhoseBookingIsASagaOfThreeCalls) {
   EXPECT_NE(topology.findLink("booking-service", "payment-provider"), nullptr);
 }
 
+TEST(TopologyTest, ReadsTheMigrationPlatformWithTheLegacySystemAndTheCdcBesideTheDefault) {
+  const Topology topology = loadAsset("migration");
+  const Topology platform = loadAsset("default");
+  EXPECT_EQ(topology.name, "migration");
+  for (const ComponentSpec& component : platform.components)
+    EXPECT_EQ(*topology.findComponent(component.name), component) << component.name;
+  for (const BindablePart& part : kBindableParts) {
+    if (!isMigrationPart(part.name))
+      continue;
+    const ComponentSpec* component = topology.findComponent(part.name);
+    ASSERT_NE(component, nullptr) << part.name;
+    EXPECT_EQ(component->binds, part.name);
+    EXPECT_EQ(component->kind, part.kind) << part.name;
+    EXPECT_FALSE(component->description.empty()) << part.name;
+  }
+  const ComponentSpec* legacy_db = topology.findComponent("legacy-db");
+  EXPECT_EQ(legacy_db->workers, 1);                          // SQLite: one writer.
+  EXPECT_EQ(legacy_db->serviceTime("query")->median, 15ms);  // LIKE, vs the index's 3ms.
+  EXPECT_EQ(topology.findComponent("cdc-connector")->poll_interval, 200ms);
+  EXPECT_EQ(topology.findComponent("cdc-connector")->batch, 200);
+  ASSERT_FALSE(topology.routes_with.empty());
+  const PatternRoutes& fig = topology.routes_with.back();
+  EXPECT_EQ(fig.pattern, "strangler_fig");
+  ASSERT_EQ(fig.routes.size(), 5u);
+  EXPECT_EQ(fig.routes[2].operation, "legacy_book");
+  EXPECT_EQ(hopTexts(fig.routes[2]), (Names{"gateway.book", "legacy.book", "legacy-db.write"}));
+}
+
 TEST(TopologyTest, ReadsTheDefaultPlatform) {
   const Topology topology = loadAsset("default");
   EXPECT_EQ(topology.name, "default");
@@ -127,6 +165,8 @@ TEST(TopologyTest, ReadsTheDefaultPlatform) {
   for (const BindablePart& part : kBindableParts) {
     if (part.name == "payment-provider")
       continue;  // Bookings are unpaid on the default platform (see payments.yaml).
+    if (isMigrationPart(part.name))
+      continue;  // No migration on the default platform (see migration.yaml).
     const ComponentSpec* component = topology.findComponent(part.name);
     ASSERT_NE(component, nullptr) << part.name;
     EXPECT_EQ(component->binds, part.name);
@@ -670,6 +710,18 @@ const std::vector<Malformed> kMalformed = {
     {"RoutesWithoutNoRoute",
      callsWith("    search: [gateway.search, [search-index.query, booking-db.read]]\n", "    {}\n"),
      24, 5, "topology.value", "'cqrs' gives no route"},
+    {"ALegacyRouteUnderAPatternThatDoesNotRoutePerRequest",
+     callsWith("routes_without:\n  cqrs:\n    search:",
+               "routes_with:\n  cqrs:\n    legacy_search:"),
+     24, 5, "topology.schema", "unknown key 'legacy_search' in cqrs"},
+    {"ALegacyRouteWhileThePatternIsOff",
+     callsWith("routes_without:\n  cqrs:\n    search:",
+               "routes_without:\n  strangler_fig:\n    legacy_search:"),
+     24, 5, "topology.schema", "unknown key 'legacy_search' in strangler_fig"},
+    {"ALegacyRouteOfAnUnknownOperation",
+     callsWith("routes_without:\n  cqrs:\n    search:",
+               "routes_with:\n  strangler_fig:\n    legacy_serch:"),
+     24, 5, "topology.schema", "did you mean 'legacy_search'?"},
 };
 
 INSTANTIATE_TEST_SUITE_P(TopologyTest, MalformedTopologyTest, ::testing::ValuesIn(kMalformed),

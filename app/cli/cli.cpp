@@ -191,7 +191,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                                       create_fields.amenities,
                                       create_fields.payment,
                                       create_fields.device,
-                                      create_fields.ip};
+                                      create_fields.ip,
+                                      /*id=*/{}};
       auto created = STAYLAB_TRY(platform.gateway().createProperty(global.caller, command));
       if (global.json) {
         os << dumpJson(propertyJson(created)) << '\n';

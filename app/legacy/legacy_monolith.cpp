@@ -453,6 +453,16 @@ Result<int64_t> LegacyMonolith::lastChangeId() {
   return statement->columnInt(0);
 }
 
+Result<int64_t> LegacyMonolith::ownChangesOf(int64_t prop_no) {
+  std::lock_guard lock(m_mutex);
+  auto statement = STAYLAB_TRY(m_db->reuse(
+      "SELECT COUNT(*) FROM CDC_CHANGE WHERE TBL IN ('PROPERTY', 'RESERVATION') AND PROP_NO = ? "
+      "AND SRC = 'L'"));
+  statement->bind(1, prop_no);
+  STAYLAB_TRY(statement->step());
+  return statement->columnInt(0);
+}
+
 Result<std::vector<PropertyRow>> LegacyMonolith::properties() {
   std::lock_guard lock(m_mutex);
   auto statement = STAYLAB_TRY(

@@ -162,6 +162,9 @@ class LegacyMonolith {
   // Returns up to `limit` changes with change_id > `after`, in order.
   [[nodiscard]] Result<std::vector<Change>> changesAfter(int64_t after, size_t limit);
   [[nodiscard]] Result<int64_t> lastChangeId();
+  // How many changes the monolith itself made (SRC 'L') to the property
+  // `prop_no` and its reservations.
+  [[nodiscard]] Result<int64_t> ownChangesOf(int64_t prop_no);
   [[nodiscard]] Result<std::vector<PropertyRow>> properties();
   [[nodiscard]] Result<std::vector<ReservationRow>> reservations();
   [[nodiscard]] Result<ReservationRow> reservation(int64_t res_no);

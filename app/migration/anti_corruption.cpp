@@ -64,12 +64,35 @@ std::string joined(const std::vector<std::string>& items) {
   return fmt::format("{}", fmt::join(items, ","));
 }
 
+// An amount as the legacy writes it: two places, whatever the currency.
 Result<std::string> decimal(int64_t minor, std::string_view currency) {
   const Currency parsed = STAYLAB_TRY(Currency::parse(currency));
-  return STAYLAB_TRY(Money::fromMinor(minor, parsed)).toDecimalString();
+  std::string text = STAYLAB_TRY(Money::fromMinor(minor, parsed)).toDecimalString();
+  const size_t dot = text.find('.');
+  const size_t places = dot == std::string::npos ? 0 : text.size() - dot - 1;
+  if (dot == std::string::npos)
+    text += '.';
+  text.append(2 - std::min<size_t>(places, 2), '0');
+  return text;
 }
 
 }  // namespace
+
+Result<std::string> newPrice(std::string_view legacy_price, std::string_view currency) {
+  const Currency parsed = STAYLAB_TRY(Currency::parse(currency, "CURR"));
+  // The legacy writes every amount with two places, whatever the currency.
+  std::string_view text = legacy_price;
+  const size_t dot = text.find('.');
+  if (dot != std::string_view::npos) {
+    std::string_view places = text.substr(dot + 1);
+    while (static_cast<int>(places.size()) > parsed.minorDigits() && places.ends_with('0'))
+      places.remove_suffix(1);
+    const std::string whole(text.substr(0, dot));
+    const std::string normal = places.empty() ? whole : whole + "." + std::string(places);
+    return STAYLAB_TRY(Money::parse(normal, parsed, "PRICE")).toDecimalString();
+  }
+  return STAYLAB_TRY(Money::parse(text, parsed, "PRICE")).toDecimalString();
+}
 
 Result<legacy::PropertyRow> propertyImage(std::string_view image) {
   const nlohmann::json row = STAYLAB_TRY(imageObject(image));
@@ -109,8 +132,8 @@ std::string importedPropertyId(int64_t prop_no) {
   return fmt::format("prop_{:016x}", fnv1a64(fmt::format("legacy/PROPERTY/{}", prop_no)));
 }
 
-std::string reservationKey(int64_t res_no) {
-  return fmt::format("legacy-reservation-{}", res_no);
+std::string reservationKey(int64_t res_no, int tries) {
+  return fmt::format("legacy-reservation-{}-try-{}", res_no, tries);
 }
 
 Result<Date> legacyDate(std::string_view text, std::string_view column_name) {
@@ -136,7 +159,7 @@ Result<listing::CreateProperty> createCommand(const legacy::PropertyRow& row) {
   command.title = row.title;
   command.description = row.descr;
   command.city = row.city;
-  command.price = row.price;
+  command.price = STAYLAB_TRY(newPrice(row.price, row.curr));
   command.currency = row.curr;
   command.capacity = row.max_guests;
   command.amenities = amenitySet(row.amenities);
@@ -150,7 +173,7 @@ Result<listing::UpdateProperty> updateCommand(const legacy::PropertyRow& row,
   command.title = row.title;
   command.description = row.descr;
   command.city = row.city;
-  command.price = row.price;
+  command.price = STAYLAB_TRY(newPrice(row.price, row.curr));
   command.currency = row.curr;
   command.capacity = row.max_guests;
   command.amenities = amenitySet(row.amenities);
@@ -158,14 +181,14 @@ Result<listing::UpdateProperty> updateCommand(const legacy::PropertyRow& row,
 }
 
 Result<booking::PlaceBooking> placeCommand(const legacy::ReservationRow& row,
-                                           std::string_view property_id) {
+                                           std::string_view property_id, int tries) {
   booking::PlaceBooking command;
   command.property_id = std::string(property_id);
   command.guest = row.guest_name;
   command.from = STAYLAB_TRY(legacyDate(row.check_in, "CHECK_IN")).toString();
   command.to = STAYLAB_TRY(legacyDate(row.check_out, "CHECK_OUT")).toString();
   command.guests = row.guests;
-  command.idempotency_key = reservationKey(row.res_no);
+  command.idempotency_key = reservationKey(row.res_no, tries);
   return command;
 }
 
@@ -203,14 +226,12 @@ Result<legacy::ReservationRow> reservationRow(const booking::Booking& booking, i
 }
 
 bool sameListing(const legacy::PropertyRow& row, const listing::Property& property) {
-  auto currency = Currency::parse(row.curr);
-  if (!currency)
-    return false;
-  auto price = Money::parse(row.price, *currency);
-  return price && price->minorUnits() == property.price_minor && row.curr == property.currency &&
-         row.title == property.title && row.descr == property.description &&
-         row.city == property.city && row.max_guests == property.capacity &&
-         amenitySet(row.amenities) == property.amenities &&
+  auto price = newPrice(row.price, row.curr);
+  auto current = property.nightlyPrice();
+  return price && current && *price == current->toDecimalString() &&
+         row.curr == property.currency && row.title == property.title &&
+         row.descr == property.description && row.city == property.city &&
+         row.max_guests == property.capacity && amenitySet(row.amenities) == property.amenities &&
          (row.status == 'A') == (property.status == listing::PropertyStatus::Active);
 }
 

@@ -30,8 +30,18 @@ Result<legacy::ReservationRow> reservationImage(std::string_view image);
 // The id a property born in the legacy system gets in the new one: stable,
 // derived from its PROP_NO, shaped as the listing service's own ids.
 std::string importedPropertyId(int64_t prop_no);
-// The idempotency key of the booking a legacy reservation becomes.
-std::string reservationKey(int64_t res_no);
+// The idempotency key of try `tries` of the booking a legacy reservation
+// becomes. Each try has its own key: the booking service answers a key with
+// its first answer for ever, so a try refused (nights taken, until a
+// cancellation overtaken in another partition arrives) must not condemn the
+// next. A try delivered again after a crash reuses its key: the record
+// carries its tries.
+std::string reservationKey(int64_t res_no, int tries);
+
+// A legacy PRICE (decimal text, always two places) as the new domain writes
+// a price in `currency` ("371.00" JPY -> "371"); InvalidInput "PRICE" for
+// text that is not a plain decimal or has places the currency lacks.
+Result<std::string> newPrice(std::string_view legacy_price, std::string_view currency);
 
 // Legacy to new.
 Result<listing::CreateProperty> createCommand(const legacy::PropertyRow& row);
@@ -39,7 +49,7 @@ Result<listing::CreateProperty> createCommand(const legacy::PropertyRow& row);
 Result<listing::UpdateProperty> updateCommand(const legacy::PropertyRow& row,
                                               std::string_view property_id);
 Result<booking::PlaceBooking> placeCommand(const legacy::ReservationRow& row,
-                                           std::string_view property_id);
+                                           std::string_view property_id, int tries);
 
 // New to legacy (the sync-back and the initial load). prop_no and res_no are
 // the rows' keys (0 for a new row).

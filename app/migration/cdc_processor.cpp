@@ -19,6 +19,7 @@ std::vector<std::string> topicNames(const std::map<std::string, int>& topics) {
 // the outcome, or passes it on to cdc.retry or cdc.error.
 Result<void> tryChange(ProcessorContext& context, ChangeRecord record, Bookkeeping& bookkeeping) {
   const legacy::Change& change = record.change;
+  const bool own = change.source == legacy::Source::Legacy;
   if (change.source == legacy::Source::Sync && record.tries == 0)
     ++bookkeeping.counts[std::string(kEchoChanges)];  // The sync-back's own write, come back.
   ++record.tries;
@@ -29,7 +30,8 @@ Result<void> tryChange(ProcessorContext& context, ChangeRecord record, Bookkeepi
     Bookkeeping& made = verdict.bookkeeping;
     std::move(made.mappings.begin(), made.mappings.end(), std::back_inserter(bookkeeping.mappings));
     bookkeeping.property_changes.merge(made.property_changes);
-    bookkeeping.outcomes.push_back({change.change_id, Outcome::Applied, record.tries, {}});
+    bookkeeping.outcomes.push_back(
+        {change.change_id, change.prop_no, own, Outcome::Applied, record.tries, {}});
     return {};
   }
   record.reason = verdict.reason;
@@ -37,7 +39,7 @@ Result<void> tryChange(ProcessorContext& context, ChangeRecord record, Bookkeepi
   if (record.tries >= context.settings.attempts) {
     STAYLAB_TRY(context.log.append({errorEvent(record, now)}));
     bookkeeping.outcomes.push_back(
-        {change.change_id, Outcome::Failed, record.tries, verdict.reason});
+        {change.change_id, change.prop_no, own, Outcome::Failed, record.tries, verdict.reason});
     return {};
   }
   record.not_before_nanos = now + (context.settings.backoff_nanos << (record.tries - 1));

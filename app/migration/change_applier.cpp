@@ -69,14 +69,18 @@ Result<ApplyVerdict> ChangeApplier::applyProperty(const legacy::Change& change, 
   if (!current) {
     if (!row->ext_ref.empty())
       return verdict(Kind::Invalid, fmt::format("EXT_REF names '{}', unknown here", id));
-    auto command = STAYLAB_TRY(createCommand(*row));
-    auto created = listings.create(command, context);
+    auto command = createCommand(*row);
+    if (!command)
+      return verdict(Kind::Invalid, command.error().describe());
+    auto created = listings.create(*command, context);
     if (!created && created.error().kind != ErrorKind::Conflict)
       return refused(created.error());
     current = STAYLAB_TRY(listings.get(id));
   }
-  auto update = STAYLAB_TRY(updateCommand(*row, id));
-  auto updated = listings.update(update, context);
+  auto update = updateCommand(*row, id);
+  if (!update)
+    return verdict(Kind::Invalid, update.error().describe());
+  auto updated = listings.update(*update, context);
   if (!updated)
     return refused(updated.error());
   if (row->status == 'S' && updated->status == listing::PropertyStatus::Active) {
@@ -122,7 +126,7 @@ Result<ApplyVerdict> ChangeApplier::applyReservation(const legacy::Change& chang
       return verdict(Kind::NotYet, fmt::format("reservation {} not migrated yet", row->res_no),
                      /*out_of_order=*/true);
     }
-    auto command = placeCommand(*row, *property_id);
+    auto command = placeCommand(*row, *property_id, tries);
     if (!command)
       return verdict(Kind::Invalid, command.error().describe());
     auto placed = bookings.place(*command, context);

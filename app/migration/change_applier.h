@@ -10,7 +10,7 @@
 // nothing more: a property is created under an id derived from its PROP_NO
 // and updated with every field (an equal update stores nothing); a
 // reservation becomes a booking under an idempotency key derived from its
-// RES_NO; a cancellation of a cancelled booking does nothing. A change older
+// RES_NO and the try; a cancellation of a cancelled booking does nothing. A change older
 // than the last applied change of its property is superseded (applied, with
 // no effect).
 //

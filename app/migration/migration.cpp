@@ -108,6 +108,10 @@ Result<std::string> Migration::newBooking(int64_t res_no) {
                                fmt::format("reservation {} is not migrated yet", res_no)});
 }
 
+Result<bool> Migration::caughtUp(int64_t prop_no) {
+  return STAYLAB_TRY(m_store->decidedOf(prop_no)) >= STAYLAB_TRY(m_legacy->ownChangesOf(prop_no));
+}
+
 Result<size_t> Migration::step(std::string_view part, size_t batch) {
   if (part == kConnectorPart)
     return m_connector ? m_connector->step(batch) : std::unexpected(down(part));
@@ -129,22 +133,57 @@ Result<size_t> Migration::step(std::string_view part, size_t batch) {
 }
 
 Result<MigrationLag> Migration::lag(std::string_view part) {
+  const ProcessorContext context{*m_applier, m_platform.eventLog(), m_platform.clock(), m_options};
+  // A part that is down keeps no position in memory: one made for the
+  // question reads the same stored position it will restart from.
   if (part == kConnectorPart) {
-    if (!m_connector) {
-      // Down: what it would publish is every change past what the log holds.
-      CdcConnector probe(*m_legacy, m_platform.eventLog(), m_platform.clock(), m_options);
-      return probe.lag();
-    }
-    return m_connector->lag();
+    if (m_connector)
+      return m_connector->lag();
+    return CdcConnector(*m_legacy, m_platform.eventLog(), m_platform.clock(), m_options).lag();
   }
-  if (part == kProcessorPart)
-    return m_processor ? m_processor->lag() : std::unexpected(down(part));
-  if (part == kRetryPart)
-    return m_retry ? m_retry->lag() : std::unexpected(down(part));
-  if (part == kSyncBackPart)
-    return m_sync_back ? m_sync_back->lag() : std::unexpected(down(part));
+  if (part == kProcessorPart) {
+    if (m_processor)
+      return m_processor->lag();
+    return CdcProcessor(m_platform.consumerLog(), *m_store, context, kReadBatch).lag();
+  }
+  if (part == kRetryPart) {
+    if (m_retry)
+      return m_retry->lag();
+    return RetryProcessor(m_platform.consumerLog(), *m_store, context, kReadBatch).lag();
+  }
+  if (part == kSyncBackPart) {
+    if (m_sync_back)
+      return m_sync_back->lag();
+    return SyncBack(m_platform, *m_legacy, *m_store, m_options, kReadBatch).lag();
+  }
   return std::unexpected(Error{ErrorKind::NotFound, "migration.part", "part",
                                fmt::format("no migration part '{}'", part)});
+}
+
+Result<CdcProcessor*> Migration::member(std::string_view part, int member, int members) {
+  if (part != kProcessorPart || member < 0 || member >= members)
+    return invalidInput("part", "no instance {} of {} of '{}'", member, members, part);
+  if (!m_processor)
+    return std::unexpected(down(part));
+  if (m_members.size() <= static_cast<size_t>(member))
+    m_members.resize(static_cast<size_t>(member) + 1);
+  auto& instance = m_members[static_cast<size_t>(member)];
+  if (!instance) {
+    const ProcessorContext context{*m_applier, m_platform.eventLog(), m_platform.clock(),
+                                   m_options};
+    instance =
+        std::make_unique<CdcProcessor>(m_platform.consumerLog(), *m_store, context, kReadBatch);
+  }
+  instance->assign(member, members);
+  return instance.get();
+}
+
+Result<size_t> Migration::stepMember(std::string_view part, int member, int members, size_t batch) {
+  return STAYLAB_TRY(this->member(part, member, members))->step(batch);
+}
+
+Result<MigrationLag> Migration::memberLag(std::string_view part, int member, int members) {
+  return STAYLAB_TRY(this->member(part, member, members))->lag();
 }
 
 Result<void> Migration::crash(std::string_view part) {
@@ -152,6 +191,7 @@ Result<void> Migration::crash(std::string_view part) {
     m_connector.reset();
   } else if (part == kProcessorPart) {
     m_processor.reset();
+    m_members.clear();  // Every instance dies with what it held in memory.
   } else if (part == kRetryPart) {
     m_retry.reset();
   } else if (part == kSyncBackPart) {

@@ -121,9 +121,21 @@ class Migration {
   // NotFound (not migrated yet).
   [[nodiscard]] Result<std::string> newBooking(int64_t res_no);
 
+  // Whether every change the legacy made to the property `prop_no` and its
+  // reservations is decided (applied, or given up on cdc.error): the moment
+  // its writes may move to the new side without either system missing one.
+  [[nodiscard]] Result<bool> caughtUp(int64_t prop_no);
+
   // One step of a part; returns the changes or records it handled.
   [[nodiscard]] Result<size_t> step(std::string_view part, size_t batch);
   [[nodiscard]] Result<MigrationLag> lag(std::string_view part);
+  // Competing consumers of the CDC processor: a step of, and the lag of,
+  // instance `member` of `members`, each reading the partitions dealt to it
+  // (round-robin, dealt again when `members` changes). A firehose has one
+  // partition: every instance but one idles.
+  [[nodiscard]] Result<size_t> stepMember(std::string_view part, int member, int members,
+                                          size_t batch);
+  [[nodiscard]] Result<MigrationLag> memberLag(std::string_view part, int member, int members);
   // A crash of a part's process (it loses what it held in memory) and its
   // restart from what it stored. NotFound for another name.
   [[nodiscard]] Result<void> crash(std::string_view part);
@@ -148,6 +160,10 @@ class Migration {
   std::unique_ptr<CdcProcessor> m_processor;
   std::unique_ptr<RetryProcessor> m_retry;
   std::unique_ptr<SyncBack> m_sync_back;
+  // The CDC processor's competing instances, made as first stepped; gone
+  // while it is crashed.
+  std::vector<std::unique_ptr<CdcProcessor>> m_members;
+  Result<CdcProcessor*> member(std::string_view part, int member, int members);
 };
 
 }  // namespace staylab::migration

@@ -49,15 +49,13 @@ Result<size_t> MigrationConsumer::applyRuns(const std::vector<std::vector<LogRec
 
 Result<MigrationLag> MigrationConsumer::lag() {
   MigrationLag lag;
-  for (const auto& [topic, partitions] : m_log.topics()) {
-    if (std::find(m_topics.begin(), m_topics.end(), topic) == m_topics.end())
-      continue;
-    for (int partition = 0; partition < partitions; ++partition) {
-      const int64_t end = STAYLAB_TRY(m_log.endOffset(topic, partition));
-      const int64_t offset = STAYLAB_TRY(m_store.offset(m_name, topic, partition));
-      lag.end += end;
-      lag.behind += std::max<int64_t>(end - offset, 0);
-    }
+  const auto partitions =
+      STAYLAB_TRY(m_cursor.partitionLags([this](const std::string& topic, int partition) {
+        return m_store.offset(m_name, topic, partition);
+      }));
+  for (const PartitionLag& partition : partitions) {
+    lag.behind += partition.events;
+    lag.end += partition.end;
   }
   return lag;
 }

@@ -33,6 +33,9 @@ class MigrationConsumer {
   // The records of its topics past its offsets, oldest first in each partition.
   [[nodiscard]] Result<std::vector<LogRecord>> unread();
   const std::string& name() const { return m_name; }
+  // Competing consumers: reads from now on only the partitions dealt to
+  // member `member` of `members` (PartitionCursor::assign).
+  void assign(int member, int members) { m_cursor.assign(member, members); }
 
  protected:
   MigrationConsumer(std::string name, EventLog& log, std::vector<std::string> topics,

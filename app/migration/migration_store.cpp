@@ -13,8 +13,10 @@ CREATE TABLE IF NOT EXISTS offsets (
   consumer TEXT NOT NULL, topic TEXT NOT NULL, part INTEGER NOT NULL, next INTEGER NOT NULL,
   PRIMARY KEY (consumer, topic, part));
 CREATE TABLE IF NOT EXISTS outcomes (
-  change_id INTEGER PRIMARY KEY, outcome TEXT NOT NULL CHECK (outcome IN ('A', 'E')),
-  tries INTEGER NOT NULL, reason TEXT NOT NULL);
+  change_id INTEGER PRIMARY KEY, prop_no INTEGER NOT NULL, own INTEGER NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('A', 'E')), tries INTEGER NOT NULL,
+  reason TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS outcomes_by_property ON outcomes (prop_no, own);
 CREATE TABLE IF NOT EXISTS id_map (
   kind TEXT NOT NULL CHECK (kind IN ('P', 'R')), legacy_key INTEGER NOT NULL, new_id TEXT NOT NULL,
   PRIMARY KEY (kind, legacy_key));
@@ -55,13 +57,15 @@ Result<void> MigrationStore::commit(const Bookkeeping& bookkeeping) {
       STAYLAB_TRY(statement->bind(4, offset.next).run());
     }
     for (const auto& decided : bookkeeping.outcomes) {
-      auto statement = STAYLAB_TRY(m_db->reuse(
-          "INSERT INTO outcomes (change_id, outcome, tries, reason) VALUES (?, ?, ?, ?) "
-          "ON CONFLICT (change_id) DO NOTHING"));
+      auto statement = STAYLAB_TRY(
+          m_db->reuse("INSERT INTO outcomes (change_id, prop_no, own, outcome, tries, reason) "
+                      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (change_id) DO NOTHING"));
       statement->bind(1, decided.change_id)
-          .bind(2, std::string_view(reinterpret_cast<const char*>(&decided.outcome), 1))
-          .bind(3, decided.tries);
-      STAYLAB_TRY(statement->bind(4, decided.reason).run());
+          .bind(2, decided.prop_no)
+          .bind(3, decided.own ? 1 : 0)
+          .bind(4, std::string_view(reinterpret_cast<const char*>(&decided.outcome), 1))
+          .bind(5, decided.tries);
+      STAYLAB_TRY(statement->bind(6, decided.reason).run());
     }
     for (const auto& mapping : bookkeeping.mappings) {
       auto statement =
@@ -102,6 +106,14 @@ Result<std::optional<Outcome>> MigrationStore::outcome(int64_t change_id) {
   if (STAYLAB_TRY(statement->step()) == Step::Done)
     return std::nullopt;
   return static_cast<Outcome>(statement->columnText(0).at(0));
+}
+
+Result<int64_t> MigrationStore::decidedOf(int64_t prop_no) {
+  auto statement =
+      STAYLAB_TRY(m_db->reuse("SELECT COUNT(*) FROM outcomes WHERE prop_no = ? AND own = 1"));
+  statement->bind(1, prop_no);
+  STAYLAB_TRY(statement->step());
+  return statement->columnInt(0);
 }
 
 Result<std::map<int64_t, Outcome>> MigrationStore::outcomes() {

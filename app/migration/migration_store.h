@@ -60,6 +60,8 @@ struct Bookkeeping {
   };
   struct Decided {
     int64_t change_id = 0;
+    int64_t prop_no = 0;  // The property the change belongs to.
+    bool own = true;      // The legacy's own change, not the sync-back's come back.
     Outcome outcome = Outcome::Applied;
     int tries = 0;
     std::string reason;
@@ -88,6 +90,9 @@ class MigrationStore {
   [[nodiscard]] Result<int64_t> offset(std::string_view consumer, std::string_view topic,
                                        int partition);
   [[nodiscard]] Result<std::optional<Outcome>> outcome(int64_t change_id);
+  // How many of the legacy's own changes of the property `prop_no` (and its
+  // reservations) are decided.
+  [[nodiscard]] Result<int64_t> decidedOf(int64_t prop_no);
   // Every decided change: change id -> outcome.
   [[nodiscard]] Result<std::map<int64_t, Outcome>> outcomes();
   [[nodiscard]] Result<std::optional<std::string>> newId(char kind, int64_t legacy_key);

@@ -62,6 +62,11 @@ int SimulatedPlatform::phases(sim::UserOperation operation, const sim::PlatformB
 Result<void> SimulatedPlatform::reconfigure(const sim::PlatformBuild& build) {
   sim::PlatformBuild fixed = build;
   fixed.cqrs = m_build.cqrs;
+  fixed.facade = m_build.facade;  // The façade's routes move while it runs.
+  if (build.strangler_fig != m_build.strangler_fig)
+    return invalidInput("patterns.strangler_fig",
+                        "the legacy system and its migration exist from the start of a run or not "
+                        "at all: move the façade's routes instead");
   if (!(fixed == m_build))
     return invalidInput("patterns",
                         "the outbox, the idempotent consumers, the listing cache and the booking "

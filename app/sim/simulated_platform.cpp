@@ -78,6 +78,7 @@ SimulatedPlatform::~SimulatedPlatform() {
   m_faults.clearAll();
   m_members.clear();  // They read the platform's stores.
   m_rebuild.reset();
+  m_migration.reset();  // It holds the platform.
   m_platform.reset();
   if (m_remove_on_close) {
     std::error_code ignored;
@@ -119,6 +120,8 @@ Result<std::unique_ptr<SimulatedPlatform>> SimulatedPlatform::open(
       build.cache_invalidate_on_update ? CacheInvalidation::OnUpdate : CacheInvalidation::TtlOnly;
   options.patterns.booking_intake =
       build.load_leveling ? BookingIntake::Queued : BookingIntake::Synchronous;
+  if (build.strangler_fig)
+    options.extra_topics = migration::Migration::topics(build.migration.strategy);
   options.data_dir = data_dir;
   options.mode = OpenMode::InitialiseIfEmpty;
   options.clock = &system->m_clock;
@@ -173,6 +176,8 @@ Result<std::unique_ptr<SimulatedPlatform>> SimulatedPlatform::open(
         if (!applied->second.insert(event.event_id).second)
           ++self->m_duplicates_applied;
       });
+  if (build.strangler_fig)
+    STAYLAB_TRY(system->openMigration());
   return system;
 }
 
@@ -202,6 +207,8 @@ Result<void> SimulatedPlatform::seed(const sim::SeedData& data) {
   }
   if (m_properties.empty())
     return invalidInput("data.properties", "the seed data has no active listing");
+  if (m_migration)
+    STAYLAB_TRY(seedLegacy());
   return {};
 }
 
@@ -213,6 +220,11 @@ Result<std::size_t> SimulatedPlatform::step(std::string_view part, std::size_t b
   if (std::find(m_crashed.begin(), m_crashed.end(), part) != m_crashed.end())
     return std::size_t{0};
   Platform& platform = *m_platform;
+  if (migrationPart(part)) {
+    if (part == migration::kConnectorPart)
+      STAYLAB_TRY(m_faults.beforeCall("legacy-db"));  // It polls the legacy database.
+    return m_migration->step(part, batch);
+  }
   if (part == kRelay) {
     // A failed step may still have moved other outboxes' events.
     const std::size_t before = platform.relay().movedTotal();
@@ -245,6 +257,12 @@ Result<std::size_t> SimulatedPlatform::step(std::string_view part, std::size_t b
 Result<sim::PartLag> SimulatedPlatform::lag(std::string_view part) {
   Platform& platform = *m_platform;
   sim::PartLag lag;
+  if (migrationPart(part)) {
+    const migration::MigrationLag behind = STAYLAB_TRY(m_migration->lag(part));
+    lag.events = behind.behind;
+    lag.end = behind.end;
+    return lag;
+  }
   if (part == kRelay) {
     const std::size_t listing = STAYLAB_TRY(platform.listingStore().outboxSize());
     const std::size_t booking = STAYLAB_TRY(platform.bookingStore().outboxSize());
@@ -325,6 +343,13 @@ Result<CursorConsumer*> SimulatedPlatform::member(std::string_view part, int mem
 }
 
 Result<sim::PartLag> SimulatedPlatform::memberLag(std::string_view part, int member, int members) {
+  if (migrationPart(part)) {
+    if (std::find(m_crashed.begin(), m_crashed.end(), part) != m_crashed.end())
+      return lag(part);
+    const migration::MigrationLag behind =
+        STAYLAB_TRY(m_migration->memberLag(part, member, members));
+    return sim::PartLag{behind.behind, behind.end, {}};
+  }
   if (m_crash_position.contains(part))
     return lag(part);  // Down: no instance moves.
   CursorConsumer* consumer = STAYLAB_TRY(this->member(part, member, members));
@@ -340,6 +365,8 @@ Result<std::size_t> SimulatedPlatform::stepMember(std::string_view part, int mem
                                                   std::size_t batch) {
   if (std::find(m_crashed.begin(), m_crashed.end(), part) != m_crashed.end())
     return std::size_t{0};
+  if (migrationPart(part))
+    return m_migration->stepMember(part, member, members, batch);
   CursorConsumer* consumer = STAYLAB_TRY(this->member(part, member, members));
   return consumer->step(batch);
 }
@@ -347,6 +374,11 @@ Result<std::size_t> SimulatedPlatform::stepMember(std::string_view part, int mem
 Result<void> SimulatedPlatform::crash(std::string_view part) {
   if (std::find(m_crashed.begin(), m_crashed.end(), part) != m_crashed.end())
     return {};
+  if (migrationPart(part)) {
+    STAYLAB_TRY(m_migration->crash(part));
+    m_crashed.emplace_back(part);
+    return {};
+  }
   const sim::PartLag before = STAYLAB_TRY(lag(part));
   if (part != kRelay)
     STAYLAB_TRY(m_platform->dropConsumer(part));
@@ -362,8 +394,11 @@ Result<void> SimulatedPlatform::restart(std::string_view part) {
   auto found = std::find(m_crashed.begin(), m_crashed.end(), part);
   if (found == m_crashed.end())
     return {};
-  if (part != kRelay)
+  if (migrationPart(part)) {
+    STAYLAB_TRY(m_migration->restart(part));
+  } else if (part != kRelay) {
     STAYLAB_TRY(m_platform->reopenConsumer(part));
+  }
   m_crashed.erase(found);
   m_crash_position.erase(std::string(part));
   return {};
@@ -419,6 +454,12 @@ Result<sim::InvariantResults> SimulatedPlatform::checkInvariants(
     while (STAYLAB_TRY(queue->depth()).waiting > 0)
       STAYLAB_TRY(queue->drain(4096));
   }
+  if (m_migration) {
+    // The migration settles first: what CDC applies reaches the new side's
+    // log, which the checks drain. Retries wait out their backoff on the clock.
+    STAYLAB_TRY(m_migration->drain(
+        [this](std::int64_t nanos) { m_clock.set(m_clock.nowNanos() + nanos); }));
+  }
   const auto checks = STAYLAB_TRY(app::checkInvariants(*m_platform));  // Drains first.
   // The dead-letter topic's measures, in the runs where poison could reach
   // it (other runs keep their summary's bytes).
@@ -438,6 +479,8 @@ Result<sim::InvariantResults> SimulatedPlatform::checkInvariants(
   // What the patterns measure of the whole run, once quiet.
   results.measures["write_read_divergence"] = STAYLAB_TRY(measureDivergence(*m_platform)).total();
   results.measures["duplicates_applied"] = m_duplicates_applied;
+  if (m_migration)
+    STAYLAB_TRY(measureMigration(results));
 
   // Nights held by two confirmed bookings, counted from the bookings
   // themselves rather than trusting the store's unique index.

@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "app/migration/migration.h"
 #include "app/platform/gateway.h"
 #include "app/platform/platform.h"
 #include "app/sim/deferred_publisher.h"
@@ -68,6 +69,9 @@ class SimulatedPlatform final : public sim::SystemUnderTest {
   int phases(sim::UserOperation operation, const sim::PlatformBuild& build) const override;
   sim::OperationOutcome execute(sim::UserOperation operation, int property_rank,
                                 sim::Generator& random) override;
+  Backend route(sim::UserOperation operation, int property_rank, sim::Generator& random) override;
+  sim::OperationOutcome executeOn(Backend backend, sim::UserOperation operation, int property_rank,
+                                  sim::Generator& random) override;
   sim::OperationOutcome resume(std::uint64_t pending) override;
   sim::PolledStatus poll(std::string_view status_id) override;
   void abandon(std::uint64_t pending) override;
@@ -127,6 +131,25 @@ class SimulatedPlatform final : public sim::SystemUnderTest {
   // it alone (a hit completes the view), or straight from the store.
   sim::OperationOutcome view(const Listing& listing);
   SimulatedPlatform(std::filesystem::path data_dir, sim::FaultBoard& faults, std::uint64_t seed);
+
+  // The strangler fig (simulated_migration.cpp). A user operation served by
+  // the legacy monolith, on the listing of popularity rank `rank`.
+  sim::OperationOutcome executeLegacy(sim::UserOperation operation, std::size_t rank,
+                                      sim::Generator& random);
+  // Opens the migration beside the platform (PlatformBuild::strangler_fig).
+  Result<void> openMigration();
+  // After seeding: the legacy database loaded with the same data.
+  Result<void> seedLegacy();
+  // Whether `part` is one of the migration's (cdc-connector, ...).
+  bool migrationPart(std::string_view part) const;
+  // Drains the migration and adds its measures to `results`.
+  Result<void> measureMigration(sim::InvariantResults& results);
+  std::unique_ptr<migration::Migration> m_migration;
+  std::vector<std::int64_t> m_prop_nos;            // PROP_NO by popularity rank.
+  std::vector<std::int64_t> m_legacy_cancellable;  // Reservations the legacy confirmed.
+  // Writes the façade would send new that stayed on legacy until their
+  // property's changes were migrated.
+  std::uint64_t m_writes_held = 0;
 
   std::filesystem::path m_data_dir;
   sim::FaultBoard& m_faults;

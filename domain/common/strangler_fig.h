@@ -73,6 +73,10 @@ struct MigrationSettings {
   // Wait before the first retry; each later one waits twice as long.
   // Default: 1 s.
   int64_t backoff_nanos = 1'000'000'000;
+  // The share of the legacy screens' price edits typed with a comma for the
+  // decimal point (data the new domain refuses), in percent 0..100: an input
+  // of the simulated load, as a real legacy's dirty data is. Default: 0.
+  int legacy_typo_percent = 0;
   bool operator==(const MigrationSettings&) const = default;
 };
 

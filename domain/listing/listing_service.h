@@ -20,10 +20,6 @@ inline constexpr std::string_view kCollection = "properties";
 // Commands carry the caller's raw input; the service validates every field
 // and names the first one that breaks a rule.
 struct CreateProperty {
-  // Optional: the id of a listing imported from another system (a migration
-  // keeping a stable key), shaped as the ids this service gives: "prop_" and
-  // 16 lower-case hex digits. Empty: a new id. Conflict when it is taken.
-  std::string id;
   std::string host;
   std::string title;
   std::string description;
@@ -35,6 +31,10 @@ struct CreateProperty {
   std::string payment;  // Host payout fingerprint (optional).
   std::string device;   // Optional.
   std::string ip;       // Optional; IPv4 or IPv6.
+  // Optional: the id of a listing imported from another system (a migration
+  // keeping a stable key), shaped as the ids this service gives: "prop_" and
+  // 16 lower-case hex digits. Empty: a new id. Conflict when it is taken.
+  std::string id;
 };
 
 // Every field left empty keeps its current value.

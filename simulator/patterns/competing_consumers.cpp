@@ -16,10 +16,12 @@
 namespace staylab::sim {
 namespace {
 
-// The consumers that can run as competing instances: the projections, whose
-// offsets and effects live per partition in their own store. Fraud
+// The consumers that can run as competing instances: the projections and
+// the CDC processor of a migration, whose offsets and effects live per
+// partition in their own store. Fraud
 // detection keeps one graph of every event, so it stays one instance.
-constexpr std::array<std::string_view, 2> kConsumers = {"search-projection", "history-projection"};
+constexpr std::array<std::string_view, 3> kConsumers = {"search-projection", "history-projection",
+                                                        "cdc-processor"};
 
 struct CompetingConsumersSettings final : PatternConfigOf<CompetingConsumersSettings> {
   static constexpr std::string_view kPattern = "competing_consumers";
@@ -51,10 +53,11 @@ class CompetingConsumersPattern final : public Pattern {
     if (const yaml::Node* consumer = fields.find("consumer")) {
       std::string name = STAYLAB_TRY(reader.readName(*consumer, "consumer"));
       if (std::find(kConsumers.begin(), kConsumers.end(), name) == kConsumers.end()) {
-        return reader.fail(consumer->position, reader.codes().value,
-                           "'consumer' must be search-projection or history-projection, not "
-                           "'{}' (fraud detection keeps one instance: one graph of every event)",
-                           name);
+        return reader.fail(
+            consumer->position, reader.codes().value,
+            "'consumer' must be search-projection, history-projection or cdc-processor, not "
+            "'{}' (fraud detection keeps one instance: one graph of every event)",
+            name);
       }
       settings.consumer = std::move(name);
     }

@@ -11,7 +11,11 @@
 //
 //   strangler_fig: { enabled: true, routes: {search: new, view: legacy,
 //     book: {properties: 30%}, cancel: {properties: 30%}, edit: {share: 30%}},
-//     cdc: by_key, loop_prevention: true, attempts: 4, backoff: 1s }
+//     cdc: by_key, loop_prevention: true, attempts: 4, backoff: 1s, legacy_typos: 0% }
+//
+// `legacy_typos` is an input of the load, not a pattern setting: the share of
+// the legacy screens' price edits typed with a decimal comma, which the new
+// domain refuses (the dirty data of a real legacy).
 //
 // An operation `routes` does not name keeps its route: legacy at first.
 
@@ -36,8 +40,8 @@ struct StranglerFigSettings final : PatternConfigOf<StranglerFigSettings> {
   bool operator==(const StranglerFigSettings&) const = default;
 };
 
-constexpr std::array<std::string_view, 5> kKeys = {"routes", "cdc", "loop_prevention", "attempts",
-                                                   "backoff"};
+constexpr std::array<std::string_view, 6> kKeys = {"routes",   "cdc",     "loop_prevention",
+                                                   "attempts", "backoff", "legacy_typos"};
 constexpr std::array<std::string_view, kRoutedOperationCount> kOperations = {
     "search", "view", "book", "cancel", "edit"};
 constexpr std::array<std::string_view, 2> kBackends = {"legacy", "new"};
@@ -45,7 +49,7 @@ constexpr std::array<std::string_view, 2> kCohorts = {"properties", "share"};
 constexpr std::array<std::string_view, 3> kStrategies = {"per_table", "by_key", "firehose"};
 constexpr int kMaxAttempts = 20;
 
-constexpr std::array<MeasureSpec, 9> kMeasures = {{
+constexpr std::array<MeasureSpec, 10> kMeasures = {{
     {"legacy_new_divergence", MeasureScope::Run, "",
      "listings and bookings that differ between the legacy database and the new stores after "
      "convergence, compared through the anti-corruption layer's mapping"},
@@ -64,6 +68,9 @@ constexpr std::array<MeasureSpec, 9> kMeasures = {{
      "captured legacy changes applied to the new side (or found applied already)"},
     {"sync_conflicts", MeasureScope::Run, "",
      "new-side bookings the legacy system refused on sync back (nights taken there)"},
+    {"writes_held_on_legacy", MeasureScope::Run, "",
+     "writes the façade routed to the new side that stayed on legacy until every change of "
+     "their property was migrated (the price of moving a property cohort safely)"},
 }};
 
 // Reads "30%": a whole percentage 0..100.
@@ -168,6 +175,8 @@ class StranglerFigPattern final : public Pattern {
               reader.readDuration(*backoff, "backoff", yaml::Reader::DurationFloor::Positive))
               .count();
     }
+    if (const yaml::Node* typos = fields.find("legacy_typos"))
+      fig.migration.legacy_typo_percent = STAYLAB_TRY(readPercent(reader, *typos, "legacy_typos"));
     return {};
   }
 
@@ -179,10 +188,13 @@ class StranglerFigPattern final : public Pattern {
       routes += fmt::format("{}{}: {}", index == 0 ? "" : ", ", toString(operation),
                             writeRoute(fig.facade.route(operation)));
     }
-    return fmt::format("routes: {{{}}}, cdc: {}, loop_prevention: {}, attempts: {}, backoff: {}",
-                       routes, toString(fig.migration.strategy),
-                       fig.migration.loop_prevention ? "true" : "false", fig.migration.attempts,
-                       formatDuration(std::chrono::nanoseconds(fig.migration.backoff_nanos)));
+    return fmt::format(
+        "routes: {{{}}}, cdc: {}, loop_prevention: {}, attempts: {}, backoff: {}, legacy_typos: "
+        "{}%",
+        routes, toString(fig.migration.strategy), fig.migration.loop_prevention ? "true" : "false",
+        fig.migration.attempts,
+        formatDuration(std::chrono::nanoseconds(fig.migration.backoff_nanos)),
+        fig.migration.legacy_typo_percent);
   }
 
   void configure(const PatternConfig& config, PlatformBuild& build) const override {

@@ -9,7 +9,7 @@ namespace staylab::migration {
 Result<int64_t> CdcConnector::position() {
   if (m_position)
     return *m_position;
-  int64_t last = 0;
+  int64_t last = m_start;
   for (const auto& [topic, partitions] : sourceTopics(m_settings.strategy)) {
     for (int partition = 0; partition < partitions; ++partition) {
       const int64_t end = STAYLAB_TRY(m_log.endOffset(topic, partition));

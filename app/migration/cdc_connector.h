@@ -4,7 +4,8 @@
 // publishes each committed change, in commit order, to the strategy's
 // source topics (cdc_layout.h). Its position is the last change it
 // published, which it learns again from the log itself after a restart (the
-// last record of each source partition), so a crash between reading and
+// last record of each source partition, or where the capture started,
+// whichever is later), so a crash between reading and
 // publishing republishes nothing and skips nothing: an append is atomic.
 // With loop prevention it skips the sync-back's own changes ('S').
 //
@@ -24,9 +25,11 @@ namespace staylab::migration {
 
 class CdcConnector {
  public:
+  // `start`: the change the capture starts after (the initial load's last,
+  // which is the sync's and never published).
   CdcConnector(legacy::LegacyMonolith& legacy, EventLog& log, const Clock& clock,
-               const MigrationSettings& settings)
-      : m_legacy(legacy), m_log(log), m_clock(clock), m_settings(settings) {}
+               const MigrationSettings& settings, int64_t start)
+      : m_legacy(legacy), m_log(log), m_clock(clock), m_settings(settings), m_start(start) {}
 
   // Publishes up to `batch` changes past its position in one append; returns
   // the changes it handled (published or skipped).
@@ -41,6 +44,7 @@ class CdcConnector {
   EventLog& m_log;
   const Clock& m_clock;
   MigrationSettings m_settings;
+  int64_t m_start = 0;
   std::optional<int64_t> m_position;
 };
 

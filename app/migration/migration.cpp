@@ -81,7 +81,9 @@ Result<void> Migration::loadLegacyFromPlatform() {
     const int64_t res_no = STAYLAB_TRY(m_legacy->putReservation(row, legacy::Source::Sync));
     mappings.mappings.push_back(IdMapping{'R', res_no, booking.id});
   }
-  // The sync-back starts after what the load copied.
+  // The capture starts after the load's own changes, and the sync-back
+  // after the events of what the load copied.
+  mappings.counts[std::string(kCaptureStart)] = STAYLAB_TRY(m_legacy->lastChangeId());
   for (const char* topic : {"booking", "property"}) {
     const int partitions = m_platform.eventLog().topics().at(topic);
     for (int partition = 0; partition < partitions; ++partition) {
@@ -89,7 +91,9 @@ Result<void> Migration::loadLegacyFromPlatform() {
                                   STAYLAB_TRY(m_platform.eventLog().endOffset(topic, partition))});
     }
   }
-  return m_store->commit(mappings);
+  STAYLAB_TRY(m_store->commit(mappings));
+  m_connector.reset();  // Made again to start where the capture now starts.
+  return restart(kConnectorPart);
 }
 
 Result<int64_t> Migration::legacyProperty(std::string_view property_id) {
@@ -106,6 +110,12 @@ Result<std::string> Migration::newBooking(int64_t res_no) {
     return *id;
   return std::unexpected(Error{ErrorKind::NotFound, "migration.unmapped", "reservation",
                                fmt::format("reservation {} is not migrated yet", res_no)});
+}
+
+Result<int64_t> Migration::captureStart() {
+  const auto counters = STAYLAB_TRY(m_store->counters());
+  auto found = counters.find(kCaptureStart);
+  return found == counters.end() ? int64_t{0} : found->second;
 }
 
 Result<bool> Migration::caughtUp(int64_t prop_no) {
@@ -139,7 +149,9 @@ Result<MigrationLag> Migration::lag(std::string_view part) {
   if (part == kConnectorPart) {
     if (m_connector)
       return m_connector->lag();
-    return CdcConnector(*m_legacy, m_platform.eventLog(), m_platform.clock(), m_options).lag();
+    return CdcConnector(*m_legacy, m_platform.eventLog(), m_platform.clock(), m_options,
+                        STAYLAB_TRY(captureStart()))
+        .lag();
   }
   if (part == kProcessorPart) {
     if (m_processor)
@@ -207,8 +219,9 @@ Result<void> Migration::restart(std::string_view part) {
   const ProcessorContext context{*m_applier, m_platform.eventLog(), m_platform.clock(), m_options};
   if (part == kConnectorPart) {
     if (!m_connector) {
-      m_connector = std::make_unique<CdcConnector>(*m_legacy, m_platform.eventLog(),
-                                                   m_platform.clock(), m_options);
+      m_connector =
+          std::make_unique<CdcConnector>(*m_legacy, m_platform.eventLog(), m_platform.clock(),
+                                         m_options, STAYLAB_TRY(captureStart()));
     }
   } else if (part == kProcessorPart) {
     if (!m_processor) {

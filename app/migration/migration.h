@@ -164,6 +164,8 @@ class Migration {
   // while it is crashed.
   std::vector<std::unique_ptr<CdcProcessor>> m_members;
   Result<CdcProcessor*> member(std::string_view part, int member, int members);
+  // The change the capture starts after (the initial load's last).
+  Result<int64_t> captureStart();
 };
 
 }  // namespace staylab::migration

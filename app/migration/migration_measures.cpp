@@ -68,7 +68,8 @@ Result<MigrationMeasures> Migration::measure() {
   // Waiting: unread by the CDC processor or the retry processor (measured
   // with both up, as after a drain), or not yet published.
   std::set<int64_t> waiting;
-  CdcConnector probe(*m_legacy, m_platform.eventLog(), m_platform.clock(), m_options);
+  CdcConnector probe(*m_legacy, m_platform.eventLog(), m_platform.clock(), m_options,
+                     STAYLAB_TRY(captureStart()));
   const int64_t published = STAYLAB_TRY(m_connector ? m_connector->position() : probe.position());
   for (MigrationConsumer* consumer : {static_cast<MigrationConsumer*>(m_processor.get()),
                                       static_cast<MigrationConsumer*>(m_retry.get())}) {

@@ -49,6 +49,8 @@ inline constexpr std::string_view kEchoChanges = "echo_changes";
 inline constexpr std::string_view kRetried = "retried";
 inline constexpr std::string_view kSyncedBack = "synced_back";
 inline constexpr std::string_view kSyncConflicts = "sync_conflicts";
+// Not a count: the change the capture starts after, set once by the initial load.
+inline constexpr std::string_view kCaptureStart = "capture_start";
 
 // One transaction's worth of bookkeeping.
 struct Bookkeeping {

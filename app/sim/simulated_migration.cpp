@@ -32,6 +32,7 @@ constexpr std::string_view kErrors = "cdc_errors";
 constexpr std::string_view kApplied = "cdc_applied";
 constexpr std::string_view kSyncConflicts = "sync_conflicts";
 constexpr std::string_view kWritesHeld = "writes_held_on_legacy";
+constexpr std::string_view kDuplicates = "cdc_duplicates";
 
 sim::OperationOutcome failedWith(const Error& error) {
   sim::OperationOutcome outcome;
@@ -194,6 +195,7 @@ Result<void> SimulatedPlatform::measureMigration(sim::InvariantResults& results)
   results.measures[std::string(kApplied)] = count(measures.changes_applied);
   results.measures[std::string(kSyncConflicts)] = count(measures.sync_conflicts);
   results.measures[std::string(kWritesHeld)] = m_writes_held;
+  results.measures[std::string(kDuplicates)] = count(measures.duplicates);
   return {};
 }
 

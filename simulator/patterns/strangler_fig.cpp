@@ -49,7 +49,7 @@ constexpr std::array<std::string_view, 2> kCohorts = {"properties", "share"};
 constexpr std::array<std::string_view, 3> kStrategies = {"per_table", "by_key", "firehose"};
 constexpr int kMaxAttempts = 20;
 
-constexpr std::array<MeasureSpec, 10> kMeasures = {{
+constexpr std::array<MeasureSpec, 11> kMeasures = {{
     {"legacy_new_divergence", MeasureScope::Run, "",
      "listings and bookings that differ between the legacy database and the new stores after "
      "convergence, compared through the anti-corruption layer's mapping"},
@@ -68,6 +68,9 @@ constexpr std::array<MeasureSpec, 10> kMeasures = {{
      "captured legacy changes applied to the new side (or found applied already)"},
     {"sync_conflicts", MeasureScope::Run, "",
      "new-side bookings the legacy system refused on sync back (nights taken there)"},
+    {"cdc_duplicates", MeasureScope::Run, "",
+     "deliveries of a change already applied or given up, recognised and skipped (a redelivery "
+     "after a crash, a duplicate delivery)"},
     {"writes_held_on_legacy", MeasureScope::Run, "",
      "writes the façade routed to the new side that stayed on legacy until every change of "
      "their property was migrated (the price of moving a property cohort safely)"},

@@ -99,6 +99,11 @@ bool isWindowFault(FaultKind kind) {
          kind != FaultKind::PoisonEvent && kind != FaultKind::Rebuild;
 }
 
+bool isTopicFault(FaultKind kind) {
+  return kind == FaultKind::DeliveryDuplicate || kind == FaultKind::DeliveryDelay ||
+         kind == FaultKind::DeliveryReorder || kind == FaultKind::PoisonEvent;
+}
+
 bool isLinkFault(FaultKind kind) {
   return kind == FaultKind::LinkPartition || kind == FaultKind::LinkLatency ||
          kind == FaultKind::LinkLoss;

@@ -170,6 +170,8 @@ std::string_view toString(FaultKind kind);
 bool isWindowFault(FaultKind kind);
 // Returns true for the faults that concern a link (from, to) instead of a target.
 bool isLinkFault(FaultKind kind);
+// Returns true for the faults whose target is a topic of the event log.
+bool isTopicFault(FaultKind kind);
 
 // One fault on the timeline. Only the fields of its kind are meaningful; the
 // others stay at their zero value.

@@ -571,6 +571,8 @@ class ScenarioReader : public yaml::Reader {
                     "and 'to' are both '{}'",
                     fault.target);
       }
+    } else if (isTopicFault(fault.kind)) {
+      fault.target = STAYLAB_TRY(readTopicName(*fields.find("target"), "target"));
     } else {
       fault.target = STAYLAB_TRY(readName(*fields.find("target"), "target"));
     }

@@ -161,6 +161,23 @@ Result<std::string> Reader::readName(const Node& node, std::string_view key) con
   return std::string(text);
 }
 
+Result<std::string> Reader::readTopicName(const Node& node, std::string_view key) const {
+  const std::string_view text = STAYLAB_TRY(scalarText(node, key, "a topic"));
+  bool valid = !text.empty() && text.size() <= kMaxNameLength;
+  for (size_t start = 0; valid && start <= text.size();) {
+    const size_t dot = std::min(text.find('.', start), text.size());
+    valid = isSlug(text.substr(start, dot - start));
+    start = dot + 1;
+  }
+  if (!valid) {
+    return fail(node.position, m_codes.value,
+                "'{}' must be a topic: names of lowercase letters, digits, '-' and '_' joined by "
+                "dots (at most {}), e.g. booking or cdc.property; got '{}'",
+                key, kMaxNameLength, abbreviate(text));
+  }
+  return std::string(text);
+}
+
 Result<bool> Reader::readBool(const Node& node, std::string_view key) const {
   const std::string_view text = STAYLAB_TRY(plainText(node, key, "true or false"));
   if (text == "true") {

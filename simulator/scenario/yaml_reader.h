@@ -111,6 +111,8 @@ class Reader {
                                      std::string_view expected) const;
 
   Result<std::string> readName(const Node& node, std::string_view key) const;
+  // Reads a topic name: names (readName) joined by dots, "cdc.property".
+  Result<std::string> readTopicName(const Node& node, std::string_view key) const;
   // Reads a file's `description`: not blank, at most kMaxDescriptionBytes, no
   // control character but line breaks. `purpose` completes "say what the
   // file ..." in the message for a blank one ("the scenario teaches").

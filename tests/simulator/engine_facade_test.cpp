@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "simulator/engine/engine.h"
+#include "simulator/report/report_writer.h"
 #include "tests/simulator/engine_support.h"
 
 namespace staylab::sim {
@@ -234,7 +235,9 @@ TEST_F(EngineFacadeTest, ARouteSwitchMidRunMovesTheTrafficAndARollbackMovesItBac
   EXPECT_EQ(legacy_middle.inside_completions, 0u);
   EXPECT_EQ(new_middle.outside_completions, 0u);  // Before 5s and after 15s: legacy only.
   EXPECT_EQ(completions(report, "legacy-db") + completions(report, "booking-db"), bookings(report));
-  EXPECT_EQ(report.metrics.switches.size(), 2u);
+  ASSERT_EQ(report.metrics.switches.size(), 2u);
+  EXPECT_EQ(report.metrics.switches[0].settings, "routes: {book: new}");
+  EXPECT_NE(summaryJson(report).find(R"("settings": "routes: {book: legacy}")"), std::string::npos);
 }
 
 TEST_F(EngineFacadeTest, ARunThatCanRouteToLegacyNeedsALegacyRouteForEachMixedOperation) {

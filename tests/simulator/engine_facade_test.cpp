@@ -255,6 +255,14 @@ TEST_F(EngineFacadeTest, ARunThatCanRouteToLegacyNeedsALegacyRouteForEachMixedOp
   EXPECT_EQ(refused.error().field, "topology.routes_with.strangler_fig.legacy_book")
       << refused.error().describe();
   EXPECT_NE(refused.error().message.find("gives no route for it there"), std::string::npos);
+
+  // Nor can the app switch it on live.
+  auto engine = Engine::create(parseOrFail(scenario("", "")), with);
+  ASSERT_TRUE(engine.has_value()) << engine.error().describe();
+  auto live = (*engine)->switchPattern("strangler_fig", true);
+  ASSERT_FALSE(live.has_value());
+  EXPECT_EQ(live.error().field, "topology.routes_with.strangler_fig.legacy_book");
+  EXPECT_TRUE((*engine)->switchPattern("strangler_fig", false).has_value());
 }
 
 // The shipped migration topology, with the fake system behind every part

@@ -149,6 +149,15 @@ Inspector::Inspector(QWidget* parent) : QWidget(parent) {
   live_layout->addWidget(m_errors);
   layout->addWidget(m_live_box);
 
+  m_facade_box = new QGroupBox(tr("Strangler fig: where each operation goes"), content);
+  m_facade_box->setObjectName(QStringLiteral("facadeBox"));
+  auto* facade_layout = new QVBoxLayout(m_facade_box);
+  facade_layout->setContentsMargins(6, 4, 6, 6);
+  m_facade = wrapped(m_facade_box);
+  m_facade->setObjectName(QStringLiteral("facadeRoutes"));
+  facade_layout->addWidget(m_facade);
+  layout->addWidget(m_facade_box);
+
   m_config_box = new QGroupBox(tr("Configuration"), content);
   auto* config_layout = new QVBoxLayout(m_config_box);
   config_layout->setContentsMargins(6, 4, 6, 6);
@@ -180,6 +189,7 @@ void Inspector::showComponent(const QString& name) {
   m_live_box->setVisible(shown);
   m_fault_box->setVisible(shown);
   m_blast->setVisible(shown);
+  updateFacade();
   if (!shown) {
     m_component.clear();
     m_title->setText(
@@ -225,6 +235,33 @@ void Inspector::setPatternsOff(std::vector<std::string> patterns) {
     return;
   m_patterns_off = std::move(patterns);
   updateBlastRadius();
+}
+
+void Inspector::setFacadeRoutes(std::string routes) {
+  if (routes == m_facade_routes)
+    return;
+  m_facade_routes = std::move(routes);
+  updateFacade();
+}
+
+void Inspector::updateFacade() {
+  const sim::ComponentSpec* spec = m_topology && !m_component.isEmpty()
+                                       ? m_topology->findComponent(m_component.toStdString())
+                                       : nullptr;
+  const bool shown =
+      spec != nullptr && spec->kind == sim::ComponentKind::Gateway && !m_facade_routes.empty();
+  m_facade_box->setVisible(shown);
+  if (!shown)
+    return;
+  // "book: 30% of properties to new, the rest to legacy", a row per line.
+  QString table = QStringLiteral("<table cellspacing=1>");
+  for (const QString& line : q(m_facade_routes).split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
+    const qsizetype colon = line.indexOf(QLatin1Char(':'));
+    table +=
+        QStringLiteral("<tr><td style='color:#555; padding-right:6px'>%1</td><td>%2</td></tr>")
+            .arg(line.left(colon).toHtmlEscaped(), line.mid(colon + 1).trimmed().toHtmlEscaped());
+  }
+  m_facade->setText(table + QStringLiteral("</table>"));
 }
 
 void Inspector::updateBlastRadius() {

@@ -43,6 +43,10 @@ class Inspector : public QWidget {
   // The platform patterns switched off now: the blast radius follows the
   // links their routes use (sim::Topology::blastRadius).
   void setPatternsOff(std::vector<std::string> patterns);
+  // The strangler fig's routing table while the pattern is on, one
+  // "operation: where it goes" a line (StranglerFacade::describe()), shown
+  // with the gateway that holds the façade; empty while it is off.
+  void setFacadeRoutes(std::string routes);
 
  Q_SIGNALS:
   void faultRequested(const staylab::sim::FaultSpec& fault);
@@ -50,11 +54,13 @@ class Inspector : public QWidget {
  private:
   void updateButtons();
   void updateBlastRadius();
+  void updateFacade();
   void request(sim::FaultKind kind);
 
   std::optional<sim::Topology> m_topology;
   QString m_component;
   std::vector<std::string> m_patterns_off;
+  std::string m_facade_routes;
   bool m_run_active = false;
 
   QLabel* m_title;
@@ -66,6 +72,8 @@ class Inspector : public QWidget {
   QTableWidget* m_operations;
   QLabel* m_errors;
   QLabel* m_blast;
+  QGroupBox* m_facade_box;
+  QLabel* m_facade;
   QGroupBox* m_fault_box;
   QPushButton* m_outage;
   QPushButton* m_latency;

@@ -30,11 +30,13 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <chrono>
 
 #include <fmt/format.h>
 
 #include "simulator/metrics/evaluation.h"
 #include "simulator/patterns/registry.h"
+#include "simulator/scenario/pattern_switches.h"
 #include "simulator/scenario/scenario_parser.h"
 #include "simulator/scenario/scenario_yaml.h"
 #include "simulator/scenario/units.h"
@@ -757,15 +759,22 @@ void MainWindow::updatePatterns() {
                                   done.at >= pending.asked_at;
                          });
     });
-    for (const sim::PatternSwitch& done : m_snapshot->switches)
-      patterns.setEnabled(done.pattern, done.on);
+    for (const sim::PatternSwitch& done : m_snapshot->switches) {
+      // With the settings it moved (a strangler fig's routes); a switch
+      // whose settings cannot be read again still switches.
+      if (!sim::applyPatternSwitch(
+              patterns, sim::PatternSwitchSpec(std::chrono::nanoseconds(done.at), done.pattern,
+                                               done.on, done.settings)))
+        patterns.setEnabled(done.pattern, done.on);
+    }
     marks = m_snapshot->switches;
   }
   for (const PendingSwitch& pending : m_pending_switches)
     patterns.setEnabled(pending.pattern, pending.on);
   for (const sim::PatternSwitchSpec& planned : scenario.switches) {
     if (planned.at.count() >= seen)
-      marks.push_back(sim::PatternSwitch{planned.at.count(), planned.pattern, planned.on});
+      marks.push_back(
+          sim::PatternSwitch{planned.at.count(), planned.pattern, planned.on, planned.settings});
   }
   for (const auto& [name, action] : m_pattern_actions)
     action->setChecked(patterns.enabled(name));
@@ -775,6 +784,8 @@ void MainWindow::updatePatterns() {
       off.emplace_back(pattern->name());
   }
   m_inspector->setPatternsOff(std::move(off));
+  const sim::PlatformBuild build = sim::platformBuildOf(patterns);
+  m_inspector->setFacadeRoutes(build.strangler_fig ? build.facade.describe() : std::string());
   m_timeline->setSwitches(std::move(marks));
 }
 

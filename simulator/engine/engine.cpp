@@ -118,6 +118,8 @@ Result<void> Engine::switchPattern(std::string_view pattern, bool on) {
     return invalidInput("pattern", "'{}' cannot be switched during a run; one of: {}", pattern,
                         fmt::join(livePatternNames(), ", "));
   }
+  if (on && found->routesPerRequest() && m_system)
+    STAYLAB_TRY(checkLegacyRoutes());
   std::lock_guard lock(m_state->inject_mutex);
   m_state->switches.emplace_back(std::string(pattern), on);
   m_state->has_injected.store(true, std::memory_order_release);

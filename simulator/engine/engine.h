@@ -160,7 +160,9 @@ class Engine {
   // Applied before the next event; requests in flight follow it from their
   // next attempt. The switch is recorded in the metrics
   // (MetricsSnapshot::switches).
-  // Errors: InvalidInput "pattern" for a pattern that cannot be switched.
+  // Errors: InvalidInput "pattern" for a pattern that cannot be switched;
+  // "scenario.value" naming the topology's route for a pattern that routes
+  // per request to a legacy system the topology gives no route to.
   [[nodiscard]] Result<void> switchPattern(std::string_view pattern, bool on);
   // The patterns as they are now (engine thread).
   const PatternSettings& patterns() const;
@@ -197,6 +199,9 @@ class Engine {
   // request (Pattern::routesPerRequest), and checks that a run which can
   // turn it on has one for each operation its load mixes.
   [[nodiscard]] Result<void> planLegacyRoutes();
+  // Checks that every operation the load mixes has a route to the legacy
+  // backend that makes a real call (any thread: reads what build() made).
+  [[nodiscard]] Result<void> checkLegacyRoutes() const;
   // Schedules the load, the pollers and the timeline.
   void schedule();
   // Starts the faults injected from other threads, at now().

@@ -427,6 +427,14 @@ Result<void> Engine::planLegacyRoutes() {
     can_be_on = can_be_on || (change.pattern == name && change.on);
   if (!can_be_on || m_options.validate_only || !m_system)
     return {};
+  STAYLAB_TRY(checkLegacyRoutes());
+  state.registerLegacyRoutes();
+  return {};
+}
+
+Result<void> Engine::checkLegacyRoutes() const {
+  const RunState& state = *m_state;
+  const std::string_view name = patternRegistry()[*state.backend_pattern]->name();
   for (std::size_t op = 0; op < kUserOperationCount; ++op) {
     const auto operation = static_cast<UserOperation>(op);
     bool used = false;
@@ -442,7 +450,6 @@ Result<void> Engine::planLegacyRoutes() {
                                           : "gives no route for it there"));
     }
   }
-  state.registerLegacyRoutes();
   return {};
 }
 

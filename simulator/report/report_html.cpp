@@ -196,8 +196,13 @@ void appendSwitches(std::string& html, const MetricsSnapshot& metrics) {
       "<h2>Patterns switched during the run</h2><div class=\"card\"><table><thead><tr>"
       "<th>Pattern</th><th>Switched</th><th class=\"num\">At</th></tr></thead><tbody>";
   for (const PatternSwitch& change : metrics.switches) {
-    html += fmt::format("<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}s</td></tr>",
-                        escapeHtml(change.pattern), change.on ? "on" : "off", seconds(change.at));
+    // A switch that moved settings (a strangler fig's routes) says which.
+    const std::string settings =
+        change.settings.empty() ? std::string()
+                                : fmt::format(", <code>{}</code>", escapeHtml(change.settings));
+    html += fmt::format("<tr><td><code>{}</code></td><td>{}{}</td><td class=\"num\">{}s</td></tr>",
+                        escapeHtml(change.pattern), change.on ? "on" : "off", settings,
+                        seconds(change.at));
   }
   html += "</tbody></table></div>";
 }

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "simulator/engine/engine.h"
+#include "simulator/report/report_writer.h"
 #include "tests/simulator/engine_support.h"
 
 namespace staylab::sim {
@@ -131,6 +133,10 @@ load:
                      patterns, switches);
 }
 
+double toMillis(Nanos time) {
+  return static_cast<double>(time) / 1e6;
+}
+
 class EngineFacadeTest : public ::testing::Test {
  protected:
   EngineOptions options() {
@@ -229,7 +235,9 @@ TEST_F(EngineFacadeTest, ARouteSwitchMidRunMovesTheTrafficAndARollbackMovesItBac
   EXPECT_EQ(legacy_middle.inside_completions, 0u);
   EXPECT_EQ(new_middle.outside_completions, 0u);  // Before 5s and after 15s: legacy only.
   EXPECT_EQ(completions(report, "legacy-db") + completions(report, "booking-db"), bookings(report));
-  EXPECT_EQ(report.metrics.switches.size(), 2u);
+  ASSERT_EQ(report.metrics.switches.size(), 2u);
+  EXPECT_EQ(report.metrics.switches[0].settings, "routes: {book: new}");
+  EXPECT_NE(summaryJson(report).find(R"("settings": "routes: {book: legacy}")"), std::string::npos);
 }
 
 TEST_F(EngineFacadeTest, ARunThatCanRouteToLegacyNeedsALegacyRouteForEachMixedOperation) {
@@ -247,6 +255,62 @@ TEST_F(EngineFacadeTest, ARunThatCanRouteToLegacyNeedsALegacyRouteForEachMixedOp
   EXPECT_EQ(refused.error().field, "topology.routes_with.strangler_fig.legacy_book")
       << refused.error().describe();
   EXPECT_NE(refused.error().message.find("gives no route for it there"), std::string::npos);
+
+  // Nor can the app switch it on live.
+  auto engine = Engine::create(parseOrFail(scenario("", "")), with);
+  ASSERT_TRUE(engine.has_value()) << engine.error().describe();
+  auto live = (*engine)->switchPattern("strangler_fig", true);
+  ASSERT_FALSE(live.has_value());
+  EXPECT_EQ(live.error().field, "topology.routes_with.strangler_fig.legacy_book");
+  EXPECT_TRUE((*engine)->switchPattern("strangler_fig", false).has_value());
+}
+
+// The shipped migration topology, with the fake system behind every part
+// (the CDC parts are polled and answer that they have nothing to do).
+std::string migrationScenario(std::string_view search_backend) {
+  return fmt::format(R"(schema: 1
+name: migration-routes
+description: Searches on one side, views on legacy, bookings by cohort.
+seed: 9
+duration: 30s
+topology: {{ file: migration }}
+patterns:
+  strangler_fig: {{ enabled: true, routes: {{search: {}, view: legacy, book: {{properties: 30%}}}} }}
+load:
+  - phase: steady
+    for: 30s
+    arrivals: {{ kind: poisson, rate: 40/s }}
+    mix: {{ search: 60, view: 20, book: 20, cancel: 0, edit: 0 }}
+)",
+                     search_backend);
+}
+
+TEST_F(EngineFacadeTest, TheMigrationTopologyServesLegacyRequestsOnTheLegacyDatabase) {
+  const RunReport legacy_search = runToEnd(parseOrFail(migrationScenario("legacy")), options());
+  const OperationTotals* like = legacy_search.metrics.findOperation("legacy-db", "query");
+  ASSERT_NE(like, nullptr);
+  EXPECT_EQ(legacy_search.metrics.findOperation("search-index", "query")->count, 0u);
+  EXPECT_GT(legacy_search.metrics.findOperation("legacy-db", "read")->count, 0u);  // Views.
+  EXPECT_GT(legacy_search.metrics.findOperation("legacy-db", "write")->count, 0u);
+  EXPECT_GT(legacy_search.metrics.findOperation("booking-db", "write")->count, 0u);
+  EXPECT_EQ(legacy_search.metrics.findOperation("listing-db", "read")->count, 0u);
+  for (const std::string_view part : {"cdc-connector", "cdc-processor", "cdc-retry", "sync-back"})
+    EXPECT_NE(legacy_search.metrics.findOperation(part, "step"), nullptr) << part;
+
+  calls = Calls{};
+  const RunReport new_search = runToEnd(parseOrFail(migrationScenario("new")), options());
+  const OperationTotals* index = new_search.metrics.findOperation("search-index", "query");
+  ASSERT_NE(index, nullptr);
+  EXPECT_EQ(new_search.metrics.findOperation("legacy-db", "query")->count, 0u);
+  // Search by LIKE on legacy, against the index on the new side.
+  const LatencySummary& on_legacy =
+      legacy_search.metrics.findOperation("gateway", "search")->latency;
+  const LatencySummary& on_new = new_search.metrics.findOperation("gateway", "search")->latency;
+  EXPECT_GT(on_legacy.p50, on_new.p50);
+  EXPECT_GT(on_legacy.p99, on_new.p99);
+  std::cout << "gateway.search p50/p99 legacy (LIKE): " << toMillis(on_legacy.p50) << "/"
+            << toMillis(on_legacy.p99) << " ms; new (index): " << toMillis(on_new.p50) << "/"
+            << toMillis(on_new.p99) << " ms\n";
 }
 
 }  // namespace

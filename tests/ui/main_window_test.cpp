@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileDialog>
+#include <QLabel>
 #include <QLineSeries>
 #include <QMenu>
 #include <QProcess>
@@ -22,9 +23,11 @@
 #include <memory>
 
 #include "app/gui/desktop_environment.h"
+#include "domain/common/strangler_fig.h"
 #include "simulator/engine/engine.h"
 #include "simulator/scenario/assets_dir.h"
 #include "simulator/scenario/scenario_parser.h"
+#include "simulator/topology/topology.h"
 #include "ui/charts_panel.h"
 #include "ui/desktop_app.h"
 #include "ui/health.h"
@@ -522,6 +525,33 @@ expect:
     QVERIFY(shots);
     QVERIFY(shots->run);
     QCOMPARE(shots->screenshot_at, (std::vector<sim::Nanos>{30 * sim::kSecond, 75 * sim::kSecond}));
+  }
+
+  void inspectorShowsTheFacadesRoutingTableOnTheGatewayWhileTheStranglerFigIsOn() {
+    auto topology = sim::parseTopologyFile(sim::assetsDir() / "topologies" / "migration.yaml");
+    QVERIFY2(topology.has_value(), topology ? "" : topology.error().describe().c_str());
+    Inspector inspector;
+    inspector.setTopology(*topology);
+    inspector.showComponent(QStringLiteral("gateway"));
+    auto* box = inspector.findChild<QWidget*>(QStringLiteral("facadeBox"));
+    auto* routes = inspector.findChild<QLabel*>(QStringLiteral("facadeRoutes"));
+    QVERIFY(box != nullptr && routes != nullptr);
+    QVERIFY(box->isHidden());  // The pattern is off: no façade.
+
+    StranglerFacade facade;
+    facade.setRoute(RoutedOperation::Search, staylab::Route{Backend::New});
+    facade.setRoute(RoutedOperation::Book, staylab::Route{Backend::Legacy, Cohort::Properties, 30});
+    inspector.setFacadeRoutes(facade.describe());
+    QVERIFY(!box->isHidden());
+    QVERIFY(routes->text().contains(QStringLiteral("30% of properties to new")));
+    QVERIFY(routes->text().contains(QStringLiteral("search")));
+
+    inspector.showComponent(QStringLiteral("legacy-db"));  // The table is the gateway's.
+    QVERIFY(box->isHidden());
+    inspector.showComponent(QStringLiteral("gateway"));
+    QVERIFY(!box->isHidden());
+    inspector.setFacadeRoutes({});  // Switched off.
+    QVERIFY(box->isHidden());
   }
 
   void libraryGroupsTheShippedScenariosByWhatTheyTeach() {

@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   }
   while (properties.size() < kPropertiesPerRound) {
     listing::CreateProperty command{
-        host, "Crash test flat", "", "Testville", "80.00", "EUR", 4, {}, "", "", ""};
+        host, "Crash test flat", "", "Testville", "80.00", "EUR", 4, {}, "", "", "", ""};
     auto created = listing.create(command, (*platform)->newCommand("test"));
     if (!created) {
       say("ERROR " + created.error().describe());

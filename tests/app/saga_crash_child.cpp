@@ -165,7 +165,7 @@ int main(int argc, char** argv) {
   }
   const std::string host = std::string("host-saga-round-") + argv[2];
   listing::CreateProperty create{
-      host, "Saga test flat", "", "Testville", "90.00", "EUR", 4, {}, "", "", ""};
+      host, "Saga test flat", "", "Testville", "90.00", "EUR", 4, {}, "", "", "", ""};
   auto property = (*platform)->listing().create(create, (*platform)->newCommand("test"));
   if (!property) {
     say("ERROR " + property.error().describe());

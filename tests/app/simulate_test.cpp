@@ -114,6 +114,12 @@ const std::map<std::string, std::string, std::less<>> kSummaryDigests = {
     {"rebuild-by-replay", "2d94dda270c4ab7d"},
     {"cache-aside", "74e2c94ab1a3f796"},
     {"load-leveling-burst", "3e3501b541505415"},
+    {"strangler-fig-migration", "3f661b851ed91806"},
+    {"strangler-fig-split-brain", "d9202a3031b2badf"},
+    {"cdc-partitioning", "ebb50ff1266b342f"},
+    {"cdc-firehose", "2cbe4173f5b0a4b6"},
+    {"cdc-retry-error-topics", "261bdace61f4d76f"},
+    {"sync-back-echo", "2b29d09a11ef3f01"},
 };
 
 // Runs a shipped scenario, A then B for a case study, and returns its

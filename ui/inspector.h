@@ -61,6 +61,7 @@ class Inspector : public QWidget {
   QString m_component;
   std::vector<std::string> m_patterns_off;
   std::string m_facade_routes;
+  QString m_facade_lag;  // The migration's lag, under the routes.
   bool m_run_active = false;
 
   QLabel* m_title;

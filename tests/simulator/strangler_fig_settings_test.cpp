@@ -49,7 +49,7 @@ constexpr std::string_view kFullSettings =
     "patterns:\n"
     "  strangler_fig: { enabled: true, routes: {search: new, view: legacy, book: {properties: "
     "30%}, cancel: {properties: 30%}, edit: {share: 30%}}, cdc: firehose, loop_prevention: "
-    "false, attempts: 6, backoff: 250ms }\n";
+    "false, attempts: 6, backoff: 250ms, legacy_typos: 5% }\n";
 
 TEST(StranglerFigSettingsTest, ReadsRoutesCohortsAndTheCdcIntoThePlatformBuild) {
   const Scenario scenario = parseOk(scenarioWith(kFullSettings));
@@ -67,6 +67,7 @@ TEST(StranglerFigSettingsTest, ReadsRoutesCohortsAndTheCdcIntoThePlatformBuild) 
   EXPECT_FALSE(build.migration.loop_prevention);
   EXPECT_EQ(build.migration.attempts, 6);
   EXPECT_EQ(build.migration.backoff_nanos, 250'000'000);
+  EXPECT_EQ(build.migration.legacy_typo_percent, 5);
 }
 
 TEST(StranglerFigSettingsTest, IsOffByDefaultWithEveryRouteToLegacyAndTheDefaultCdc) {
@@ -113,7 +114,7 @@ TEST(StranglerFigSettingsTest, WriteRoundTripsThroughRead) {
   EXPECT_EQ(written,
             "routes: {search: new, view: legacy, book: {properties: 30%}, cancel: {properties: "
             "30%}, edit: {share: 30%}}, cdc: firehose, loop_prevention: false, attempts: 6, "
-            "backoff: 250ms");
+            "backoff: 250ms, legacy_typos: 5%");
   const Scenario again = parseOk(toYaml(scenario));
   EXPECT_EQ(again, scenario);
 }
@@ -122,7 +123,7 @@ TEST(StranglerFigSettingsTest, ItsMeasuresAreRunMeasuresKnownToTheRegistry) {
   for (const std::string_view name :
        {"legacy_new_divergence", "cross_system_double_bookings", "cdc_unaccounted",
         "ordering_violations", "echo_changes", "cdc_retried", "cdc_errors", "cdc_applied",
-        "sync_conflicts"}) {
+        "sync_conflicts", "cdc_duplicates", "writes_held_on_legacy"}) {
     const auto measure = findMeasure(name);
     ASSERT_TRUE(measure.has_value()) << name;
     EXPECT_EQ(measure->pattern->name(), "strangler_fig");
@@ -176,6 +177,8 @@ const BadSettings kBadSettings[] = {
     {"AttemptsAboveTwenty", "attempts: 21", "'attempts'"},
     {"ZeroBackoff", "backoff: 0s", "'backoff'"},
     {"LoopPreventionNotABoolean", "loop_prevention: sometimes", "'loop_prevention'"},
+    {"TyposAboveAHundredPercent", "legacy_typos: 150%",
+     "'legacy_typos' must be between 0% and 100%"},
     {"UnknownKey", "route: { book: new }", "unknown key 'route' in strangler_fig"},
 };
 

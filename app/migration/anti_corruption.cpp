@@ -152,10 +152,10 @@ std::string legacyDateText(const Date& date) {
   return iso;
 }
 
-Result<listing::CreateProperty> createCommand(const legacy::PropertyRow& row) {
-  listing::CreateProperty command;
-  command.id = importedPropertyId(row.prop_no);
-  command.host = row.host_ref;
+// Fills the listing fields a legacy row holds: every one, so that applying
+// the same row twice changes nothing (CreateProperty's are plain, UpdateProperty's optional).
+template <typename Command>
+Result<Command> withListingFields(const legacy::PropertyRow& row, Command command) {
   command.title = row.title;
   command.description = row.descr;
   command.city = row.city;
@@ -166,18 +166,18 @@ Result<listing::CreateProperty> createCommand(const legacy::PropertyRow& row) {
   return command;
 }
 
+Result<listing::CreateProperty> createCommand(const legacy::PropertyRow& row) {
+  listing::CreateProperty command;
+  command.id = importedPropertyId(row.prop_no);
+  command.host = row.host_ref;
+  return withListingFields(row, std::move(command));
+}
+
 Result<listing::UpdateProperty> updateCommand(const legacy::PropertyRow& row,
                                               std::string_view property_id) {
   listing::UpdateProperty command;
   command.property_id = std::string(property_id);
-  command.title = row.title;
-  command.description = row.descr;
-  command.city = row.city;
-  command.price = STAYLAB_TRY(newPrice(row.price, row.curr));
-  command.currency = row.curr;
-  command.capacity = row.max_guests;
-  command.amenities = amenitySet(row.amenities);
-  return command;
+  return withListingFields(row, std::move(command));
 }
 
 Result<booking::PlaceBooking> placeCommand(const legacy::ReservationRow& row,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 
 #include "app/migration/cdc_layout.h"
 
@@ -48,6 +49,23 @@ Result<void> tryChange(ProcessorContext& context, ChangeRecord record, Bookkeepi
   return {};
 }
 
+// Reads the change `record` carries, unless it is not one (counted and
+// passed) or its outcome is decided already (a duplicate delivery, counted
+// and passed): then nothing.
+Result<std::optional<ChangeRecord>> undecided(const LogRecord& record, MigrationStore& store,
+                                              Bookkeeping& bookkeeping) {
+  auto change = changeRecordOf(record.event);
+  if (!change) {
+    ++bookkeeping.counts["malformed_events"];
+    return std::nullopt;
+  }
+  if (STAYLAB_TRY(store.outcome(change->change.change_id))) {
+    ++bookkeeping.counts[std::string(kDuplicates)];
+    return std::nullopt;
+  }
+  return std::move(*change);
+}
+
 }  // namespace
 
 CdcProcessor::CdcProcessor(EventLog& read_log, MigrationStore& store,
@@ -57,15 +75,9 @@ CdcProcessor::CdcProcessor(EventLog& read_log, MigrationStore& store,
       m_context(context) {}
 
 Result<bool> CdcProcessor::handle(const LogRecord& record, Bookkeeping& bookkeeping) {
-  auto change = changeRecordOf(record.event);
-  if (!change) {
-    ++bookkeeping.counts["malformed_events"];
+  auto change = STAYLAB_TRY(undecided(record, store(), bookkeeping));
+  if (!change)
     return true;
-  }
-  if (STAYLAB_TRY(store().outcome(change->change.change_id))) {
-    ++bookkeeping.counts[std::string(kDuplicates)];
-    return true;
-  }
   change->tries = 0;
   STAYLAB_TRY(tryChange(m_context, std::move(*change), bookkeeping));
   return true;
@@ -78,15 +90,9 @@ RetryProcessor::RetryProcessor(EventLog& read_log, MigrationStore& store,
       m_context(context) {}
 
 Result<bool> RetryProcessor::handle(const LogRecord& record, Bookkeeping& bookkeeping) {
-  auto change = changeRecordOf(record.event);
-  if (!change) {
-    ++bookkeeping.counts["malformed_events"];
+  auto change = STAYLAB_TRY(undecided(record, store(), bookkeeping));
+  if (!change)
     return true;
-  }
-  if (STAYLAB_TRY(store().outcome(change->change.change_id))) {
-    ++bookkeeping.counts[std::string(kDuplicates)];
-    return true;
-  }
   if (m_context.clock.nowNanos() < change->not_before_nanos)
     return false;  // Not due: nor is anything behind it.
   STAYLAB_TRY(tryChange(m_context, std::move(*change), bookkeeping));

@@ -95,12 +95,12 @@ const Seed& seed() {
   return instance;
 }
 
-// Replaces the seed's placeholders ("{P1}", "{B_CANCELLED}"...) in `text`.
+// Replaces the seed's tokens ("{P1}", "{B_CANCELLED}"...) in `text`.
 std::string expand(std::string text) {
-  for (const auto& [placeholder, id] : seed().ids) {
-    for (size_t at = text.find(placeholder); at != std::string::npos;
-         at = text.find(placeholder, at + id.size())) {
-      text.replace(at, placeholder.size(), id);
+  for (const auto& [token, id] : seed().ids) {
+    for (size_t at = text.find(token); at != std::string::npos;
+         at = text.find(token, at + id.size())) {
+      text.replace(at, token.size(), id);
     }
   }
   return text;
@@ -135,7 +135,7 @@ enum class Effect {
 
 struct BadInputCase {
   std::string name;
-  std::vector<std::string> args;  // After --data DIR; seed placeholders are expanded.
+  std::vector<std::string> args;  // After --data DIR; seed tokens are expanded.
   int exit_code = 2;
   std::string kind;   // The error kind as printed: "invalid input", "not found", "refused".
   std::string field;  // The field the error names; empty when it names none.

@@ -91,21 +91,29 @@ TEST(MigrationCrash, SigkillAnywhereLosesNoLegacyChangeAndAppliesNoneTwice) {
   EXPECT_EQ(measures->cross_system_double_bookings, 0);
   EXPECT_GT(measures->changes_captured, static_cast<int64_t>(acknowledged.size()));
 
-  // Every acknowledged reservation is one booking on the new side, and no
-  // reservation became two: the bookings the migration placed are exactly
-  // as many as the reservations it mapped.
+  // Every reservation the legacy holds (the acknowledged ones, and those a
+  // kill cut off before their acknowledgement) is one booking on the new
+  // side, and none became two: the bookings the migration placed are exactly
+  // as many as the legacy's reservations.
+  auto reservations = (*migration)->legacy().reservations();
+  ASSERT_TRUE(reservations) << reservations.error().describe();
+  std::set<int64_t> held;
   std::set<std::string> mapped;
-  for (const int64_t res_no : acknowledged) {
-    auto booking_id = (*migration)->newBooking(res_no);
-    ASSERT_TRUE(booking_id) << "reservation " << res_no << ": " << booking_id.error().describe();
+  for (const auto& reservation : *reservations) {
+    held.insert(reservation.res_no);
+    auto booking_id = (*migration)->newBooking(reservation.res_no);
+    ASSERT_TRUE(booking_id) << "reservation " << reservation.res_no << ": "
+                            << booking_id.error().describe();
     EXPECT_TRUE(mapped.insert(*booking_id).second) << "two reservations, one booking";
   }
+  for (const int64_t res_no : acknowledged)
+    EXPECT_TRUE(held.contains(res_no)) << "acknowledged reservation " << res_no << " lost";
   auto bookings = (**platform).bookingStore().list({});
   ASSERT_TRUE(bookings) << bookings.error().describe();
   size_t placed = 0;
   for (const auto& booking : *bookings)
     placed += booking.status != booking::BookingStatus::Rejected ? 1 : 0;
-  EXPECT_EQ(placed, acknowledged.size());
+  EXPECT_EQ(placed, reservations->size());
   auto checks = app::checkInvariants(**platform);
   ASSERT_TRUE(checks) << checks.error().describe();
   for (const auto& check : *checks)

@@ -294,10 +294,9 @@ class ServeBadRequestTest : public ::testing::Test {
   }
 
   std::string expand(std::string text) const {
-    for (const auto& [placeholder, id] : m_ids) {
-      for (size_t at = text.find(placeholder); at != std::string::npos;
-           at = text.find(placeholder)) {
-        text.replace(at, placeholder.size(), id);
+    for (const auto& [token, id] : m_ids) {
+      for (size_t at = text.find(token); at != std::string::npos; at = text.find(token)) {
+        text.replace(at, token.size(), id);
       }
     }
     return text;

@@ -2,10 +2,10 @@
 // by raw SQLite, in one run, and prints their ratio.
 //
 //   e2e: PlaceBooking commands through the gateway of a real platform
-//        (Durability::Normal), in batches; after each batch the pump drains,
-//        so a batch counts only once the outbox is relayed to the log and the
-//        search projection, the history projection and fraud detection have
-//        applied it.
+//        (Durability::Normal; Durability::Full with STAYLAB_DURABILITY=full in
+//        the environment, as `serve --durability full` runs), in batches; after each batch the pump
+//        drains, so a batch counts only once the outbox is relayed to the log and the search
+//        projection, the history projection and fraud detection have applied it.
 //   raw: one SQLite transaction per booking (WAL, synchronous=NORMAL, its own
 //        database file) inserting a bookings-like row and its nights, with the
 //        booking store's tables and indexes, statements prepared once.
@@ -19,6 +19,8 @@
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <cstdlib>
+#include <string_view>
 
 #include <algorithm>
 #include <chrono>
@@ -122,7 +124,10 @@ void endToEnd(benchmark::State& state, Commit commit) {
   PlatformOptions options;
   options.data_dir = dir.path();
   options.mode = OpenMode::InitialiseIfEmpty;
-  options.durability = Durability::Normal;
+  const char* durability = std::getenv("STAYLAB_DURABILITY");
+  options.durability = durability != nullptr && std::string_view(durability) == "full"
+                           ? Durability::Full
+                           : Durability::Normal;
   auto opened = Platform::open(options);
   if (!opened) {
     state.SkipWithError(opened.error().describe().c_str());

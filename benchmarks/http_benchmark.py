@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Bookings per second over HTTP against in-process, in one run.
 
-Starts `staylab-cli serve` on a fresh data directory (durability `normal`,
-as the in-process benchmark's platform; no rate limit), creates 1000
+Starts `staylab-cli serve` on a fresh data directory (durability as
+`--durability` says, `normal` by default, and the in-process benchmark's
+platform with the same; no rate limit), creates 1000
 listings over HTTP, then drives it with wrk (Debian's `wrk`, 16 connections):
 POST /bookings with a stay no other request takes, then GET /search. Then
 runs the in-process e2e benchmark (benchmarks/e2e_bookings_benchmark, one
@@ -88,11 +89,12 @@ def run_wrk(port, script, args, duration, connections, threads):
             "socket_errors": errors.group(1) if errors else "none", "raw": output}
 
 
-def in_process(build):
+def in_process(build, durability):
     program = os.path.join(build, "benchmarks", "e2e_bookings_benchmark")
     output = subprocess.run(
         [program, "--benchmark_filter=one_commit_per_command", "--benchmark_repetitions=3"],
-        capture_output=True, text=True, check=True).stdout
+        capture_output=True, text=True, check=True,
+        env=dict(os.environ, STAYLAB_DURABILITY=durability)).stdout
     return float(re.search(r"one commit per command: ([\d.]+)", output).group(1))
 
 
@@ -130,7 +132,7 @@ def main():
         finally:
             server.send_signal(signal.SIGTERM)
             code = server.wait(timeout=120)
-        local = in_process(options.build)
+        local = in_process(options.build, options.durability)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -142,7 +144,8 @@ def main():
               f"socket errors {run['socket_errors']}")
     print(f"  pipeline behind when the booking run ended: {lag_after_bookings} events "
           "(outbox + consumers' lag; the in-process figure includes applying them)")
-    print(f"in-process e2e bookings/s, one commit per command (median of 3): {local:.0f}")
+    print(f"in-process e2e bookings/s, one commit per command, durability {options.durability} "
+          f"(median of 3): {local:.0f}")
     print(f"HTTP/in-process bookings ratio: {book['rate'] / local:.3f} (target >= 0.7)")
     print(f"serve exited with {code} after SIGTERM")
 

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "app/migration/anti_corruption.h"
+#include "app/sim/operation_helpers.h"
 #include "app/sim/simulated_platform.h"
 
 namespace staylab::app {
@@ -34,16 +35,8 @@ constexpr std::string_view kSyncConflicts = "sync_conflicts";
 constexpr std::string_view kWritesHeld = "writes_held_on_legacy";
 constexpr std::string_view kDuplicates = "cdc_duplicates";
 
-sim::OperationOutcome failedWith(const Error& error) {
-  sim::OperationOutcome outcome;
-  outcome.ok = false;
-  outcome.error = sim::requestErrorOf(error);
-  return outcome;
-}
-
-int below(sim::Generator& random, int bound) {
-  return static_cast<int>(random.uniform() * bound) % std::max(bound, 1);
-}
+using operations::below;
+using operations::isWrite;
 
 RoutedOperation routedOf(sim::UserOperation operation) {
   return static_cast<RoutedOperation>(static_cast<int>(operation));
@@ -80,10 +73,8 @@ Backend SimulatedPlatform::route(sim::UserOperation operation, int property_rank
       std::clamp<int>(property_rank, 0, static_cast<int>(m_properties.size()) - 1));
   const RoutedOperation routed = routedOf(operation);
   const Backend backend = m_build.facade.decide(routed, m_properties[rank].id, draw);
-  const bool write = operation == sim::UserOperation::Book ||
-                     operation == sim::UserOperation::Cancel ||
-                     operation == sim::UserOperation::Edit;
-  if (backend == Backend::Legacy || !write || m_build.facade.route(routed).cohort == Cohort::Share)
+  if (backend == Backend::Legacy || !isWrite(operation) ||
+      m_build.facade.route(routed).cohort == Cohort::Share)
     return backend;
   // A property's writes move to the new side only once every change the
   // legacy made to it is migrated: until then the legacy keeps owning it, so
@@ -119,45 +110,46 @@ sim::OperationOutcome SimulatedPlatform::executeLegacy(sim::UserOperation operat
       const int nights = 1 + below(random, 7);
       auto check_in = Date::fromDays(today + 1 + below(random, 60));
       if (auto allowed = m_faults.beforeCall(kLegacyDb); !allowed)
-        return failedWith(allowed.error());
+        return operations::failed(allowed.error());
       if (check_in) {
         request.check_in = migration::legacyDateText(*check_in);
         request.check_out = migration::legacyDateText(check_in->plusDays(nights));
       }
       auto found = monolith.search(request);
-      return found ? sim::OperationOutcome{} : failedWith(found.error());
+      return found ? sim::OperationOutcome{} : operations::failed(found.error());
     }
     case sim::UserOperation::View: {
       if (auto allowed = m_faults.beforeCall(kLegacyDb); !allowed)
-        return failedWith(allowed.error());
+        return operations::failed(allowed.error());
       auto row = monolith.view(prop_no);
-      return row ? sim::OperationOutcome{} : failedWith(row.error());
+      return row ? sim::OperationOutcome{} : operations::failed(row.error());
     }
     case sim::UserOperation::Book: {
       const std::string guest = fmt::format("guest-{}", below(random, 5000));
       auto check_in = Date::fromDays(today + 1 + below(random, 60));
       if (!check_in)
-        return failedWith(check_in.error());
+        return operations::failed(check_in.error());
       const Date check_out = check_in->plusDays(1 + below(random, 7));
       if (auto allowed = m_faults.beforeCall(kLegacyDb); !allowed)
-        return failedWith(allowed.error());
+        return operations::failed(allowed.error());
       auto res_no = monolith.book(prop_no, guest, migration::legacyDateText(*check_in),
                                   migration::legacyDateText(check_out), 1);
       if (!res_no)
-        return failedWith(res_no.error());
+        return operations::failed(res_no.error());
       m_legacy_cancellable.push_back(*res_no);
       return {};
     }
     case sim::UserOperation::Cancel: {
       if (m_legacy_cancellable.empty())
-        return failedWith(Error{ErrorKind::NotFound, "legacy.none", "", "nothing to cancel"});
+        return operations::failed(
+            Error{ErrorKind::NotFound, "legacy.none", "", "nothing to cancel"});
       const auto index =
           static_cast<std::size_t>(below(random, static_cast<int>(m_legacy_cancellable.size())));
       if (auto allowed = m_faults.beforeCall(kLegacyDb); !allowed)
-        return failedWith(allowed.error());
+        return operations::failed(allowed.error());
       auto cancelled = monolith.cancel(m_legacy_cancellable[index]);
       if (!cancelled)
-        return failedWith(cancelled.error());
+        return operations::failed(cancelled.error());
       m_legacy_cancellable[index] = m_legacy_cancellable.back();
       m_legacy_cancellable.pop_back();
       return {};
@@ -170,12 +162,12 @@ sim::OperationOutcome SimulatedPlatform::executeLegacy(sim::UserOperation operat
       legacy::PropertyEdit edit;
       edit.price = typo ? fmt::format("{},00", price) : fmt::format("{}.00", price);
       if (auto allowed = m_faults.beforeCall(kLegacyDb); !allowed)
-        return failedWith(allowed.error());
+        return operations::failed(allowed.error());
       auto edited = monolith.edit(prop_no, edit);
-      return edited ? sim::OperationOutcome{} : failedWith(edited.error());
+      return edited ? sim::OperationOutcome{} : operations::failed(edited.error());
     }
   }
-  return failedWith(Error{ErrorKind::InvalidInput, "operation", "", "unknown operation"});
+  return operations::failed(Error{ErrorKind::InvalidInput, "operation", "", "unknown operation"});
 }
 
 Result<void> SimulatedPlatform::measureMigration(sim::InvariantResults& results) {

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "app/sim/operation_helpers.h"
 #include "app/sim/simulated_platform.h"
 
 namespace staylab::app {
@@ -19,29 +20,9 @@ constexpr std::string_view kPartialAnswers = "partial_answers";
 constexpr std::string_view kCacheHits = "cache_hits";
 constexpr std::string_view kStaleViews = "stale_views";
 
-sim::OperationOutcome failed(const Error& error) {
-  sim::OperationOutcome outcome;
-  outcome.ok = false;
-  outcome.error = sim::requestErrorOf(error);
-  return outcome;
-}
-
-sim::OperationOutcome failed(sim::RequestError error) {
-  sim::OperationOutcome outcome;
-  outcome.ok = false;
-  outcome.error = error;
-  return outcome;
-}
-
-// Returns the number of draws below `bound` ( > 0).
-int below(sim::Generator& random, int bound) {
-  return static_cast<int>(random.uniform() * bound) % std::max(bound, 1);
-}
-
-bool isWrite(sim::UserOperation operation) {
-  return operation == sim::UserOperation::Book || operation == sim::UserOperation::Cancel ||
-         operation == sim::UserOperation::Edit;
-}
+using operations::below;
+using operations::failed;
+using operations::isWrite;
 
 }  // namespace
 

@@ -39,6 +39,21 @@ if ((${#missing[@]})); then
   "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# STAYLAB_SANITIZE (address,undefined or thread) builds with those sanitizers,
+# at -O1 with line tables and with assertions on (the cheapest build that
+# keeps sanitizer reports readable); STAYLAB_BUILD_TARGET builds only that
+# target (the ThreadSanitizer run builds staylab_concurrent_suites).
+build_type=Release
+sanitize=()
+if [ -n "${STAYLAB_SANITIZE:-}" ]; then
+  build_type=RelWithDebInfo
+  sanitize=(-DSTAYLAB_SANITIZE="$STAYLAB_SANITIZE" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1")
+fi
+target=()
+if [ -n "${STAYLAB_BUILD_TARGET:-}" ]; then
+  target=(--target "$STAYLAB_BUILD_TARGET")
+fi
 jobs=${STAYLAB_JOBS:-$(nproc)}
-cmake -S "$repo_root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DSTAYLAB_WERROR=ON >/dev/null
-cmake --build "$build_dir" -j "$jobs"
+cmake -S "$repo_root" -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" -DSTAYLAB_WERROR=ON \
+  "${sanitize[@]}" >/dev/null
+cmake --build "$build_dir" -j "$jobs" "${target[@]}"

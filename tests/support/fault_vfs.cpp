@@ -382,6 +382,16 @@ void restorePower() {
   s.dead = false;
 }
 
+void killProcess() {
+  cutPower();
+}
+
+void restartProcess() {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  s.dead = false;
+}
+
 void failFrom(Fault fault, uint64_t index) {
   State& s = state();
   std::lock_guard lock(s.mutex);

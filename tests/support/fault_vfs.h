@@ -55,6 +55,15 @@ void cutPower();
 // Call once every connection is closed.
 void restorePower();
 
+// The process is killed (SIGKILL): from now on every write, truncation,
+// sync and delete reports success and changes nothing, so closing the
+// connections writes nothing, as a killed process cannot.
+void killProcess();
+// A new process starts: I/O works again, and what the killed one wrote
+// stays (synced or not: the machine kept running). Call once every
+// connection is closed.
+void restartProcess();
+
 enum class Fault {
   DiskFull,    // xWrite fails with SQLITE_FULL (ENOSPC).
   WriteError,  // xWrite fails with SQLITE_IOERR_WRITE (EIO).

@@ -25,8 +25,12 @@ class FaultPlatform {
   // Initialises a data directory with kListings listings, drains, and closes
   // it (so it holds a checkpointed store, as after any earlier command), then
   // opens it again with `durability`.
-  explicit FaultPlatform(Durability durability)
-      : m_durability(durability), m_clock(kToday * kNanosPerDay), m_random(15) {
+  // `data_dir` defaults to one in a fresh temporary directory.
+  explicit FaultPlatform(Durability durability, std::filesystem::path data_dir = {})
+      : m_durability(durability),
+        m_data_dir(data_dir.empty() ? m_dir / "data" : std::move(data_dir)),
+        m_clock(kToday * kNanosPerDay),
+        m_random(15) {
     open(OpenMode::InitialiseIfEmpty);
     for (int index = 0; index < kListings; ++index) {
       listing::CreateProperty command;
@@ -48,7 +52,7 @@ class FaultPlatform {
 
   Platform& platform() { return *m_platform; }
   Gateway& gateway() { return m_platform->gateway(); }
-  const std::filesystem::path dataDir() const { return m_dir / "data"; }
+  const std::filesystem::path& dataDir() const { return m_data_dir; }
 
   void open(OpenMode mode = OpenMode::Existing) {
     PlatformOptions options;
@@ -100,6 +104,7 @@ class FaultPlatform {
  private:
   staylab::testing::TempDir m_dir;
   Durability m_durability;
+  std::filesystem::path m_data_dir;
   ManualClock m_clock;
   SeededRandom m_random;
   std::vector<std::string> m_listings;

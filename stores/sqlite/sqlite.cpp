@@ -2,9 +2,26 @@
 
 #include "stores/sqlite/checksum_vfs.h"
 
+#include <cstring>
 #include <exception>
 
 namespace staylab::sqlite {
+namespace {
+
+// Returns ": " and the operating system's reason for the connection's last
+// failed I/O (ENOSPC reads "No space left on device"), or "" when SQLite's
+// last failure was not an I/O one: SQLite's own text for a failed shared-
+// memory map, say, is only "disk I/O error".
+std::string systemReason(sqlite3* db) {
+  const int code = sqlite3_extended_errcode(db);
+  const int system_errno = sqlite3_system_errno(db);
+  if (system_errno == 0 || ((code & 0xFF) != SQLITE_IOERR && (code & 0xFF) != SQLITE_FULL)) {
+    return "";
+  }
+  return fmt::format(": {}", std::strerror(system_errno));
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Database>> Database::open(const OpenOptions& options) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
@@ -70,9 +87,9 @@ Error Database::lastError(std::string_view what) const {
     return Error{ErrorKind::Conflict, "sqlite.constraint", "",
                  fmt::format("{}: {}", what, sqlite3_errmsg(m_db))};
   }
-  return Error{
-      ErrorKind::StoreFailure, "sqlite.failure", "",
-      fmt::format("{}: {} (code {}) in {}", what, sqlite3_errmsg(m_db), code, m_path.string())};
+  return Error{ErrorKind::StoreFailure, "sqlite.failure", "",
+               fmt::format("{}: {}{} (code {}) in {}", what, sqlite3_errmsg(m_db),
+                           systemReason(m_db), code, m_path.string())};
 }
 
 Result<void> Database::requireTables(std::string_view what,
@@ -109,7 +126,7 @@ Result<void> Database::exec(std::string_view sql) {
   char* message = nullptr;
   int rc = sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, &message);
   if (rc != SQLITE_OK) {
-    std::string why = message ? message : sqlite3_errstr(rc);
+    std::string why = (message ? message : sqlite3_errstr(rc)) + systemReason(m_db);
     sqlite3_free(message);
     return storeFailure("sqlite.failure", "'{}' failed on {}: {}", text.substr(0, 80),
                         m_path.string(), why);

@@ -307,8 +307,36 @@ Result<void> requireWholeDatabase(const std::filesystem::path& directory) {
 }  // namespace
 
 XapianTextIndex::XapianTextIndex(std::unique_ptr<Xapian::WritableDatabase> database,
-                                 std::filesystem::path directory)
-    : m_database(std::move(database)), m_directory(std::move(directory)) {}
+                                 std::filesystem::path directory, int reopen_flags)
+    : m_database(std::move(database)),
+      m_directory(std::move(directory)),
+      m_reopen_flags(reopen_flags) {}
+
+Result<void> XapianTextIndex::reopenAfterFailedWrite() {
+  if (!m_write_failed) {
+    return ok();
+  }
+  return translateExceptions(m_directory, "reopen", [&]() -> Result<void> {
+    try {
+      m_database->close();  // Releases the write lock (a no-op once Xapian closed it).
+    } catch (...) {
+      // Closing what a failed commit left is best effort; the open below decides.
+    }
+    m_database = std::make_unique<Xapian::WritableDatabase>(m_directory.string(), m_reopen_flags);
+    m_write_failed = false;
+    return ok();
+  });
+}
+
+template <typename Body>
+Result<void> XapianTextIndex::write(std::string_view what, Body&& body) {
+  STAYLAB_TRY(reopenAfterFailedWrite());
+  Result<void> result = translateExceptions(m_directory, what, std::forward<Body>(body));
+  if (!result) {
+    m_write_failed = true;
+  }
+  return result;
+}
 
 XapianTextIndex::~XapianTextIndex() {
   try {
@@ -349,13 +377,15 @@ Result<std::unique_ptr<XapianTextIndex>> XapianTextIndex::open(const Options& op
                               "`rebuild` makes it again from the log",
                               options.directory.string());
         }
-        return std::unique_ptr<XapianTextIndex>(
-            new XapianTextIndex(std::move(database), options.directory));
+        return std::unique_ptr<XapianTextIndex>(new XapianTextIndex(
+            std::move(database), options.directory,
+            Xapian::DB_OPEN | (options.sync == Sync::Normal ? Xapian::DB_NO_SYNC : 0)));
       });
 }
 
 Result<void> XapianTextIndex::verifyIntegrity() {
   std::lock_guard lock(m_mutex);
+  STAYLAB_TRY(reopenAfterFailedWrite());
   return translateExceptions(m_directory, "check", [&]() -> Result<void> {
     std::ostringstream findings;
     size_t errors = Xapian::Database::check(m_directory.string(), 0, &findings);
@@ -373,7 +403,7 @@ Result<void> XapianTextIndex::apply(const TextIndexBatch& batch) {
     return ok();
   }
   std::lock_guard lock(m_mutex);
-  return translateExceptions(m_directory, "apply", [&]() -> Result<void> {
+  return write("apply", [&]() -> Result<void> {
     m_database->begin_transaction();
     try {
       for (const auto& document : batch.upserts) {
@@ -430,6 +460,7 @@ bool XapianTextIndex::replaceNightsOnly(const SearchDocument& document) {
 
 Result<std::optional<SearchDocument>> XapianTextIndex::get(std::string_view id) {
   std::lock_guard lock(m_mutex);
+  STAYLAB_TRY(reopenAfterFailedWrite());
   return translateExceptions(m_directory, "get", [&]() -> Result<std::optional<SearchDocument>> {
     std::string id_term = term(kIdPrefix, id);
     for (auto it = m_database->postlist_begin(id_term); it != m_database->postlist_end(id_term);
@@ -447,6 +478,7 @@ Result<std::optional<SearchDocument>> XapianTextIndex::get(std::string_view id) 
 Result<SearchPage> XapianTextIndex::search(const SearchQuery& query) {
   STAYLAB_TRY(text_rules::checkQuery(query));
   std::lock_guard lock(m_mutex);
+  STAYLAB_TRY(reopenAfterFailedWrite());
   return translateExceptions(m_directory, "search", [&]() -> Result<SearchPage> {
     const bool has_text = !text_rules::isBlank(query.text);
     Xapian::Query xapian_query = Xapian::Query::MatchAll;
@@ -514,6 +546,7 @@ Result<SearchPage> XapianTextIndex::search(const SearchQuery& query) {
 Result<std::optional<std::string>> XapianTextIndex::metadata(std::string_view key) {
   STAYLAB_TRY(text_rules::checkMetadataKey(key));
   std::lock_guard lock(m_mutex);
+  STAYLAB_TRY(reopenAfterFailedWrite());
   return translateExceptions(m_directory, "metadata", [&]() -> Result<std::optional<std::string>> {
     std::string value = m_database->get_metadata(std::string(key));
     if (value.empty()) {
@@ -525,6 +558,7 @@ Result<std::optional<std::string>> XapianTextIndex::metadata(std::string_view ke
 
 Result<size_t> XapianTextIndex::documentCount() {
   std::lock_guard lock(m_mutex);
+  STAYLAB_TRY(reopenAfterFailedWrite());
   return translateExceptions(m_directory, "documentCount", [&]() -> Result<size_t> {
     return static_cast<size_t>(m_database->get_doccount());
   });
@@ -532,6 +566,7 @@ Result<size_t> XapianTextIndex::documentCount() {
 
 Result<std::vector<SearchDocument>> XapianTextIndex::allDocuments() {
   std::lock_guard lock(m_mutex);
+  STAYLAB_TRY(reopenAfterFailedWrite());
   return translateExceptions(
       m_directory, "allDocuments", [&]() -> Result<std::vector<SearchDocument>> {
         std::vector<SearchDocument> documents;
@@ -550,6 +585,7 @@ Result<std::vector<SearchDocument>> XapianTextIndex::allDocuments() {
 
 Result<std::map<std::string, std::string>> XapianTextIndex::allMetadata() {
   std::lock_guard lock(m_mutex);
+  STAYLAB_TRY(reopenAfterFailedWrite());
   return translateExceptions(m_directory, "allMetadata",
                              [&]() -> Result<std::map<std::string, std::string>> {
                                std::map<std::string, std::string> metadata;
@@ -567,7 +603,7 @@ Result<std::map<std::string, std::string>> XapianTextIndex::allMetadata() {
 
 Result<void> XapianTextIndex::clear() {
   std::lock_guard lock(m_mutex);
-  return translateExceptions(m_directory, "clear", [&]() -> Result<void> {
+  return write("clear", [&]() -> Result<void> {
     // Collected first: a database is not changed while it is being iterated.
     std::vector<Xapian::docid> documents;
     for (auto it = m_database->postlist_begin(""); it != m_database->postlist_end(""); ++it) {

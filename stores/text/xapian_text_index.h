@@ -46,7 +46,10 @@ namespace staylab {
 // Errors: InvalidInput as documented on TextIndex, plus text that is not
 // well-formed UTF-8. StoreFailure "text.locked" when another writer holds the
 // directory, "text.corrupt" for unreadable stored data, "text.engine" for
-// any other Xapian or system failure. No exception escapes.
+// any other Xapian or system failure. No exception escapes. A write that
+// failed (a full disk, an I/O error) leaves the last commit in place; Xapian
+// closes the database after a failed commit, so the next call opens it again
+// at that commit and goes on once the cause is gone.
 // Thread safety: every method is safe from any thread; calls are serialised
 // by one mutex. Only one XapianTextIndex (in any process) may hold a
 // directory at a time.
@@ -92,7 +95,12 @@ class XapianTextIndex final : public TextIndex {
 
  private:
   XapianTextIndex(std::unique_ptr<Xapian::WritableDatabase> database,
-                  std::filesystem::path directory);
+                  std::filesystem::path directory, int reopen_flags);
+  // Opens the database again when a failed write left it closed. Call locked.
+  Result<void> reopenAfterFailedWrite();
+  // Runs `body` (a write) translated; notes a failure for the next call.
+  template <typename Body>
+  Result<void> write(std::string_view what, Body&& body);
   // Replaces the stored version of `document` by changing only its night
   // terms and data, when nothing else differs (what a booking changes): the
   // text is not indexed again. Returns false, having changed nothing, when
@@ -103,6 +111,8 @@ class XapianTextIndex final : public TextIndex {
   // Reads go through the writer too: it always sees its own commits.
   std::unique_ptr<Xapian::WritableDatabase> m_database;  // GUARDED_BY(m_mutex)
   std::filesystem::path m_directory;                     // Immutable after open.
+  int m_reopen_flags;                                    // Immutable after open.
+  bool m_write_failed = false;                           // GUARDED_BY(m_mutex)
 };
 
 }  // namespace staylab

@@ -37,12 +37,14 @@ struct Booked {
 // Everything the child acknowledged, over all its lives.
 struct Acknowledged {
   std::map<std::string, Booked> bookings;
+  // "PROPERTY GUEST FROM TO" -> bookings asked for (BOOKING), acknowledged or not.
+  std::map<std::string, int> attempts;
   std::set<std::string> cancelling;  // Cancellations begun (CANCELLING), acknowledged or not.
   std::set<std::string> cancelled;   // Cancellations acknowledged.
   std::map<std::string, uint64_t> revisions;  // Property -> last acknowledged edit.
   size_t edits = 0;
 
-  // Adds what a child said in `lines` (BOOKED, CANCELLING, CANCELLED, EDITED); returns
+  // Adds what a child said in `lines` (BOOKING, BOOKED, CANCELLING, CANCELLED, EDITED); returns
   // how many new bookings it acknowledged. A malformed line, a booking
   // acknowledged twice, a cancellation of an unknown booking and an ERROR
   // line fail the calling test.
@@ -65,7 +67,9 @@ struct Verified {
 //   - the platform opens (recovering), drains, and every verdict of `check`
 //     (app::checkInvariants: engines' integrity, no night twice, outboxes
 //     empty, every event logged, every read model equal to a rebuild) passes;
-//   - every acknowledged booking is in the booking store exactly once, with
+//   - every acknowledged booking is in the booking store exactly once (no
+//     more copies of its property, guest and stay than were asked for, none
+//     fewer than were acknowledged), with
 //     its property, guest and stay, Cancelled when its cancellation was
 //     acknowledged, Confirmed when none was begun (either when one was begun
 //     and the kill came before its acknowledgement); its nights are held for it

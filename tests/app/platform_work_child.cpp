@@ -12,6 +12,7 @@
 //   READY                          the platform is open, the work begins
 //   PHASE book|cancel|edit|relay|search|history|fraud
 //                                  the unit of work it starts now
+//   BOOKING PROPERTY GUEST FROM TO     a booking it is about to ask for
 //   BOOKED ID PROPERTY GUEST FROM TO   a booking the platform acknowledged
 //   CANCELLING ID                  a cancellation it is about to ask for
 //   CANCELLED ID                   a cancellation the platform acknowledged
@@ -66,6 +67,7 @@ class Workload {
 
   void placeOne() {
     booking::PlaceBooking command = nextCommand();
+    announce(command);
     acknowledge(command, m_platform.gateway().placeBooking(m_admin, command));
   }
 
@@ -74,6 +76,7 @@ class Workload {
     std::vector<booking::PlaceBooking> commands;
     for (size_t index = 0; index < count; ++index) {
       commands.push_back(nextCommand());
+      announce(commands.back());
     }
     auto answers = m_platform.gateway().placeBookings(m_admin, commands);
     for (size_t index = 0; index < count; ++index) {
@@ -147,6 +150,12 @@ class Workload {
     command.from = first.plusDays(start).toString();
     command.to = first.plusDays(start + nights).toString();
     return command;
+  }
+
+  // Says what it is about to book, so that the test can bound the copies.
+  void announce(const booking::PlaceBooking& command) {
+    say("BOOKING " + command.property_id + " " + command.guest + " " + command.from + " " +
+        command.to);
   }
 
   void acknowledge(const booking::PlaceBooking& command,

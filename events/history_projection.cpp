@@ -14,6 +14,7 @@
 #include "domain/common/hash.h"
 #include "domain/common/text.h"
 #include "events/payload_fields.h"
+#include "support/crash_point.h"
 
 namespace staylab {
 namespace {
@@ -255,6 +256,7 @@ Result<size_t> HistoryProjection::applyRuns(const std::vector<std::vector<LogRec
   if (lasts.empty() && batch.puts.empty()) {
     return size_t{0};  // Every run held at its first record: nothing to commit.
   }
+  support::crashPoint("history_projection.before_commit");
   auto applied_all = m_store.apply(batch);
   if (applied_all) {
     m_poison_count += poison_count;

@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "support/crash_point.h"
+
 namespace staylab {
 
 Result<size_t> OutboxRelay::step(size_t max_events) {
@@ -38,6 +40,7 @@ Result<size_t> OutboxRelay::step(size_t max_events) {
     if (m_test_after_append) {
       m_test_after_append();
     }
+    support::crashPoint("relay.after_append");
     // Left in the outbox, the batch is appended again by a later step: a
     // duplicate the consumers recognise, never a loss.
     if (auto removed = source.outbox->removeOutbox(last_sequence); !removed) {

@@ -13,6 +13,7 @@
 #include "domain/common/hash.h"
 #include "domain/common/text.h"
 #include "events/payload_fields.h"
+#include "support/crash_point.h"
 
 namespace staylab {
 namespace {
@@ -445,7 +446,9 @@ Result<size_t> SearchProjection::applyRuns(const std::vector<std::vector<LogReco
   if (lasts.empty() && batch.empty()) {
     return size_t{0};  // Every run held at its first record: nothing to commit.
   }
-  auto applied_all = m_index.apply(batch.build(offsetsWith(lasts)));
+  auto built = batch.build(offsetsWith(lasts));
+  support::crashPoint("search_projection.before_commit");
+  auto applied_all = m_index.apply(built);
   if (applied_all) {
     committed(batch, lasts);
     return passed;

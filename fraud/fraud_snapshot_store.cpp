@@ -11,6 +11,7 @@
 
 #include "domain/common/hash.h"
 #include "fraud/json_fields.h"
+#include "support/crash_point.h"
 
 namespace staylab::fraud {
 namespace {
@@ -181,6 +182,7 @@ Result<void> FraudSnapshotStore::save(const FraudSnapshot& snapshot) {
       return ioFailure("open", m_temp_file, errno);
     }
     STAYLAB_TRY(writeAll(fd.get(), text, m_temp_file));
+    support::crashPoint("fraud.snapshot_written");
     const bool full = m_sync == Sync::Full;
     if (full && ::fsync(fd.get()) != 0) {
       return ioFailure("fsync", m_temp_file, errno);

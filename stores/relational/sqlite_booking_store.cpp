@@ -5,6 +5,7 @@
 #include <set>
 
 #include "stores/sqlite/sqlite_outbox.h"
+#include "support/crash_point.h"
 
 namespace staylab {
 namespace {
@@ -312,6 +313,7 @@ Result<std::vector<Result<void>>> SqliteBookingStore::transactEach(size_t count,
       }
       STAYLAB_TRY(run("RELEASE one_body"));
       results.push_back(std::move(result));
+      support::crashPoint("booking.group_commit.row_written");
     }
     return ok();
   }));

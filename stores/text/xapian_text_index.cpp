@@ -14,6 +14,7 @@
 
 #include "domain/common/hash.h"
 #include "stores/text/text_index_rules.h"
+#include "support/crash_point.h"
 
 namespace staylab {
 namespace {
@@ -414,6 +415,7 @@ Result<void> XapianTextIndex::apply(const TextIndexBatch& batch) {
       for (const auto& id : batch.removals) {
         m_database->delete_document(term(kIdPrefix, id));
       }
+      support::crashPoint("xapian.documents_written");
       for (const auto& [key, value] : batch.metadata) {
         m_database->set_metadata(key, value);
       }

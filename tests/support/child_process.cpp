@@ -36,7 +36,8 @@ void closeFd(int& fd) {
 }  // namespace
 
 ChildProcess::ChildProcess(const std::filesystem::path& program,
-                           const std::vector<std::string>& args) {
+                           const std::vector<std::string>& args,
+                           const std::vector<std::string>& environment) {
   ignoreSigpipeOnce();
   // Close-on-exec, so that children started at the same time from other
   // threads do not inherit these ends (the spawn's dup2 clears the flag on
@@ -73,8 +74,24 @@ ChildProcess::ChildProcess(const std::filesystem::path& program,
     argv.push_back(arg.data());
   }
   argv.push_back(nullptr);
+  std::vector<std::string> variables = environment;
+  std::vector<char*> envp;
+  for (char** variable = environ; *variable != nullptr; ++variable) {
+    std::string_view entry(*variable);
+    const auto replaced = [&entry](const std::string& added) {
+      const auto name_end = added.find('=');
+      return entry.substr(0, entry.find('=')) == std::string_view(added).substr(0, name_end);
+    };
+    if (std::none_of(variables.begin(), variables.end(), replaced)) {
+      envp.push_back(*variable);
+    }
+  }
+  for (auto& variable : variables) {
+    envp.push_back(variable.data());
+  }
+  envp.push_back(nullptr);
   int spawned =
-      ::posix_spawn(&m_pid, program_path.c_str(), &actions, &attributes, argv.data(), environ);
+      ::posix_spawn(&m_pid, program_path.c_str(), &actions, &attributes, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   ::close(in_fds[0]);
@@ -142,6 +159,23 @@ bool ChildProcess::waitForLine(std::string_view line, Clock::time_point deadline
       }
     }
     searched_from = m_output.size() >= wanted.size() ? m_output.size() - wanted.size() : 0;
+    if (Clock::now() >= deadline || !readSome(deadline)) {
+      return false;
+    }
+  }
+}
+
+bool ChildProcess::waitForLineStartingWith(std::string_view prefix, Clock::time_point deadline) {
+  size_t line_start = m_matched_end;  // Lines before it are complete and did not match.
+  while (true) {
+    for (size_t end = m_output.find('\n', line_start); end != std::string::npos;
+         end = m_output.find('\n', line_start)) {
+      if (std::string_view(m_output).substr(line_start, end - line_start).starts_with(prefix)) {
+        m_matched_end = end + 1;
+        return true;
+      }
+      line_start = end + 1;
+    }
     if (Clock::now() >= deadline || !readSome(deadline)) {
       return false;
     }

@@ -20,9 +20,12 @@ class ChildProcess {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // Starts `program` with `args` as argv[1..]. Throws std::runtime_error when
-  // it cannot be started (a test-setup failure, not a result).
-  ChildProcess(const std::filesystem::path& program, const std::vector<std::string>& args);
+  // Starts `program` with `args` as argv[1..] and the test's environment,
+  // with each "NAME=value" of `environment` added (replacing a variable of
+  // that name). Throws std::runtime_error when it cannot be started (a
+  // test-setup failure, not a result).
+  ChildProcess(const std::filesystem::path& program, const std::vector<std::string>& args,
+               const std::vector<std::string>& environment = {});
   // Kills a child still running (SIGKILL) and reaps it.
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
@@ -33,6 +36,11 @@ class ChildProcess {
   // Reads the child's output until it has written the complete line `line`
   // (true), or until `deadline` or the end of its output (false).
   bool waitForLine(std::string_view line, Clock::time_point deadline);
+  // Reads the child's output until it has written a complete line that
+  // starts with `prefix` (true), or until `deadline` or the end of its
+  // output (false). Looks only past the line the last call matched, so that
+  // successive calls follow the child's output in order.
+  bool waitForLineStartingWith(std::string_view prefix, Clock::time_point deadline);
   // Reads the child's output until `deadline`; returns true when its output
   // ended first (the child closed it, normally by dying).
   bool readUntil(Clock::time_point deadline);
@@ -73,6 +81,7 @@ class ChildProcess {
   int m_term_signal = 0;
   int m_exit_code = -1;
   std::string m_output;
+  size_t m_matched_end = 0;  // Where the line waitForLineStartingWith() last matched ends.
 };
 
 // How a child run by runUntilKilled() ended and what it said.

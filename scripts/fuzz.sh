@@ -25,9 +25,10 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${STAYLAB_FUZZ_BUILD_DIR:-$repo_root/build-fuzz}
 jobs=${STAYLAB_JOBS:-2}
 
-# The project's packages, plus Clang 16 and its runtime libraries (libFuzzer,
-# ASan and UBSan are in libclang-rt-16-dev).
-"$repo_root/scripts/setup.sh" --packages-only clang-16 libclang-rt-16-dev
+# The project's packages, plus Clang 16, its runtime libraries (libFuzzer,
+# ASan and UBSan are in libclang-rt-16-dev) and llvm-symbolizer (llvm-16),
+# which puts function names and lines in the reports.
+"$repo_root/scripts/setup.sh" --packages-only clang-16 libclang-rt-16-dev llvm-16
 
 launcher=()
 if command -v ccache >/dev/null 2>&1; then
@@ -54,7 +55,8 @@ build_started=$SECONDS
 nice -n 5 cmake --build "$build_dir" -j "$jobs" --target "${targets[@]}"
 echo "fuzz.sh: built in $((SECONDS - build_started)) s"
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-/usr/lib/llvm-16/bin/llvm-symbolizer}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 # Runs one target for $seconds; its output goes to fuzz/<target>.log.
@@ -96,7 +98,9 @@ for target in "${targets[@]}"; do
   coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 || true)
   echo "fuzz.sh: $target: ${executions:-?} executions in ${seconds} s (${coverage:-cov: ?}), exit $rc"
   kept=()
-  for artifact in "$build_dir/fuzz/$target.artifacts"/*; do
+  # libFuzzer's artifacts: crash-, leak-, timeout- and oom- (slow-unit-
+  # inputs only report a slow run, not a failure).
+  for artifact in "$build_dir/fuzz/$target.artifacts"/{crash,leak,timeout,oom}-*; do
     [ -e "$artifact" ] || continue
     regressions="$repo_root/tests/fuzz_corpus/$target/regressions"
     mkdir -p "$regressions"
@@ -106,7 +110,7 @@ for target in "${targets[@]}"; do
   if [ "$rc" != 0 ] || ((${#kept[@]} > 0)); then
     failed=1
     echo "fuzz.sh: $target FAILED; the end of $log:" >&2
-    grep -v '^#[0-9]' "$log" | tail -40 >&2
+    grep -v -e '^#[0-9]' -e 'NEW_FUNC' -e '# Uses: ' "$log" | tail -60 >&2
     for input in "${kept[@]}"; do
       echo "fuzz.sh: $target: kept the failing input as $input" >&2
     done

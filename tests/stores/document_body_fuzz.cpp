@@ -50,6 +50,7 @@ struct Stores {
     directory = std::filesystem::temp_directory_path() /
                 ("staylab-document-fuzz-" + std::to_string(::getpid()));
     std::filesystem::remove_all(directory);
+    std::filesystem::create_directories(directory);
     SqliteDocumentStore::Options options;
     options.path = directory / "listing.db";
     options.creation = StoreCreation::CreateIfMissing;

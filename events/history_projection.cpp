@@ -152,6 +152,10 @@ Result<EventEffect> HistoryProjection::addCells(const LogRecord& record, WideCol
   std::string property_id = STAYLAB_TRY(keyField(payload, "property_id"));
   std::string guest_id = STAYLAB_TRY(keyField(payload, "guest_id"));
   const Stay stay = STAYLAB_TRY(payload::stayFields(payload));
+  // Read before the initializer list: a STAYLAB_TRY that returns from inside
+  // one leaks the elements built before it (Clang destroys no temporaries
+  // when a statement expression jumps out).
+  const int64_t nights = STAYLAB_TRY(payload::integerField(payload, "nights", kLowest, kHighest));
   nlohmann::json value{
       {"type", event.type},
       {"status", status},
@@ -160,7 +164,7 @@ Result<EventEffect> HistoryProjection::addCells(const LogRecord& record, WideCol
       {"property_id", property_id},
       {"check_in", stay.checkIn().toString()},
       {"check_out", stay.checkOut().toString()},
-      {"nights", STAYLAB_TRY(payload::integerField(payload, "nights", kLowest, kHighest))},
+      {"nights", nights},
       {"total_minor", nullptr},
       {"currency", nullptr},
       {"occurred_at", event.occurred_at_nanos},

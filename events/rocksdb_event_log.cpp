@@ -358,15 +358,7 @@ Result<std::vector<LogRecord>> RocksDbEventLog::read(std::string_view topic, int
                             "is malformed",
                             topic, partition, expected);
       }
-      const rocksdb::Slice value = iterator->value();
-      const nlohmann::json json =
-          nlohmann::json::parse(value.data(), value.data() + value.size(), nullptr, false);
-      if (json.is_discarded()) {
-        return storeFailure("eventlog.corrupt",
-                            "topic {} partition {} offset {}: the record is not valid JSON", topic,
-                            partition, expected);
-      }
-      Result<EventEnvelope> event = EventEnvelope::fromJson(json);
+      Result<EventEnvelope> event = EventEnvelope::fromText(iterator->value().ToStringView());
       if (!event) {
         return storeFailure("eventlog.corrupt",
                             "topic {} partition {} offset {}: the record is not an envelope: {}",

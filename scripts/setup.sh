@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Staylab needs (only those missing), then
 # configures and builds the project in ./build. Sourced by run.sh and test.sh.
+# `setup.sh --packages-only [PACKAGE...]` installs what is missing of them and
+# of the PACKAGEs named, and builds nothing (scripts/fuzz.sh adds Clang).
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,6 +17,12 @@ packages=(
   python3 python3-simpy
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth fonts-dejavu-core
 )
+packages_only=false
+if [ "${1:-}" = --packages-only ]; then
+  packages_only=true
+  shift
+  packages+=("$@")
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -37,6 +45,10 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   "${as_root[@]}" apt-get update -qq
   "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if $packages_only; then
+  exit 0
 fi
 
 # STAYLAB_SANITIZE (address,undefined or thread) builds with those sanitizers,

@@ -146,7 +146,8 @@ CLI::Option* leftOutForDefault(GlobalOptions& global, CLI::Option* option) {
   return option;
 }
 
-int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+           CliStage stage) {
   CLI::App app{
       "staylab-cli: the Staylab booking platform from the command line.\n"
       "Exit codes: 0 done; 1 refused by the domain; 2 bad input; 3 store failure.",
@@ -398,10 +399,15 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     return report(given.error());
   }
   if (standalone) {
-    return standalone(out, err);
+    return stage == CliStage::ParseOnly ? kExitOk : standalone(out, err);
   }
   if (!action) {
     return report(Error{ErrorKind::InvalidInput, "cli.usage", "", "no command given (see --help)"});
+  }
+  if (stage == CliStage::ParseOnly) {
+    // As the local admin: a key would have to be read from the data directory.
+    const auto allowed = authorizeCommand(global.caller, commandPath(app));
+    return allowed ? kExitOk : report(allowed.error());
   }
 
   PlatformOptions options;

@@ -62,4 +62,13 @@ Result<EventEnvelope> EventEnvelope::fromJson(const nlohmann::json& json) {
   return event;
 }
 
+Result<EventEnvelope> EventEnvelope::fromText(std::string_view text) {
+  const nlohmann::json json =
+      nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) {
+    return invalidInput("event", "is not valid JSON");
+  }
+  return fromJson(json);
+}
+
 }  // namespace staylab

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -26,6 +27,10 @@ struct EventEnvelope {
   nlohmann::json toJson() const;
   // Validates the shape and types of every field; InvalidInput names the field.
   static Result<EventEnvelope> fromJson(const nlohmann::json& json);
+  // Decodes an envelope from its JSON text, as stored in an outbox row or a
+  // log record: InvalidInput "event" when the text is not JSON, otherwise as
+  // fromJson. Never throws.
+  static Result<EventEnvelope> fromText(std::string_view text);
 
   bool operator==(const EventEnvelope&) const = default;
 };

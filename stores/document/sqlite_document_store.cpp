@@ -125,9 +125,11 @@ Result<std::vector<Document>> readDocuments(sqlite::Statement& statement,
                                             std::string_view collection) {
   std::vector<Document> documents;
   while (STAYLAB_TRY(statement.step()) == sqlite::Step::Row) {
+    // The body first: a STAYLAB_TRY inside the braces would leak the
+    // members built before it when it returns (see HistoryProjection::addCells).
+    nlohmann::json body = STAYLAB_TRY(parseBody(statement.columnText(2)));
     documents.push_back(Document{std::string(collection), statement.columnText(0),
-                                 statement.columnInt(1),
-                                 STAYLAB_TRY(parseBody(statement.columnText(2)))});
+                                 statement.columnInt(1), std::move(body)});
   }
   return documents;
 }
@@ -257,7 +259,8 @@ Result<Document> SqliteDocumentStore::insert(std::string_view collection, std::s
       STAYLAB_TRY(statement->run());
       return sqlite::appendOutbox(*m_db, events);
     }));
-    return Document{std::string(collection), std::string(id), 1, STAYLAB_TRY(parseBody(text))};
+    nlohmann::json parsed = STAYLAB_TRY(parseBody(text));
+    return Document{std::string(collection), std::string(id), 1, std::move(parsed)};
   });
 }
 
@@ -272,8 +275,9 @@ Result<Document> SqliteDocumentStore::get(std::string_view collection, std::stri
     if (STAYLAB_TRY(statement->step()) == sqlite::Step::Done) {
       return notFound(collection, id);
     }
+    nlohmann::json body = STAYLAB_TRY(parseBody(statement->columnText(1)));
     return Document{std::string(collection), std::string(id), statement->columnInt(0),
-                    STAYLAB_TRY(parseBody(statement->columnText(1)))};
+                    std::move(body)};
   });
 }
 
@@ -298,8 +302,9 @@ Result<Document> SqliteDocumentStore::replace(std::string_view collection, std::
       STAYLAB_TRY(statement->run());
       return sqlite::appendOutbox(*m_db, events);
     }));
+    nlohmann::json parsed = STAYLAB_TRY(parseBody(text));
     return Document{std::string(collection), std::string(id), expected_revision + 1,
-                    STAYLAB_TRY(parseBody(text))};
+                    std::move(parsed)};
   });
 }
 

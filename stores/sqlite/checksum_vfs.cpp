@@ -90,10 +90,12 @@ int xWrite(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offse
   if (!usesChecksums(self) || !isPageSized(amount)) {
     return self->real->pMethods->xWrite(self->real, data, amount, offset);
   }
-  // SQLite's page buffer stays SQLite's: the checksum goes into a copy.
-  thread_local std::vector<unsigned char> page;
-  page.assign(static_cast<const unsigned char*>(data),
-              static_cast<const unsigned char*>(data) + amount);
+  // SQLite's page buffer stays SQLite's: the checksum goes into a copy. Not
+  // a thread_local buffer: at exit those are destroyed before static objects,
+  // and a database closed by one of them checkpoints its WAL through here
+  // (document_body_fuzz found the write into the freed buffer).
+  std::vector<unsigned char> page(static_cast<const unsigned char*>(data),
+                                  static_cast<const unsigned char*>(data) + amount);
   uint64_t checksum = checksumOf(page.data(), amount - kReservedBytes);
   std::memcpy(page.data() + amount - kReservedBytes, &checksum, kReservedBytes);
   return self->real->pMethods->xWrite(self->real, page.data(), amount, offset);

@@ -30,8 +30,7 @@ Result<std::vector<OutboxEntry>> peekOutbox(Database& db, size_t limit) {
   statement->bind(1, static_cast<int64_t>(limit));
   std::vector<OutboxEntry> entries;
   while (STAYLAB_TRY(statement->step()) == Step::Row) {
-    auto json = nlohmann::json::parse(statement->columnText(1), nullptr, false);
-    auto event = EventEnvelope::fromJson(json);
+    auto event = EventEnvelope::fromText(statement->columnText(1));
     if (!event) {
       return storeFailure("outbox.corrupt", "outbox row {} is not a valid event: {}",
                           statement->columnInt(0), event.error().describe());

@@ -30,9 +30,6 @@ constexpr std::string_view kIdPrefix = "Q";
 constexpr std::string_view kCityPrefix = "XC";
 constexpr std::string_view kAmenityPrefix = "XA";
 constexpr std::string_view kCurrencyPrefix = "XK";
-// Booked nights were terms with this prefix before they moved to kNightsSlot;
-// open() converts documents that still carry them.
-constexpr std::string_view kLegacyNightPrefix = "XN";
 // Carried by unlisted documents only, so searches can exclude them.
 constexpr std::string_view kUnlistedTerm = "XU";
 

@@ -6,8 +6,9 @@
 // corpus, the dictionary and --seed, so a failure replays with the same
 // arguments; the time budget only decides how far along it gets.
 //
-// Usage: scenario_parser_fuzz_replay [--seconds=5] [--mutations=100000]
-//            [--seed=1] [--dict=FILE] CORPUS_DIR_OR_FILE...
+// Usage: NAME_replay [--seconds=5] [--mutations=100000] [--seed=1]
+//            [--dict=FILE] CORPUS_DIR_OR_FILE...
+// A directory is read with its subdirectories (a corpus's regressions/).
 // A crash or a violated property aborts; otherwise the exit code is 0.
 #include <algorithm>
 #include <chrono>
@@ -219,7 +220,7 @@ int main(int argc, char** argv) {
       dictionary = readDictionary(std::string(value));
     } else if (fs::is_directory(argument)) {
       std::vector<fs::path> files;
-      for (const fs::directory_entry& entry : fs::directory_iterator(argument)) {
+      for (const fs::directory_entry& entry : fs::recursive_directory_iterator(argument)) {
         if (entry.is_regular_file() && entry.path().extension() != ".md") {
           files.push_back(entry.path());
         }

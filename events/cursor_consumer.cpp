@@ -109,6 +109,7 @@ Result<CursorConsumer::PoisonVerdict> CursorConsumer::poisonVerdict(const LogRec
     letter.occurred_at_nanos = record.event.occurred_at_nanos;
     letter.correlation_id = record.event.correlation_id;
     letter.causation_id = record.event.event_id;
+    letter.caller = name();  // The consumer that gave up on the event wrote the letter.
     letter.payload = nlohmann::json{{"consumer", name()},
                                     {"topic", record.position.topic},
                                     {"partition", record.position.partition},

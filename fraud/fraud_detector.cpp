@@ -613,6 +613,7 @@ void FraudDetector::raise(FraudRule rule, Subject subject, nlohmann::json eviden
   publish.event.occurred_at_nanos = cause.occurred_at_nanos;
   publish.event.correlation_id = correlation;
   publish.event.causation_id = cause.event_id;
+  publish.event.caller = std::string(kFraudCaller);
   publish.event.payload = suspicion.toJson();
   actions.emplace_back(std::move(publish));
   if (!mark_reason.empty() && !suspicion.property_id.empty()) {

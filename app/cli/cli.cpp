@@ -401,7 +401,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (standalone) {
     return stage == CliStage::ParseOnly ? kExitOk : standalone(out, err);
   }
-  if (!action) {
+  if (!action && !global.log_action) {
     return report(Error{ErrorKind::InvalidInput, "cli.usage", "", "no command given (see --help)"});
   }
   if (stage == CliStage::ParseOnly) {
@@ -436,6 +436,16 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   // Every platform command is in the access table, or no caller may run it.
   if (auto allowed = authorizeCommand(global.caller, commandPath(app)); !allowed) {
     return report(allowed.error());
+  }
+  if (global.log_action) {
+    auto log = Platform::openEventLog(options.data_dir);
+    if (!log) {
+      return report(log.error());
+    }
+    if (auto done = global.log_action(**log, out); !done) {
+      return report(done.error());
+    }
+    return kExitOk;
   }
   auto platform = Platform::open(options);
   if (!platform) {

@@ -28,6 +28,9 @@ struct GlobalOptions {
   Durability durability = Durability::Full;
   std::shared_ptr<ManualClock> clock;
   std::shared_ptr<RandomSource> random;
+  // Set, instead of an Action, by a command that reads the event log alone
+  // (audit): only the log is opened (Platform::openEventLog).
+  std::function<Result<void>(EventLog&, std::ostream&)> log_action;
   // The options marked by leftOutForDefault.
   std::vector<const CLI::Option*> left_out_for_default;
 };
@@ -53,7 +56,7 @@ void addPatternCommands(CLI::App& app, GlobalOptions& global, Standalone& standa
 // Declares serve: the platform as an HTTP API (app/http).
 void addServeCommand(CLI::App& app, GlobalOptions& global, Standalone& standalone);
 
-// Declares search, history, events, fraud, seed, drain, check, rebuild and keys.
+// Declares search, history, events, fraud, audit, seed, drain, check, rebuild and keys.
 void addPlatformCommands(CLI::App& app, GlobalOptions& global, Action& action);
 
 }  // namespace staylab::app

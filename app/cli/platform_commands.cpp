@@ -4,6 +4,7 @@
 
 #include "app/cli/cli_commands.h"
 #include "app/cli/output.h"
+#include "app/platform/audit.h"
 #include "app/platform/checks.h"
 #include "app/platform/queries.h"
 #include "app/platform/seed.h"
@@ -193,6 +194,42 @@ void addEvents(CLI::App& app, GlobalOptions& global, Action& action) {
                         record.event.aggregate_id, payload});
       }
       printTable(os, {"TOPIC", "PART", "OFFSET", "AT", "TYPE", "AGGREGATE", "PAYLOAD"}, rows);
+      return {};
+    };
+  });
+}
+
+void addAudit(CLI::App& app, GlobalOptions& global) {
+  auto caller = std::make_shared<std::string>();
+  auto* audit = app.add_subcommand(
+      "audit", "What one caller did, from the event log, in log order (admins only)");
+  audit->add_option("--caller", *caller,
+                    "The caller: an API key's caller name, \"admin\" (the local admin) or a "
+                    "service (fraud-service, cdc, saga-recovery, search, history)");
+  audit->callback([&global, caller, audit] {
+    global.log_action = [&global, caller, audit](EventLog& log, std::ostream& os) -> Result<void> {
+      AuditRequest request;
+      if (audit->count("--caller") > 0) {
+        request.caller = *caller;
+      }
+      auto trail = STAYLAB_TRY(auditTrail(log, request));
+      if (global.json) {
+        nlohmann::json array = nlohmann::json::array();
+        for (const auto& record : trail) {
+          array.push_back(auditEntryJson(record));
+        }
+        os << dumpJson(array) << '\n';
+        return {};
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& record : trail) {
+        const EventEnvelope& event = record.event;
+        rows.push_back({formatTime(event.occurred_at_nanos), event.type,
+                        event.aggregate_type + " " + event.aggregate_id, auditSummary(event)});
+      }
+      printTable(os, {"AT", "TYPE", "AGGREGATE", "SUMMARY"}, rows);
+      os << fmt::format("{} {} by {}\n", trail.size(), trail.size() == 1 ? "event" : "events",
+                        *request.caller);
       return {};
     };
   });
@@ -451,6 +488,7 @@ void addPlatformCommands(CLI::App& app, GlobalOptions& global, Action& action) {
   addHistory(app, global, action);
   addEvents(app, global, action);
   addFraud(app, global, action);
+  addAudit(app, global);
   addSeed(app, global, action);
   addPump(app, global, action);
   addKeys(app, global, action);

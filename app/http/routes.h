@@ -38,7 +38,7 @@ inline Handler bindRoute(Services& services, RouteFunction function) {
 void addListingRoutes(Router& router, Services& services);
 // POST /bookings, POST /bookings/{id}/cancel, GET /bookings.
 void addBookingRoutes(Router& router, Services& services);
-// GET /search, /history, /events, /fraud/suspicions, /health, /metrics.
+// GET /search, /history, /events, /fraud/suspicions, /audit, /health, /metrics.
 void addReadRoutes(Router& router, Services& services);
 
 // A page of a list: `page` from 1, `per_page` 1..100 (default 20), read from

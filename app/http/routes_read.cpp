@@ -4,6 +4,7 @@
 
 #include "app/http/routes.h"
 #include "app/platform/api_json.h"
+#include "app/platform/audit.h"
 #include "app/platform/queries.h"
 
 namespace staylab::app::http {
@@ -74,6 +75,20 @@ Result<Reply> events(Services& services, const RequestContext& request) {
   return reply;
 }
 
+Result<Reply> audit(Services& services, const RequestContext& request) {
+  STAYLAB_TRY(request.query.onlyKnown({"caller"}));
+  AuditRequest trail_request;
+  trail_request.caller = STAYLAB_TRY(request.query.one("caller"));
+  auto trail = STAYLAB_TRY(auditTrail(services.platform.eventLog(), trail_request));
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& record : trail) {
+    items.push_back(auditEntryJson(record));
+  }
+  Reply reply;
+  reply.body = {{"caller", *trail_request.caller}, {"items", std::move(items)}};
+  return reply;
+}
+
 Result<Reply> suspicions(Services& services, const RequestContext& request) {
   STAYLAB_TRY(request.query.onlyKnown({}));
   std::vector<fraud::Suspicion> found;
@@ -128,6 +143,7 @@ void addReadRoutes(Router& router, Services& services) {
   router.add({"GET", "/history", "history", bind(history)});
   router.add({"GET", "/events", "events tail", bind(events)});
   router.add({"GET", "/fraud/suspicions", "fraud report", bind(suspicions)});
+  router.add({"GET", "/audit", "audit", bind(audit)});
   router.add({"GET", "/health", "", bind(health)});
   router.add({"GET", "/metrics", "", bind(metrics)});
 }

@@ -32,6 +32,7 @@ EventEnvelope envelope(std::string id, std::string_view type, std::string topic,
   event.occurred_at_nanos = now_nanos;
   event.correlation_id = changeCorrelation(change.change_id);
   event.causation_id = event.correlation_id;
+  event.caller = std::string(kCdcCaller);
   return event;
 }
 

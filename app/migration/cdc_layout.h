@@ -36,6 +36,9 @@ namespace staylab::migration {
 
 inline constexpr std::string_view kRetryTopic = "cdc.retry";
 inline constexpr std::string_view kErrorTopic = "cdc.error";
+// The caller of everything the migration writes: the connector's change
+// events and the commands the CDC processor applies (the audit trail's name).
+inline constexpr std::string_view kCdcCaller = "cdc";
 // Partitions of a partitioned CDC topic.
 inline constexpr int kCdcPartitions = 4;
 

@@ -36,7 +36,7 @@ Result<ApplyVerdict> refused(const Error& error) {
 
 CommandContext contextOf(const legacy::Change& change, int tries) {
   return CommandContext{fmt::format("{}/try/{}", changeCorrelation(change.change_id), tries),
-                        changeCorrelation(change.change_id), "cdc"};
+                        changeCorrelation(change.change_id), std::string(kCdcCaller)};
 }
 
 }  // namespace

@@ -24,6 +24,7 @@ constexpr std::array kTable = {
                   "a guest its own; a host its listings'; fraud service and admin all"},
     CommandAccess{"events tail", kOversight, "raw event payloads"},
     CommandAccess{"fraud report", kOversight, "suspicions"},
+    CommandAccess{"audit", kAdmin, "what any caller did"},
     CommandAccess{"seed", kAdmin, "maintenance"},
     CommandAccess{"drain", kAdmin, "maintenance"},
     CommandAccess{"check", kAdmin, "maintenance"},

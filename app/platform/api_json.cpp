@@ -1,5 +1,6 @@
 #include "app/platform/api_json.h"
 
+#include "app/platform/audit.h"
 #include "domain/common/money.h"
 
 namespace staylab::app {
@@ -99,6 +100,20 @@ nlohmann::json logRecordJson(const LogRecord& record) {
                         {"partition", record.position.partition},
                         {"offset", record.position.offset},
                         {"event", record.event.toJson()}};
+}
+
+nlohmann::json auditEntryJson(const LogRecord& record) {
+  const EventEnvelope& event = record.event;
+  return nlohmann::json{{"occurred_at", event.occurred_at_nanos},
+                        {"type", event.type},
+                        {"aggregate_type", event.aggregate_type},
+                        {"aggregate_id", event.aggregate_id},
+                        {"event_id", event.event_id},
+                        {"caller", event.caller},
+                        {"summary", auditSummary(event)},
+                        {"topic", record.position.topic},
+                        {"partition", record.position.partition},
+                        {"offset", record.position.offset}};
 }
 
 }  // namespace staylab::app

@@ -25,6 +25,9 @@ nlohmann::json searchHitJson(const SearchHit& hit);
 nlohmann::json historyCellJson(const Cell& cell);
 // One event of the log with its position.
 nlohmann::json logRecordJson(const LogRecord& record);
+// One event of an audit trail: when, what, to which aggregate, its summary
+// (auditSummary) and where it sits in the log.
+nlohmann::json auditEntryJson(const LogRecord& record);
 
 // Formats an amount in minor units for display ("120.50 EUR").
 std::string formatMoney(int64_t minor_units, const std::string& currency);

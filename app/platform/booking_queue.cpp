@@ -51,6 +51,7 @@ Result<std::string> BookingQueue::submit(const booking::PlaceBooking& command,
   request.occurred_at_nanos = m_clock.nowNanos();
   request.correlation_id = context.correlation_id;
   request.causation_id = context.command_id;
+  request.caller = context.caller;
   request.payload = commandJson(command, context);
   STAYLAB_TRY(m_log.append({request}));
   m_statuses.emplace(request.aggregate_id, BookingRequestStatus{});

@@ -50,6 +50,12 @@ constexpr std::array<const char*, 3> kReadModelEntries = {"history", "search", "
 // Partitions of each dead-letter topic: one, so its letters read in the order written.
 constexpr int kDeadLetterPartitions = 1;
 
+// Adds the dead-letter topic of each topic the consumers read (PoisonHandling).
+void addDeadLetterTopics(RocksDbEventLog::Options& log) {
+  for (const char* topic : {"property", "booking"})
+    log.topics.emplace(deadLetterTopic(topic), kDeadLetterPartitions);
+}
+
 struct Creation {
   StoreCreation writes = StoreCreation::OpenExisting;
   StoreCreation read_models = StoreCreation::OpenExisting;
@@ -136,6 +142,17 @@ std::vector<std::string> Platform::topicNames() {
   return names;
 }
 
+Result<std::unique_ptr<EventLog>> Platform::openEventLog(const std::filesystem::path& data_dir) {
+  STAYLAB_TRY(prepareDataDir(data_dir, OpenMode::Existing));
+  RocksDbEventLog::Options log;
+  log.directory = data_dir / "events";
+  log.creation = StoreCreation::OpenExisting;
+  // The topics open() has; those recorded by other opens (a queue's, a
+  // migration's) are served too.
+  addDeadLetterTopics(log);
+  return std::unique_ptr<EventLog>(STAYLAB_TRY(RocksDbEventLog::open(log)));
+}
+
 Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options) {
   auto creation = STAYLAB_TRY(prepareDataDir(options.data_dir, options.mode));
   std::unique_ptr<Platform> platform(new Platform());
@@ -182,9 +199,7 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
                                                     : RocksDbEventLog::Sync::Normal;
   for (const auto& [topic, partitions] : options.extra_topics)
     log.topics.emplace(topic, partitions);
-  // Each topic the consumers read has its dead-letter topic (PoisonHandling).
-  for (const char* topic : {"property", "booking"})
-    log.topics.emplace(deadLetterTopic(topic), kDeadLetterPartitions);
+  addDeadLetterTopics(log);
   platform->m_event_log = decorate(STAYLAB_TRY(RocksDbEventLog::open(log)), platform->m_log_engine,
                                    decorators.event_log);
   if (options.mode == OpenMode::RebuildReadModels) {

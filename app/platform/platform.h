@@ -5,8 +5,8 @@
 
 #include <filesystem>
 #include <map>
-#include <string>
 #include <memory>
+#include <string>
 
 #include "app/platform/booking_queue.h"
 #include "app/platform/composed_search.h"
@@ -199,6 +199,15 @@ class Platform {
 
   // The topics of the platform's event log, in name order.
   static std::vector<std::string> topicNames();
+
+  // Opens only the event log of an existing data directory, for commands
+  // that read nothing else (audit): no write store or read model is opened,
+  // so a lost or damaged one does not stand in the way. The data directory's
+  // errors are open()'s with OpenMode::Existing (InvalidInput naming "data"
+  // for a missing or empty one); StoreFailure naming events/ when the log is
+  // missing or damaged. Every topic the log recorded is readable.
+  [[nodiscard]] static Result<std::unique_ptr<EventLog>> openEventLog(
+      const std::filesystem::path& data_dir);
 
   // The consumers by name: "search-projection", "history-projection",
   // "fraud-detection".

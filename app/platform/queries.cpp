@@ -86,6 +86,12 @@ Result<SearchQuery> makeSearchQuery(Gateway& gateway, const SearchRequest& reque
   return query;
 }
 
+bool inLogOrder(const LogRecord& a, const LogRecord& b) {
+  return std::tie(a.event.occurred_at_nanos, a.position.topic, a.position.partition,
+                  a.position.offset) < std::tie(b.event.occurred_at_nanos, b.position.topic,
+                                                b.position.partition, b.position.offset);
+}
+
 Result<std::vector<LogRecord>> tailEvents(EventLog& log, const TailRequest& request) {
   int64_t limit = STAYLAB_TRY(wholeNumber(request.limit.value_or("20"), "limit"));
   if (limit < 1 || limit > 100000) {
@@ -119,11 +125,7 @@ Result<std::vector<LogRecord>> tailEvents(EventLog& log, const TailRequest& requ
       records.insert(records.end(), read.begin(), read.end());
     }
   }
-  std::stable_sort(records.begin(), records.end(), [](const LogRecord& a, const LogRecord& b) {
-    return std::tie(a.event.occurred_at_nanos, a.position.topic, a.position.partition,
-                    a.position.offset) < std::tie(b.event.occurred_at_nanos, b.position.topic,
-                                                  b.position.partition, b.position.offset);
-  });
+  std::stable_sort(records.begin(), records.end(), inLogOrder);
   if (!from && records.size() > static_cast<size_t>(limit)) {
     records.erase(records.begin(), records.end() - limit);
   } else if (records.size() > static_cast<size_t>(limit)) {

@@ -29,6 +29,10 @@ struct SearchRequest {
 // price; page 1..10000 of kSearchPageSize hits.
 [[nodiscard]] Result<SearchQuery> makeSearchQuery(Gateway& gateway, const SearchRequest& request);
 
+// Orders records across topics and partitions as the log reads to people:
+// by occurred-at time, then topic, partition and offset.
+bool inLogOrder(const LogRecord& a, const LogRecord& b);
+
 struct TailRequest {
   std::optional<std::string> topic, from, limit;  // limit: default 20.
 };

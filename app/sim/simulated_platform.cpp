@@ -417,6 +417,7 @@ Result<void> SimulatedPlatform::appendPoison(std::string_view topic, int count) 
     event.occurred_at_nanos = m_clock.nowNanos();
     event.correlation_id = event.event_id;
     event.causation_id = event.event_id;
+    event.caller = "simulator";
     event.payload = nlohmann::json{{"poison", true}};
     events.push_back(std::move(event));
   }

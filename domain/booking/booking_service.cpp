@@ -56,6 +56,7 @@ EventEnvelope BookingService::makeEvent(std::string type, const Booking& booking
   event.occurred_at_nanos = m_clock.nowNanos();
   event.correlation_id = context.correlation_id;
   event.causation_id = context.command_id;
+  event.caller = context.caller;
   event.payload = std::move(payload);
   return event;
 }

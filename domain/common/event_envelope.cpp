@@ -3,7 +3,7 @@
 namespace staylab {
 
 nlohmann::json EventEnvelope::toJson() const {
-  return nlohmann::json{
+  nlohmann::json json{
       {"event_id", event_id},
       {"type", type},
       {"schema_version", schema_version},
@@ -15,6 +15,10 @@ nlohmann::json EventEnvelope::toJson() const {
       {"causation_id", causation_id},
       {"payload", payload},
   };
+  if (!caller.empty()) {
+    json["caller"] = caller;
+  }
+  return json;
 }
 
 Result<EventEnvelope> EventEnvelope::fromJson(const nlohmann::json& json) {
@@ -46,6 +50,9 @@ Result<EventEnvelope> EventEnvelope::fromJson(const nlohmann::json& json) {
   STAYLAB_TRY(string_field("aggregate_id", event.aggregate_id));
   STAYLAB_TRY(string_field("correlation_id", event.correlation_id));
   STAYLAB_TRY(string_field("causation_id", event.causation_id));
+  if (json.contains("caller")) {
+    STAYLAB_TRY(string_field("caller", event.caller));
+  }
   int64_t schema_version = 0;
   STAYLAB_TRY(int_field("schema_version", schema_version));
   if (schema_version < 1 || schema_version > 1000) {

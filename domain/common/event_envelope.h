@@ -22,10 +22,20 @@ struct EventEnvelope {
   int64_t occurred_at_nanos = 0;  // From the Clock port.
   std::string correlation_id;     // The command that started the chain.
   std::string causation_id;       // The command or event that caused this one.
+  // Who did it, for the audit trail: the authenticated caller of the command
+  // (its API key's caller name, "admin" for the local admin), or the service
+  // that wrote the event itself ("fraud-service", "cdc", a consumer's name).
+  // Set by the gateway and the pipeline, never from a request's body. Empty
+  // when unknown: events of logs written before the field existed.
+  std::string caller;
   nlohmann::json payload;
 
+  // Returns the envelope as JSON; "caller" only when known, so an event
+  // without one keeps the bytes of the older format.
   nlohmann::json toJson() const;
-  // Validates the shape and types of every field; InvalidInput names the field.
+  // Validates the shape and types of every field; InvalidInput names the
+  // field. "caller" is optional (older logs): absent, it decodes as unknown
+  // (empty); present, it must be a non-empty string.
   static Result<EventEnvelope> fromJson(const nlohmann::json& json);
   // Decodes an envelope from its JSON text, as stored in an outbox row or a
   // log record: InvalidInput "event" when the text is not JSON, otherwise as

@@ -109,6 +109,7 @@ EventEnvelope ListingService::makeEvent(std::string type, const Property& proper
   event.occurred_at_nanos = m_clock.nowNanos();
   event.correlation_id = context.correlation_id;
   event.causation_id = context.command_id;
+  event.caller = context.caller;
   event.payload = std::move(payload);
   return event;
 }

@@ -96,6 +96,7 @@ class AccessTest : public ::testing::Test {
         {"history", {"history", "--property", m_listing}},
         {"events tail", {"events", "tail"}},
         {"fraud report", {"fraud", "report"}},
+        {"audit", {"audit", "--caller", "gina"}},
         {"seed", {"seed", "--properties", "3", "--seed", "9"}},
         {"drain", {"drain"}},
         {"check", {"check"}},

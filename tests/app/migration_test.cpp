@@ -121,6 +121,30 @@ TEST_F(MigrationTest, ALegacyBookingReachesTheNewStoresAndTheReadModels) {
   EXPECT_EQ(measures.echo_changes, 0);
 }
 
+TEST_F(MigrationTest, EverythingTheMigrationWritesCarriesTheCdcCaller) {
+  open({});
+  const int64_t res_no = bookLegacy(someProperty().second, 400);
+  drain();
+  const std::string booking_id = must(migration().newBooking(res_no), "mapped");
+  size_t of_the_migration = 0;
+  bool booking_seen = false;
+  EventLog& log = platform().eventLog();
+  for (const auto& [topic, partitions] : log.topics()) {
+    for (int partition = 0; partition < partitions; ++partition) {
+      for (const LogRecord& record : must(log.read(topic, partition, 0, 100'000), "read")) {
+        if (!record.event.correlation_id.starts_with("cdc/")) {
+          continue;  // The seed's own events.
+        }
+        ++of_the_migration;
+        EXPECT_EQ(record.event.caller, kCdcCaller) << topic << " " << record.event.type;
+        booking_seen = booking_seen || record.event.aggregate_id == booking_id;
+      }
+    }
+  }
+  EXPECT_GE(of_the_migration, 2u);  // The change on its CDC topic and the booking it became.
+  EXPECT_TRUE(booking_seen);
+}
+
 TEST_F(MigrationTest, ALegacyEditAndCancellationAreAppliedOnce) {
   open({});
   const auto [property_id, prop_no] = someProperty(1);

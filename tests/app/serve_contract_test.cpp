@@ -314,6 +314,25 @@ TEST_F(ServeContractTest, RolesDecideWhoMayDoWhat) {
   }
 }
 
+TEST_F(ServeContractTest, TheAuditTrailShowsAdminsWhatOneCallerDid) {
+  const std::string id = createListing("Arles", "Audited flat");
+  waitUntilQuiet();
+  Answer trail = call("GET", "/audit?caller=host-anna", s_admin);
+  ASSERT_EQ(trail.status, 200) << trail.body;
+  EXPECT_EQ(trail.body["caller"], "host-anna");
+  bool created = false;
+  for (const auto& item : trail.body["items"]) {
+    EXPECT_EQ(item["caller"], "host-anna") << item;
+    created = created || (item["type"] == "PropertyCreated" && item["aggregate_id"] == id);
+  }
+  EXPECT_TRUE(created) << trail.body;
+  EXPECT_EQ(call("GET", "/audit?caller=nobody", s_admin).body["items"], nlohmann::json::array());
+  EXPECT_EQ(call("GET", "/audit?caller=host-anna", s_fraud).status, 403);
+  Answer missing = call("GET", "/audit", s_admin);
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(missing.body["error"]["field"], "caller") << missing.body;
+}
+
 TEST_F(ServeContractTest, PagesWalkEveryListingOnce) {
   std::set<std::string> created;
   for (int index = 0; index < 5; ++index) {

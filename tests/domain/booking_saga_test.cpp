@@ -179,8 +179,15 @@ TYPED_TEST(BookingSagaTest, RecoveryConfirmsAPaidSagaAndCompensatesTheOthersAfte
   EXPECT_EQ(this->openSagas().size(), 3u);
 
   auto restarted = this->side();
-  EXPECT_EQ(restarted->saga.recover(this->m_context).value(), 3u);
+  const CommandContext recovery{"cmd-r", "corr-r", "saga-recovery"};
+  EXPECT_EQ(restarted->saga.recover(recovery).value(), 3u);
   EXPECT_TRUE(this->openSagas().empty());
+  // What the recovery decided is its own doing: its events carry its caller.
+  auto recovered = this->m_store->peekOutbox(1000).value();
+  EXPECT_EQ(recovered.size(), 3u);
+  for (const auto& entry : recovered) {
+    EXPECT_EQ(entry.event.caller, "saga-recovery") << entry.event.type;
+  }
   EXPECT_EQ(this->m_store->find(paid_id).value()->status, BookingStatus::Confirmed);
   EXPECT_EQ(this->m_store->find(unpaid_id).value()->status, BookingStatus::Rejected);
   EXPECT_EQ(this->m_store->find(charging_id).value()->status, BookingStatus::Rejected);

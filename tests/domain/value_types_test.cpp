@@ -413,6 +413,7 @@ EventEnvelope sampleEvent() {
   event.occurred_at_nanos = 1'800'000'000'123'456'789;
   event.correlation_id = "corr-1";
   event.causation_id = "cmd-1";
+  event.caller = "guest-1";
   event.payload = nlohmann::json{{"guest_id", "g"}, {"nights", 3}, {"nested", {{"a", {1, 2}}}}};
   return event;
 }
@@ -447,8 +448,8 @@ TEST(EventEnvelope, RefusesEachMissingFieldNamingIt) {
 }
 
 TEST(EventEnvelope, RefusesEachMistypedFieldNamingIt) {
-  const char* string_fields[] = {"event_id",     "type",           "aggregate_type",
-                                 "aggregate_id", "correlation_id", "causation_id"};
+  const char* string_fields[] = {"event_id",       "type",         "aggregate_type", "aggregate_id",
+                                 "correlation_id", "causation_id", "caller"};
   for (const char* field : string_fields) {
     SCOPED_TRACE(field);
     for (const nlohmann::json& bad :
@@ -478,6 +479,34 @@ TEST(EventEnvelope, RefusesEachMistypedFieldNamingIt) {
     json["payload"] = bad;
     EXPECT_TRUE(invalidInputOn(EventEnvelope::fromJson(json), "event.payload")) << bad.dump();
   }
+}
+
+TEST(EventEnvelope, CarriesItsCallerThroughJson) {
+  auto back = EventEnvelope::fromJson(nlohmann::json::parse(sampleEvent().toJson().dump()));
+  ASSERT_TRUE(back) << back.error().describe();
+  EXPECT_EQ(back->caller, "guest-1");
+}
+
+TEST(EventEnvelope, DecodesAnEventOfTheOlderFormatWithoutACallerAsUnknown) {
+  // A record as the log stored it before envelopes carried their caller.
+  const std::string old_record =
+      R"({"aggregate_id":"bkg_1","aggregate_type":"booking","aggregate_version":1,)"
+      R"("causation_id":"cmd-1","correlation_id":"cmd-1","event_id":"evt_1",)"
+      R"("occurred_at":1800000000000000000,"payload":{"guest_id":"g"},)"
+      R"("schema_version":1,"type":"BookingPlaced"})";
+  auto decoded = EventEnvelope::fromJson(nlohmann::json::parse(old_record));
+  ASSERT_TRUE(decoded) << decoded.error().describe();
+  EXPECT_EQ(decoded->caller, "");
+  EXPECT_EQ(decoded->type, "BookingPlaced");
+  // Unknown, it is written as before: the record keeps its bytes.
+  EXPECT_EQ(decoded->toJson().dump(), old_record);
+}
+
+TEST(EventEnvelope, WritesNoCallerFieldWhenTheCallerIsUnknown) {
+  EventEnvelope event = sampleEvent();
+  event.caller.clear();
+  EXPECT_FALSE(event.toJson().contains("caller"));
+  EXPECT_EQ(sampleEvent().toJson().at("caller"), "guest-1");
 }
 
 TEST(EventEnvelope, RefusesSchemaVersionsOutsideOneToThousand) {

@@ -119,6 +119,7 @@ TEST_F(DeadLetterTest, PoisonIsTriedThenMovedToTheDeadLetterTopicWithItsError) {
   EXPECT_EQ(letter.type, "DeadLettered");
   EXPECT_EQ(letter.event_id, "evt-0002/dlq/search");
   EXPECT_EQ(letter.causation_id, "evt-0002");
+  EXPECT_EQ(letter.caller, "search");  // The consumer that gave up wrote the letter.
   EXPECT_EQ(letter.payload.at("consumer"), "search");
   EXPECT_EQ(letter.payload.at("topic"), "booking");
   EXPECT_EQ(letter.payload.at("partition"), 0);

@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 
+#include "stores/sqlite/shim_vfs.h"
+
 namespace staylab::sqlite::checksum_vfs {
 namespace {
 
@@ -190,46 +192,6 @@ int xOpen(sqlite3_vfs* /*vfs*/, const char* name, sqlite3_file* file, int flags,
 int xDelete(sqlite3_vfs*, const char* name, int sync_dir) {
   return g_real->xDelete(g_real, name, sync_dir);
 }
-int xAccess(sqlite3_vfs*, const char* name, int flags, int* out) {
-  return g_real->xAccess(g_real, name, flags, out);
-}
-int xFullPathname(sqlite3_vfs*, const char* name, int size, char* out) {
-  return g_real->xFullPathname(g_real, name, size, out);
-}
-void* xDlOpen(sqlite3_vfs*, const char* name) {
-  return g_real->xDlOpen(g_real, name);
-}
-void xDlError(sqlite3_vfs*, int size, char* out) {
-  g_real->xDlError(g_real, size, out);
-}
-void (*xDlSym(sqlite3_vfs*, void* handle, const char* symbol))(void) {
-  return g_real->xDlSym(g_real, handle, symbol);
-}
-void xDlClose(sqlite3_vfs*, void* handle) {
-  g_real->xDlClose(g_real, handle);
-}
-int xRandomness(sqlite3_vfs*, int size, char* out) {
-  return g_real->xRandomness(g_real, size, out);
-}
-int xSleep(sqlite3_vfs*, int micros) {
-  return g_real->xSleep(g_real, micros);
-}
-int xCurrentTime(sqlite3_vfs*, double* out) {
-  return g_real->xCurrentTime(g_real, out);
-}
-int xGetLastError(sqlite3_vfs*, int size, char* out) {
-  return g_real->xGetLastError ? g_real->xGetLastError(g_real, size, out) : 0;
-}
-int xCurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* out) {
-  if (g_real->iVersion >= 2 && g_real->xCurrentTimeInt64) {
-    return g_real->xCurrentTimeInt64(g_real, out);
-  }
-  double days = 0;
-  int rc = g_real->xCurrentTime(g_real, &days);
-  *out = static_cast<sqlite3_int64>(days * 86'400'000.0);
-  return rc;
-}
-
 }  // namespace
 
 const char* ensureRegistered() {
@@ -237,24 +199,9 @@ const char* ensureRegistered() {
   std::call_once(once, [] {
     sqlite3_initialize();
     g_real = sqlite3_vfs_find(nullptr);
-    g_vfs = sqlite3_vfs{};
-    g_vfs.iVersion = 2;
-    g_vfs.szOsFile = static_cast<int>(sizeof(ChecksumFile)) + g_real->szOsFile;
-    g_vfs.mxPathname = g_real->mxPathname;
-    g_vfs.zName = kName;
+    g_vfs = shim_vfs::over(g_real, kName, static_cast<int>(sizeof(ChecksumFile)));
     g_vfs.xOpen = xOpen;
     g_vfs.xDelete = xDelete;
-    g_vfs.xAccess = xAccess;
-    g_vfs.xFullPathname = xFullPathname;
-    g_vfs.xDlOpen = xDlOpen;
-    g_vfs.xDlError = xDlError;
-    g_vfs.xDlSym = xDlSym;
-    g_vfs.xDlClose = xDlClose;
-    g_vfs.xRandomness = xRandomness;
-    g_vfs.xSleep = xSleep;
-    g_vfs.xCurrentTime = xCurrentTime;
-    g_vfs.xGetLastError = xGetLastError;
-    g_vfs.xCurrentTimeInt64 = xCurrentTimeInt64;
     sqlite3_vfs_register(&g_vfs, 0);
   });
   return kName;

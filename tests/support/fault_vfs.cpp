@@ -14,6 +14,8 @@
 
 #include <sqlite3.h>
 
+#include "stores/sqlite/shim_vfs.h"
+
 namespace staylab::testing::fault_vfs {
 namespace {
 
@@ -275,39 +277,6 @@ int xDelete(sqlite3_vfs*, const char* name, int sync_dir) {
   s.paths.erase(name);
   return g_real->xDelete(g_real, name, sync_dir);
 }
-int xAccess(sqlite3_vfs*, const char* name, int flags, int* out) {
-  return g_real->xAccess(g_real, name, flags, out);
-}
-int xFullPathname(sqlite3_vfs*, const char* name, int size, char* out) {
-  return g_real->xFullPathname(g_real, name, size, out);
-}
-void* xDlOpen(sqlite3_vfs*, const char* name) {
-  return g_real->xDlOpen(g_real, name);
-}
-void xDlError(sqlite3_vfs*, int size, char* out) {
-  g_real->xDlError(g_real, size, out);
-}
-void (*xDlSym(sqlite3_vfs*, void* handle, const char* symbol))(void) {
-  return g_real->xDlSym(g_real, handle, symbol);
-}
-void xDlClose(sqlite3_vfs*, void* handle) {
-  g_real->xDlClose(g_real, handle);
-}
-int xRandomness(sqlite3_vfs*, int size, char* out) {
-  return g_real->xRandomness(g_real, size, out);
-}
-int xSleep(sqlite3_vfs*, int micros) {
-  return g_real->xSleep(g_real, micros);
-}
-int xCurrentTime(sqlite3_vfs*, double* out) {
-  return g_real->xCurrentTime(g_real, out);
-}
-int xGetLastError(sqlite3_vfs*, int size, char* out) {
-  return g_real->xGetLastError ? g_real->xGetLastError(g_real, size, out) : 0;
-}
-int xCurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* out) {
-  return g_real->xCurrentTimeInt64(g_real, out);
-}
 
 // Puts one path back as it was at its last sync.
 void restore(const std::string& name, const PathState& path) {
@@ -343,24 +312,9 @@ bool install() {
       return false;  // The checksum VFS already wraps the unix VFS directly.
     }
     g_real = sqlite3_vfs_find(nullptr);
-    g_vfs = sqlite3_vfs{};
-    g_vfs.iVersion = 2;
-    g_vfs.szOsFile = static_cast<int>(sizeof(FaultFile)) + g_real->szOsFile;
-    g_vfs.mxPathname = g_real->mxPathname;
-    g_vfs.zName = kName;
+    g_vfs = sqlite::shim_vfs::over(g_real, kName, static_cast<int>(sizeof(FaultFile)));
     g_vfs.xOpen = xOpen;
     g_vfs.xDelete = xDelete;
-    g_vfs.xAccess = xAccess;
-    g_vfs.xFullPathname = xFullPathname;
-    g_vfs.xDlOpen = xDlOpen;
-    g_vfs.xDlError = xDlError;
-    g_vfs.xDlSym = xDlSym;
-    g_vfs.xDlClose = xDlClose;
-    g_vfs.xRandomness = xRandomness;
-    g_vfs.xSleep = xSleep;
-    g_vfs.xCurrentTime = xCurrentTime;
-    g_vfs.xGetLastError = xGetLastError;
-    g_vfs.xCurrentTimeInt64 = xCurrentTimeInt64;
     return sqlite3_vfs_register(&g_vfs, 1) == SQLITE_OK;
   }();
   return installed;

@@ -27,23 +27,12 @@
 namespace {
 
 using namespace staylab;
+using staylab::testing::fail;
+using staylab::testing::orFail;
 using staylab::testing::say;
 
 constexpr int kProperties = 6;
 constexpr int64_t kToday = 21'915;  // 2030-01-01.
-
-[[noreturn]] void fail(const std::string& what, const Error& error) {
-  say("ERROR " + what + ": " + error.describe());
-  _exit(3);
-}
-
-template <typename T>
-T orFail(Result<T> result, const std::string& what) {
-  if (!result)
-    fail(what, result.error());
-  if constexpr (!std::is_void_v<T>)
-    return std::move(*result);
-}
 
 app::PlatformOptions optionsFor(const std::string& dir, app::OpenMode mode) {
   app::PlatformOptions options;

@@ -45,26 +45,9 @@ constexpr int64_t kNanosPerDay = 86'400'000'000'000LL;
 // 2027-01-01, the seeded data's "today".
 constexpr int64_t kSeedToday = 20'819;
 
+using staylab::testing::fail;
+using staylab::testing::orFail;
 using staylab::testing::say;
-
-[[noreturn]] void fail(const std::string& what, const Error& error) {
-  say("ERROR " + what + ": " + error.describe());
-  _exit(3);
-}
-
-template <typename T>
-T orFail(Result<T> result, const std::string& what) {
-  if (!result) {
-    fail(what, result.error());
-  }
-  return std::move(*result);
-}
-
-void orFail(Result<void> result, const std::string& what) {
-  if (!result) {
-    fail(what, result.error());
-  }
-}
 
 // Returns the active crash-test properties, creating them up to kProperties.
 std::vector<listing::Property> crashProperties(app::Platform& platform) {

@@ -19,6 +19,7 @@
 #include "app/platform/checks.h"
 #include "app/platform/platform.h"
 #include "events/history_projection.h"
+#include "tests/app/platform_work.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -62,30 +63,8 @@ std::chrono::milliseconds externalKillDelay(std::mt19937_64& rng) {
   return std::chrono::milliseconds(milliseconds(rng));
 }
 
-// Returns the phase the child named last ("seed", "book", ...), or "none".
-std::string lastPhase(const std::vector<std::string>& lines) {
-  for (auto line = lines.rbegin(); line != lines.rend(); ++line) {
-    if (line->rfind("PHASE ", 0) == 0) {
-      return line->substr(6);
-    }
-  }
-  return "none";
-}
-
-// Returns booking id -> the versions of its cells in `row` of `family`.
-std::map<std::string, std::vector<Cell>> historyCells(app::Platform& platform,
-                                                      const std::string& row,
-                                                      const std::string& family) {
-  std::map<std::string, std::vector<Cell>> cells;
-  auto scanned = platform.historyStore().scanRow(row, family);
-  EXPECT_TRUE(scanned) << scanned.error().describe();
-  if (scanned) {
-    for (auto& cell : *scanned) {
-      cells[cell.qualifier].push_back(std::move(cell));
-    }
-  }
-  return cells;
-}
+using testing::work::historyCells;
+using testing::work::lastPhase;
 
 // Expects `cells` to be exactly one version (the first) of a confirmed booking.
 void expectConfirmedOnce(const std::vector<Cell>& cells, const std::string& where) {

@@ -80,21 +80,6 @@ void expectSqliteIntact(const std::filesystem::path& file, const std::string& co
   EXPECT_EQ(answer, "ok") << context << ": integrity_check of " << file.filename();
 }
 
-// Returns booking id -> the versions of its cells in `row` of `family`.
-std::map<std::string, std::vector<Cell>> historyCells(app::Platform& platform,
-                                                      const std::string& row,
-                                                      const std::string& family) {
-  std::map<std::string, std::vector<Cell>> cells;
-  auto scanned = platform.historyStore().scanRow(row, family);
-  EXPECT_TRUE(scanned) << scanned.error().describe();
-  if (scanned) {
-    for (auto& cell : *scanned) {
-      cells[cell.qualifier].push_back(std::move(cell));
-    }
-  }
-  return cells;
-}
-
 // Expects `cells` (newest first) to hold version 1 confirmed and, for a
 // cancelled booking, version 2 cancelled: one version per change, none twice.
 void expectHistory(const std::vector<Cell>& cells, bool cancelled, const std::string& where) {
@@ -110,6 +95,20 @@ void expectHistory(const std::vector<Cell>& cells, bool cancelled, const std::st
 }
 
 }  // namespace
+
+std::map<std::string, std::vector<Cell>> historyCells(app::Platform& platform,
+                                                      const std::string& row,
+                                                      const std::string& family) {
+  std::map<std::string, std::vector<Cell>> cells;
+  auto scanned = platform.historyStore().scanRow(row, family);
+  EXPECT_TRUE(scanned) << scanned.error().describe();
+  if (scanned) {
+    for (auto& cell : *scanned) {
+      cells[cell.qualifier].push_back(std::move(cell));
+    }
+  }
+  return cells;
+}
 
 Verified verifyDataDir(const std::filesystem::path& data_dir, const Acknowledged& acknowledged,
                        const std::string& context) {

@@ -8,6 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "domain/ports/wide_column_store.h"
+
+namespace staylab::app {
+class Platform;
+}
+
 // What the platform work child (platform_work_child.cpp) says it did, and the
 // verification of a data directory against it after the child was killed:
 // shared by the kill loop and the crash-point tests.
@@ -50,6 +56,12 @@ struct Acknowledged {
   // line fail the calling test.
   size_t absorb(const std::vector<std::string>& lines);
 };
+
+// Returns booking id -> the versions of its cells in `row` of `family` of
+// the history store (a failed scan fails the calling test).
+std::map<std::string, std::vector<Cell>> historyCells(app::Platform& platform,
+                                                      const std::string& row,
+                                                      const std::string& family);
 
 // Returns the phase the child named last ("book", "relay", ...), or "none".
 std::string lastPhase(const std::vector<std::string>& lines);

@@ -33,6 +33,8 @@
 namespace {
 
 using namespace staylab;
+using staylab::testing::fail;
+using staylab::testing::orFail;
 using staylab::testing::say;
 
 using testing::work::kCity;
@@ -44,19 +46,6 @@ constexpr int kDaysAhead = 400;
 // that fraud detection's velocity rule fires and its actions are delivered.
 constexpr uint64_t kFrequentGuestOneIn = 6;
 constexpr uint64_t kFrequentGuests = 3;
-
-[[noreturn]] void fail(const std::string& what, const Error& error) {
-  say("ERROR " + what + ": " + error.describe());
-  _exit(3);
-}
-
-template <typename T>
-T orFail(Result<T> result, const std::string& what) {
-  if (!result) {
-    fail(what, result.error());
-  }
-  return std::move(*result);
-}
 
 // The work the child does, each acknowledged step said on stdout.
 class Workload {

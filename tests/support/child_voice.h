@@ -9,6 +9,10 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "domain/common/error.h"
 
 namespace staylab::testing {
 
@@ -25,6 +29,24 @@ inline void say(std::string_view line) {
     }
     data += written;
     left -= static_cast<size_t>(written);
+  }
+}
+
+// Says "ERROR what: reason" and exits 3: a child's answer to a failure it
+// cannot go on from (the parent reads the line and fails its test).
+[[noreturn]] inline void fail(const std::string& what, const Error& error) {
+  say("ERROR " + what + ": " + error.describe());
+  _exit(3);
+}
+
+// Returns the value of `result`, or fails naming `what`.
+template <typename T>
+T orFail(Result<T> result, const std::string& what) {
+  if (!result) {
+    fail(what, result.error());
+  }
+  if constexpr (!std::is_void_v<T>) {
+    return std::move(*result);
   }
 }
 

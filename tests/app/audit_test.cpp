@@ -23,6 +23,7 @@
 #include "events/memory_event_log.h"
 #include "events/rocksdb_event_log.h"
 #include "fraud/fraud_detector.h"
+#include "tests/app/command_fixtures.h"
 #include "tests/support/cli_under_test.h"
 #include "tests/support/result_assertions.h"
 #include "tests/support/run_process.h"
@@ -43,26 +44,8 @@ const Caller kHana{"hana", Role::Host};
 const Caller kSentinel{"sentinel", Role::FraudService};
 const Caller kRoot{"root", Role::Admin};
 
-listing::CreateProperty listingFor(const std::string& host) {
-  listing::CreateProperty command;
-  command.host = host;
-  command.title = "Sunny loft by the canal";
-  command.city = "Utrecht";
-  command.price = "80";
-  command.currency = "EUR";
-  command.capacity = 2;
-  return command;
-}
-
-booking::PlaceBooking stayFor(const std::string& guest, const std::string& property,
-                              const std::string& from, const std::string& to) {
-  booking::PlaceBooking command;
-  command.property_id = property;
-  command.guest = guest;
-  command.from = from;
-  command.to = to;
-  return command;
-}
+using testing::listingFor;
+using testing::stayFor;
 
 // Every record of every topic of `log`, in log order.
 std::vector<LogRecord> wholeLog(EventLog& log) {

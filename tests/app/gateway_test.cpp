@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "app/platform/platform.h"
+#include "tests/app/command_fixtures.h"
 #include "tests/support/cli_under_test.h"
 #include "tests/support/result_assertions.h"
 #include "tests/support/run_process.h"
@@ -41,27 +42,8 @@ const Caller kHugo{"hugo", Role::Host};
 const Caller kFraudService{"fraud-service", Role::FraudService};
 const Caller kAdmin{"root", Role::Admin};
 
-listing::CreateProperty listingFor(const std::string& host) {
-  listing::CreateProperty command;
-  command.host = host;
-  command.title = "Sunny loft by the canal";
-  command.city = "Utrecht";
-  command.price = "80";
-  command.currency = "EUR";
-  command.capacity = 2;
-  return command;
-}
-
-booking::PlaceBooking stayFor(const std::string& guest, const std::string& property,
-                              const std::string& from = "2030-05-10",
-                              const std::string& to = "2030-05-12") {
-  booking::PlaceBooking command;
-  command.property_id = property;
-  command.guest = guest;
-  command.from = from;
-  command.to = to;
-  return command;
-}
+using testing::listingFor;
+using testing::stayFor;
 
 listing::UpdateProperty retitle(const std::string& property, const std::string& title) {
   listing::UpdateProperty command;

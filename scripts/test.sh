@@ -25,4 +25,4 @@ fi
 build_dir=${STAYLAB_BUILD_DIR:-$repo_root/build}
 "$repo_root/scripts/setup.sh"
 cd "$build_dir"
-exec ctest --output-on-failure -j "${STAYLAB_JOBS:-$(nproc)}" "${ctest_args[@]}" "$@"
+exec ctest --output-on-failure --no-tests=error -j "${STAYLAB_JOBS:-$(nproc)}" "${ctest_args[@]}" "$@"

@@ -34,8 +34,6 @@ constexpr int kTopicsFormatVersion = 1;
 // Sorts before every record key, whose first byte is a topic's and never NUL.
 constexpr std::string_view kTopicsKey("\0topics", 7);
 
-using EndOffsets = std::map<std::string, std::vector<int64_t>, std::less<>>;
-
 // Runs `body`, turning any exception it lets out into a StoreFailure, so no
 // exception crosses the port.
 template <typename Body>
@@ -179,68 +177,69 @@ Result<int64_t> recoverEndOffset(rocksdb::DB& db, std::string_view topic, int pa
 
 }  // namespace
 
+Result<RocksDbEventLog::Opened> RocksDbEventLog::openDatabase(const Options& options) {
+  if (options.directory.empty()) {
+    return invalidInput("directory", "must not be empty");
+  }
+  for (const auto& [topic, partitions] : options.topics) {
+    STAYLAB_TRY(checkTopic(topic, partitions));
+  }
+
+  rocksdb::Options db_options;
+  STAYLAB_TRY(rocksdb_open::prepare(db_options, options.directory, "event log", options.creation));
+  // A torn WAL tail (a crash mid-append) drops only the batches after the
+  // last whole one, so a partition never ends up with a gap.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  const std::string path = options.directory.string();
+  rocksdb::DB* raw_db = nullptr;
+  rocksdb::Status status = rocksdb::DB::Open(db_options, path, &raw_db);
+  if (!status.ok()) {
+    return engineFailure("eventlog.open", fmt::format("open {}", path), status);
+  }
+  Opened opened;
+  opened.db.reset(raw_db);
+  rocksdb::DB& db = *opened.db;
+
+  std::optional<std::map<std::string, int>> recorded = STAYLAB_TRY(readRecordedTopics(db));
+  if (!recorded && STAYLAB_TRY(holdsAnyKey(db))) {
+    return storeFailure("eventlog.open", "{} holds a database that is not an event log", path);
+  }
+  opened.topics = recorded.value_or(std::map<std::string, int>());
+  for (const auto& [topic, partitions] : options.topics) {
+    auto [found, inserted] = opened.topics.emplace(topic, partitions);
+    if (!inserted && found->second != partitions) {
+      return std::unexpected(
+          Error{ErrorKind::InvalidInput, "eventlog.partitions_changed", "topics",
+                fmt::format("topic '{}' was created with {} partitions; opening it with {} would "
+                            "move aggregates to other partitions",
+                            topic, found->second, partitions)});
+    }
+  }
+  if (!recorded || opened.topics != *recorded) {
+    STAYLAB_TRY(writeRecordedTopics(db, opened.topics));
+  }
+
+  for (const auto& [topic, partitions] : opened.topics) {
+    std::vector<int64_t>& ends = opened.end_offsets[topic];
+    for (int partition = 0; partition < partitions; ++partition) {
+      ends.push_back(STAYLAB_TRY(recoverEndOffset(db, topic, partition)));
+    }
+  }
+  return opened;
+}
+
 Result<std::unique_ptr<RocksDbEventLog>> RocksDbEventLog::open(const Options& options) {
   return guarded("open", [&]() -> Result<std::unique_ptr<RocksDbEventLog>> {
-    if (options.directory.empty()) {
-      return invalidInput("directory", "must not be empty");
-    }
-    for (const auto& [topic, partitions] : options.topics) {
-      STAYLAB_TRY(checkTopic(topic, partitions));
-    }
-
-    rocksdb::Options db_options;
-    STAYLAB_TRY(
-        rocksdb_open::prepare(db_options, options.directory, "event log", options.creation));
-    // A torn WAL tail (a crash mid-append) drops only the batches after the
-    // last whole one, so a partition never ends up with a gap.
-    db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-    const std::string path = options.directory.string();
-    rocksdb::DB* raw_db = nullptr;
-    rocksdb::Status status = rocksdb::DB::Open(db_options, path, &raw_db);
-    if (!status.ok()) {
-      return engineFailure("eventlog.open", fmt::format("open {}", path), status);
-    }
-    std::unique_ptr<rocksdb::DB> db(raw_db);
-
-    std::optional<std::map<std::string, int>> recorded = STAYLAB_TRY(readRecordedTopics(*db));
-    if (!recorded && STAYLAB_TRY(holdsAnyKey(*db))) {
-      return storeFailure("eventlog.open", "{} holds a database that is not an event log", path);
-    }
-    std::map<std::string, int> topics = recorded.value_or(std::map<std::string, int>());
-    for (const auto& [topic, partitions] : options.topics) {
-      auto [found, inserted] = topics.emplace(topic, partitions);
-      if (!inserted && found->second != partitions) {
-        return std::unexpected(
-            Error{ErrorKind::InvalidInput, "eventlog.partitions_changed", "topics",
-                  fmt::format("topic '{}' was created with {} partitions; opening it with {} would "
-                              "move aggregates to other partitions",
-                              topic, found->second, partitions)});
-      }
-    }
-    if (!recorded || topics != *recorded) {
-      STAYLAB_TRY(writeRecordedTopics(*db, topics));
-    }
-
-    EndOffsets end_offsets;
-    for (const auto& [topic, partitions] : topics) {
-      std::vector<int64_t>& ends = end_offsets[topic];
-      for (int partition = 0; partition < partitions; ++partition) {
-        ends.push_back(STAYLAB_TRY(recoverEndOffset(*db, topic, partition)));
-      }
-    }
-    return std::unique_ptr<RocksDbEventLog>(
-        new RocksDbEventLog(std::move(db), std::move(topics), std::move(end_offsets), options.sync,
-                            options.cached_per_partition));
+    Opened opened = STAYLAB_TRY(openDatabase(options));
+    return std::unique_ptr<RocksDbEventLog>(new RocksDbEventLog(options, std::move(opened)));
   });
 }
 
-RocksDbEventLog::RocksDbEventLog(std::unique_ptr<rocksdb::DB> db, std::map<std::string, int> topics,
-                                 EndOffsets end_offsets, Sync sync, size_t cached_per_partition)
-    : m_db(std::move(db)),
-      m_topics(std::move(topics)),
-      m_sync(sync),
-      m_cached_per_partition(cached_per_partition),
-      m_end_offsets(std::move(end_offsets)) {
+RocksDbEventLog::RocksDbEventLog(const Options& options, Opened opened)
+    : m_options(options),
+      m_db(std::move(opened.db)),
+      m_topics(std::move(opened.topics)),
+      m_end_offsets(std::move(opened.end_offsets)) {
   for (const auto& [topic, partitions] : m_topics) {
     m_tails[topic].resize(static_cast<size_t>(partitions));
   }
@@ -248,7 +247,35 @@ RocksDbEventLog::RocksDbEventLog(std::unique_ptr<rocksdb::DB> db, std::map<std::
 
 RocksDbEventLog::~RocksDbEventLog() {
   // A destructor cannot report failures; the WAL makes an unclean close safe.
-  m_db->Close().PermitUncheckedError();
+  if (m_db) {
+    m_db->Close().PermitUncheckedError();
+  }
+}
+
+Result<rocksdb_open::ReopenGate::Hold> RocksDbEventLog::enter() {
+  return m_gate.enter([this]() -> Result<void> {
+    if (m_db) {
+      m_db->Close().PermitUncheckedError();
+      m_db.reset();
+    }
+    // Every topic is recorded by now, so the reopen serves the same ones.
+    Options existing = m_options;
+    existing.creation = StoreCreation::OpenExisting;
+    existing.topics = m_topics;
+    Opened opened = STAYLAB_TRY(openDatabase(existing));
+    m_db = std::move(opened.db);
+    // The failed batch may or may not have reached the WAL: the end offsets
+    // come from what the reopened database holds, and the cached tails go,
+    // since they may lack it.
+    std::lock_guard lock(m_mutex);
+    m_end_offsets = std::move(opened.end_offsets);
+    for (auto& [topic, tails] : m_tails) {
+      for (Tail& tail : tails) {
+        tail.clear();
+      }
+    }
+    return ok();
+  });
 }
 
 Result<void> RocksDbEventLog::checkPartition(std::string_view topic, int partition) const {
@@ -276,10 +303,8 @@ Result<std::vector<LogPosition>> RocksDbEventLog::append(const std::vector<Event
       return positions;
     }
 
+    auto hold = STAYLAB_TRY(enter());
     std::lock_guard lock(m_mutex);
-    if (m_failed) {
-      return storeFailure("eventlog.failed", "an earlier append failed; reopen the log");
-    }
     // Offsets this batch takes, on top of the committed end offsets.
     std::map<std::pair<std::string_view, int>, int64_t> next_offsets;
     rocksdb::WriteBatch batch;
@@ -300,24 +325,24 @@ Result<std::vector<LogPosition>> RocksDbEventLog::append(const std::vector<Event
     }
 
     rocksdb::WriteOptions write_options;
-    write_options.sync = m_sync == Sync::Full;
+    write_options.sync = m_options.sync == Sync::Full;
     rocksdb::Status status = m_db->Write(write_options, &batch);
     if (!status.ok()) {
-      m_failed = true;
+      m_gate.fail();
       return engineFailure("eventlog.write", "write batch", status);
     }
     for (const auto& [partition_key, next_offset] : next_offsets) {
       m_end_offsets.find(partition_key.first)->second[static_cast<size_t>(partition_key.second)] =
           next_offset;
     }
-    if (m_cached_per_partition > 0) {
+    if (m_options.cached_per_partition > 0) {
       // The records just written read back as exactly these envelopes
       // (serialiseForLog checked), so the tail can answer for them.
       for (size_t index = 0; index < events.size(); ++index) {
         Tail& tail = m_tails.find(positions[index].topic)
                          ->second[static_cast<size_t>(positions[index].partition)];
         tail.push_back(events[index]);
-        if (tail.size() > m_cached_per_partition) {
+        if (tail.size() > m_options.cached_per_partition) {
           tail.pop_front();
         }
       }
@@ -337,6 +362,7 @@ Result<std::vector<LogRecord>> RocksDbEventLog::read(std::string_view topic, int
     if (limit == 0) {
       return records;
     }
+    auto hold = STAYLAB_TRY(enter());
     if (auto cached = readTail(topic, partition, from_offset, limit)) {
       return std::move(*cached);
     }
@@ -407,6 +433,7 @@ Result<int64_t> RocksDbEventLog::endOffset(std::string_view topic, int partition
 Result<void> RocksDbEventLog::testWriteRaw(const LogPosition& position, std::string_view bytes) {
   return guarded("testWriteRaw", [&]() -> Result<void> {
     STAYLAB_TRY(checkPartition(position.topic, position.partition));
+    auto hold = STAYLAB_TRY(enter());
     {
       // The planted bytes, not a cached envelope, are what reads must see.
       std::lock_guard lock(m_mutex);
@@ -424,6 +451,7 @@ Result<void> RocksDbEventLog::testWriteRaw(const LogPosition& position, std::str
 }
 
 Result<void> RocksDbEventLog::verifyIntegrity() {
+  auto hold = STAYLAB_TRY(enter());
   return rocksdb_open::verifyChecksums(*m_db, "event log");
 }
 

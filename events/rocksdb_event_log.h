@@ -14,6 +14,7 @@
 
 #include "domain/common/store_creation.h"
 #include "domain/ports/event_log.h"
+#include "stores/rocksdb/reopen_gate.h"
 
 namespace rocksdb {
 class DB;
@@ -51,9 +52,12 @@ namespace staylab {
 // "eventlog.*", message with RocksDB's status text), including when another
 // instance holds the directory's lock; "eventlog.corrupt" for a record or
 // topic configuration that does not parse, naming topic, partition and
-// offset. After a failed write every later append fails with
-// "eventlog.failed" until the log is reopened: the failed batch may still
-// reach the WAL, so its offsets must not be given to other events.
+// offset. A failed write (a full disk, an I/O error) leaves RocksDB refusing
+// writes, so the next call reopens the database first (see
+// rocksdb_open::ReopenGate) and recovers the end offsets from what it holds:
+// the failed batch may have reached the WAL, whole, so its offsets are
+// never given to other events. Once space returns, the same object appends
+// again.
 //
 // Thread safety: safe to call from any thread; appends are serialised by a
 // mutex, reads run concurrently on RocksDB's own snapshots.
@@ -109,9 +113,17 @@ class RocksDbEventLog final : public EventLog {
   // The latest appended envelopes of one partition, ending at its end offset.
   using Tail = std::deque<EventEnvelope>;
 
-  RocksDbEventLog(std::unique_ptr<rocksdb::DB> db, std::map<std::string, int> topics,
-                  std::map<std::string, std::vector<int64_t>, std::less<>> end_offsets, Sync sync,
-                  size_t cached_per_partition);
+  // An opened database, its topics and each partition's end offset.
+  struct Opened {
+    std::unique_ptr<rocksdb::DB> db;
+    std::map<std::string, int> topics;
+    std::map<std::string, std::vector<int64_t>, std::less<>> end_offsets;
+  };
+
+  RocksDbEventLog(const Options& options, Opened opened);
+  static Result<Opened> openDatabase(const Options& options);
+  // Holds the database for one call, reopening it first after a failed write.
+  Result<rocksdb_open::ReopenGate::Hold> enter();
   // Returns the records of [from_offset, from_offset + limit) held in the
   // partition's tail, or nullopt when the tail does not start at or before
   // from_offset or holds nothing from there.
@@ -121,16 +133,15 @@ class RocksDbEventLog final : public EventLog {
   // Returns InvalidInput unless `partition` is one of `topic`'s.
   Result<void> checkPartition(std::string_view topic, int partition) const;
 
-  // Immutable after open; RocksDB is itself thread-safe.
+  const Options m_options;
+  rocksdb_open::ReopenGate m_gate;
+  // Replaced only under the gate's exclusive hold; RocksDB is itself thread-safe.
   std::unique_ptr<rocksdb::DB> m_db;
-  const std::map<std::string, int> m_topics;
-  const Sync m_sync;
-  const size_t m_cached_per_partition;
+  const std::map<std::string, int> m_topics;  // Fixed at open; a reopen serves the same.
 
   std::mutex m_mutex;
   // Topic -> the next offset of each partition.
   std::map<std::string, std::vector<int64_t>, std::less<>> m_end_offsets;  // GUARDED_BY(m_mutex)
-  bool m_failed = false;                                                   // GUARDED_BY(m_mutex)
   std::map<std::string, std::vector<Tail>, std::less<>> m_tails;           // GUARDED_BY(m_mutex)
 };
 

@@ -108,89 +108,118 @@ bool decodeKey(std::string_view key, Cell& cell) {
 
 }  // namespace
 
+Result<RocksDbWideColumnStore::Database> RocksDbWideColumnStore::openDatabase(
+    const Options& options) {
+  if (options.directory.empty()) {
+    return invalidInput("directory", "must not be empty");
+  }
+  std::set<std::string> names = STAYLAB_TRY(wide_column::normalizeFamilies(options.families));
+
+  rocksdb::DBOptions db_options;
+  STAYLAB_TRY(
+      rocksdb_open::prepare(db_options, options.directory, "wide-column store", options.creation));
+  db_options.create_missing_column_families = true;
+  const std::string path = options.directory.string();
+
+  // RocksDB refuses to open a database without naming all its families.
+  if (std::filesystem::exists(options.directory / "CURRENT")) {
+    std::vector<std::string> existing;
+    rocksdb::Status status = rocksdb::DB::ListColumnFamilies(db_options, path, &existing);
+    if (!status.ok()) {
+      return engineFailure("wide_column.open", "list column families", status);
+    }
+    for (std::string& name : existing) {
+      if (name != rocksdb::kDefaultColumnFamilyName) {
+        names.insert(std::move(name));
+      }
+    }
+  }
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (const std::string& name : names) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+
+  Database database;
+  rocksdb::DB* raw_db = nullptr;
+  rocksdb::Status status =
+      rocksdb::DB::Open(db_options, path, descriptors, &database.handles, &raw_db);
+  if (!status.ok()) {
+    return engineFailure("wide_column.open", "open " + path, status);
+  }
+  database.db.reset(raw_db);
+  for (rocksdb::ColumnFamilyHandle* handle : database.handles) {
+    if (handle->GetName() != rocksdb::kDefaultColumnFamilyName) {
+      database.families.emplace(handle->GetName(), handle);
+    }
+  }
+  return database;
+}
+
 Result<std::unique_ptr<RocksDbWideColumnStore>> RocksDbWideColumnStore::open(
     const Options& options) {
   return guarded("open", [&]() -> Result<std::unique_ptr<RocksDbWideColumnStore>> {
-    if (options.directory.empty()) {
-      return invalidInput("directory", "must not be empty");
-    }
-    std::set<std::string> names = STAYLAB_TRY(wide_column::normalizeFamilies(options.families));
-
-    rocksdb::DBOptions db_options;
-    STAYLAB_TRY(rocksdb_open::prepare(db_options, options.directory, "wide-column store",
-                                      options.creation));
-    db_options.create_missing_column_families = true;
-    const std::string path = options.directory.string();
-
-    // RocksDB refuses to open a database without naming all its families.
-    if (std::filesystem::exists(options.directory / "CURRENT")) {
-      std::vector<std::string> existing;
-      rocksdb::Status status = rocksdb::DB::ListColumnFamilies(db_options, path, &existing);
-      if (!status.ok()) {
-        return engineFailure("wide_column.open", "list column families", status);
-      }
-      for (std::string& name : existing) {
-        if (name != rocksdb::kDefaultColumnFamilyName) {
-          names.insert(std::move(name));
-        }
-      }
-    }
-
-    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
-    for (const std::string& name : names) {
-      descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    }
-
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw_db = nullptr;
-    rocksdb::Status status = rocksdb::DB::Open(db_options, path, descriptors, &handles, &raw_db);
-    if (!status.ok()) {
-      return engineFailure("wide_column.open", "open " + path, status);
-    }
-    std::unique_ptr<rocksdb::DB> db(raw_db);
-
-    std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> families;
-    for (rocksdb::ColumnFamilyHandle* handle : handles) {
-      if (handle->GetName() != rocksdb::kDefaultColumnFamilyName) {
-        families.emplace(handle->GetName(), handle);
-      }
-    }
-    return std::unique_ptr<RocksDbWideColumnStore>(new RocksDbWideColumnStore(
-        std::move(db), std::move(handles), std::move(families), options.sync));
+    Database database = STAYLAB_TRY(openDatabase(options));
+    return std::unique_ptr<RocksDbWideColumnStore>(
+        new RocksDbWideColumnStore(options, std::move(database)));
   });
 }
 
-RocksDbWideColumnStore::RocksDbWideColumnStore(
-    std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
-    std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> families, Sync sync)
-    : m_db(std::move(db)),
-      m_handles(std::move(handles)),
-      m_families(std::move(families)),
-      m_sync(sync) {}
+namespace {
 
-RocksDbWideColumnStore::~RocksDbWideColumnStore() {
-  // RocksDB requires every handle destroyed before the DB. A destructor cannot
-  // report failures; the WAL makes an unclean close safe.
-  for (rocksdb::ColumnFamilyHandle* handle : m_handles) {
-    m_db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
-  }
-  m_db->Close().PermitUncheckedError();
-}
-
-std::vector<std::string> RocksDbWideColumnStore::families() const {
+std::vector<std::string> namesOf(
+    const std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>>& families) {
   std::vector<std::string> names;
-  names.reserve(m_families.size());
-  for (const auto& [name, handle] : m_families) {
+  names.reserve(families.size());
+  for (const auto& [name, handle] : families) {
     names.push_back(name);
   }
   return names;
 }
 
+}  // namespace
+
+RocksDbWideColumnStore::RocksDbWideColumnStore(const Options& options, Database database)
+    : m_options(options),
+      m_family_names(namesOf(database.families)),
+      m_database(std::move(database)) {}
+
+RocksDbWideColumnStore::~RocksDbWideColumnStore() {
+  closeDatabase();
+}
+
+void RocksDbWideColumnStore::closeDatabase() {
+  if (!m_database.db) {
+    return;  // A reopen failed after closing it.
+  }
+  // RocksDB requires every handle destroyed before the DB. Closing cannot
+  // report failures here; the WAL makes an unclean close safe.
+  for (rocksdb::ColumnFamilyHandle* handle : m_database.handles) {
+    m_database.db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  m_database.db->Close().PermitUncheckedError();
+  m_database = Database();
+}
+
+Result<rocksdb_open::ReopenGate::Hold> RocksDbWideColumnStore::enter() {
+  return m_gate.enter([this]() -> Result<void> {
+    closeDatabase();
+    Options existing = m_options;
+    existing.creation = StoreCreation::OpenExisting;
+    m_database = STAYLAB_TRY(openDatabase(existing));
+    return ok();
+  });
+}
+
+std::vector<std::string> RocksDbWideColumnStore::families() const {
+  return m_family_names;
+}
+
 Result<rocksdb::ColumnFamilyHandle*> RocksDbWideColumnStore::handleOf(
     std::string field, std::string_view family) const {
-  auto found = m_families.find(family);
-  if (found == m_families.end()) {
+  auto found = m_database.families.find(family);
+  if (found == m_database.families.end()) {
     return wide_column::unknownFamily(std::move(field), family);
   }
   return found->second;
@@ -199,11 +228,13 @@ Result<rocksdb::ColumnFamilyHandle*> RocksDbWideColumnStore::handleOf(
 Result<void> RocksDbWideColumnStore::put(const Cell& cell) {
   return guarded("put", [&]() -> Result<void> {
     STAYLAB_TRY(wide_column::checkCell(cell, ""));
+    auto hold = STAYLAB_TRY(enter());
     rocksdb::ColumnFamilyHandle* handle = STAYLAB_TRY(handleOf("family", cell.family));
     rocksdb::WriteOptions write_options;
-    write_options.sync = m_sync == Sync::Full;
-    rocksdb::Status status = m_db->Put(write_options, handle, encodeKey(cell), cell.value);
+    write_options.sync = m_options.sync == Sync::Full;
+    rocksdb::Status status = m_database.db->Put(write_options, handle, encodeKey(cell), cell.value);
     if (!status.ok()) {
+      m_gate.fail();
       return engineFailure("wide_column.write", "put", status);
     }
     return ok();
@@ -221,6 +252,7 @@ Result<void> RocksDbWideColumnStore::apply(const WideColumnBatch& batch) {
                                         batch.row_deletes[index].row));
     }
 
+    auto hold = STAYLAB_TRY(enter());
     rocksdb::WriteBatch write_batch;
     // Range tombstones first: later entries of a batch get later sequence
     // numbers, so the batch's puts survive its row deletes.
@@ -248,9 +280,10 @@ Result<void> RocksDbWideColumnStore::apply(const WideColumnBatch& batch) {
     }
 
     rocksdb::WriteOptions write_options;
-    write_options.sync = m_sync == Sync::Full;
-    rocksdb::Status status = m_db->Write(write_options, &write_batch);
+    write_options.sync = m_options.sync == Sync::Full;
+    rocksdb::Status status = m_database.db->Write(write_options, &write_batch);
     if (!status.ok()) {
+      m_gate.fail();
       return engineFailure("wide_column.write", "write batch", status);
     }
     return ok();
@@ -270,7 +303,7 @@ Result<std::vector<Cell>> RocksDbWideColumnStore::scanRange(rocksdb::ColumnFamil
   if (!end.empty()) {
     read_options.iterate_upper_bound = &upper_bound;
   }
-  std::unique_ptr<rocksdb::Iterator> iterator(m_db->NewIterator(read_options, handle));
+  std::unique_ptr<rocksdb::Iterator> iterator(m_database.db->NewIterator(read_options, handle));
   std::vector<Cell> found;
   for (iterator->Seek(begin); iterator->Valid() && found.size() < limit; iterator->Next()) {
     Cell cell;
@@ -307,6 +340,7 @@ Result<std::vector<Cell>> RocksDbWideColumnStore::versions(std::string_view row,
   return guarded("versions", [&]() -> Result<std::vector<Cell>> {
     STAYLAB_TRY(wide_column::checkKey("row", row));
     STAYLAB_TRY(wide_column::checkKey("qualifier", qualifier));
+    auto hold = STAYLAB_TRY(enter());
     rocksdb::ColumnFamilyHandle* handle = STAYLAB_TRY(handleOf("family", family));
     return scanRange(handle, family, cellStart(row, qualifier), cellEnd(row, qualifier), limit);
   });
@@ -316,6 +350,7 @@ Result<std::vector<Cell>> RocksDbWideColumnStore::scanRow(std::string_view row,
                                                           std::string_view family) {
   return guarded("scanRow", [&]() -> Result<std::vector<Cell>> {
     STAYLAB_TRY(wide_column::checkKey("row", row));
+    auto hold = STAYLAB_TRY(enter());
     rocksdb::ColumnFamilyHandle* handle = STAYLAB_TRY(handleOf("family", family));
     return scanRange(handle, family, rowStart(row), rowEnd(row),
                      std::numeric_limits<size_t>::max());
@@ -327,6 +362,7 @@ Result<std::vector<Cell>> RocksDbWideColumnStore::scanPrefix(std::string_view pr
                                                              size_t limit) {
   return guarded("scanPrefix", [&]() -> Result<std::vector<Cell>> {
     STAYLAB_TRY(wide_column::checkPrefix(prefix));
+    auto hold = STAYLAB_TRY(enter());
     rocksdb::ColumnFamilyHandle* handle = STAYLAB_TRY(handleOf("family", family));
     return scanRange(handle, family, std::string(prefix), prefixEnd(prefix), limit);
   });
@@ -334,9 +370,10 @@ Result<std::vector<Cell>> RocksDbWideColumnStore::scanPrefix(std::string_view pr
 
 Result<void> RocksDbWideColumnStore::testFlush() {
   return guarded("testFlush", [&]() -> Result<void> {
+    auto hold = STAYLAB_TRY(enter());
     rocksdb::FlushOptions flush_options;
     flush_options.wait = true;
-    rocksdb::Status status = m_db->Flush(flush_options, m_handles);
+    rocksdb::Status status = m_database.db->Flush(flush_options, m_database.handles);
     if (!status.ok()) {
       return engineFailure("wide_column.flush", "flush", status);
     }
@@ -345,7 +382,8 @@ Result<void> RocksDbWideColumnStore::testFlush() {
 }
 
 Result<void> RocksDbWideColumnStore::verifyIntegrity() {
-  return rocksdb_open::verifyChecksums(*m_db, "wide-column store");
+  auto hold = STAYLAB_TRY(enter());
+  return rocksdb_open::verifyChecksums(*m_database.db, "wide-column store");
 }
 
 }  // namespace staylab

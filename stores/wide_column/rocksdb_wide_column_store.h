@@ -10,6 +10,7 @@
 
 #include "domain/common/store_creation.h"
 #include "domain/ports/wide_column_store.h"
+#include "stores/rocksdb/reopen_gate.h"
 
 namespace rocksdb {
 class ColumnFamilyHandle;
@@ -32,6 +33,10 @@ namespace staylab {
 // Errors: InvalidInput as the port says, also for bad Options; StoreFailure
 // (code "wide_column.*", message with RocksDB's status text) when RocksDB
 // fails, including when another RocksDB instance holds the directory's lock.
+// A failed write (a full disk, an I/O error) leaves RocksDB refusing writes,
+// so the next call reopens the database first (see rocksdb_open::ReopenGate):
+// once space returns, the same object takes writes again. The failed batch is
+// whole or absent after the reopen, never half applied.
 //
 // Thread safety: safe to call from any thread; RocksDB serialises writers and
 // each read sees one consistent snapshot.
@@ -89,10 +94,19 @@ class RocksDbWideColumnStore final : public WideColumnStore {
   [[nodiscard]] Result<void> testFlush();
 
  private:
-  RocksDbWideColumnStore(std::unique_ptr<rocksdb::DB> db,
-                         std::vector<rocksdb::ColumnFamilyHandle*> handles,
-                         std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> families,
-                         Sync sync);
+  // An open database with its column families.
+  struct Database {
+    std::unique_ptr<rocksdb::DB> db;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;  // Every open handle, "default" too.
+    std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> families;
+  };
+
+  RocksDbWideColumnStore(const Options& options, Database database);
+  static Result<Database> openDatabase(const Options& options);
+  // Destroys the handles, then closes the database (RocksDB's order).
+  void closeDatabase();
+  // Holds the database for one call, reopening it first after a failed write.
+  Result<rocksdb_open::ReopenGate::Hold> enter();
 
   // Returns the handle of `family`, or InvalidInput naming `field`.
   Result<rocksdb::ColumnFamilyHandle*> handleOf(std::string field, std::string_view family) const;
@@ -101,11 +115,12 @@ class RocksDbWideColumnStore final : public WideColumnStore {
                                       const std::string& begin, const std::string& end,
                                       size_t limit) const;
 
-  // Immutable after open; RocksDB is itself thread-safe.
-  std::unique_ptr<rocksdb::DB> m_db;
-  std::vector<rocksdb::ColumnFamilyHandle*> m_handles;  // Every open handle, "default" too.
-  std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> m_families;
-  Sync m_sync;
+  const Options m_options;  // What a reopen opens again (OpenExisting).
+  // The family names, fixed at open: a reopen opens the same ones.
+  const std::vector<std::string> m_family_names;
+  rocksdb_open::ReopenGate m_gate;
+  // Replaced only under the gate's exclusive hold; RocksDB is itself thread-safe.
+  Database m_database;
 };
 
 }  // namespace staylab

@@ -1,4 +1,4 @@
-// EIO at every write and sync of each step of the platform's work, below
+// EIO (and ENOSPC) at every write and sync of each step of the platform's work, below
 // every engine at once (tests/support/io_fault interposes the C library's
 // write and sync calls): a booking (SQLite), a relay step (the RocksDB event
 // log, then the outbox), the search projection (Xapian), the history
@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -43,7 +44,10 @@ struct Step {
   uint64_t calls_failed = 0;  // Sweep levels at which the step met EIO.
 };
 
-TEST(IoErrorTest, EveryStepFailsWholeOnEioAtEveryWriteAndRecoversWithoutRestart) {
+class IoErrorTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(IoErrorTest, EveryStepFailsWholeAtEveryWriteAndSyncAndRecoversWithoutRestart) {
+  const int error = GetParam();
   FaultPlatform platform(Durability::Full);
   Platform& live = platform.platform();
   int ordinal = 0;
@@ -77,7 +81,7 @@ TEST(IoErrorTest, EveryStepFailsWholeOnEioAtEveryWriteAndRecoversWithoutRestart)
           must(step.run(), step.name);
           continue;
         }
-        io_fault::arm(platform.dataDir(), nth, EIO);
+        io_fault::arm(platform.dataDir(), nth, error);
         Result<void> result = step.run();
         io_fault::disarm();
         reached = io_fault::fired();
@@ -87,7 +91,8 @@ TEST(IoErrorTest, EveryStepFailsWholeOnEioAtEveryWriteAndRecoversWithoutRestart)
         }
         ++step.calls_failed;
         if (result) {
-          problems.push_back(fmt::format("{}: EIO at call {} was not reported", step.name, nth));
+          problems.push_back(fmt::format("{}: {} at call {} was not reported", step.name,
+                                         strerrorname_np(error), nth));
           continue;
         }
         if (result.error().kind != ErrorKind::StoreFailure) {
@@ -97,15 +102,16 @@ TEST(IoErrorTest, EveryStepFailsWholeOnEioAtEveryWriteAndRecoversWithoutRestart)
         refused_bookings += &step == &steps.front() ? 1 : 0;
         // The disk healed: the same process goes on.
         if (Result<void> again = step.run(); !again) {
-          problems.push_back(fmt::format("{}: after EIO at call {}, the retry failed: {}",
-                                         step.name, nth, again.error().describe()));
+          problems.push_back(fmt::format("{}: after {} at call {}, the retry failed: {}", step.name,
+                                         strerrorname_np(error), nth, again.error().describe()));
         }
       }
-      ASSERT_TRUE(platform.intact()) << target.name << ", EIO at call " << nth;
+      ASSERT_TRUE(platform.intact()) << target.name << ", call " << nth;
       must(live.pump().drain(), "drain");
-      ASSERT_TRUE(allChecksPass(live)) << target.name << ", EIO at call " << nth;
+      ASSERT_TRUE(allChecksPass(live)) << target.name << ", call " << nth;
       if (!reached) {
-        fmt::print("{}: EIO at each of its {} writes and syncs\n", target.name, nth - 1);
+        fmt::print("{}: {} at each of its {} writes and syncs\n", target.name,
+                   strerrorname_np(error), nth - 1);
         RecordProperty(fmt::format("calls_{}", target.name), static_cast<int>(nth - 1));
         break;
       }
@@ -118,7 +124,7 @@ TEST(IoErrorTest, EveryStepFailsWholeOnEioAtEveryWriteAndRecoversWithoutRestart)
     // Fraud detection's step keeps its effects in memory up to the save
     // threshold; its snapshot step is the one that writes them.
     if (std::string_view(step.name) != "fraud step") {
-      EXPECT_GT(step.calls_failed, 0u) << step.name << " never met EIO";
+      EXPECT_GT(step.calls_failed, 0u) << step.name << " never met the fault";
     }
   }
   // Nothing acknowledged was lost, across a restart too.
@@ -127,9 +133,16 @@ TEST(IoErrorTest, EveryStepFailsWholeOnEioAtEveryWriteAndRecoversWithoutRestart)
   EXPECT_TRUE(platform.intact());
   EXPECT_TRUE(allChecksPass(platform.platform()));
   EXPECT_EQ(platform.present(acknowledged), acknowledged.size());
-  fmt::print("{} bookings acknowledged and present after a restart; {} refused with EIO\n",
-             acknowledged.size(), refused_bookings);
+  fmt::print("{} bookings acknowledged and present after a restart; {} refused with {}\n",
+             acknowledged.size(), refused_bookings, strerrorname_np(error));
 }
+
+// A broken disk, and a full one (a tmpfs gives ENOSPC only where the test can
+// mount one; this reaches every call).
+INSTANTIATE_TEST_SUITE_P(Errors, IoErrorTest, ::testing::Values(EIO, ENOSPC),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return std::string(strerrorname_np(info.param));
+                         });
 
 }  // namespace
 }  // namespace staylab::app

@@ -8,6 +8,7 @@
 #include "app/cli/cli_commands.h"
 #include "app/cli/output.h"
 #include "app/platform/access.h"
+#include "app/platform/data_dir_lock.h"
 #include "app/platform/input.h"
 #include "app/platform/platform.h"
 #include "domain/common/text.h"
@@ -159,6 +160,10 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       app.add_option("--data", global.data_dir,
                      "Data directory (default: $XDG_DATA_HOME/staylab or ~/.local/share/staylab)"));
   app.add_flag("--json", global.json, "Print results as JSON");
+  app.add_option("--lock-wait", global.lock_wait_seconds,
+                 "Seconds to wait while another process (a command, a server) uses the data "
+                 "directory; 0 fails at once (default: 60)")
+      ->check(CLI::Range(0, 86400));
   auto* api_key =
       app.add_option("--api-key", global.api_key,
                      "Act as the caller this API key belongs to (default: the local admin)");
@@ -436,6 +441,25 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   // Every platform command is in the access table, or no caller may run it.
   if (auto allowed = authorizeCommand(global.caller, commandPath(app)); !allowed) {
     return report(allowed.error());
+  }
+  // One process at a time holds the stores (RocksDB's lock is exclusive):
+  // a command waits its turn, boundedly, rather than fail at the lock. The
+  // lock file sits beside the data directory; a command that writes creates
+  // its parent as initialising would, and one that reads a data directory
+  // whose parent is missing goes on to be told the directory is missing.
+  std::unique_ptr<DataDirLock> lock;
+  const std::filesystem::path lock_dir = lockFileOf(options.data_dir).parent_path();
+  std::error_code no_parent;
+  if (global.writes) {
+    std::filesystem::create_directories(lock_dir, no_parent);
+  }
+  if (std::filesystem::is_directory(lock_dir, no_parent)) {
+    auto acquired = DataDirLock::acquire(options.data_dir, "staylab-cli " + commandPath(app),
+                                         std::chrono::seconds(global.lock_wait_seconds));
+    if (!acquired) {
+      return report(acquired.error());
+    }
+    lock = std::move(*acquired);
   }
   if (global.log_action) {
     auto log = Platform::openEventLog(options.data_dir);

@@ -20,6 +20,8 @@ struct GlobalOptions {
   std::string api_key;
   Caller caller{"admin", Role::Admin};  // Replaced by the key's caller when --api-key is given.
   bool writes = false;                  // The command changes state: drain the pump afterwards.
+  // How long to wait for the data directory's lock (DataDirLock), in seconds.
+  int lock_wait_seconds = 60;
   // How the data directory is opened when a command asks for more than the
   // default: a command that writes initialises a new (absent or empty) data
   // directory; any other opens an existing one only.

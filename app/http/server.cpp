@@ -13,11 +13,11 @@
 #include <thread>
 #include <vector>
 
-#include "app/http/data_dir_lock.h"
 #include "app/http/dispatcher.h"
 #include "app/http/pipeline.h"
 #include "app/http/routes.h"
 #include "app/platform/api_json.h"
+#include "app/platform/data_dir_lock.h"
 
 namespace staylab::app::http {
 namespace {
@@ -102,7 +102,10 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   // A client that hangs up mid-answer must not kill the server.
   signal(SIGPIPE, SIG_IGN);
 
-  auto lock = DataDirLock::acquire(options.data_dir);
+  // One server per data directory, refused at once; a CLI command started
+  // while it serves waits for the lock (its --lock-wait) and then gives up.
+  auto lock =
+      DataDirLock::acquire(options.data_dir, "staylab-cli serve", std::chrono::milliseconds(0));
   if (!lock) {
     return report(err, lock.error(), 3);
   }

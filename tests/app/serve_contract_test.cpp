@@ -397,8 +397,9 @@ TEST(ServeLifecycleTest, SecondServerOnTheSameDataDirectoryIsRefused) {
       staylab::testing::runProcess(staylab::testing::cliUnderTest(),
                                    {"--data", data.string(), "serve", "--listen", "127.0.0.1:0"});
   EXPECT_EQ(second.exit_code, 3) << second.describe();
-  EXPECT_NE(second.err.find("another staylab-cli serve"), std::string::npos) << second.err;
-  EXPECT_NE(second.err.find(std::to_string(first.pid())), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find(fmt::format("is in use by pid {}, staylab-cli serve", first.pid())),
+            std::string::npos)
+      << second.err;
   EXPECT_EQ(first.terminate(), 0);
   // Once the first has stopped, a new server may take the directory.
   ServerProcess third(data);

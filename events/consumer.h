@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/common/error.h"
+#include "domain/common/json_number.h"
 #include "domain/common/platform_patterns.h"
 #include "domain/ports/clock.h"
 #include "domain/ports/event_log.h"
@@ -157,8 +158,13 @@ struct PoisonRecord {
     try {
       PoisonRecord record;
       record.position.topic = json.at("topic").get<std::string>();
-      record.position.partition = json.at("partition").get<int>();
-      record.position.offset = json.at("offset").get<int64_t>();
+      const std::optional<int> partition = wholeNumber<int>(json.at("partition"));
+      const std::optional<int64_t> offset = wholeNumber<int64_t>(json.at("offset"));
+      if (!partition || !offset) {
+        return invalidInput("poison", "partition and offset must be integers in range");
+      }
+      record.position.partition = *partition;
+      record.position.offset = *offset;
       record.event_id = json.at("event_id").get<std::string>();
       record.type = json.at("type").get<std::string>();
       record.reason = json.at("reason").get<std::string>();

@@ -1,6 +1,11 @@
 #include "app/migration/cdc_layout.h"
 
+#include <algorithm>
+#include <limits>
+
 #include <fmt/format.h>
+
+#include "domain/common/json_number.h"
 
 namespace staylab::migration {
 namespace {
@@ -108,26 +113,35 @@ Result<ChangeRecord> changeRecordOf(const EventEnvelope& event) {
   if (event.type != kChangeType && event.type != kRetryType && event.type != kErrorType)
     return invalidInput("type", "'{}' is not a legacy change", event.type);
   const nlohmann::json& payload = event.payload;
+  // Every integer field must be an integer in range (never a float cast).
+  auto integer = [&](const char* name) -> Result<int64_t> {
+    std::optional<int64_t> number = wholeNumber<int64_t>(payload.at(name));
+    if (!number) {
+      return invalidInput(name, "must be an integer in range");
+    }
+    return *number;
+  };
   try {
     ChangeRecord record;
     legacy::Change& change = record.change;
-    change.change_id = payload.at("change_id").get<int64_t>();
+    change.change_id = STAYLAB_TRY(integer("change_id"));
     change.table = payload.at("table").get<std::string>();
     if (change.table != "PROPERTY" && change.table != "RESERVATION")
       return invalidInput("table", "must be PROPERTY or RESERVATION, not '{}'", change.table);
     change.op = STAYLAB_TRY(letter(payload.at("op"), "op"));
-    change.row_key = payload.at("row_key").get<int64_t>();
-    change.prop_no = payload.at("prop_no").get<int64_t>();
+    change.row_key = STAYLAB_TRY(integer("row_key"));
+    change.prop_no = STAYLAB_TRY(integer("prop_no"));
     const char source = STAYLAB_TRY(letter(payload.at("source"), "source"));
     if (source != 'L' && source != 'S')
       return invalidInput("source", "must be L or S, not '{}'", source);
     change.source = static_cast<legacy::Source>(source);
-    change.depends_on = payload.at("depends_on").get<int64_t>();
+    change.depends_on = STAYLAB_TRY(integer("depends_on"));
     change.image = payload.at("image").get<std::string>();
     if (payload.contains("tries"))
-      record.tries = payload.at("tries").get<int>();
+      record.tries = static_cast<int>(
+          std::clamp<int64_t>(STAYLAB_TRY(integer("tries")), 0, std::numeric_limits<int>::max()));
     if (payload.contains("not_before"))
-      record.not_before_nanos = payload.at("not_before").get<int64_t>();
+      record.not_before_nanos = STAYLAB_TRY(integer("not_before"));
     if (payload.contains("reason"))
       record.reason = payload.at("reason").get<std::string>();
     return record;

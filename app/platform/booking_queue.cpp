@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "domain/common/json_number.h"
+
 namespace staylab::app {
 namespace {
 
@@ -27,7 +29,11 @@ Result<booking::PlaceBooking> commandOf(const nlohmann::json& payload, std::stri
     command.guest = payload.at("guest").get<std::string>();
     command.from = payload.at("from").get<std::string>();
     command.to = payload.at("to").get<std::string>();
-    command.guests = payload.at("guests").get<int64_t>();
+    const std::optional<int64_t> guests = wholeNumber<int64_t>(payload.at("guests"));
+    if (!guests) {
+      return invalidInput("payload", "a queued booking request's guests is not an integer");
+    }
+    command.guests = *guests;
     command.payment = payload.at("payment").get<std::string>();
     command.device = payload.at("device").get<std::string>();
     command.ip = payload.at("ip").get<std::string>();

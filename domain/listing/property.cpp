@@ -1,5 +1,7 @@
 #include "domain/listing/property.h"
 
+#include "domain/common/json_number.h"
+
 namespace staylab::listing {
 
 std::string_view toString(PropertyStatus status) {
@@ -42,8 +44,15 @@ Result<Property> Property::fromDocument(const nlohmann::json& body, int64_t vers
     property.description = body.at("description").get<std::string>();
     property.city = body.at("city").get<std::string>();
     property.amenities = body.at("amenities").get<std::vector<std::string>>();
-    property.capacity = body.at("capacity").get<int>();
-    property.price_minor = body.at("price_minor").get<int64_t>();
+    const std::optional<int> capacity = wholeNumber<int>(body.at("capacity"));
+    const std::optional<int64_t> price_minor = wholeNumber<int64_t>(body.at("price_minor"));
+    if (!capacity || !price_minor) {
+      return storeFailure("listing.corrupt_document",
+                          "property document is malformed: {} is not an integer in range",
+                          capacity ? "price_minor" : "capacity");
+    }
+    property.capacity = *capacity;
+    property.price_minor = *price_minor;
     property.currency = body.at("currency").get<std::string>();
     property.status = body.at("status").get<std::string>() == "suspended"
                           ? PropertyStatus::Suspended

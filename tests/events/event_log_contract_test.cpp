@@ -313,7 +313,9 @@ TYPED_TEST(EventLogContractTest, AnInvalidEnvelopeAnywhereInABatchAppendsNothing
   breakEvent("empty type", [](EventEnvelope& event) { event.type.clear(); });
   breakEvent("empty aggregate id", [](EventEnvelope& event) { event.aggregate_id.clear(); });
   breakEvent("unknown topic", [](EventEnvelope& event) { event.aggregate_type = "nope"; });
-  breakEvent("array payload", [](EventEnvelope& event) { event.payload = {1, 2}; });
+  breakEvent("array payload", [](EventEnvelope& event) {
+    event.payload = nlohmann::json::array({1, 2});
+  });
   breakEvent("null payload", [](EventEnvelope& event) { event.payload = nullptr; });
 
   for (const auto& [what, bad_event] : bad_events) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes Staylab: builds every libFuzzer target (tests/CMakeLists.txt
 # staylab_add_fuzz_target) with Clang 16 under AddressSanitizer and
-# UndefinedBehaviorSanitizer in ./build-fuzz, then runs each for SECONDS
+# UndefinedBehaviorSanitizer in ./build-address-undefined (the sanitizer
+# build of scripts/test.sh), then runs each for SECONDS
 # (default 60), two at a time, over its committed corpus
 # (tests/fuzz_corpus/<target>/ and the shipped files it names).
 #
@@ -11,7 +12,7 @@
 # input that did into tests/fuzz_corpus/<target>/regressions/ (printed), where
 # the normal suite's <target>_replay test replays it from then on: commit it
 # with the fix. Exits 2 on bad usage.
-# Environment: STAYLAB_FUZZ_BUILD_DIR (default ./build-fuzz), STAYLAB_JOBS
+# Environment: STAYLAB_FUZZ_BUILD_DIR (default ./build-address-undefined), STAYLAB_JOBS
 # (build jobs and targets at once, default 2).
 set -euo pipefail
 
@@ -22,25 +23,16 @@ if ! [[ $seconds =~ ^[1-9][0-9]{0,5}$ ]]; then
 fi
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build_dir=${STAYLAB_FUZZ_BUILD_DIR:-$repo_root/build-fuzz}
+build_dir=${STAYLAB_FUZZ_BUILD_DIR:-$repo_root/build-address-undefined}
 jobs=${STAYLAB_JOBS:-2}
 
-# The project's packages, plus Clang 16, its runtime libraries (libFuzzer,
-# ASan and UBSan are in libclang-rt-16-dev) and llvm-symbolizer (llvm-16),
-# which puts function names and lines in the reports.
-"$repo_root/scripts/setup.sh" --packages-only clang-16 libclang-rt-16-dev llvm-16
-
-launcher=()
-if command -v ccache >/dev/null 2>&1; then
-  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$repo_root}
-fi
-# -O1 with line tables: quick to build, readable stacks. Assertions stay on
-# (no NDEBUG) and libstdc++ checks its containers' bounds.
-cmake -S "$repo_root" -B "$build_dir" -DCMAKE_CXX_COMPILER=clang++-16 \
-  -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -gline-tables-only -D_GLIBCXX_ASSERTIONS" \
-  -DSTAYLAB_FUZZ=ON -DSTAYLAB_SANITIZE=address,undefined -DSTAYLAB_WERROR=ON \
-  -DSTAYLAB_BUILD_UI=OFF -DSTAYLAB_BUILD_BENCHMARKS=OFF "${launcher[@]}" >/dev/null
+# The sanitizer build of scripts/setup.sh (Clang 16, ASan, UBSan and
+# libFuzzer's coverage hooks) holds the fuzz targets: when the suite ran under
+# ASan there, they are built already, or nearly.
+build_started=$SECONDS
+STAYLAB_SANITIZE=address,undefined STAYLAB_BUILD_DIR="$build_dir" STAYLAB_JOBS="$jobs" \
+  STAYLAB_BUILD_TARGET=staylab_fuzz_targets nice -n 5 "$repo_root/scripts/setup.sh"
+echo "fuzz.sh: built in $((SECONDS - build_started)) s"
 
 targets=()
 for args_file in "$build_dir"/fuzz/*.args; do
@@ -50,10 +42,6 @@ if ((${#targets[@]} == 0)); then
   echo "fuzz.sh: no fuzz targets configured in $build_dir/fuzz" >&2
   exit 1
 fi
-echo "fuzz.sh: building ${targets[*]}"
-build_started=$SECONDS
-nice -n 5 cmake --build "$build_dir" -j "$jobs" --target "${targets[@]}"
-echo "fuzz.sh: built in $((SECONDS - build_started)) s"
 
 export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-/usr/lib/llvm-16/bin/llvm-symbolizer}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}

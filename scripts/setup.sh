@@ -23,6 +23,12 @@ if [ "${1:-}" = --packages-only ]; then
   shift
   packages+=("$@")
 fi
+# The AddressSanitizer build uses Clang 16 (libFuzzer, ASan and UBSan are in
+# libclang-rt-16-dev; llvm-symbolizer in llvm-16), so that the same build runs
+# the suite and the fuzz targets.
+if [ "${STAYLAB_SANITIZE:-}" = address,undefined ]; then
+  packages+=(clang-16 libclang-rt-16-dev llvm-16)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -51,21 +57,35 @@ if $packages_only; then
   exit 0
 fi
 
-# STAYLAB_SANITIZE (address,undefined or thread) builds with those sanitizers,
-# at -O1 with line tables and with assertions on (the cheapest build that
-# keeps sanitizer reports readable); STAYLAB_BUILD_TARGET builds only that
-# target (the ThreadSanitizer run builds staylab_concurrent_suites).
-build_type=Release
-sanitize=()
-if [ -n "${STAYLAB_SANITIZE:-}" ]; then
-  build_type=RelWithDebInfo
-  sanitize=(-DSTAYLAB_SANITIZE="$STAYLAB_SANITIZE" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1")
-fi
+# STAYLAB_SANITIZE builds with sanitizers, with assertions on, without the
+# benchmarks:
+#   address,undefined: Clang 16 at -O1 with line tables, libstdc++'s bounds
+#     checks on, and libFuzzer's coverage hooks (STAYLAB_FUZZ), so the same
+#     build holds the suite and the fuzz targets (scripts/fuzz.sh);
+#   thread: GCC at -O1 with line tables.
+# STAYLAB_BUILD_TARGET builds only that target (the ThreadSanitizer run builds
+# staylab_concurrent_suites, the fuzzers staylab_fuzz_targets).
+config=(-DCMAKE_BUILD_TYPE=Release)
+case "${STAYLAB_SANITIZE:-}" in
+  "") ;;
+  address,undefined)
+    config=(-DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=RelWithDebInfo
+      "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -D_GLIBCXX_ASSERTIONS"
+      -DSTAYLAB_SANITIZE=address,undefined -DSTAYLAB_FUZZ=ON -DSTAYLAB_BUILD_BENCHMARKS=OFF)
+    ;;
+  thread)
+    config=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1"
+      -DSTAYLAB_SANITIZE=thread -DSTAYLAB_BUILD_BENCHMARKS=OFF)
+    ;;
+  *)
+    echo "staylab: STAYLAB_SANITIZE must be address,undefined or thread, not '$STAYLAB_SANITIZE'" >&2
+    exit 2
+    ;;
+esac
 target=()
 if [ -n "${STAYLAB_BUILD_TARGET:-}" ]; then
   target=(--target "$STAYLAB_BUILD_TARGET")
 fi
 jobs=${STAYLAB_JOBS:-$(nproc)}
-cmake -S "$repo_root" -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" -DSTAYLAB_WERROR=ON \
-  "${sanitize[@]}" >/dev/null
+cmake -S "$repo_root" -B "$build_dir" -DSTAYLAB_WERROR=ON "${config[@]}" >/dev/null
 cmake --build "$build_dir" -j "$jobs" "${target[@]}"

@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
   std::mt19937_64 rng(std::stoull(argv[2]));
   const Date first = Date::parse("2028-01-01").value();
   say("READY");
-  for (uint64_t attempt = 0;; ++attempt) {
+  for (;;) {
     const auto& property = properties[rng() % properties.size()];
     int start = static_cast<int>(rng() % kDaysAhead);
     int nights = 1 + static_cast<int>(rng() % 4);

@@ -386,6 +386,17 @@ TEST_P(WideColumnStoreContractTest, WritesAreWrittenAgainAfterTheirRowIsDeleted)
 }
 
 TEST_P(WideColumnStoreContractTest, ConcurrentWritersAreAllVisible) {
+#if defined(__SANITIZE_THREAD__)
+  // Concurrent writers meet inside RocksDB's write path (write groups, the
+  // WAL buffer, the memtable's skip list), which is ordered by atomics in
+  // Debian's uninstrumented librocksdb.a; TSan reports a different corner
+  // of it on every run (three are in tests/sanitizers/tsan.supp). The
+  // adapter itself adds only its ReopenGate, which the memory twin's run
+  // and every other RocksDB suite here exercise under TSan.
+  if (GetParam().name == "RocksDb") {
+    GTEST_SKIP() << "RocksDB's own write path is not instrumented for TSan";
+  }
+#endif
   constexpr int kThreads = 4;
   constexpr int kPutsPerThread = 50;
   std::vector<std::thread> writers;

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include <fmt/ranges.h>
+
 #include "domain/ports/random.h"
 
 namespace staylab::app {
@@ -102,10 +104,20 @@ Result<SeedReport> seedDemoData(Gateway& gateway, ManualClock& clock, const Seed
     listing::CreateProperty command;
     command.host = fmt::format("host-{:05}", host);
     command.city = city.name;
-    command.title = fmt::format("{} {} {} in {}", picker.pick(kAdjectives), picker.pick(kKinds),
-                                picker.pick(kFeatures), picker.pick(city.quarters));
-    command.description = fmt::format("{} {} {}", picker.pick(kDescriptions),
-                                      picker.pick(kDescriptions), picker.pick(kDescriptions));
+    // Each draw is its own statement: the order in which a call's arguments
+    // are evaluated is unspecified, and differs between compilers. These
+    // draw from the last word to the first, the order a seed's data has
+    // always had.
+    const char* quarter = picker.pick(city.quarters);
+    const char* feature = picker.pick(kFeatures);
+    const char* kind = picker.pick(kKinds);
+    const char* adjective = picker.pick(kAdjectives);
+    command.title = fmt::format("{} {} {} in {}", adjective, kind, feature, quarter);
+    std::array<const char*, 3> sentences;
+    for (size_t sentence = sentences.size(); sentence-- > 0;) {
+      sentences[sentence] = picker.pick(kDescriptions);
+    }
+    command.description = fmt::format("{}", fmt::join(sentences, " "));
     int64_t price = city.base_price * (60 + static_cast<int64_t>(picker.below(120))) / 100;
     command.price = std::to_string(std::max<int64_t>(price, 1));
     command.currency = city.currency;
@@ -174,11 +186,13 @@ Result<SeedReport> seedDemoData(Gateway& gateway, ManualClock& clock, const Seed
     for (int stay = 0; stay < stays; ++stay) {
       int guest = static_cast<int>(picker.below(static_cast<uint64_t>(guest_count)));
       tick(40);
-      group.push_back(
-          command_for(fmt::format("guest-{:05}", guest), property,
-                      static_cast<int>(picker.below(358)), 1 + static_cast<int>(picker.below(7)),
-                      fmt::format("card-g{:05}", guest), fmt::format("device-g{:05}", guest),
-                      documentationIp(static_cast<uint64_t>(guest) * 2 + 1)));
+      // Drawn in sequence, nights before start (see the title above).
+      const int nights = 1 + static_cast<int>(picker.below(7));
+      const int start = static_cast<int>(picker.below(358));
+      group.push_back(command_for(fmt::format("guest-{:05}", guest), property, start, nights,
+                                  fmt::format("card-g{:05}", guest),
+                                  fmt::format("device-g{:05}", guest),
+                                  documentationIp(static_cast<uint64_t>(guest) * 2 + 1)));
       if (group.size() == kBookingGroup) {
         STAYLAB_TRY(place_group());
       }

@@ -213,6 +213,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   auto* get = property->add_subcommand("get", "Show one listing");
   get->add_option("ID", get_id, "Property id")->required();
   get->callback([&] {
+    global.parts = PlatformParts::writeStoresOnly();
     action = [&](Platform& platform, std::ostream& os) -> Result<void> {
       auto found =
           STAYLAB_TRY(platform.gateway().getProperty(STAYLAB_TRY(idText(get_id, "property"))));
@@ -229,6 +230,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   auto* list = property->add_subcommand("list", "List listings");
   list->add_option("--city", list_city, "Only listings in this city (case-insensitive)");
   list->callback([&] {
+    global.parts = PlatformParts::writeStoresOnly();
     action = [&](Platform& platform, std::ostream& os) -> Result<void> {
       std::optional<std::string_view> city;
       std::string bounded_city;
@@ -350,6 +352,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   bookings_list->add_option("--property", filter_property, "Only this property's bookings");
   bookings_list->add_option("--guest", filter_guest, "Only this guest's bookings");
   bookings_list->callback([&] {
+    global.parts = PlatformParts::writeStoresOnly();
     action = [&](Platform& platform, std::ostream& os) -> Result<void> {
       BookingFilter filter;
       if (bookings_list->count("--property") > 0) {
@@ -420,6 +423,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       data_option->count() > 0 ? std::filesystem::path(global.data_dir) : defaultDataDir();
   options.mode =
       global.open_mode.value_or(global.writes ? OpenMode::InitialiseIfEmpty : OpenMode::Existing);
+  options.parts =
+      global.writes ? PlatformParts::all() : global.parts.value_or(PlatformParts::all());
   options.durability = global.durability;
   options.clock = global.clock.get();
   options.random = global.random.get();

@@ -26,6 +26,9 @@ struct GlobalOptions {
   // default: a command that writes initialises a new (absent or empty) data
   // directory; any other opens an existing one only.
   std::optional<OpenMode> open_mode;
+  // The parts of the platform a command that only reads needs (see
+  // PlatformParts); a command that writes, or sets none, opens them all.
+  std::optional<PlatformParts> parts;
   // How the platform is opened; `seed` makes ids and times deterministic.
   Durability durability = Durability::Full;
   std::shared_ptr<ManualClock> clock;

@@ -47,6 +47,8 @@ void addSearch(CLI::App& app, GlobalOptions& global, Action& action) {
   search->add_option("--sort", options->sort, "relevance (default) or price");
   search->add_option("--page", options->page, "Page number, from 1 (20 hits a page)");
   search->callback([&global, &action, options, search] {
+    global.parts =
+        PlatformParts{.event_log = false, .history = false, .search = true, .fraud = false};
     action = [&global, options, search](Platform& platform, std::ostream& os) -> Result<void> {
       SearchRequest request;
       std::string text;
@@ -101,6 +103,8 @@ void addHistory(CLI::App& app, GlobalOptions& global, Action& action) {
   auto* by_guest = history->add_option("--guest", *guest, "Guest handle");
   by_property->excludes(by_guest);
   history->callback([&global, &action, property, guest, history] {
+    global.parts =
+        PlatformParts{.event_log = false, .history = true, .search = false, .fraud = false};
     action = [&global, property, guest, history](Platform& platform,
                                                  std::ostream& os) -> Result<void> {
       HistoryRequest request;
@@ -161,6 +165,8 @@ void addEvents(CLI::App& app, GlobalOptions& global, Action& action) {
   tail->add_option("--from", options->from, "Read each partition from this offset");
   tail->add_option("--limit", options->limit, "At most this many events (default 20)");
   tail->callback([&global, &action, options, tail] {
+    global.parts =
+        PlatformParts{.event_log = true, .history = false, .search = false, .fraud = false};
     action = [&global, options, tail](Platform& platform, std::ostream& os) -> Result<void> {
       TailRequest request;
       if (tail->count("--topic") > 0) {
@@ -240,6 +246,8 @@ void addFraud(CLI::App& app, GlobalOptions& global, Action& action) {
   fraud->require_subcommand(1);
   auto* report = fraud->add_subcommand("report", "Every suspicion, oldest first");
   report->callback([&global, &action] {
+    global.parts =
+        PlatformParts{.event_log = true, .history = false, .search = false, .fraud = true};
     action = [&global](Platform& platform, std::ostream& os) -> Result<void> {
       const auto& detector = platform.fraudDetection().detector();
       std::vector<fraud::Suspicion> suspicions = detector.suspicions();
@@ -427,6 +435,7 @@ void addKeys(CLI::App& app, GlobalOptions& global, Action& action) {
   add->callback([&global, &action, flags] {
     // The first key may be issued before anything else: it initialises a new data directory.
     global.open_mode = OpenMode::InitialiseIfEmpty;
+    global.parts = PlatformParts::writeStoresOnly();
     action = [&global, flags](Platform& platform, std::ostream& os) -> Result<void> {
       Caller caller{STAYLAB_TRY(handle(flags->caller, "caller")),
                     STAYLAB_TRY(parseRole(flags->role))};
@@ -445,6 +454,7 @@ void addKeys(CLI::App& app, GlobalOptions& global, Action& action) {
   });
   auto* list = keys->add_subcommand("list", "Show the id, caller and role of every key");
   list->callback([&global, &action] {
+    global.parts = PlatformParts::writeStoresOnly();
     action = [&global](Platform& platform, std::ostream& os) -> Result<void> {
       std::vector<std::vector<std::string>> rows;
       nlohmann::json array = nlohmann::json::array();
@@ -465,6 +475,7 @@ void addKeys(CLI::App& app, GlobalOptions& global, Action& action) {
   auto* revoke = keys->add_subcommand("revoke", "Revoke the key with this id (see keys list)");
   revoke->add_option("ID", flags->id, "The key's id: the 8 hex digits after sk_")->required();
   revoke->callback([&global, &action, flags] {
+    global.parts = PlatformParts::writeStoresOnly();
     action = [&global, flags](Platform& platform, std::ostream& os) -> Result<void> {
       auto revoked = STAYLAB_TRY(platform.keys().revoke(flags->id));
       if (global.json) {

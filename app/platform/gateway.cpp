@@ -120,7 +120,10 @@ Result<SearchPage> Gateway::search(const SearchQuery& query) {
     case QueryModel::Composition:
       return m_composed_search.search(query);
   }
-  return m_search_index.search(query);
+  if (m_search_index == nullptr) {
+    return storeFailure("gateway.search_closed", "the search index is not open");
+  }
+  return m_search_index->search(query);
 }
 
 Result<listing::Property> Gateway::getProperty(std::string_view id) {

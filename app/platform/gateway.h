@@ -32,8 +32,10 @@ namespace staylab::app {
 class Gateway {
  public:
   // Keeps references to everything it is given, which must outlive it.
+  // `search_index` may be null (a platform opened without its read models):
+  // search() by the read model then fails.
   Gateway(listing::ListingService& listing, booking::BookingService& bookings, RandomSource& random,
-          TextIndex& search_index, ComposedSearch& composed_search,
+          TextIndex* search_index, ComposedSearch& composed_search,
           QueryModel query_model = QueryModel::ReadModel)
       : m_listing(listing),
         m_bookings(bookings),
@@ -112,7 +114,7 @@ class Gateway {
   booking::BookingService& m_bookings;
   booking::BookingSaga* m_saga = nullptr;
   RandomSource& m_random;
-  TextIndex& m_search_index;
+  TextIndex* m_search_index;
   ComposedSearch& m_composed_search;
   std::atomic<QueryModel> m_query_model;
   BookingQueue* m_queue = nullptr;

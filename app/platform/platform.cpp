@@ -158,6 +158,17 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
   std::unique_ptr<Platform> platform(new Platform());
   platform->m_data_dir = options.data_dir;
   platform->m_patterns = options.patterns;
+  // Initialising creates every store, so that later opens find them all; a
+  // dual write and a queue append to the log; a rebuild makes every read model.
+  PlatformParts& parts = platform->m_parts;
+  parts = options.parts;
+  if (creation.writes == StoreCreation::CreateIfMissing ||
+      options.mode == OpenMode::RebuildReadModels ||
+      options.patterns.publication == EventPublication::DualWrite ||
+      options.patterns.booking_intake == BookingIntake::Queued) {
+    parts = PlatformParts::all();
+  }
+  parts.event_log = parts.event_log || parts.fraud;
   if (options.clock) {
     platform->m_clock = options.clock;
   } else {
@@ -190,18 +201,23 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
       STAYLAB_TRY(
           SqliteBookingStore::open({options.data_dir / "booking.db", sync, creation.writes})),
       platform->m_booking_engine, decorators.booking_store);
-  RocksDbEventLog::Options log;
-  log.directory = options.data_dir / "events";
-  if (options.patterns.booking_intake == BookingIntake::Queued)
-    log.topics.emplace(std::string(BookingQueue::kTopic), BookingQueue::kPartitions);
-  log.creation = creation.writes;
-  log.sync = options.durability == Durability::Full ? RocksDbEventLog::Sync::Full
-                                                    : RocksDbEventLog::Sync::Normal;
-  for (const auto& [topic, partitions] : options.extra_topics)
-    log.topics.emplace(topic, partitions);
-  addDeadLetterTopics(log);
-  platform->m_event_log = decorate(STAYLAB_TRY(RocksDbEventLog::open(log)), platform->m_log_engine,
-                                   decorators.event_log);
+  if (parts.event_log) {
+    RocksDbEventLog::Options log;
+    log.directory = options.data_dir / "events";
+    if (options.patterns.booking_intake == BookingIntake::Queued)
+      log.topics.emplace(std::string(BookingQueue::kTopic), BookingQueue::kPartitions);
+    log.creation = creation.writes;
+    log.sync = options.durability == Durability::Full ? RocksDbEventLog::Sync::Full
+                                                      : RocksDbEventLog::Sync::Normal;
+    for (const auto& [topic, partitions] : options.extra_topics)
+      log.topics.emplace(topic, partitions);
+    addDeadLetterTopics(log);
+    platform->m_event_log = decorate(STAYLAB_TRY(RocksDbEventLog::open(log)),
+                                     platform->m_log_engine, decorators.event_log);
+    if (decorators.consumer_log) {
+      platform->m_consumer_log = decorators.consumer_log(*platform->m_event_log);
+    }
+  }
   if (options.mode == OpenMode::RebuildReadModels) {
     for (const char* read_model : kReadModelEntries) {
       std::error_code error;
@@ -212,34 +228,37 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
       }
     }
   }
-
-  RocksDbWideColumnStore::Options history;
-  history.directory = options.data_dir / "history";
-  history.families = HistoryProjection::families();
-  history.creation = creation.read_models;
-  platform->m_history_store = decorate(STAYLAB_TRY(RocksDbWideColumnStore::open(history)),
-                                       platform->m_history_engine, decorators.history_store);
-  XapianTextIndex::Options search;
-  search.directory = options.data_dir / "search";
-  search.sync = options.durability == Durability::Full ? XapianTextIndex::Sync::Full
-                                                       : XapianTextIndex::Sync::Normal;
-  search.creation = creation.read_models;
-  platform->m_search_index = decorate(STAYLAB_TRY(XapianTextIndex::open(search)),
-                                      platform->m_search_engine, decorators.search_index);
-  if (decorators.consumer_log) {
-    platform->m_consumer_log = decorators.consumer_log(*platform->m_event_log);
+  if (parts.history) {
+    RocksDbWideColumnStore::Options history;
+    history.directory = options.data_dir / "history";
+    history.families = HistoryProjection::families();
+    history.creation = creation.read_models;
+    platform->m_history_store = decorate(STAYLAB_TRY(RocksDbWideColumnStore::open(history)),
+                                         platform->m_history_engine, decorators.history_store);
   }
-  platform->m_fraud_store = STAYLAB_TRY(fraud::FraudSnapshotStore::open(
-      options.data_dir / "fraud",
-      options.durability == Durability::Full ? fraud::FraudSnapshotStore::Sync::Full
-                                             : fraud::FraudSnapshotStore::Sync::Normal,
-      creation.read_models));
-
-  platform->m_log_publisher = std::make_unique<LogEventPublisher>(*platform->m_event_log);
-  platform->m_event_publisher = platform->m_log_publisher.get();
-  if (decorators.event_publisher) {
-    platform->m_publisher_decorator = decorators.event_publisher(*platform->m_log_publisher);
-    platform->m_event_publisher = platform->m_publisher_decorator.get();
+  if (parts.search) {
+    XapianTextIndex::Options search;
+    search.directory = options.data_dir / "search";
+    search.sync = options.durability == Durability::Full ? XapianTextIndex::Sync::Full
+                                                         : XapianTextIndex::Sync::Normal;
+    search.creation = creation.read_models;
+    platform->m_search_index = decorate(STAYLAB_TRY(XapianTextIndex::open(search)),
+                                        platform->m_search_engine, decorators.search_index);
+  }
+  if (parts.fraud) {
+    platform->m_fraud_store = STAYLAB_TRY(fraud::FraudSnapshotStore::open(
+        options.data_dir / "fraud",
+        options.durability == Durability::Full ? fraud::FraudSnapshotStore::Sync::Full
+                                               : fraud::FraudSnapshotStore::Sync::Normal,
+        creation.read_models));
+  }
+  if (parts.event_log) {
+    platform->m_log_publisher = std::make_unique<LogEventPublisher>(*platform->m_event_log);
+    platform->m_event_publisher = platform->m_log_publisher.get();
+    if (decorators.event_publisher) {
+      platform->m_publisher_decorator = decorators.event_publisher(*platform->m_log_publisher);
+      platform->m_event_publisher = platform->m_publisher_decorator.get();
+    }
   }
   const EventPublishing publishing = options.patterns.publication == EventPublication::DualWrite
                                          ? EventPublishing::dualWrite(*platform->m_event_publisher)
@@ -276,16 +295,18 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
                                                 : booking::Compensation::None);
   }
 
-  platform->m_relay = std::make_unique<OutboxRelay>(
-      std::vector<OutboxRelay::Source>{{"listing", platform->m_listing_store.get()},
-                                       {"booking", platform->m_booking_store.get()}},
-      *platform->m_event_log);
+  if (parts.event_log) {
+    platform->m_relay = std::make_unique<OutboxRelay>(
+        std::vector<OutboxRelay::Source>{{"listing", platform->m_listing_store.get()},
+                                         {"booking", platform->m_booking_store.get()}},
+        *platform->m_event_log);
+  }
   platform->m_keys = STAYLAB_TRY(KeyRing::open(options.data_dir / kKeyFileName));
   platform->m_composed_search =
       std::make_unique<ComposedSearch>(*platform->m_listing_store, *platform->m_booking_store);
   platform->m_gateway = std::make_unique<Gateway>(
-      *platform->m_listing, *platform->m_bookings, *platform->m_random, *platform->m_search_index,
-      *platform->m_composed_search, options.patterns.query_model);
+      *platform->m_listing, *platform->m_bookings, *platform->m_random,
+      platform->m_search_index.get(), *platform->m_composed_search, options.patterns.query_model);
   platform->m_gateway->setBookingSaga(platform->m_saga.get());
   if (platform->m_saga) {
     // A restart finishes the sagas the last process left under way.
@@ -300,6 +321,11 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
   platform->m_fraud_save_every_events = std::max<size_t>(options.fraud_save_every_events, 1);
   STAYLAB_TRY(platform->openConsumers());
   return platform;
+}
+
+void Platform::abortClosedPart(const char* what) {
+  fmt::print(stderr, "staylab: the platform was opened without its {}\n", what);
+  std::abort();
 }
 
 Result<std::unique_ptr<CursorConsumer>> Platform::makeProjection(std::string_view name) {
@@ -321,9 +347,25 @@ Result<std::unique_ptr<CursorConsumer>> Platform::makeProjection(std::string_vie
   return projection;
 }
 
+Result<std::unique_ptr<fraud::FraudConsumer>> Platform::openFraudDetection() {
+  fraud::FraudConsumerOptions options;
+  options.save_every_events = m_fraud_save_every_events;
+  options.delivery = DeliveryOptions{m_patterns.delivery, m_clock};
+  auto consumer =
+      STAYLAB_TRY(fraud::FraudConsumer::open(consumerLog(), *m_fraud_store, std::move(options)));
+  consumer->setApplyObserver(m_apply_observer);
+  return consumer;
+}
+
 Result<void> Platform::openConsumers() {
-  EventLog& log = consumerLog();
-  DeliveryOptions delivery{m_patterns.delivery, m_clock};
+  if (!m_parts.complete()) {
+    // A command that reads only fraud detection's state opens its consumer;
+    // the projections and the pump need every part.
+    if (m_parts.fraud && !m_fraud) {
+      m_fraud = STAYLAB_TRY(openFraudDetection());
+    }
+    return {};
+  }
   if (!m_search_projection) {
     m_search_projection = STAYLAB_TRY(makeProjection(kConsumerNames[0]));
   }
@@ -331,12 +373,7 @@ Result<void> Platform::openConsumers() {
     m_history_projection = STAYLAB_TRY(makeProjection(kConsumerNames[1]));
   }
   if (!m_fraud) {
-    fraud::FraudConsumerOptions fraud_options;
-    fraud_options.save_every_events = m_fraud_save_every_events;
-    fraud_options.delivery = delivery;
-    m_fraud =
-        STAYLAB_TRY(fraud::FraudConsumer::open(log, *m_fraud_store, std::move(fraud_options)));
-    m_fraud->setApplyObserver(m_apply_observer);
+    m_fraud = STAYLAB_TRY(openFraudDetection());
   }
   // Fraud detection's actions go to the event log itself, not through the
   // consumers' view of it.
@@ -370,6 +407,9 @@ Result<void> Platform::reopenConsumer(std::string_view name) {
 }
 
 std::vector<Platform::IntegrityVerdict> Platform::verifyIntegrity() {
+  if (!m_parts.complete()) {
+    abortClosedPart("every part, which an integrity check reads");
+  }
   std::vector<IntegrityVerdict> verdicts;
   verdicts.push_back({"listing.db", m_listing_engine->verifyIntegrity()});
   verdicts.push_back({"booking.db", m_booking_engine->verifyIntegrity()});

@@ -93,6 +93,22 @@ enum class OpenMode {
   RebuildReadModels,
 };
 
+// The parts of the platform beside its write stores (listing.db, booking.db,
+// payment.db, the API keys and the services over them, which are always
+// opened: SQLite opens them in a millisecond). A command that reads one read
+// model opens that one alone; the pump, the relay and the projections exist
+// only when every part is open.
+struct PlatformParts {
+  bool event_log = true;  // events/ (RocksDB).
+  bool history = true;    // history/ (RocksDB).
+  bool search = true;     // search/ (Xapian).
+  bool fraud = true;      // fraud/ and its detector's state; needs the event log.
+
+  static constexpr PlatformParts all() { return {}; }
+  static constexpr PlatformParts writeStoresOnly() { return {false, false, false, false}; }
+  constexpr bool complete() const { return event_log && history && search && fraud; }
+};
+
 struct PlatformOptions {
   std::filesystem::path data_dir;
   OpenMode mode = OpenMode::Existing;          // Default: Existing.
@@ -115,6 +131,11 @@ struct PlatformOptions {
   // write stores, required once there), and opening finishes the booking
   // sagas a crash left under way. Default: None.
   BookingPayment payment = BookingPayment::None;
+  // Which parts to open. Every part is opened whatever this says when the
+  // data directory is initialised, when the services publish by dual write
+  // or queue bookings (both append to the log), and for a rebuild. Default:
+  // all.
+  PlatformParts parts;
   // Topics the log holds besides the platform's own (topic -> partitions),
   // for parts composed around the platform that append to the log (a
   // migration's CDC topics: app/migration). Default: none.
@@ -134,6 +155,9 @@ struct PlatformOptions {
 //   fraud/       fraud snapshot (JSON file)        fraud detection
 //   api-keys.json                                  the gateway's API keys
 //   payment.db   payment ledger (SQLite)           Payment context (with BookingPayment only)
+//
+// A part left closed (PlatformOptions::parts) has no accessor: calling one
+// is a programming error, and aborts saying which part it wanted.
 class Platform {
  public:
   static Result<std::unique_ptr<Platform>> open(const PlatformOptions& options);
@@ -152,9 +176,9 @@ class Platform {
   booking::BookingSaga* bookingSaga() { return m_saga.get(); }
   DocumentStore& listingStore() { return *m_listing_store; }
   BookingStore& bookingStore() { return *m_booking_store; }
-  WideColumnStore& historyStore() { return *m_history_store; }
-  TextIndex& searchIndex() { return *m_search_index; }
-  EventLog& eventLog() { return *m_event_log; }
+  WideColumnStore& historyStore() { return opened(m_history_store, "history store"); }
+  TextIndex& searchIndex() { return opened(m_search_index, "search index"); }
+  EventLog& eventLog() { return opened(m_event_log, "event log"); }
   // What the services publish through with EventPublication::DualWrite: the
   // decorated publisher, or the platform's own.
   EventPublisher& eventPublisher() { return *m_event_publisher; }
@@ -162,9 +186,9 @@ class Platform {
   // (a dual write whose second write failed; the change stayed committed).
   // Always 0 with the outbox. A publisher decorator's losses are its own.
   size_t undeliveredEvents() const;
-  CursorConsumer& searchProjection() { return *m_search_projection; }
-  CursorConsumer& historyProjection() { return *m_history_projection; }
-  fraud::FraudConsumer& fraudDetection() { return *m_fraud; }
+  CursorConsumer& searchProjection() { return opened(m_search_projection, "search projection"); }
+  CursorConsumer& historyProjection() { return opened(m_history_projection, "history projection"); }
+  fraud::FraudConsumer& fraudDetection() { return opened(m_fraud, "fraud detection"); }
   Gateway& gateway() { return *m_gateway; }
   // The queue PlaceBooking goes through with BookingIntake::Queued; null
   // with the synchronous intake.
@@ -173,13 +197,15 @@ class Platform {
   ComposedSearch& composedSearch() { return *m_composed_search; }
   // The patterns the platform was opened with, the query model as it is now.
   PlatformPatterns patterns() const;
+  // The parts that are open.
+  const PlatformParts& parts() const { return m_parts; }
   // Makes the gateway's searches use `model` from the next one on (CQRS on or
   // off while running). Safe from any thread.
   void setQueryModel(QueryModel model) { m_gateway->setQueryModel(model); }
   KeyRing& keys() { return *m_keys; }
   // The pump over every consumer; absent while a consumer is dropped.
-  Pump& pump() { return *m_pump; }
-  OutboxRelay& relay() { return *m_relay; }
+  Pump& pump() { return opened(m_pump, "pump"); }
+  OutboxRelay& relay() { return opened(m_relay, "outbox relay"); }
   const Clock& clock() const { return *m_clock; }
   RandomSource& random() { return *m_random; }
   const std::filesystem::path& dataDir() const { return m_data_dir; }
@@ -228,7 +254,7 @@ class Platform {
   // name.
   [[nodiscard]] Result<std::unique_ptr<CursorConsumer>> makeProjection(std::string_view name);
   // The log as the consumers read it (the event log unless decorated).
-  EventLog& consumerLog() { return m_consumer_log ? *m_consumer_log : *m_event_log; }
+  EventLog& consumerLog() { return m_consumer_log ? *m_consumer_log : eventLog(); }
   // Tells `observer` of every event a consumer applies from now on, each
   // consumer by its name ("search", "history", "fraud"): see Consumer and
   // fraud::FraudConsumer for when an event counts as applied. The observer
@@ -240,10 +266,22 @@ class Platform {
 
  private:
   Platform() = default;
-  // Opens the consumers that are not open, then rebuilds the pump over them.
+  // Returns *part; aborts naming `what` when that part was not opened.
+  template <typename Part>
+  static Part& opened(const std::unique_ptr<Part>& part, const char* what) {
+    if (!part) {
+      abortClosedPart(what);
+    }
+    return *part;
+  }
+  [[noreturn]] static void abortClosedPart(const char* what);
+  // Opens the consumers that are not open (fraud detection alone when the
+  // platform lacks a part), then rebuilds the pump over them.
   Result<void> openConsumers();
+  Result<std::unique_ptr<fraud::FraudConsumer>> openFraudDetection();
 
   std::filesystem::path m_data_dir;
+  PlatformParts m_parts;
   PlatformPatterns m_patterns;  // As opened; the gateway holds the live query model.
   std::unique_ptr<Clock> m_owned_clock;
   std::unique_ptr<RandomSource> m_owned_random;

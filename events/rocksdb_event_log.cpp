@@ -248,6 +248,9 @@ RocksDbEventLog::RocksDbEventLog(const Options& options, Opened opened)
 RocksDbEventLog::~RocksDbEventLog() {
   // A destructor cannot report failures; the WAL makes an unclean close safe.
   if (m_db) {
+    if (m_appended.load(std::memory_order_relaxed)) {
+      rocksdb_open::flushBeforeClose(*m_db, {});
+    }
     m_db->Close().PermitUncheckedError();
   }
 }
@@ -331,6 +334,7 @@ Result<std::vector<LogPosition>> RocksDbEventLog::append(const std::vector<Event
       m_gate.fail();
       return engineFailure("eventlog.write", "write batch", status);
     }
+    m_appended.store(true, std::memory_order_relaxed);
     for (const auto& [partition_key, next_offset] : next_offsets) {
       m_end_offsets.find(partition_key.first)->second[static_cast<size_t>(partition_key.second)] =
           next_offset;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
@@ -135,6 +136,8 @@ class RocksDbEventLog final : public EventLog {
 
   const Options m_options;
   rocksdb_open::ReopenGate m_gate;
+  // This process appended: a clean close flushes (rocksdb_open::flushBeforeClose).
+  std::atomic<bool> m_appended{false};
   // Replaced only under the gate's exclusive hold; RocksDB is itself thread-safe.
   std::unique_ptr<rocksdb::DB> m_db;
   const std::map<std::string, int> m_topics;  // Fixed at open; a reopen serves the same.

@@ -64,6 +64,17 @@ Result<void> prepare(rocksdb::DBOptions& options, const std::filesystem::path& d
   return {};
 }
 
+void flushBeforeClose(rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& families) {
+  rocksdb::FlushOptions options;
+  options.wait = true;
+  // A failure leaves the data in the WAL, which recovery replays.
+  if (families.empty()) {
+    db.Flush(options).PermitUncheckedError();
+  } else {
+    db.Flush(options, families).PermitUncheckedError();
+  }
+}
+
 Result<void> verifyChecksums(rocksdb::DB& db, std::string_view what) {
   rocksdb::Status status = db.VerifyChecksum();
   if (!status.ok()) {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
@@ -26,6 +27,15 @@ namespace staylab::rocksdb_open {
 [[nodiscard]] Result<void> prepare(rocksdb::DBOptions& options,
                                    const std::filesystem::path& directory, std::string_view what,
                                    StoreCreation creation);
+
+// Writes the memtables of `families` (the default family when empty) to
+// table files, best effort, before a clean close of a database this process
+// wrote to. At rest the data then sits in table files, whose size the
+// MANIFEST records and whose blocks carry checksums, so damage is found when
+// it is read; left in the WAL, a truncated or damaged record would end
+// recovery there (point-in-time recovery, as after a crash) and drop every
+// write after it without a word.
+void flushBeforeClose(rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& families);
 
 // Runs RocksDB's checksum verification over every table file; StoreFailure
 // "rocksdb.corrupt" naming `what` and the database's directory on damage.

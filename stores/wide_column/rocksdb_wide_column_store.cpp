@@ -186,6 +186,9 @@ RocksDbWideColumnStore::RocksDbWideColumnStore(const Options& options, Database 
       m_database(std::move(database)) {}
 
 RocksDbWideColumnStore::~RocksDbWideColumnStore() {
+  if (m_database.db && m_written.load(std::memory_order_relaxed)) {
+    rocksdb_open::flushBeforeClose(*m_database.db, m_database.handles);
+  }
   closeDatabase();
 }
 
@@ -237,6 +240,7 @@ Result<void> RocksDbWideColumnStore::put(const Cell& cell) {
       m_gate.fail();
       return engineFailure("wide_column.write", "put", status);
     }
+    m_written.store(true, std::memory_order_relaxed);
     return ok();
   });
 }
@@ -286,6 +290,7 @@ Result<void> RocksDbWideColumnStore::apply(const WideColumnBatch& batch) {
       m_gate.fail();
       return engineFailure("wide_column.write", "write batch", status);
     }
+    m_written.store(true, std::memory_order_relaxed);
     return ok();
   });
 }

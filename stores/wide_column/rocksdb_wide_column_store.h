@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -119,6 +120,8 @@ class RocksDbWideColumnStore final : public WideColumnStore {
   // The family names, fixed at open: a reopen opens the same ones.
   const std::vector<std::string> m_family_names;
   rocksdb_open::ReopenGate m_gate;
+  // This process wrote: a clean close flushes (rocksdb_open::flushBeforeClose).
+  std::atomic<bool> m_written{false};
   // Replaced only under the gate's exclusive hold; RocksDB is itself thread-safe.
   Database m_database;
 };

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "domain/common/json_number.h"
 #include "domain/common/text.h"
 
 namespace staylab::payload {
@@ -38,11 +39,11 @@ Result<std::optional<int64_t>> optionalIntegerField(const nlohmann::json& payloa
   if (it == payload.end()) {
     return std::optional<int64_t>();
   }
-  if (!it->is_number_integer() ||
-      (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(max))) {
+  const auto number = wholeNumber<int64_t>(*it);
+  if (!number) {
     return invalidInput(fmt::format("payload.{}", name), "must be an integer");
   }
-  int64_t value = it->get<int64_t>();
+  const int64_t value = *number;
   if (value < min || value > max) {
     return invalidInput(fmt::format("payload.{}", name), "must be {}..{}; got {}", min, max, value);
   }

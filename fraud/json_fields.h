@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/common/error.h"
+#include "domain/common/json_number.h"
 
 namespace staylab::fraud::json_fields {
 
@@ -61,13 +62,12 @@ inline Result<std::string> optionalString(const nlohmann::json& object, std::str
 inline Result<int64_t> integer(const nlohmann::json& object, std::string_view path,
                                std::string_view name) {
   const nlohmann::json* value = STAYLAB_TRY(member(object, path, name));
-  if (!value->is_number_integer()) {
-    return invalidInput(fmt::format("{}.{}", path, name), "must be an integer");
+  const auto number = wholeNumber<int64_t>(*value);
+  if (!number) {
+    return invalidInput(fmt::format("{}.{}", path, name), "{}",
+                        value->is_number_integer() ? "is out of range" : "must be an integer");
   }
-  if (value->is_number_unsigned() && value->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
-    return invalidInput(fmt::format("{}.{}", path, name), "is out of range");
-  }
-  return value->get<int64_t>();
+  return *number;
 }
 
 inline Result<const nlohmann::json*> array(const nlohmann::json& object, std::string_view path,

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "app/platform/input.h"
+#include "domain/common/json_number.h"
 
 namespace staylab::app::http {
 namespace {
@@ -94,10 +95,11 @@ Result<std::optional<int64_t>> JsonBody::integer(std::string_view name) const {
     return std::nullopt;
   }
   if (value->is_number_integer()) {
-    if (value->is_number_unsigned() && value->get<uint64_t>() > uint64_t{INT64_MAX}) {
+    const auto number = staylab::wholeNumber<int64_t>(*value);
+    if (!number) {
       return invalidInput(std::string(name), "'{}' is out of range", value->dump());
     }
-    return value->get<int64_t>();
+    return *number;
   }
   return invalidInput(
       std::string(name), "must be a whole number, got {}",

@@ -1,5 +1,7 @@
 #include "domain/common/event_envelope.h"
 
+#include "domain/common/json_number.h"
+
 namespace staylab {
 
 nlohmann::json EventEnvelope::toJson() const {
@@ -36,12 +38,11 @@ Result<EventEnvelope> EventEnvelope::fromJson(const nlohmann::json& json) {
   };
   auto int_field = [&](const char* name, int64_t& out) -> Result<void> {
     auto it = json.find(name);
-    // An unsigned value above INT64_MAX would wrap to a negative number.
-    if (it == json.end() || !it->is_number_integer() ||
-        (it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX)) {
+    const auto number = it == json.end() ? std::nullopt : wholeNumber<int64_t>(*it);
+    if (!number) {
       return invalidInput(fmt::format("event.{}", name), "must be a 64-bit integer");
     }
-    out = it->get<int64_t>();
+    out = *number;
     return {};
   };
   STAYLAB_TRY(string_field("event_id", event.event_id));

@@ -1,7 +1,8 @@
 #include "domain/ports/text_index.h"
 
 #include <algorithm>
-#include <limits>
+
+#include "domain/common/json_number.h"
 
 namespace staylab {
 namespace {
@@ -26,20 +27,9 @@ Result<std::string> stringMember(const nlohmann::json& json, const char* name) {
 template <typename Integer>
 Result<Integer> integerMember(const nlohmann::json& json, const char* name) {
   const nlohmann::json* value = STAYLAB_TRY(member(
-      json, name,
-      [](const nlohmann::json& node) {
-        if (!node.is_number_integer()) {
-          return false;
-        }
-        if (node.is_number_unsigned()) {
-          return node.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<Integer>::max());
-        }
-        const auto number = node.get<int64_t>();
-        return number >= std::numeric_limits<Integer>::min() &&
-               number <= std::numeric_limits<Integer>::max();
-      },
+      json, name, [](const nlohmann::json& node) { return wholeNumber<Integer>(node).has_value(); },
       "an integer in range"));
-  return static_cast<Integer>(value->get<int64_t>());
+  return *wholeNumber<Integer>(*value);
 }
 
 Result<std::vector<std::string>> stringsMember(const nlohmann::json& json, const char* name) {

@@ -100,12 +100,29 @@ std::int64_t Histogram::percentile(double percent) const {
   const auto wanted =
       static_cast<std::uint64_t>(std::ceil(percent / 100.0 * static_cast<double>(m_count)));
   const std::uint64_t rank = std::clamp<std::uint64_t>(wanted, 1, m_count);
+  // The wanted bucket is the first whose running count from the bottom
+  // reaches `rank`; equally, the first from the top whose running count
+  // from the top reaches count - rank + 1. Only the buckets between min and
+  // max can hold anything, and a high percentile is found in a few buckets
+  // from the top (thousands of buckets lie below a latency of seconds).
+  const auto middleOf = [&](std::size_t index) {
+    return std::clamp(bucketLowerBound(index) + (bucketWidth(index) - 1) / 2, m_min, m_max);
+  };
+  const std::size_t lowest = bucketIndex(m_min);
+  const std::size_t highest = bucketIndex(m_max);
   std::uint64_t seen = 0;
-  for (std::size_t index = 0; index < m_buckets.size(); ++index) {
-    seen += m_buckets[index];
-    if (seen >= rank) {
-      const std::int64_t middle = bucketLowerBound(index) + (bucketWidth(index) - 1) / 2;
-      return std::clamp(middle, m_min, m_max);
+  if (rank <= m_count / 2) {
+    for (std::size_t index = lowest; index <= highest; ++index) {
+      seen += m_buckets[index];
+      if (seen >= rank)
+        return middleOf(index);
+    }
+  } else {
+    const std::uint64_t from_top = m_count - rank + 1;
+    for (std::size_t index = highest + 1; index-- > lowest;) {
+      seen += m_buckets[index];
+      if (seen >= from_top)
+        return middleOf(index);
     }
   }
   return m_max;

@@ -158,8 +158,10 @@ int runSimulate(const GlobalOptions& global, const SimulateFlags& flags, std::os
   }
   if (scenario->compare)
     return runComparison(global, flags, *scenario, std::move(options), report_dir, out, err);
-  options.make_system =
-      simulatedPlatformFactory(std::filesystem::path(flags.data), !flags.data.empty());
+  RunTiming timing;
+  options.make_system = sim::timedSystemFactory(
+      simulatedPlatformFactory(std::filesystem::path(flags.data), !flags.data.empty()),
+      timing.platform());
 
   auto engine = sim::Engine::create(*scenario, options);
   if (!engine)
@@ -180,12 +182,15 @@ int runSimulate(const GlobalOptions& global, const SimulateFlags& flags, std::os
     return fail(global, err, report.error(), kExitStoreFailure);
   if (auto written = sim::writeReport(report_dir, *report); !written)
     return fail(global, err, written.error(), kExitStoreFailure);
+  if (auto written = timing.write(report_dir); !written)
+    return fail(global, err, written.error(), kExitStoreFailure);
 
   if (global.json) {
     out << sim::summaryJson(*report);
   } else {
     printScenarioLine(out, report->run);
     printRunTables(out, *report, run.topology());
+    timing.print(out);
     printVerdict(out, report->expectations, report->passed(), report_dir);
   }
   if (!report->passed()) {

@@ -17,9 +17,14 @@ int runComparison(const GlobalOptions& global, const SimulateFlags& flags,
   // <data>/b with --keep-data, temporary otherwise.
   const bool keep = !flags.data.empty();
   const std::filesystem::path data(flags.data);
-  options.make_system = simulatedPlatformFactory(keep ? data / "a" : data, keep);
+  // Both runs' platform time adds up in one timing.json.
+  RunTiming timing;
+  options.make_system = sim::timedSystemFactory(
+      simulatedPlatformFactory(keep ? data / "a" : data, keep), timing.platform());
   auto comparison = sim::ComparisonRun::create(
-      scenario, std::move(options), simulatedPlatformFactory(keep ? data / "b" : data, keep));
+      scenario, std::move(options),
+      sim::timedSystemFactory(simulatedPlatformFactory(keep ? data / "b" : data, keep),
+                              timing.platform()));
   if (!comparison)
     return fail(global, err, comparison.error(), exitFor(comparison.error()));
 
@@ -33,6 +38,8 @@ int runComparison(const GlobalOptions& global, const SimulateFlags& flags,
     return fail(global, err, report.error(), kExitStoreFailure);
   if (auto written = sim::writeComparisonReport(report_dir, *report); !written)
     return fail(global, err, written.error(), kExitStoreFailure);
+  if (auto written = timing.write(report_dir); !written)
+    return fail(global, err, written.error(), kExitStoreFailure);
 
   if (global.json) {
     out << sim::comparisonSummaryJson(*report);
@@ -42,6 +49,7 @@ int runComparison(const GlobalOptions& global, const SimulateFlags& flags,
     printRunTables(out, report->a, (*comparison)->engine(sim::RunId::A).topology());
     out << "run B: " << report->name << '\n';
     printRunTables(out, report->b, (*comparison)->engine(sim::RunId::B).topology());
+    timing.print(out);
     printVerdict(out, report->expectations, report->passed(), report_dir);
   }
   if (!report->passed()) {

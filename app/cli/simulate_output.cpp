@@ -1,8 +1,10 @@
 #include "app/cli/simulate_output.h"
 
 #include <algorithm>
+#include <fstream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "app/cli/cli.h"
 #include "app/cli/output.h"
@@ -20,6 +22,38 @@ std::string progressText(const sim::EngineStatus& status, double events_per_seco
 }
 
 }  // namespace
+
+double RunTiming::wallSeconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
+}
+
+Result<void> RunTiming::write(const std::filesystem::path& directory) const {
+  const double wall = wallSeconds();
+  const double platform = static_cast<double>(m_platform.nanos) / 1e9;
+  nlohmann::json timing = {{"wall_seconds", wall},
+                           {"platform_seconds", platform},
+                           {"platform_calls", m_platform.calls},
+                           {"engine_seconds", wall - platform},
+                           {"engine_share", wall > 0 ? (wall - platform) / wall : 0.0}};
+  const std::filesystem::path file = directory / "timing.json";
+  std::ofstream stream(file, std::ios::trunc);
+  stream << timing.dump(2) << '\n';
+  stream.close();
+  if (!stream) {
+    return storeFailure("simulate.report_io", "cannot write {}", file.string());
+  }
+  return {};
+}
+
+void RunTiming::print(std::ostream& out) const {
+  const double wall = wallSeconds();
+  const double platform = static_cast<double>(m_platform.nanos) / 1e9;
+  const double share = wall > 0 ? 100.0 * platform / wall : 0.0;
+  out << fmt::format(
+      "wall time {:.2f} s: the platform's code {:.2f} s ({:.1f} %), the engine {:.2f} s ({:.1f} "
+      "%)\n",
+      wall, platform, share, wall - platform, 100.0 - share);
+}
 
 int fail(const GlobalOptions& global, std::ostream& err, const Error& error, int code) {
   if (global.json) {

@@ -13,6 +13,7 @@
 
 #include "app/cli/cli_commands.h"
 #include "simulator/engine/engine.h"
+#include "simulator/engine/timed_system.h"
 #include "simulator/metrics/evaluation.h"
 #include "simulator/report/report_writer.h"
 #include "simulator/topology/topology.h"
@@ -39,6 +40,28 @@ class ProgressLine {
   std::ostream& m_err;
   std::chrono::steady_clock::time_point m_started;
   std::chrono::steady_clock::time_point m_last_print;
+};
+
+// Where a run's wall time went: inside the real platform's calls (its
+// systems made by timedSystemFactory over `platform`) or in the engine
+// around them. Wall time differs from run to run, so it is reported beside
+// summary.json (timing.json), never in it.
+class RunTiming {
+ public:
+  RunTiming() : m_started(std::chrono::steady_clock::now()) {}
+  // What the systems of this run add their time to.
+  sim::SystemTime& platform() { return m_platform; }
+  // Writes timing.json into `directory` (wall_seconds, platform_seconds,
+  // platform_calls, engine_seconds, engine_share) for the run so far.
+  [[nodiscard]] Result<void> write(const std::filesystem::path& directory) const;
+  // "wall time 27.10 s: the platform's code 20.31 s (74.9 %), the engine 6.79 s (25.1 %)".
+  void print(std::ostream& out) const;
+
+ private:
+  double wallSeconds() const;
+
+  std::chrono::steady_clock::time_point m_started;
+  sim::SystemTime m_platform;
 };
 
 // "scenario <name>  seed <seed>  virtual <duration>  (<mode>)".

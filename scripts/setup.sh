@@ -13,7 +13,7 @@ packages=(
   libsqlite3-dev librocksdb-dev libxapian-dev libboost-graph-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libsodium-dev
-  libcpp-httplib-dev wrk
+  libcpp-httplib-dev wrk sqlite3
   python3 python3-simpy
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth fonts-dejavu-core
 )

@@ -327,19 +327,24 @@ Result<std::optional<Booking>> SqliteBookingStore::find(std::string_view booking
 
 Result<std::vector<Booking>> SqliteBookingStore::list(const BookingFilter& filter) {
   std::lock_guard lock(m_mutex);
-  auto* statement = STAYLAB_TRY(
-      m_db->cached(fmt::format("SELECT {} FROM bookings WHERE (?1 IS NULL OR property_id = ?1) AND "
-                               "(?2 IS NULL OR guest_id = ?2) ORDER BY created_at, id",
-                               kBookingColumns)));
+  // One statement per filter, so that each names its columns plainly and
+  // SQLite can take the index on them (bookings_by_property,
+  // bookings_by_guest); "(?1 IS NULL OR property_id = ?1)" scans the table.
+  std::string where;
+  if (filter.property_id && filter.guest_id) {
+    where = "WHERE property_id = ?1 AND guest_id = ?2 ";
+  } else if (filter.property_id) {
+    where = "WHERE property_id = ?1 ";
+  } else if (filter.guest_id) {
+    where = "WHERE guest_id = ?2 ";
+  }
+  auto* statement = STAYLAB_TRY(m_db->cached(
+      fmt::format("SELECT {} FROM bookings {}ORDER BY created_at, id", kBookingColumns, where)));
   if (filter.property_id) {
     statement->bind(1, *filter.property_id);
-  } else {
-    statement->bindNull(1);
   }
   if (filter.guest_id) {
     statement->bind(2, *filter.guest_id);
-  } else {
-    statement->bindNull(2);
   }
   return readBookings(*statement);
 }

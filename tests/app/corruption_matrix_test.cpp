@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "tests/support/cli_under_test.h"
+#include "tests/support/largest_file.h"
 #include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -98,21 +99,9 @@ std::string nameOf(const Corruption& corruption) {
 }
 
 // Returns the file of `store` that holds its data: the file itself, or the
-// largest file of a folder (a RocksDB table file, a Xapian table, the fraud
-// snapshot), which is what a damaged disk sector would most likely hit.
+// largest file of a folder.
 fs::path dataFileOf(const fs::path& path) {
-  if (!fs::is_directory(path)) {
-    return path;
-  }
-  fs::path largest;
-  uintmax_t size = 0;
-  for (const auto& entry : fs::directory_iterator(path)) {
-    if (entry.is_regular_file() && entry.file_size() > size) {
-      largest = entry.path();
-      size = entry.file_size();
-    }
-  }
-  return largest;
+  return fs::is_directory(path) ? staylab::testing::largestFileIn(path) : path;
 }
 
 void damage(const fs::path& data_dir, const Corruption& corruption) {

@@ -11,6 +11,7 @@
 
 #include "events/rocksdb_event_log.h"
 #include "stores/wide_column/rocksdb_wide_column_store.h"
+#include "tests/support/largest_file.h"
 #include "tests/support/result_assertions.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_events.h"
@@ -21,22 +22,16 @@ namespace {
 namespace fs = std::filesystem;
 using testing::TempDir;
 
-// Returns the largest file of `directory`, where a damaged sector would
-// most likely fall.
-fs::path largestFileIn(const fs::path& directory) {
-  fs::path largest;
-  uintmax_t size = 0;
-  for (const auto& entry : fs::directory_iterator(directory)) {
-    if (entry.is_regular_file() && entry.file_size() > size) {
-      largest = entry.path();
-      size = entry.file_size();
-    }
-  }
-  return largest;
-}
-
-void truncateToHalf(const fs::path& file) {
-  fs::resize_file(file, fs::file_size(file) / 2);
+// Checks that the largest file under `directory` is a table file, cuts it to
+// half its size, and expects `open` to fail with a store failure.
+template <typename Open>
+void expectHalfATableFileFailsTheOpen(const fs::path& directory, Open open) {
+  const fs::path largest = testing::largestFileIn(directory);
+  EXPECT_EQ(largest.extension(), ".sst") << largest;
+  fs::resize_file(largest, fs::file_size(largest) / 2);
+  auto reopened = open();
+  ASSERT_FALSE(reopened) << "opened over half a table file";
+  EXPECT_EQ(reopened.error().kind, ErrorKind::StoreFailure);
 }
 
 TEST(RocksDbAtRestTest, EventLogAppendsRestInATableFileAndHalfOfItFailsTheOpen) {
@@ -51,13 +46,8 @@ TEST(RocksDbAtRestTest, EventLogAppendsRestInATableFileAndHalfOfItFailsTheOpen) 
       events.push_back(testing::makeEvent("property", fmt::format("p{}", index), 1));
     testing::must(log->append(events), "append");
   }
-  const fs::path largest = largestFileIn(dir / "events");
-  EXPECT_EQ(largest.extension(), ".sst") << largest;
-  truncateToHalf(largest);
   options.creation = StoreCreation::OpenExisting;
-  auto reopened = RocksDbEventLog::open(options);
-  ASSERT_FALSE(reopened) << "opened over half a table file";
-  EXPECT_EQ(reopened.error().kind, ErrorKind::StoreFailure);
+  expectHalfATableFileFailsTheOpen(dir / "events", [&] { return RocksDbEventLog::open(options); });
 }
 
 TEST(RocksDbAtRestTest, WideColumnWritesRestInATableFileAndHalfOfItFailsTheOpen) {
@@ -83,13 +73,9 @@ TEST(RocksDbAtRestTest, WideColumnWritesRestInATableFileAndHalfOfItFailsTheOpen)
     }
     testing::must(store->apply(batch), "apply");
   }
-  const fs::path largest = largestFileIn(dir / "history");
-  EXPECT_EQ(largest.extension(), ".sst") << largest;
-  truncateToHalf(largest);
   options.creation = StoreCreation::OpenExisting;
-  auto reopened = RocksDbWideColumnStore::open(options);
-  ASSERT_FALSE(reopened) << "opened over half a table file";
-  EXPECT_EQ(reopened.error().kind, ErrorKind::StoreFailure);
+  expectHalfATableFileFailsTheOpen(dir / "history",
+                                   [&] { return RocksDbWideColumnStore::open(options); });
 }
 
 }  // namespace

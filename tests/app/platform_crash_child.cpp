@@ -213,9 +213,8 @@ int main(int argc, char** argv) {
   options.data_dir = argv[1];
   options.mode = app::OpenMode::InitialiseIfEmpty;
   // Small steps: more relay windows and commits to land in. The drain mode's
-  // are one event each, so that it spends most of its time draining (its
-  // bursts between drains share the cores with RocksDB's compactions of
-  // the table files every clean close leaves).
+  // are one event each, so that it spends most of its time draining rather
+  // than placing the bursts of bookings between its drains.
   options.pump_batch = mode == "drain" ? 1 : 16;
   if (mode == "seed") {
     options.clock = &clock;

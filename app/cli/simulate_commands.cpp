@@ -178,6 +178,7 @@ int runSimulate(const GlobalOptions& global, const SimulateFlags& flags, std::os
   progress.clear();
 
   auto report = run.finish();
+  timing.stop();
   if (!report)
     return fail(global, err, report.error(), kExitStoreFailure);
   if (auto written = sim::writeReport(report_dir, *report); !written)

@@ -34,6 +34,7 @@ int runComparison(const GlobalOptions& global, const SimulateFlags& flags,
     progress.update(status, run == sim::RunId::A ? "run A " : "run B ");
   });
   progress.clear();
+  timing.stop();
   if (!report)
     return fail(global, err, report.error(), kExitStoreFailure);
   if (auto written = sim::writeComparisonReport(report_dir, *report); !written)

@@ -24,7 +24,9 @@ std::string progressText(const sim::EngineStatus& status, double events_per_seco
 }  // namespace
 
 double RunTiming::wallSeconds() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
+  return std::chrono::duration<double>(m_stopped.value_or(std::chrono::steady_clock::now()) -
+                                       m_started)
+      .count();
 }
 
 Result<void> RunTiming::write(const std::filesystem::path& directory) const {

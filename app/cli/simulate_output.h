@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -51,8 +52,11 @@ class RunTiming {
   RunTiming() : m_started(std::chrono::steady_clock::now()) {}
   // What the systems of this run add their time to.
   sim::SystemTime& platform() { return m_platform; }
+  // Ends the run's wall time, so that what write() and print() report is
+  // one figure. Until then both report the run so far.
+  void stop() { m_stopped = std::chrono::steady_clock::now(); }
   // Writes timing.json into `directory` (wall_seconds, platform_seconds,
-  // platform_calls, engine_seconds, engine_share) for the run so far.
+  // platform_calls, engine_seconds, engine_share).
   [[nodiscard]] Result<void> write(const std::filesystem::path& directory) const;
   // "wall time 27.10 s: the platform's code 20.31 s (74.9 %), the engine 6.79 s (25.1 %)".
   void print(std::ostream& out) const;
@@ -61,6 +65,7 @@ class RunTiming {
   double wallSeconds() const;
 
   std::chrono::steady_clock::time_point m_started;
+  std::optional<std::chrono::steady_clock::time_point> m_stopped;
   sim::SystemTime m_platform;
 };
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/app/simulate_cli.h"
@@ -50,7 +51,11 @@ TEST_F(SimulateCliTest, RealPlatformRunWritesWhereItsWallTimeWentBesideTheSummar
   // Seeding, every request, every consumer step and the final check.
   EXPECT_GT(timing.at("platform_calls").get<int64_t>(), 100);
   EXPECT_GT(timing.at("platform_seconds").get<double>(), 0.0);
-  EXPECT_NE(result.out.find("wall time "), std::string::npos) << result.out;
+  // The printed line reports the same wall time as timing.json.
+  EXPECT_NE(
+      result.out.find(fmt::format("wall time {:.2f} s", timing.at("wall_seconds").get<double>())),
+      std::string::npos)
+      << result.out;
   EXPECT_NE(result.out.find("the platform's code"), std::string::npos) << result.out;
   const std::string summary = readFile(report_dir / "summary.json");
   EXPECT_EQ(summary.find("wall"), std::string::npos) << "summary.json stays deterministic";

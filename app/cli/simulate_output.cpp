@@ -23,20 +23,25 @@ std::string progressText(const sim::EngineStatus& status, double events_per_seco
 
 }  // namespace
 
-double RunTiming::wallSeconds() const {
-  return std::chrono::duration<double>(m_stopped.value_or(std::chrono::steady_clock::now()) -
-                                       m_started)
-      .count();
+RunTiming::Figures RunTiming::figures() const {
+  Figures figures;
+  figures.wall_seconds = std::chrono::duration<double>(
+                             m_stopped.value_or(std::chrono::steady_clock::now()) - m_started)
+                             .count();
+  figures.platform_seconds = static_cast<double>(m_platform.nanos) / 1e9;
+  figures.engine_seconds = figures.wall_seconds - figures.platform_seconds;
+  figures.engine_share =
+      figures.wall_seconds > 0 ? figures.engine_seconds / figures.wall_seconds : 0.0;
+  return figures;
 }
 
 Result<void> RunTiming::write(const std::filesystem::path& directory) const {
-  const double wall = wallSeconds();
-  const double platform = static_cast<double>(m_platform.nanos) / 1e9;
-  nlohmann::json timing = {{"wall_seconds", wall},
-                           {"platform_seconds", platform},
+  const Figures figures = this->figures();
+  nlohmann::json timing = {{"wall_seconds", figures.wall_seconds},
+                           {"platform_seconds", figures.platform_seconds},
                            {"platform_calls", m_platform.calls},
-                           {"engine_seconds", wall - platform},
-                           {"engine_share", wall > 0 ? (wall - platform) / wall : 0.0}};
+                           {"engine_seconds", figures.engine_seconds},
+                           {"engine_share", figures.engine_share}};
   const std::filesystem::path file = directory / "timing.json";
   std::ofstream stream(file, std::ios::trunc);
   stream << timing.dump(2) << '\n';
@@ -48,13 +53,12 @@ Result<void> RunTiming::write(const std::filesystem::path& directory) const {
 }
 
 void RunTiming::print(std::ostream& out) const {
-  const double wall = wallSeconds();
-  const double platform = static_cast<double>(m_platform.nanos) / 1e9;
-  const double share = wall > 0 ? 100.0 * platform / wall : 0.0;
+  const Figures figures = this->figures();
   out << fmt::format(
       "wall time {:.2f} s: the platform's code {:.2f} s ({:.1f} %), the engine {:.2f} s ({:.1f} "
       "%)\n",
-      wall, platform, share, wall - platform, 100.0 - share);
+      figures.wall_seconds, figures.platform_seconds, 100.0 * (1.0 - figures.engine_share),
+      figures.engine_seconds, 100.0 * figures.engine_share);
 }
 
 int fail(const GlobalOptions& global, std::ostream& err, const Error& error, int code) {

@@ -62,7 +62,14 @@ class RunTiming {
   void print(std::ostream& out) const;
 
  private:
-  double wallSeconds() const;
+  struct Figures {
+    double wall_seconds = 0;
+    double platform_seconds = 0;
+    double engine_seconds = 0;  // wall_seconds - platform_seconds.
+    double engine_share = 0;    // engine_seconds / wall_seconds; 0 for no wall time.
+  };
+  // The figures of the run so far, or up to stop().
+  Figures figures() const;
 
   std::chrono::steady_clock::time_point m_started;
   std::optional<std::chrono::steady_clock::time_point> m_stopped;

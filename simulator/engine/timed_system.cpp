@@ -2,23 +2,34 @@
 
 #include <chrono>
 
-
 namespace staylab::sim {
+namespace {
+
+// Adds the wall time from its construction to its destruction, and one
+// call, to a SystemTime: whatever the timed call returns.
+class Stopwatch {
+ public:
+  explicit Stopwatch(SystemTime& time)
+      : m_time(time), m_started(std::chrono::steady_clock::now()) {}
+  ~Stopwatch() {
+    m_time.nanos += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::steady_clock::now() - m_started)
+                        .count();
+    ++m_time.calls;
+  }
+  Stopwatch(const Stopwatch&) = delete;
+  Stopwatch& operator=(const Stopwatch&) = delete;
+
+ private:
+  SystemTime& m_time;
+  std::chrono::steady_clock::time_point m_started;
+};
+
+}  // namespace
 
 template <typename Call>
 auto TimedSystem::timed(Call&& call) const {
-  const auto started = std::chrono::steady_clock::now();
-  // Adds the elapsed time when the call returns, whatever it returns.
-  struct Stop {
-    std::chrono::steady_clock::time_point started;
-    SystemTime& time;
-    ~Stop() {
-      time.nanos += std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        std::chrono::steady_clock::now() - started)
-                        .count();
-      ++time.calls;
-    }
-  } stop{started, m_time};
+  Stopwatch stopwatch(m_time);
   return call(*m_inner);
 }
 
@@ -100,12 +111,10 @@ SystemFactory timedSystemFactory(SystemFactory factory, SystemTime& time) {
              FaultBoard& faults,
              const PlatformBuild& build) -> Result<std::unique_ptr<SystemUnderTest>> {
     // Opening the platform is the platform's work too.
-    const auto started = std::chrono::steady_clock::now();
-    auto inner = factory(faults, build);
-    time.nanos += std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now() - started)
-                      .count();
-    ++time.calls;
+    auto inner = [&] {
+      Stopwatch stopwatch(time);
+      return factory(faults, build);
+    }();
     if (!inner)
       return std::unexpected(inner.error());
     return std::unique_ptr<SystemUnderTest>(std::make_unique<TimedSystem>(std::move(*inner), time));

@@ -41,19 +41,23 @@ constexpr size_t kReadChunk = 256;
 
 }  // namespace
 
-FraudConsumer::FraudConsumer(EventLog& log, FraudSnapshotStore& store, FraudConsumerOptions options,
-                             FraudDetector detector, FraudSnapshot snapshot)
+FraudConsumer::FraudConsumer(EventLog& log, FraudStateStore& store, FraudConsumerOptions options,
+                             FraudDetector detector, ConsumerPosition position)
     : m_log(log),
       m_store(store),
       m_options(std::move(options)),
       m_detector(std::move(detector)),
-      m_offsets(std::move(snapshot.offsets)),
-      m_pending(std::move(snapshot.pending)),
-      m_skipped_events(snapshot.skipped_events),
+      m_offsets(std::move(position.offsets)),
+      m_pending(std::move(position.pending)),
+      m_skipped_events(position.skipped_events),
       m_committed_offsets(m_offsets),
       m_last_commit_nanos(m_options.delivery.clock ? m_options.delivery.clock->nowNanos() : 0) {}
 
-Result<std::unique_ptr<FraudConsumer>> FraudConsumer::open(EventLog& log, FraudSnapshotStore& store,
+FraudConsumer::~FraudConsumer() {
+  m_store.rollback();  // What was not committed is lost, as in a crash.
+}
+
+Result<std::unique_ptr<FraudConsumer>> FraudConsumer::open(EventLog& log, FraudStateStore& store,
                                                            FraudConsumerOptions options) {
   if (options.rebuild_batch < 1) {
     return invalidInput("rebuild_batch", "must be at least 1");
@@ -67,25 +71,22 @@ Result<std::unique_ptr<FraudConsumer>> FraudConsumer::open(EventLog& log, FraudS
   if (options.delivery.mode == ConsumerDelivery::Naive && options.delivery.clock == nullptr) {
     return invalidInput("delivery.clock", "a naive consumer needs a clock for its offset commits");
   }
-  options.detector.delivery = options.delivery.mode;
-  FraudSnapshot snapshot = STAYLAB_TRY(store.load());
-  auto detector = FraudDetector::restore(options.detector, std::move(snapshot.detector));
-  if (!detector) {
-    if (detector.error().kind == ErrorKind::InvalidInput && !detector.error().field.empty() &&
-        detector.error().field.starts_with("state")) {
-      return storeFailure("fraud.snapshot_corrupt", "snapshot {} is inconsistent: {}",
-                          store.file().string(), detector.error().describe());
-    }
-    return std::unexpected(detector.error());
+  if (store.inTransaction()) {
+    return invalidInput("store", "another consumer holds a transaction open on it");
   }
-  snapshot.detector = {};
+  options.detector.delivery = options.delivery.mode;
+  ConsumerPosition position = STAYLAB_TRY(store.position());
+  FraudDetector detector = STAYLAB_TRY(FraudDetector::open(options.detector, store));
   return std::unique_ptr<FraudConsumer>(
-      new FraudConsumer(log, store, std::move(options), std::move(*detector), std::move(snapshot)));
+      new FraudConsumer(log, store, std::move(options), std::move(detector), std::move(position)));
 }
 
 Result<size_t> FraudConsumer::consume(size_t max_events) {
   if (max_events == 0) {
     return size_t{0};
+  }
+  if (m_stale) {
+    STAYLAB_TRY(reloadPosition());
   }
   // Read and merge first, apply after: a failed read changes nothing.
   const auto log_topics = m_log.topics();
@@ -127,10 +128,14 @@ Result<size_t> FraudConsumer::consume(size_t max_events) {
     ++earliest->next;
   }
 
+  if (!merged.empty() && !m_store.inTransaction()) {
+    STAYLAB_TRY(m_store.begin());
+  }
   for (const LogRecord& record : merged) {
     auto application = m_detector.applyEvent(record.event);
     if (!application) {
       if (application.error().kind != ErrorKind::InvalidInput) {
+        discardUncommitted();  // The event may be half applied: back to the commit.
         return std::unexpected(application.error());
       }
       ++m_skipped_events;
@@ -164,7 +169,7 @@ Result<size_t> FraudConsumer::step(size_t max_events) {
     }
     return consumed;
   }
-  if (m_unsaved && (m_save_failed || m_events_since_save >= m_options.save_every_events)) {
+  if (m_unsaved && m_events_since_save >= m_options.save_every_events) {
     STAYLAB_TRY(save());
   }
   return consumed;
@@ -178,11 +183,8 @@ Result<void> FraudConsumer::flush() {
 }
 
 Result<void> FraudConsumer::commitOffsets() {
-  auto previous = std::exchange(m_committed_offsets, m_offsets);
-  if (auto saved = save(); !saved) {
-    m_committed_offsets = std::move(previous);
-    return saved;
-  }
+  m_committed_offsets = m_offsets;
+  STAYLAB_TRY(save());
   m_last_commit_nanos = m_options.delivery.clock->nowNanos();
   return {};
 }
@@ -200,29 +202,22 @@ Result<void> FraudConsumer::acknowledge(size_t count) {
 }
 
 Result<void> FraudConsumer::rebuild() {
-  FraudDetector fresh = STAYLAB_TRY(FraudDetector::create(m_options.detector));
-  FraudDetector previous_detector = std::move(m_detector);
-  auto previous_offsets = std::move(m_offsets);
-  auto previous_pending = std::move(m_pending);
-  int64_t previous_skipped = m_skipped_events;
-  bool previous_unsaved = m_unsaved;
-
-  m_detector = std::move(fresh);
+  // What the open transaction held is replaced by the rebuild anyway.
+  discardUncommitted();
+  STAYLAB_TRY(m_store.begin());
+  if (auto cleared = m_store.clear(); !cleared) {
+    discardUncommitted();
+    return cleared;
+  }
   m_offsets.clear();
   m_pending.clear();
   m_skipped_events = 0;
-  auto previous_unreported = std::exchange(m_unreported, {});
   m_replaying = true;
   for (;;) {
     auto consumed = consume(m_options.rebuild_batch);
     if (!consumed) {
       m_replaying = false;
-      m_unreported = std::move(previous_unreported);
-      m_detector = std::move(previous_detector);
-      m_offsets = std::move(previous_offsets);
-      m_pending = std::move(previous_pending);
-      m_skipped_events = previous_skipped;
-      m_unsaved = previous_unsaved;
+      discardUncommitted();
       return std::unexpected(consumed.error());
     }
     if (*consumed == 0) {
@@ -241,19 +236,26 @@ Result<std::string> FraudConsumer::canonicalDigest() const {
   return m_detector.canonicalDigest();
 }
 
-FraudSnapshot FraudConsumer::snapshot() const {
-  FraudSnapshot snapshot;
-  snapshot.detector = m_detector.state();
-  snapshot.offsets = naive() ? m_committed_offsets : m_offsets;
-  snapshot.pending = m_pending;
-  snapshot.skipped_events = m_skipped_events;
-  return snapshot;
+ConsumerPosition FraudConsumer::position() const {
+  ConsumerPosition position;
+  position.offsets = naive() ? m_committed_offsets : m_offsets;
+  position.pending = m_pending;
+  position.skipped_events = m_skipped_events;
+  return position;
 }
 
 Result<void> FraudConsumer::save() {
-  auto saved = m_store.save(snapshot());
-  m_save_failed = !saved;
-  STAYLAB_TRY(saved);
+  auto committed = [&]() -> Result<void> {
+    if (!m_store.inTransaction()) {
+      STAYLAB_TRY(m_store.begin());
+    }
+    STAYLAB_TRY(m_store.putPosition(position()));
+    return m_store.commit();
+  }();
+  if (!committed) {
+    discardUncommitted();
+    return committed;
+  }
   m_unsaved = false;
   m_events_since_save = 0;
   for (const EventEnvelope& event : std::exchange(m_unreported, {})) {
@@ -261,6 +263,26 @@ Result<void> FraudConsumer::save() {
       m_observer(name(), event);
     }
   }
+  return {};
+}
+
+void FraudConsumer::discardUncommitted() {
+  m_store.rollback();
+  m_unsaved = false;
+  m_events_since_save = 0;
+  m_unreported.clear();
+  if (!reloadPosition()) {
+    m_stale = true;  // The next step reads it again before it reads the log.
+  }
+}
+
+Result<void> FraudConsumer::reloadPosition() {
+  ConsumerPosition position = STAYLAB_TRY(m_store.position());
+  m_offsets = position.offsets;
+  m_committed_offsets = std::move(position.offsets);
+  m_pending = std::move(position.pending);
+  m_skipped_events = position.skipped_events;
+  m_stale = false;
   return {};
 }
 

@@ -1,12 +1,10 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -19,14 +17,14 @@
 #include "domain/listing/listing_service.h"
 #include "events/consumer.h"
 #include "fraud/entity_graph.h"
+#include "fraud/fraud_action.h"
+#include "fraud/fraud_graph.h"
 #include "fraud/fraud_rules.h"
+#include "fraud/fraud_state_store.h"
 
 namespace staylab::fraud {
 
 inline constexpr size_t kDefaultRememberedEventIds = 100'000;
-inline constexpr std::string_view kFraudSuspectedType = "FraudSuspected";
-inline constexpr std::string_view kFraudTopic = "fraud";
-inline constexpr std::string_view kFraudCaller = "fraud-service";
 
 struct FraudDetectorOptions {
   FraudRules rules;
@@ -34,7 +32,7 @@ struct FraudDetectorOptions {
   // oldest is forgotten first. Beyond the window a redelivery is still harmless:
   // a BookingPlaced whose booking_id is known, or a property event whose
   // aggregate_version is not newer than the last one applied, changes nothing.
-  // Default: 100'000 (a few MB). Must be >= 1.
+  // Default: 100'000. Must be >= 1.
   size_t remembered_event_ids = kDefaultRememberedEventIds;
   // Idempotent recognises redelivered events (above); Naive applies whatever
   // it is given: no event id is remembered, a property event applies whatever
@@ -44,65 +42,17 @@ struct FraudDetectorOptions {
   ConsumerDelivery delivery = ConsumerDelivery::Idempotent;
 };
 
-// The FraudSuspected event to append to the log's "fraud" topic. Its event_id
-// derives from the suspicion's rule and subject, so a redelivery (or a rebuild)
-// appends an event consumers already deduplicate by id.
-struct PublishFraudSuspected {
-  EventEnvelope event;
-  bool operator==(const PublishFraudSuspected&) const = default;
-};
-
-// The MarkPropertyFraud command to send through the gateway. context.command_id
-// derives from the suspicion (stable across redeliveries), correlation_id is the
-// triggering event's, caller is "fraud-service".
-struct SendMarkPropertyFraud {
-  listing::MarkPropertyFraud command;
-  CommandContext context;
-  bool operator==(const SendMarkPropertyFraud& other) const;
-};
-
-// What the application must deliver after a detector step.
-using FraudAction = std::variant<PublishFraudSuspected, SendMarkPropertyFraud>;
-nlohmann::json fraudActionToJson(const FraudAction& action);
-// Validates the shape; InvalidInput names the bad field. Never throws.
-Result<FraudAction> fraudActionFromJson(const nlohmann::json& json);
-
-// A placed booking as the detector keeps it (from BookingPlaced). Signals are
-// empty when absent.
-struct BookingRecord {
-  std::string booking_id;
-  std::string property_id;
-  std::string guest_id;
-  std::string host_id;
-  std::string payment_fingerprint;
-  std::string device;
-  std::string ip;
-  int64_t occurred_at_nanos = 0;
-  bool operator==(const BookingRecord&) const = default;
-};
-
-struct PropertyRecord {
-  std::string host_id;
-  int64_t version = 0;  // aggregate_version of the last PropertyCreated/Updated applied.
-  bool operator==(const PropertyRecord&) const = default;
-};
-
-// Everything the detector needs to continue: the inputs of the graph and the
-// rules, and what it has found. The graph, the components and the per-guest
-// booking times are derived from it on restore.
+// Everything a detector's store holds about its inputs and findings, read
+// whole: for tests and comparisons, never on the path of an event.
 struct FraudState {
   std::map<std::string, PropertyRecord> properties;
   // Host -> instrument keys ("payment:..", "device:..", "ip:..") ever declared in
   // the host_signals of the host's properties. Only grows: a host that changes
   // its payout fingerprint still owns the old one as evidence.
   std::map<std::string, std::set<std::string>> host_instruments;
-  std::vector<BookingRecord> bookings;        // In applied order.
-  std::vector<Suspicion> suspicions;          // In detection order.
-  std::deque<std::string> applied_event_ids;  // Oldest first.
-
-  nlohmann::json toJson() const;
-  // Validates shape and types; InvalidInput names the bad field. Never throws.
-  static Result<FraudState> fromJson(const nlohmann::json& json);
+  std::vector<BookingRecord> bookings;         // In applied order.
+  std::vector<Suspicion> suspicions;           // In detection order.
+  std::vector<std::string> applied_event_ids;  // Oldest first.
   bool operator==(const FraudState&) const = default;
 };
 
@@ -136,19 +86,27 @@ struct FraudState {
 //
 // Deterministic: the same events in the same order give the same state and actions.
 // Errors: apply returns InvalidInput (field "payload.<name>") for a known event
-// with a malformed payload and changes nothing.
-// Memory: grows with bookings, properties and suspicions (it is a read model of
-// the log); applied event ids are bounded by remembered_event_ids.
+// with a malformed payload and changes nothing; StoreFailure from the store,
+// after which the event may be half written in the caller's open transaction,
+// which the caller must roll back (without one, the detector rolls back its own).
+// State: kept in a FraudStateStore (keyed tables, see there), read and written
+// one key at a time as events need it; the detector itself holds nothing
+// between events, so two detectors over one store are one detector. Writes
+// land in the store's open transaction when there is one (the consumer's),
+// each in a transaction of its own otherwise.
+// Memory: what one event reads. The store grows with bookings, properties and
+// suspicions (it is a read model of the log); applied event ids are bounded by
+// remembered_event_ids.
 // Thread safety: none; one owner. Movable, not copyable.
 class FraudDetector {
  public:
-  // Returns InvalidInput when an option is out of range.
+  // Returns a detector over a store of its own, in memory (the twin): for
+  // tests and one-off replays. InvalidInput when an option is out of range.
   [[nodiscard]] static Result<FraudDetector> create(FraudDetectorOptions options = {});
-  // Rebuilds a detector from saved state. InvalidInput when the options are out of
-  // range or the state is inconsistent (duplicate suspicion, empty id, or a
-  // duplicate booking, which only a naive detector may hold).
-  [[nodiscard]] static Result<FraudDetector> restore(FraudDetectorOptions options,
-                                                     FraudState state);
+  // Returns a detector over `store`, which must outlive it. InvalidInput when
+  // an option is out of range.
+  [[nodiscard]] static Result<FraudDetector> open(FraudDetectorOptions options,
+                                                  FraudStateStore& store);
 
   FraudDetector(FraudDetector&&) noexcept = default;
   FraudDetector& operator=(FraudDetector&&) noexcept = default;
@@ -168,62 +126,56 @@ class FraudDetector {
   // As apply(), also telling whether the event was applied.
   [[nodiscard]] Result<Application> applyEvent(const EventEnvelope& event);
 
-  const std::vector<Suspicion>& suspicions() const { return m_state.suspicions; }
-  GraphStats graphStats() const { return m_graph.stats(); }
-  const FraudState& state() const { return m_state; }
+  // Returns the suspicions, in detection order.
+  [[nodiscard]] Result<std::vector<Suspicion>> suspicions() const;
+  // Returns the graph's counts (reads the whole graph; see FraudGraph::stats).
+  [[nodiscard]] Result<GraphStats> graphStats() const;
+  // Returns everything the store holds (reads it whole).
+  [[nodiscard]] Result<FraudState> exportState() const;
   const FraudDetectorOptions& options() const { return m_options; }
+  FraudStateStore& store() const { return *m_store; }
   // Returns "fraud-v1:<count>:<16 hex>", a hash over the suspicions' ids, rules,
   // subjects and property ids in id order: equal for any two detectors that found
   // the same suspicions, whatever the order or evidence. A naive detector that
   // was given a booking more than once also hashes, per such booking, its id
   // and how many times it holds it, so it differs from a detector given each
   // booking once.
-  std::string canonicalDigest() const;
+  [[nodiscard]] Result<std::string> canonicalDigest() const;
 
  private:
-  explicit FraudDetector(FraudDetectorOptions options) : m_options(std::move(options)) {}
+  FraudDetector(FraudDetectorOptions options, std::unique_ptr<FraudStateStore> owned,
+                FraudStateStore& store)
+      : m_options(std::move(options)), m_owned_store(std::move(owned)), m_store(&store) {}
 
   struct RingChanges;
   bool idempotent() const { return m_options.delivery == ConsumerDelivery::Idempotent; }
+  size_t ringSize() const { return static_cast<size_t>(m_options.rules.ring_accounts); }
+  FraudGraph graph() const { return FraudGraph(*m_store); }
   Result<Application> applyProperty(const EventEnvelope& event);
   Result<Application> applyBooking(const EventEnvelope& event);
-  void remember(const std::string& event_id);
-  // Adds the booking to the indexes and the graph, collecting ring changes.
-  void indexBooking(size_t booking_index, RingChanges& changes);
-  void linkHostInstrument(const std::string& host, const std::string& instrument,
-                          RingChanges& changes);
+  // Adds the booking to the store and the graph, collecting ring changes.
+  Result<void> indexBooking(const BookingRecord& booking, RingChanges& changes);
 
-  void checkSelfDealing(size_t booking_index, const EventEnvelope& cause,
-                        std::vector<FraudAction>& actions);
-  void checkSharedPayment(const std::string& payment, const EventEnvelope& cause,
+  Result<void> checkSelfDealing(const BookingRecord& booking, const EventEnvelope& cause,
+                                std::vector<FraudAction>& actions);
+  Result<void> checkSharedPayment(const std::string& payment, const EventEnvelope& cause,
+                                  std::vector<FraudAction>& actions);
+  Result<void> checkVelocity(const std::string& guest, int64_t seq, const EventEnvelope& cause,
+                             std::vector<FraudAction>& actions);
+  Result<void> checkRings(const RingChanges& changes, const EventEnvelope& cause,
                           std::vector<FraudAction>& actions);
-  void checkVelocity(const std::string& guest, size_t booking_index, const EventEnvelope& cause,
-                     std::vector<FraudAction>& actions);
-  void checkRings(const RingChanges& changes, const EventEnvelope& cause,
-                  std::vector<FraudAction>& actions);
-  void checkRingProperty(size_t booking_index, const EventEnvelope& cause,
-                         std::vector<FraudAction>& actions);
+  Result<void> checkRingProperty(const BookingRecord& booking, const EventEnvelope& cause,
+                                 std::vector<FraudAction>& actions);
 
-  bool isFlagged(FraudRule rule, const Subject& subject) const;
   // Records a new suspicion and appends its actions; `mark_reason` non-empty
   // also sends MarkPropertyFraud for `property_id`.
-  void raise(FraudRule rule, Subject subject, nlohmann::json evidence, std::string property_id,
-             const EventEnvelope& cause, const std::string& mark_reason,
-             std::vector<FraudAction>& actions);
+  Result<void> raise(FraudRule rule, Subject subject, nlohmann::json evidence,
+                     std::string property_id, const EventEnvelope& cause,
+                     const std::string& mark_reason, std::vector<FraudAction>& actions);
 
   FraudDetectorOptions m_options;
-  FraudState m_state;
-  EntityGraph m_graph;
-  // Derived from m_state.
-  std::unordered_set<std::string> m_applied_ids;
-  std::unordered_map<std::string, size_t> m_booking_index;
-  std::unordered_map<std::string, std::vector<size_t>> m_bookings_by_guest;
-  std::unordered_map<std::string, std::vector<size_t>> m_bookings_by_host;
-  std::unordered_map<std::string, std::vector<size_t>> m_bookings_by_payment;
-  std::unordered_map<std::string, std::set<std::string>> m_payment_guests;
-  // Guest -> (occurred_at, booking index), sorted.
-  std::unordered_map<std::string, std::vector<std::pair<int64_t, size_t>>> m_guest_times;
-  std::unordered_map<std::string, size_t> m_suspicion_index;  // "rule|kind|id" -> index.
+  std::unique_ptr<FraudStateStore> m_owned_store;  // Only when created with a store of its own.
+  FraudStateStore* m_store;
 };
 
 }  // namespace staylab::fraud

@@ -40,9 +40,9 @@ inline constexpr std::array<std::string_view, 6> kCrashPoints = {
     // HistoryProjection::applyRuns: the cells and offsets of a step in one
     // batch, not yet written.
     "history_projection.before_commit",
-    // FraudSnapshotStore::save: the new snapshot written to its temporary
-    // file, not yet renamed over the old one.
-    "fraud.snapshot_written",
+    // SqliteFraudStateStore::commit: a step's effects, offsets and pending
+    // actions written inside the open transaction, before COMMIT.
+    "fraud.state_commit",
     // XapianTextIndex::apply: the documents replaced or deleted inside the
     // open Xapian transaction, before the offsets (metadata) and the commit.
     "xapian.documents_written",

@@ -250,7 +250,7 @@ void addFraud(CLI::App& app, GlobalOptions& global, Action& action) {
         PlatformParts{.event_log = true, .history = false, .search = false, .fraud = true};
     action = [&global](Platform& platform, std::ostream& os) -> Result<void> {
       const auto& detector = platform.fraudDetection().detector();
-      std::vector<fraud::Suspicion> suspicions = detector.suspicions();
+      std::vector<fraud::Suspicion> suspicions = STAYLAB_TRY(detector.suspicions());
       std::stable_sort(suspicions.begin(), suspicions.end(), [](const auto& a, const auto& b) {
         return std::tie(a.detected_at_nanos, a.id) < std::tie(b.detected_at_nanos, b.id);
       });
@@ -274,7 +274,7 @@ void addFraud(CLI::App& app, GlobalOptions& global, Action& action) {
                         formatTime(suspicion.detected_at_nanos)});
       }
       printTable(os, {"SUSPICION", "RULE", "SUBJECT", "PROPERTY", "DETECTED"}, rows);
-      auto stats = detector.graphStats();
+      auto stats = STAYLAB_TRY(detector.graphStats());
       os << fmt::format("{} suspicions; entity graph: {} accounts, {} instruments, {} links\n",
                         suspicions.size(), stats.accounts, stats.instruments, stats.edges);
       return {};

@@ -1,6 +1,6 @@
 #include "app/http/pipeline.h"
 
-#include "fraud/fraud_snapshot.h"
+#include "fraud/fraud_state_store.h"
 
 namespace staylab::app::http {
 

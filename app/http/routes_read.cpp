@@ -91,9 +91,10 @@ Result<Reply> audit(Services& services, const RequestContext& request) {
 
 Result<Reply> suspicions(Services& services, const RequestContext& request) {
   STAYLAB_TRY(request.query.onlyKnown({}));
-  std::vector<fraud::Suspicion> found;
+  Result<std::vector<fraud::Suspicion>> read;
   services.pipeline.withConsumers(
-      [&](Platform& platform) { found = platform.fraudDetection().detector().suspicions(); });
+      [&](Platform& platform) { read = platform.fraudDetection().detector().suspicions(); });
+  std::vector<fraud::Suspicion> found = STAYLAB_TRY(std::move(read));
   std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
     return std::tie(a.detected_at_nanos, a.id) < std::tie(b.detected_at_nanos, b.id);
   });

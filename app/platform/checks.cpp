@@ -7,6 +7,7 @@
 #include "app/platform/divergence.h"
 #include "events/history_projection.h"
 #include "events/search_projection.h"
+#include "fraud/memory_fraud_state_store.h"
 #include "stores/text/memory_text_index.h"
 #include "stores/wide_column/memory_wide_column_store.h"
 
@@ -182,24 +183,26 @@ Result<std::vector<CheckResult>> checkInvariants(Platform& platform) {
   results.push_back(STAYLAB_TRY(
       digestsMatch("history equals a rebuild", platform.historyProjection(), fresh_history)));
 
-  auto scratch_dir = platform.dataDir() / "fraud-check";
-  std::error_code ignored;
-  std::filesystem::remove_all(scratch_dir, ignored);
   {
-    auto scratch_store = STAYLAB_TRY(fraud::FraudSnapshotStore::open(
-        scratch_dir, fraud::FraudSnapshotStore::Sync::Normal, StoreCreation::CreateIfMissing));
-    auto fresh_fraud = STAYLAB_TRY(fraud::FraudConsumer::open(platform.eventLog(), *scratch_store));
+    // A rebuild into the in-memory twin, as for search and history above.
+    fraud::MemoryFraudStateStore fresh_store;
+    auto fresh_fraud = STAYLAB_TRY(fraud::FraudConsumer::open(platform.eventLog(), fresh_store));
     STAYLAB_TRY(fresh_fraud->rebuild());
     auto live_digest = STAYLAB_TRY(platform.fraudDetection().canonicalDigest());
     auto fresh_digest = STAYLAB_TRY(fresh_fraud->canonicalDigest());
-    results.push_back(
-        {"fraud detection equals a rebuild", live_digest == fresh_digest,
-         live_digest == fresh_digest
-             ? fmt::format("{} suspicions, {}",
-                           platform.fraudDetection().detector().suspicions().size(), live_digest)
-             : fmt::format("live {} != rebuilt {}", live_digest, fresh_digest)});
+    const size_t suspicions = STAYLAB_TRY(platform.fraudDetection().detector().suspicions()).size();
+    results.push_back({"fraud detection equals a rebuild", live_digest == fresh_digest,
+                       live_digest == fresh_digest
+                           ? fmt::format("{} suspicions, {}", suspicions, live_digest)
+                           : fmt::format("live {} != rebuilt {}", live_digest, fresh_digest)});
   }
-  std::filesystem::remove_all(scratch_dir, ignored);
+  // The persisted union-find against Boost.Graph's own count of components.
+  auto stats = platform.fraudDetection().detector().graphStats();
+  results.push_back(
+      {"fraud graph's components agree with Boost.Graph", stats.has_value(),
+       stats ? fmt::format("{} accounts, {} instruments, {} edges, {} components", stats->accounts,
+                           stats->instruments, stats->edges, stats->components)
+             : stats.error().describe()});
   return results;
 }
 

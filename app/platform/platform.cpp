@@ -112,6 +112,33 @@ Result<Creation> prepareDataDir(const std::filesystem::path& data_dir, OpenMode 
                                                    : StoreCreation::OpenExisting};
 }
 
+// Opens fraud/fraud.db. A fraud/ that holds only the JSON snapshot of an
+// older Staylab is named as such: `rebuild` makes the store from the log.
+Result<std::unique_ptr<fraud::SqliteFraudStateStore>> openFraudStore(const PlatformOptions& options,
+                                                                     StoreCreation creation) {
+  const std::filesystem::path directory = options.data_dir / "fraud";
+  const std::filesystem::path path = directory / std::string(fraud::kFraudDatabaseName);
+  std::error_code error;
+  if (creation == StoreCreation::CreateIfMissing) {
+    std::filesystem::create_directories(directory, error);
+    if (error) {
+      return storeFailure("fraud.io", "cannot create directory {}: {}", directory.string(),
+                          error.message());
+    }
+  } else if (!std::filesystem::exists(path, error) &&
+             std::filesystem::exists(directory / "fraud_snapshot.json", error)) {
+    return storeFailure("fraud.old_format",
+                        "{} holds fraud_snapshot.json, the format of an older Staylab, and no {}; "
+                        "`staylab-cli rebuild` makes it from the event log",
+                        directory.string(), fraud::kFraudDatabaseName);
+  }
+  fraud::SqliteFraudStateStore::Options store;
+  store.path = path;
+  store.sync = options.durability == Durability::Full ? sqlite::Sync::Full : sqlite::Sync::Normal;
+  store.creation = creation;
+  return fraud::SqliteFraudStateStore::open(store);
+}
+
 }  // namespace
 
 std::filesystem::path defaultDataDir() {
@@ -246,11 +273,7 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
                                         platform->m_search_engine, decorators.search_index);
   }
   if (parts.fraud) {
-    platform->m_fraud_store = STAYLAB_TRY(fraud::FraudSnapshotStore::open(
-        options.data_dir / "fraud",
-        options.durability == Durability::Full ? fraud::FraudSnapshotStore::Sync::Full
-                                               : fraud::FraudSnapshotStore::Sync::Normal,
-        creation.read_models));
+    platform->m_fraud_store = STAYLAB_TRY(openFraudStore(options, creation.read_models));
   }
   if (parts.event_log) {
     platform->m_log_publisher = std::make_unique<LogEventPublisher>(*platform->m_event_log);
@@ -416,6 +439,7 @@ std::vector<Platform::IntegrityVerdict> Platform::verifyIntegrity() {
   verdicts.push_back({"events/", m_log_engine->verifyIntegrity()});
   verdicts.push_back({"history/", m_history_engine->verifyIntegrity()});
   verdicts.push_back({"search/", m_search_engine->verifyIntegrity()});
+  verdicts.push_back({"fraud/fraud.db", m_fraud_store->verifyIntegrity()});
   if (m_payment_engine != nullptr) {
     verdicts.push_back({"payment.db", m_payment_engine->verifyIntegrity()});
   }

@@ -27,6 +27,7 @@
 #include "domain/ports/text_index.h"
 #include "domain/ports/wide_column_store.h"
 #include "events/cursor_consumer.h"
+#include "fraud/sqlite_fraud_state_store.h"
 
 namespace staylab {
 class SqliteDocumentStore;
@@ -118,9 +119,9 @@ struct PlatformOptions {
   const Clock* clock = nullptr;
   RandomSource* random = nullptr;
   size_t pump_batch = 4096;  // Most events per pump step and per read-model commit. Default: 4096.
-  // Fraud detection writes its whole snapshot at most once per this many
-  // events consumed (and when the platform closes); a crash replays the rest
-  // from the log. Default: 8192.
+  // Fraud detection commits its store at most once per this many events
+  // consumed (and when the platform closes); a crash replays the rest from
+  // the log. Default: 8192.
   size_t fraud_save_every_events = 8192;
   PortDecorators decorators;  // Default: none.
   // Which patterns the platform is built with (see PlatformPatterns).
@@ -152,7 +153,7 @@ struct PlatformOptions {
 //   search/      text index (Xapian)               search projection
 //   events/      event log (RocksDB)               topics property, booking, fraud,
 //                                                  property.dlq, booking.dlq
-//   fraud/       fraud snapshot (JSON file)        fraud detection
+//   fraud/       fraud.db (SQLite, WAL)            fraud detection's own state
 //   api-keys.json                                  the gateway's API keys
 //   payment.db   payment ledger (SQLite)           Payment context (with BookingPayment only)
 //
@@ -305,7 +306,7 @@ class Platform {
   ApplyObserver m_apply_observer;
   size_t m_pump_batch = 4096;
   size_t m_fraud_save_every_events = 8192;
-  std::unique_ptr<fraud::FraudSnapshotStore> m_fraud_store;
+  std::unique_ptr<fraud::SqliteFraudStateStore> m_fraud_store;
   std::unique_ptr<listing::ListingCache> m_listing_cache;
   std::unique_ptr<listing::ListingService> m_listing;
   std::unique_ptr<PropertyDirectory> m_directory;

@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "app/platform/platform.h"
-#include "fraud/fraud_snapshot_store.h"
 #include "support/crash_point.h"
 #include "tests/app/platform_work.h"
 #include "tests/support/child_process.h"
@@ -28,7 +27,7 @@ namespace {
 using testing::ChildProcess;
 
 // The armed hit: late enough that the point is reached in the middle of the
-// work (a group commit with rows written, a fraud snapshot after the first
+// work (a group commit with rows written, a fraud commit after the first
 // one), not while the platform is created.
 constexpr int kArmedHit = 3;
 constexpr std::chrono::seconds kReachWithin{120};
@@ -120,11 +119,6 @@ TEST_P(CrashPointTest, RecoversEveryAcknowledgementAfterASigkillAtThePoint) {
     // The crash came inside the window: the batch is in the log and still in
     // its outbox, to be appended again; check below shows it applied once.
     EXPECT_GT(loggedButStillInAnOutbox(dir.path()), 0u);
-  }
-  if (point == "fraud.snapshot_written") {
-    // The new snapshot was written whole but never renamed over the old one.
-    EXPECT_TRUE(std::filesystem::exists(dir.path() / "fraud" /
-                                        (std::string(fraud::kSnapshotFileName) + ".tmp")));
   }
   const std::string context = "after the crash at " + point;
   testing::work::verifyDataDir(dir.path(), acknowledged, context);

@@ -210,7 +210,7 @@ TEST_F(DataLossTest, RebuildWithAWriteStoreMissingDeletesNoReadModel) {
   const auto search = filesIn(data() / "search");
   expectStoreFailureNaming(cli(data(), {"rebuild"}), "booking.db");
   EXPECT_EQ(filesIn(data() / "search"), search);
-  EXPECT_TRUE(fs::exists(data() / "fraud" / "fraud_snapshot.json"));
+  EXPECT_TRUE(fs::exists(data() / "fraud" / "fraud.db"));
 }
 
 TEST_F(DataLossTest, WritesInitialiseOnlyAnEmptyDirectoryNeverAForeignOne) {

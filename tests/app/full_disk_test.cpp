@@ -1,8 +1,8 @@
 // staylab-cli on a disk that is really full: a small tmpfs (mounted by the
 // test, which needs root, as CI has) holds the data directory, and a ballast
 // file leaves only so many bytes free. Every store then meets ENOSPC for
-// real: SQLite, the RocksDB event log and history, Xapian and the fraud
-// snapshot. The free space is swept page by page from none up to what a
+// real: SQLite, the RocksDB event log and history, Xapian and fraud
+// detection's store. The free space is swept page by page from none up to what a
 // `book` needs (its booking, the relay, both projections and fraud
 // detection, as the CLI drains after every write), so the disk fills at
 // every page the command allocates; each time `book` must succeed or exit 3
@@ -181,7 +181,7 @@ TEST_F(FullDiskTest, BookExitsThreeOnEveryFullPageThenSucceedsOnceSpaceReturns) 
 // The asynchronous half meets the full disk in-process, step by step: the
 // relay (the RocksDB event log), the search projection (Xapian), the history
 // projection (RocksDB), fraud
-// detection's step and its snapshot (a file), each with the disk filled but
+// detection's step and its commit (SQLite), each with the disk filled but
 // `pages` pages, swept until eight levels in a row pass. A failed step is an
 // error, never a crash; once space returns the same platform goes on (a
 // server is not restarted), and after a restart everything drains and
@@ -208,7 +208,7 @@ TEST_F(FullDiskTest, PipelineStepsFailWholeOnEveryFullPageAndRecoverWithoutResta
       {"history projection",
        [&] { return asVoid(live->pump().consumerStep(live->historyProjection())); }},
       {"fraud step", [&] { return asVoid(live->pump().fraudStep()); }},
-      {"fraud snapshot", [&] { return live->fraudDetection().flush(); }},
+      {"fraud commit", [&] { return live->fraudDetection().flush(); }},
   };
   int ordinal = 0;
   int passes_in_a_row = 0;
@@ -248,8 +248,8 @@ TEST_F(FullDiskTest, PipelineStepsFailWholeOnEveryFullPageAndRecoverWithoutResta
     fmt::print("{} on a full tmpfs: failed at {} of {} free-page levels\n", step.name, step.failed,
                pages);
     // Every step that writes a file met the full disk at least once; fraud
-    // detection's step keeps its effects in memory until the platform's
-    // save threshold (8,192 events), which is what the snapshot step writes.
+    // detection's step keeps its effects in its open transaction until the
+    // platform's commit threshold (8,192 events), which the commit step writes.
     if (std::string_view(step.name) != "fraud step") {
       EXPECT_GT(step.failed, 0) << step.name << " never met the full disk";
     }

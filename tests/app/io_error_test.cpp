@@ -2,7 +2,7 @@
 // every engine at once (tests/support/io_fault interposes the C library's
 // write and sync calls): a booking (SQLite), a relay step (the RocksDB event
 // log, then the outbox), the search projection (Xapian), the history
-// projection (RocksDB) and fraud detection's snapshot (a plain file). For
+// projection (RocksDB) and fraud detection's commit (SQLite). For
 // each step the n-th call fails, for n from 1 until the step no longer
 // reaches an n-th call. Each time the step must fail whole with a store
 // failure, never crash; once the disk heals, the same process goes on (no
@@ -68,7 +68,7 @@ TEST_P(IoErrorTest, EveryStepFailsWholeAtEveryWriteAndSyncAndRecoversWithoutRest
       {"history projection",
        [&] { return asVoid(live.pump().consumerStep(live.historyProjection())); }},
       {"fraud step", [&] { return asVoid(live.pump().fraudStep()); }},
-      {"fraud snapshot", [&] { return live.fraudDetection().flush(); }},
+      {"fraud commit", [&] { return live.fraudDetection().flush(); }},
   };
   std::vector<std::string> problems;
   for (Step& target : steps) {
@@ -121,8 +121,8 @@ TEST_P(IoErrorTest, EveryStepFailsWholeAtEveryWriteAndSyncAndRecoversWithoutRest
     ADD_FAILURE() << problem;
   }
   for (const Step& step : steps) {
-    // Fraud detection's step keeps its effects in memory up to the save
-    // threshold; its snapshot step is the one that writes them.
+    // Fraud detection's step keeps its effects in its open transaction up to
+    // the commit threshold; its commit step is the one that writes them.
     if (std::string_view(step.name) != "fraud step") {
       EXPECT_GT(step.calls_failed, 0u) << step.name << " never met the fault";
     }

@@ -74,7 +74,8 @@ std::vector<EventEnvelope> eventsOfType(const std::vector<EventEnvelope>& events
 
 std::vector<fraud::Suspicion> suspicionsOf(Platform& platform, fraud::FraudRule rule) {
   std::vector<fraud::Suspicion> found;
-  for (const auto& suspicion : platform.fraudDetection().detector().suspicions()) {
+  const auto all = platform.fraudDetection().detector().suspicions().value();
+  for (const auto& suspicion : all) {
     if (suspicion.rule == rule) {
       found.push_back(suspicion);
     }
@@ -498,7 +499,7 @@ TEST(PlatformFlowSeededTest, DuplicateDeliveryOfRelayedEventsChangesNoReadModel)
   SeededPlatform run(7);
   Platform& platform = run.platform();
   const Digests before = digestsOf(platform);
-  const size_t suspicions = platform.fraudDetection().detector().suspicions().size();
+  const size_t suspicions = platform.fraudDetection().detector().suspicions().value().size();
 
   std::vector<EventEnvelope> copies;
   for (const std::string topic : {"property", "booking", "fraud"}) {
@@ -517,7 +518,7 @@ TEST(PlatformFlowSeededTest, DuplicateDeliveryOfRelayedEventsChangesNoReadModel)
   EXPECT_EQ(report->delivered, 0u) << "no suspicion is raised twice";
 
   EXPECT_EQ(digestsOf(platform), before);
-  EXPECT_EQ(platform.fraudDetection().detector().suspicions().size(), suspicions);
+  EXPECT_EQ(platform.fraudDetection().detector().suspicions().value().size(), suspicions);
   EXPECT_TRUE(allChecksPass(platform));
 }
 

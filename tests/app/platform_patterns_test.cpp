@@ -346,7 +346,7 @@ TEST_F(PublicationTest, DualWriteWithAHealthyLogConvergesAndPassesTheChecks) {
   EXPECT_EQ(must(platform.listingStore().outboxSize(), "outbox"), 0u);
   EXPECT_EQ(must(platform.bookingStore().outboxSize(), "outbox"), 0u);
   EXPECT_EQ(platform.undeliveredEvents(), 0u);
-  EXPECT_FALSE(platform.fraudDetection().detector().suspicions().empty())
+  EXPECT_FALSE(platform.fraudDetection().detector().suspicions().value().empty())
       << "fraud detection saw the events and suspended listings through the same services";
   EXPECT_TRUE(allChecksPass(platform));
 }

@@ -83,7 +83,7 @@ State snapshotStores(const std::filesystem::path& data_dir,
     }
   }
   state.sections["fraud.suspicions"].push_back(
-      fmt::format("{}", platform->fraudDetection().detector().suspicions().size()));
+      fmt::format("{}", platform->fraudDetection().detector().suspicions().value().size()));
   for (const std::string& key : idempotency_keys) {
     must(platform->bookingStore().transact([&](BookingTransaction& tx) -> Result<void> {
       auto record = STAYLAB_TRY(tx.findIdempotency(key));

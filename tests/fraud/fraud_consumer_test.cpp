@@ -1,4 +1,3 @@
-#include <fstream>
 #include <memory>
 #include <numeric>
 #include <set>
@@ -9,6 +8,7 @@
 
 #include "events/memory_event_log.h"
 #include "fraud/fraud_consumer.h"
+#include "fraud/sqlite_fraud_state_store.h"
 #include "tests/fraud/fraud_test_events.h"
 #include "tests/support/delivery_doubles.h"
 #include "tests/support/temp_dir.h"
@@ -55,14 +55,16 @@ class FraudConsumerTest : public ::testing::Test {
 
   void appendScenario() { ASSERT_TRUE(m_log.append(m_scenario).has_value()); }
 
-  std::unique_ptr<FraudSnapshotStore> openStore(const std::string& name = "fraud") {
-    auto store = FraudSnapshotStore::open(m_dir / name, FraudSnapshotStore::Sync::Full,
-                                          StoreCreation::CreateIfMissing);
-    EXPECT_TRUE(store.has_value());
+  std::unique_ptr<SqliteFraudStateStore> openStore(const std::string& name = "fraud") {
+    SqliteFraudStateStore::Options options;
+    options.path = m_dir / fmt::format("{}.db", name);
+    options.creation = StoreCreation::CreateIfMissing;
+    auto store = SqliteFraudStateStore::open(options);
+    EXPECT_TRUE(store.has_value()) << store.error().describe();
     return std::move(*store);
   }
 
-  std::unique_ptr<FraudConsumer> openConsumer(FraudSnapshotStore& store) {
+  std::unique_ptr<FraudConsumer> openConsumer(FraudStateStore& store) {
     auto consumer = FraudConsumer::open(m_log, store);
     EXPECT_TRUE(consumer.has_value()) << consumer.error().describe();
     return std::move(*consumer);
@@ -93,6 +95,10 @@ class FraudConsumerTest : public ::testing::Test {
   std::vector<EventEnvelope> m_scenario;
 };
 
+FraudState stateOf(const FraudConsumer& consumer) {
+  return testing::stateOf(consumer.detector());
+}
+
 int64_t sumOfOffsets(const std::map<std::string, int64_t>& offsets) {
   return std::accumulate(offsets.begin(), offsets.end(), int64_t{0},
                          [](int64_t sum, const auto& entry) { return sum + entry.second; });
@@ -111,10 +117,10 @@ TEST_F(FraudConsumerTest, ConsumesBothTopicsAndSavesOffsetsWithEffects) {
   }
   EXPECT_FALSE(consumer->pendingActions().empty());
 
-  auto saved = store->load();
+  auto saved = store->position();
   ASSERT_TRUE(saved.has_value()) << saved.error().describe();
+  EXPECT_FALSE(store->inTransaction()) << "the step committed";
   EXPECT_EQ(sumOfOffsets(saved->offsets), static_cast<int64_t>(m_scenario.size()));
-  EXPECT_EQ(saved->detector, consumer->detector().state());
   EXPECT_EQ(saved->pending, consumer->pendingActions());
   auto again = consumer->step(10'000);
   ASSERT_TRUE(again.has_value());
@@ -140,9 +146,9 @@ TEST_F(FraudConsumerTest, ResumesAfterRestartWithoutDoubleApplying) {
   EXPECT_EQ(sumOfOffsets(second->offsets()), 35);
   EXPECT_EQ(drain(*second, 7), m_scenario.size() - 35);
 
-  EXPECT_EQ(second->detector().state().bookings.size(), 120u);
+  EXPECT_EQ(stateOf(*second).bookings.size(), 120u);
   EXPECT_EQ(digest(*second), digest(*reference));
-  EXPECT_EQ(second->detector().state(), reference->detector().state());
+  EXPECT_EQ(stateOf(*second), stateOf(*reference));
   EXPECT_EQ(second->pendingActions(), reference->pendingActions());
   EXPECT_EQ(second->offsets(), reference->offsets());
 }
@@ -171,10 +177,12 @@ TEST_F(FraudConsumerTest, RebuildYieldsTheSameDigestAndRegeneratesActions) {
   EXPECT_EQ(consumer->pendingActions().size(), produced);
   EXPECT_EQ(sumOfOffsets(consumer->offsets()), static_cast<int64_t>(m_scenario.size()));
 
-  // The rebuilt state is what was saved.
+  // The rebuilt state is what was committed.
+  const FraudState rebuilt_state = stateOf(*consumer);
+  consumer.reset();
   auto reopened = openConsumer(*store);
   EXPECT_EQ(digest(*reopened), before);
-  EXPECT_EQ(reopened->detector().state(), consumer->detector().state());
+  EXPECT_EQ(stateOf(*reopened), rebuilt_state);
 }
 
 TEST_F(FraudConsumerTest, AcknowledgeRemovesDeliveredActionsDurably) {
@@ -245,16 +253,24 @@ TEST_F(FraudConsumerTest, RefusesALogWithoutItsTopics) {
   EXPECT_EQ(consumed.error().field, "topic");
 }
 
-TEST_F(FraudConsumerTest, CorruptSnapshotFailsToOpen) {
+TEST_F(FraudConsumerTest, ARebuildThatFailsToReadTheLogKeepsThePreviousState) {
+  appendScenario();
   auto store = openStore();
-  {
-    std::ofstream out(store->file());
-    out << "{ not json";
-  }
-  auto consumer = FraudConsumer::open(m_log, *store);
-  ASSERT_FALSE(consumer.has_value());
-  EXPECT_EQ(consumer.error().kind, ErrorKind::StoreFailure);
-  EXPECT_EQ(consumer.error().code, "fraud.snapshot_corrupt");
+  auto consumer = openConsumer(*store);
+  drain(*consumer, 1000);
+  const std::string before = digest(*consumer);
+  const FraudState state = stateOf(*consumer);
+
+  MemoryEventLog without_topics({{"booking", 2}});
+  auto other = FraudConsumer::open(without_topics, *store);
+  consumer.reset();
+  ASSERT_TRUE(other.has_value()) << other.error().describe();
+  auto rebuilt = (*other)->rebuild();
+  ASSERT_FALSE(rebuilt.has_value());
+  EXPECT_EQ(rebuilt.error().field, "topic");
+  EXPECT_FALSE(store->inTransaction());
+  EXPECT_EQ(digest(**other), before);
+  EXPECT_EQ(stateOf(**other), state);
 }
 
 // ---------------------------------------------------------------------------
@@ -278,7 +294,7 @@ class FraudDeliveryTest : public FraudConsumerTest {
     EXPECT_TRUE(m_log.append({m_events.propertyCreated("prop-1", "host-1"), m_booking}));
   }
 
-  std::unique_ptr<FraudConsumer> open(EventLog& log, FraudSnapshotStore& store,
+  std::unique_ptr<FraudConsumer> open(EventLog& log, FraudStateStore& store,
                                       ConsumerDelivery delivery) {
     auto consumer = FraudConsumer::open(log, store, optionsFor(delivery, m_clock));
     EXPECT_TRUE(consumer.has_value()) << consumer.error().describe();
@@ -309,7 +325,7 @@ class FraudDeliveryTest : public FraudConsumerTest {
   EventEnvelope m_booking;
   staylab::testing::AppliedCounter m_applied;
   staylab::testing::DuplicatingLog m_twice{m_log};
-  std::unique_ptr<FraudSnapshotStore> m_store;
+  std::unique_ptr<SqliteFraudStateStore> m_store;
 };
 
 TEST_F(FraudDeliveryTest, NaiveConsumerCountsARepeatedBookingAndDiffersFromARebuild) {
@@ -336,20 +352,20 @@ TEST_F(FraudDeliveryTest, NaiveConsumerReappliesWhatACrashCaughtBeforeItsOffsetC
   {
     auto naive = open(m_log, *store, ConsumerDelivery::Naive);
     drain(*naive, 100);
-    EXPECT_EQ(sumOfOffsets(store->load().value().offsets), 0) << "not committed yet";
+    EXPECT_EQ(sumOfOffsets(store->position().value().offsets), 0) << "not committed yet";
   }  // Dropped without flush(): a crash after the effects were saved.
   auto reopened = open(m_log, *store, ConsumerDelivery::Naive);
   drain(*reopened, 100);
 
   EXPECT_EQ(m_applied.times(m_booking.event_id), 2);
-  EXPECT_EQ(reopened->detector().state().bookings.size(), 2u);
+  EXPECT_EQ(stateOf(*reopened).bookings.size(), 2u);
   EXPECT_EQ(testing::suspicionsOf(reopened->detector(), FraudRule::Velocity).size(), 1u);
   EXPECT_NE(digest(*reopened), rebuiltDigest());
 
-  reopened.reset();  // Crashed again: the snapshot holding the booking twice still opens.
+  reopened.reset();  // Crashed again: the store holding the booking twice still opens.
   auto third = open(m_log, *store, ConsumerDelivery::Naive);
   drain(*third, 100);
-  EXPECT_EQ(third->detector().state().bookings.size(), 3u);
+  EXPECT_EQ(stateOf(*third).bookings.size(), 3u);
 }
 
 TEST_F(FraudDeliveryTest, NaiveConsumerCommitsItsOffsetsFiveSecondsLaterAndAtAFlush) {
@@ -359,7 +375,7 @@ TEST_F(FraudDeliveryTest, NaiveConsumerCommitsItsOffsetsFiveSecondsLaterAndAtAFl
     drain(*naive, 100);
     m_clock.advance(5 * kSecond);
     ASSERT_TRUE(naive->step(100));  // Nothing new to read, but the offsets are due.
-    EXPECT_EQ(sumOfOffsets(store->load().value().offsets), 2);
+    EXPECT_EQ(sumOfOffsets(store->position().value().offsets), 2);
   }
   ASSERT_TRUE(m_log.append(
       {m_events.bookingPlaced("bkg-2", "prop-1", "guest-2", "host-1", noSignals(), kT0 + 1)}));

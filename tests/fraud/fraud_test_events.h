@@ -157,9 +157,28 @@ inline std::vector<EventEnvelope> published(const std::vector<FraudAction>& acti
 }
 
 // Returns the suspicions of one rule.
+// The detector's suspicions, state and graph counts; a failed read fails the test.
+inline std::vector<Suspicion> suspicionsIn(const FraudDetector& detector) {
+  auto suspicions = detector.suspicions();
+  EXPECT_TRUE(suspicions.has_value()) << suspicions.error().describe();
+  return suspicions.value_or(std::vector<Suspicion>{});
+}
+
+inline FraudState stateOf(const FraudDetector& detector) {
+  auto state = detector.exportState();
+  EXPECT_TRUE(state.has_value()) << state.error().describe();
+  return state.value_or(FraudState{});
+}
+
+inline GraphStats statsOf(const FraudDetector& detector) {
+  auto stats = detector.graphStats();
+  EXPECT_TRUE(stats.has_value()) << stats.error().describe();
+  return stats.value_or(GraphStats{});
+}
+
 inline std::vector<Suspicion> suspicionsOf(const FraudDetector& detector, FraudRule rule) {
   std::vector<Suspicion> result;
-  for (const auto& suspicion : detector.suspicions()) {
+  for (const auto& suspicion : suspicionsIn(detector)) {
     if (suspicion.rule == rule) {
       result.push_back(suspicion);
     }

@@ -7,7 +7,7 @@ namespace staylab::testing {
 
 // Returns the largest regular file directly in `directory` (empty when there
 // is none): what a damaged disk sector would most likely hit in a store's
-// folder (a RocksDB table file, a Xapian table, the fraud snapshot).
+// folder (a RocksDB table file, a Xapian table, fraud.db).
 inline std::filesystem::path largestFileIn(const std::filesystem::path& directory) {
   std::filesystem::path largest;
   std::uintmax_t size = 0;

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/common/error.h"
+#include "fraud/entity_graph.h"
+#include "fraud/fraud_state_store.h"
+
+namespace staylab::fraud {
+
+// The entity graph of fraud detection, kept in a FraudStateStore as a
+// persisted union-find: accounts and instruments are vertices, an edge joins
+// an account and an instrument it used, and every vertex names its
+// component's root. A merge relabels the side with fewer vertices, so a link
+// costs the smaller side and a lookup one read; the component sizes (accounts,
+// vertices) are kept at the root. Nothing is loaded whole: each call reads the
+// rows it needs.
+//
+// link() reports what EntityGraph::link() reports, with the same rules (see
+// LinkOutcome), so which suspicions a detector raises does not depend on the
+// store it keeps its graph in.
+//
+// Lifetime: `store` must outlive the graph. Thread safety: none.
+class FraudGraph {
+ public:
+  explicit FraudGraph(FraudStateStore& store) : m_store(&store) {}
+
+  // Adds the account's vertex unless it exists.
+  [[nodiscard]] Result<void> addAccount(std::string_view account);
+  // Adds the edge account–instrument (and either vertex) unless it exists and
+  // merges their components.
+  [[nodiscard]] Result<LinkOutcome> link(std::string_view account, std::string_view instrument,
+                                         size_t ring_accounts);
+  // Returns the number of accounts in the component of `account`; 0 when unknown.
+  [[nodiscard]] Result<size_t> componentAccountCount(std::string_view account);
+  // Returns true when both accounts are known and in one component.
+  [[nodiscard]] Result<bool> connected(std::string_view first_account,
+                                       std::string_view second_account);
+  // Returns the accounts and instruments of the component of `account`, each
+  // sorted; both empty when the account is unknown.
+  [[nodiscard]] Result<EntityGraph::Component> component(std::string_view account);
+  // Loads the whole graph into a Boost.Graph EntityGraph and counts its
+  // components with boost::connected_components; StoreFailure
+  // "fraud.graph_inconsistent" when that count differs from the roots the
+  // store keeps. Costs the whole graph: for reports and checks.
+  [[nodiscard]] Result<GraphStats> stats();
+
+ private:
+  Result<GraphVertex> vertexFor(VertexKind kind, std::string_view name);
+
+  FraudStateStore* m_store;
+};
+
+}  // namespace staylab::fraud

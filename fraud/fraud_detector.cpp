@@ -174,13 +174,13 @@ Result<FraudDetector::Application> FraudDetector::applyProperty(const EventEnvel
   application.effect = EventEffect::Applied;
   STAYLAB_TRY(m_store->putProperty(property_id, PropertyRecord{host, event.aggregate_version}));
   FraudGraph entities = graph();
-  STAYLAB_TRY(entities.addAccount(host));
+  GraphVertex host_vertex = STAYLAB_TRY(entities.account(host));
   RingChanges changes;
   bool declared_new = false;
   for (const auto& instrument : declared) {
     if (STAYLAB_TRY(m_store->addHostInstrument(host, instrument))) {
       declared_new = true;
-      changes.add(STAYLAB_TRY(entities.link(host, instrument, ringSize())));
+      changes.add(STAYLAB_TRY(entities.link(host_vertex, instrument, ringSize())));
     }
   }
   if (declared_new) {
@@ -230,10 +230,10 @@ Result<FraudDetector::Application> FraudDetector::applyBooking(const EventEnvelo
 
 Result<void> FraudDetector::indexBooking(const BookingRecord& booking, RingChanges& changes) {
   FraudGraph entities = graph();
-  STAYLAB_TRY(entities.addAccount(booking.guest_id));
-  STAYLAB_TRY(entities.addAccount(booking.host_id));
+  GraphVertex guest = STAYLAB_TRY(entities.account(booking.guest_id));
+  STAYLAB_TRY(entities.account(booking.host_id));
   for (const auto& instrument : bookingInstruments(booking)) {
-    changes.add(STAYLAB_TRY(entities.link(booking.guest_id, instrument, ringSize())));
+    changes.add(STAYLAB_TRY(entities.link(guest, instrument, ringSize())));
   }
   return {};
 }
@@ -383,9 +383,10 @@ Result<void> FraudDetector::checkRingProperty(const BookingRecord& booking,
   }
   Subject subject{SubjectKind::Property, booking.property_id};
   FraudGraph entities = graph();
-  if (STAYLAB_TRY(m_store->hasSuspicion(FraudRule::Ring, subject)) ||
-      !STAYLAB_TRY(entities.connected(booking.guest_id, booking.host_id)) ||
-      STAYLAB_TRY(entities.componentAccountCount(booking.guest_id)) < ringSize()) {
+  // Most guests and hosts are apart: that is checked first.
+  if (!STAYLAB_TRY(entities.connected(booking.guest_id, booking.host_id)) ||
+      STAYLAB_TRY(entities.componentAccountCount(booking.guest_id)) < ringSize() ||
+      STAYLAB_TRY(m_store->hasSuspicion(FraudRule::Ring, subject))) {
     return {};
   }
   EntityGraph::Component component = STAYLAB_TRY(entities.component(booking.guest_id));

@@ -5,27 +5,31 @@
 
 namespace staylab::fraud {
 
-Result<GraphVertex> FraudGraph::vertexFor(VertexKind kind, std::string_view name) {
-  auto found = STAYLAB_TRY(m_store->vertex(kind, name));
+Result<GraphVertex> FraudGraph::account(std::string_view name) {
+  auto found = STAYLAB_TRY(m_store->vertex(VertexKind::Account, name));
   if (found) {
     return *found;
   }
-  return m_store->addVertex(kind, name);
+  return m_store->addVertex(VertexKind::Account, name);
 }
 
-Result<void> FraudGraph::addAccount(std::string_view account) {
-  STAYLAB_TRY(vertexFor(VertexKind::Account, account));
-  return {};
-}
-
-Result<LinkOutcome> FraudGraph::link(std::string_view account, std::string_view instrument,
+Result<LinkOutcome> FraudGraph::link(GraphVertex& account, std::string_view instrument,
                                      size_t ring_accounts) {
-  const GraphVertex account_vertex = STAYLAB_TRY(vertexFor(VertexKind::Account, account));
-  const GraphVertex instrument_vertex = STAYLAB_TRY(vertexFor(VertexKind::Instrument, instrument));
-  STAYLAB_TRY(m_store->addEdge(account_vertex.id, instrument_vertex.id));
+  auto found = STAYLAB_TRY(m_store->vertex(VertexKind::Instrument, instrument));
+  if (!found) {
+    // A component of one instrument and no account would merge into the
+    // account's: below no ring size on its side, never the side with more
+    // accounts, so the outcome is empty (see LinkOutcome).
+    const GraphVertex added =
+        STAYLAB_TRY(m_store->addVertexTo(VertexKind::Instrument, instrument, account.root));
+    STAYLAB_TRY(m_store->addEdge(account.id, added.id));
+    return LinkOutcome{};
+  }
+  const GraphVertex instrument_vertex = *found;
+  STAYLAB_TRY(m_store->addEdge(account.id, instrument_vertex.id));
 
   LinkOutcome outcome;
-  const int64_t first_root = account_vertex.root;
+  const int64_t first_root = account.root;
   const int64_t second_root = instrument_vertex.root;
   if (first_root == second_root) {
     return outcome;
@@ -60,8 +64,9 @@ Result<LinkOutcome> FraudGraph::link(std::string_view account, std::string_view 
   }
   // The side with more vertices keeps its root; ties keep the account's.
   const bool keep_first = first.vertices >= second.vertices;
-  STAYLAB_TRY(m_store->mergeComponents(keep_first ? second_root : first_root,
-                                       keep_first ? first_root : second_root));
+  const int64_t kept = keep_first ? first_root : second_root;
+  STAYLAB_TRY(m_store->mergeComponents(keep_first ? second_root : first_root, kept));
+  account.root = kept;
   return outcome;
 }
 

@@ -27,11 +27,14 @@ class FraudGraph {
  public:
   explicit FraudGraph(FraudStateStore& store) : m_store(&store) {}
 
-  // Adds the account's vertex unless it exists.
-  [[nodiscard]] Result<void> addAccount(std::string_view account);
-  // Adds the edge account–instrument (and either vertex) unless it exists and
-  // merges their components.
-  [[nodiscard]] Result<LinkOutcome> link(std::string_view account, std::string_view instrument,
+  // Returns the account's vertex, adding it when missing.
+  [[nodiscard]] Result<GraphVertex> account(std::string_view name);
+  // Adds the edge `account`–instrument (and the instrument's vertex) unless it
+  // exists and merges their components; `account` (from account()) then names
+  // its component's root after the merge, so a caller linking one account to
+  // several instruments reads its vertex once. A new instrument joins the
+  // account's component directly: it brings no account, so it changes no ring.
+  [[nodiscard]] Result<LinkOutcome> link(GraphVertex& account, std::string_view instrument,
                                          size_t ring_accounts);
   // Returns the number of accounts in the component of `account`; 0 when unknown.
   [[nodiscard]] Result<size_t> componentAccountCount(std::string_view account);
@@ -48,8 +51,6 @@ class FraudGraph {
   [[nodiscard]] Result<GraphStats> stats();
 
  private:
-  Result<GraphVertex> vertexFor(VertexKind kind, std::string_view name);
-
   FraudStateStore* m_store;
 };
 

@@ -152,6 +152,10 @@ class FraudStateStore {
                                                                   std::string_view name) = 0;
   // Adds a vertex as a component of its own (its root is itself).
   [[nodiscard]] virtual Result<GraphVertex> addVertex(VertexKind kind, std::string_view name) = 0;
+  // Adds a vertex straight into the component whose root is `root`, growing
+  // its sizes: what adding it and merging it there would do, in fewer writes.
+  [[nodiscard]] virtual Result<GraphVertex> addVertexTo(VertexKind kind, std::string_view name,
+                                                        int64_t root) = 0;
   // Returns false when the edge exists.
   [[nodiscard]] virtual Result<bool> addEdge(int64_t account, int64_t instrument) = 0;
   [[nodiscard]] virtual Result<ComponentSize> componentSize(int64_t root) = 0;

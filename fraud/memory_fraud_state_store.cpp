@@ -181,6 +181,25 @@ Result<GraphVertex> MemoryFraudStateStore::addVertex(VertexKind kind, std::strin
   return GraphVertex{id, id};
 }
 
+Result<GraphVertex> MemoryFraudStateStore::addVertexTo(VertexKind kind, std::string_view name,
+                                                       int64_t root) {
+  Tables& t = tables();
+  auto component = t.components.find(root);
+  if (component == t.components.end()) {
+    return storeFailure("fraud.graph_inconsistent", "{} is not the root of a component", root);
+  }
+  const auto id = static_cast<int64_t>(t.vertices.size()) + 1;
+  if (!t.vertex_ids.emplace(std::make_pair(kind, std::string(name)), id).second) {
+    return std::unexpected(
+        Error{ErrorKind::Conflict, "fraud.duplicate", "", fmt::format("vertex '{}' exists", name)});
+  }
+  t.vertices.push_back({kind, std::string(name), root});
+  component->second.accounts += kind == VertexKind::Account ? 1 : 0;
+  component->second.vertices += 1;
+  t.members[root].push_back(id);
+  return GraphVertex{id, root};
+}
+
 Result<bool> MemoryFraudStateStore::addEdge(int64_t account, int64_t instrument) {
   return tables().edges.emplace(account, instrument).second;
 }

@@ -372,6 +372,32 @@ Result<GraphVertex> SqliteFraudStateStore::addVertex(VertexKind kind, std::strin
   return GraphVertex{id, id};
 }
 
+Result<GraphVertex> SqliteFraudStateStore::addVertexTo(VertexKind kind, std::string_view name,
+                                                       int64_t root) {
+  // The insert first: a duplicate is refused before anything changed.
+  auto* insert =
+      STAYLAB_TRY(m_db->cached("INSERT INTO vertices (id, kind, name, root) VALUES "
+                               "((SELECT COALESCE(MAX(id) + 1, 1) FROM vertices), ?, ?, ?)"));
+  insert->bind(1, static_cast<int64_t>(kind)).bind(2, name).bind(3, root);
+  auto inserted = insert->run();
+  if (!inserted && inserted.error().kind == ErrorKind::Conflict) {
+    return std::unexpected(
+        Error{ErrorKind::Conflict, "fraud.duplicate", "", fmt::format("vertex '{}' exists", name)});
+  }
+  STAYLAB_TRY(inserted);
+  const int64_t id = m_db->lastInsertRowId();
+  auto* grow = STAYLAB_TRY(m_db->cached(
+      "UPDATE components SET accounts = accounts + ?, vertices = vertices + 1 WHERE root = ?"));
+  grow->bind(1, int64_t{kind == VertexKind::Account ? 1 : 0}).bind(2, root);
+  STAYLAB_TRY(grow->run());
+  if (m_db->changes() == 0) {
+    // Within a transaction, which the caller rolls back.
+    return storeFailure("fraud.graph_inconsistent", "{} is not the root of a component in {}", root,
+                        m_db->path().string());
+  }
+  return GraphVertex{id, root};
+}
+
 Result<bool> SqliteFraudStateStore::addEdge(int64_t account, int64_t instrument) {
   auto* insert = STAYLAB_TRY(
       m_db->cached("INSERT INTO edges (account, instrument) VALUES (?, ?) ON CONFLICT DO NOTHING"));

@@ -64,6 +64,7 @@ class SqliteFraudStateStore final : public FraudStateStore {
 
   Result<std::optional<GraphVertex>> vertex(VertexKind kind, std::string_view name) override;
   Result<GraphVertex> addVertex(VertexKind kind, std::string_view name) override;
+  Result<GraphVertex> addVertexTo(VertexKind kind, std::string_view name, int64_t root) override;
   Result<bool> addEdge(int64_t account, int64_t instrument) override;
   Result<ComponentSize> componentSize(int64_t root) override;
   Result<std::vector<std::string>> componentMembers(int64_t root, VertexKind kind) override;

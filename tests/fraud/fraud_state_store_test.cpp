@@ -200,6 +200,22 @@ TEST_P(FraudStateStoreContract, MergingComponentsRelabelsTheAbsorbedSideAndAddsI
   EXPECT_EQ(graph.accounts.size(), 2u);
 }
 
+TEST_P(FraudStateStoreContract, AVertexAddedIntoAComponentGrowsItsRoot) {
+  FraudStateStore& store = *m_store;
+  const GraphVertex alice = ok(store.addVertex(VertexKind::Account, "alice"));
+  const GraphVertex card = ok(store.addVertexTo(VertexKind::Instrument, "payment:card", alice.id));
+  const GraphVertex bob = ok(store.addVertexTo(VertexKind::Account, "bob", alice.id));
+  EXPECT_EQ(card.root, alice.id);
+  EXPECT_EQ(ok(store.vertex(VertexKind::Account, "bob")), bob);
+  EXPECT_EQ(ok(store.componentSize(alice.id)), (ComponentSize{2, 3}));
+  EXPECT_EQ(ok(store.graph()).components, 1);
+  auto again = store.addVertexTo(VertexKind::Account, "bob", alice.id);
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, "fraud.duplicate");
+  EXPECT_EQ(ok(store.componentSize(alice.id)), (ComponentSize{2, 3}))
+      << "a refusal changes nothing";
+}
+
 TEST_P(FraudStateStoreContract, ThePositionRoundTripsWithBothKindsOfActions) {
   const ConsumerPosition position = richPosition();
   ASSERT_FALSE(testing::marks(position.pending).empty());

@@ -318,7 +318,7 @@ Result<sim::PartLag> SimulatedPlatform::lag(std::string_view part) {
       }
     }
   } else {
-    // Fraud detection keeps its offsets in memory (and in its snapshot).
+    // Fraud detection keeps its offsets in memory (and in its store).
     std::int64_t position = 0;
     for (const auto& [key, offset] : platform.fraudDetection().offsets())
       position += offset;

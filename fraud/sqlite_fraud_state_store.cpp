@@ -138,12 +138,8 @@ Result<std::unique_ptr<SqliteFraudStateStore>> SqliteFraudStateStore::open(const
   open_options.path = options.path;
   open_options.creation = options.creation;
   open_options.sync = options.sync;
-  auto db = STAYLAB_TRY(Database::open(open_options));
-  if (options.creation == StoreCreation::CreateIfMissing) {
-    STAYLAB_TRY(db->exec(kSchema));
-  }
-  STAYLAB_TRY(db->requireTables(
-      "fraud detection's store",
+  auto db = STAYLAB_TRY(Database::openStore(
+      open_options, kSchema, "fraud detection's store",
       {"applied_events", "properties", "host_instruments", "bookings", "suspicions", "vertices",
        "edges", "components", "offsets", "pending_actions", "counters"}));
   return std::unique_ptr<SqliteFraudStateStore>(new SqliteFraudStateStore(std::move(db)));
@@ -352,12 +348,19 @@ Result<std::optional<GraphVertex>> SqliteFraudStateStore::vertex(VertexKind kind
   return GraphVertex{statement->columnInt(0), statement->columnInt(1)};
 }
 
-Result<GraphVertex> SqliteFraudStateStore::addVertex(VertexKind kind, std::string_view name) {
+Result<GraphVertex> SqliteFraudStateStore::insertVertex(VertexKind kind, std::string_view name,
+                                                        std::optional<int64_t> root) {
+  // Without a root the vertex is its own: root = the id it gets.
   auto* insert =
       STAYLAB_TRY(m_db->cached("INSERT INTO vertices (id, kind, name, root) VALUES "
                                "((SELECT COALESCE(MAX(id) + 1, 1) FROM vertices), ?1, ?2, "
-                               "(SELECT COALESCE(MAX(id) + 1, 1) FROM vertices))"));
+                               "COALESCE(?3, (SELECT COALESCE(MAX(id) + 1, 1) FROM vertices)))"));
   insert->bind(1, static_cast<int64_t>(kind)).bind(2, name);
+  if (root) {
+    insert->bind(3, *root);
+  } else {
+    insert->bindNull(3);
+  }
   auto inserted = insert->run();
   if (!inserted && inserted.error().kind == ErrorKind::Conflict) {
     return std::unexpected(
@@ -365,27 +368,22 @@ Result<GraphVertex> SqliteFraudStateStore::addVertex(VertexKind kind, std::strin
   }
   STAYLAB_TRY(inserted);
   const int64_t id = m_db->lastInsertRowId();
+  return GraphVertex{id, root.value_or(id)};
+}
+
+Result<GraphVertex> SqliteFraudStateStore::addVertex(VertexKind kind, std::string_view name) {
+  const GraphVertex vertex = STAYLAB_TRY(insertVertex(kind, name, std::nullopt));
   auto* component = STAYLAB_TRY(
       m_db->cached("INSERT INTO components (root, accounts, vertices) VALUES (?, ?, 1)"));
-  component->bind(1, id).bind(2, int64_t{kind == VertexKind::Account ? 1 : 0});
+  component->bind(1, vertex.id).bind(2, int64_t{kind == VertexKind::Account ? 1 : 0});
   STAYLAB_TRY(component->run());
-  return GraphVertex{id, id};
+  return vertex;
 }
 
 Result<GraphVertex> SqliteFraudStateStore::addVertexTo(VertexKind kind, std::string_view name,
                                                        int64_t root) {
   // The insert first: a duplicate is refused before anything changed.
-  auto* insert =
-      STAYLAB_TRY(m_db->cached("INSERT INTO vertices (id, kind, name, root) VALUES "
-                               "((SELECT COALESCE(MAX(id) + 1, 1) FROM vertices), ?, ?, ?)"));
-  insert->bind(1, static_cast<int64_t>(kind)).bind(2, name).bind(3, root);
-  auto inserted = insert->run();
-  if (!inserted && inserted.error().kind == ErrorKind::Conflict) {
-    return std::unexpected(
-        Error{ErrorKind::Conflict, "fraud.duplicate", "", fmt::format("vertex '{}' exists", name)});
-  }
-  STAYLAB_TRY(inserted);
-  const int64_t id = m_db->lastInsertRowId();
+  const GraphVertex vertex = STAYLAB_TRY(insertVertex(kind, name, root));
   auto* grow = STAYLAB_TRY(m_db->cached(
       "UPDATE components SET accounts = accounts + ?, vertices = vertices + 1 WHERE root = ?"));
   grow->bind(1, int64_t{kind == VertexKind::Account ? 1 : 0}).bind(2, root);
@@ -395,7 +393,7 @@ Result<GraphVertex> SqliteFraudStateStore::addVertexTo(VertexKind kind, std::str
     return storeFailure("fraud.graph_inconsistent", "{} is not the root of a component in {}", root,
                         m_db->path().string());
   }
-  return GraphVertex{id, root};
+  return vertex;
 }
 
 Result<bool> SqliteFraudStateStore::addEdge(int64_t account, int64_t instrument) {

@@ -80,6 +80,9 @@ class SqliteFraudStateStore final : public FraudStateStore {
 
  private:
   explicit SqliteFraudStateStore(std::unique_ptr<sqlite::Database> db) : m_db(std::move(db)) {}
+  // Inserts a vertex whose root is `root`, or itself without one.
+  Result<GraphVertex> insertVertex(VertexKind kind, std::string_view name,
+                                   std::optional<int64_t> root);
 
   std::unique_ptr<sqlite::Database> m_db;
   bool m_in_transaction = false;

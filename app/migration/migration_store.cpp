@@ -37,11 +37,9 @@ Result<std::unique_ptr<MigrationStore>> MigrationStore::open(const std::filesyst
   options.path = path;
   options.creation = creation;
   options.cache_kib = 4 * 1024;
-  auto db = STAYLAB_TRY(Database::open(options));
-  if (creation == StoreCreation::CreateIfMissing)
-    STAYLAB_TRY(db->exec(kSchema));
-  STAYLAB_TRY(db->requireTables("migration store",
-                                {"offsets", "outcomes", "id_map", "property_changes", "counters"}));
+  auto db = STAYLAB_TRY(
+      Database::openStore(options, kSchema, "migration store",
+                          {"offsets", "outcomes", "id_map", "property_changes", "counters"}));
   return std::unique_ptr<MigrationStore>(new MigrationStore(std::move(db)));
 }
 

@@ -72,11 +72,7 @@ Result<std::unique_ptr<SqlitePaymentLedger>> SqlitePaymentLedger::open(const Opt
   open_options.path = options.path;
   open_options.creation = options.creation;
   open_options.sync = options.sync;
-  auto db = STAYLAB_TRY(Database::open(open_options));
-  if (options.creation == StoreCreation::CreateIfMissing) {
-    STAYLAB_TRY(db->exec(kSchema));
-  }
-  STAYLAB_TRY(db->requireTables("payment ledger", {"charges"}));
+  auto db = STAYLAB_TRY(Database::openStore(open_options, kSchema, "payment ledger", {"charges"}));
   return std::unique_ptr<SqlitePaymentLedger>(new SqlitePaymentLedger(std::move(db)));
 }
 

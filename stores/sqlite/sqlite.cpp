@@ -92,6 +92,17 @@ Error Database::lastError(std::string_view what) const {
                            systemReason(m_db), code, m_path.string())};
 }
 
+Result<std::unique_ptr<Database>> Database::openStore(
+    const OpenOptions& options, std::string_view schema, std::string_view what,
+    std::initializer_list<std::string_view> tables) {
+  auto db = STAYLAB_TRY(open(options));
+  if (options.creation == StoreCreation::CreateIfMissing) {
+    STAYLAB_TRY(db->exec(schema));
+  }
+  STAYLAB_TRY(db->requireTables(what, tables));
+  return db;
+}
+
 Result<void> Database::requireTables(std::string_view what,
                                      std::initializer_list<std::string_view> tables) {
   for (std::string_view table : tables) {

@@ -48,6 +48,13 @@ class ReusedStatement;
 class Database {
  public:
   static Result<std::unique_ptr<Database>> open(const OpenOptions& options);
+  // Opens a store's database: with CreateIfMissing it first runs `schema`
+  // (CREATE ... IF NOT EXISTS statements); then every table of `tables` must
+  // exist (see requireTables()), so a file without the store's schema is
+  // refused, naming `what`.
+  static Result<std::unique_ptr<Database>> openStore(
+      const OpenOptions& options, std::string_view schema, std::string_view what,
+      std::initializer_list<std::string_view> tables);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

@@ -125,12 +125,19 @@ Result<std::unique_ptr<fraud::SqliteFraudStateStore>> openFraudStore(const Platf
       return storeFailure("fraud.io", "cannot create directory {}: {}", directory.string(),
                           error.message());
     }
-  } else if (!std::filesystem::exists(path, error) &&
-             std::filesystem::exists(directory / "fraud_snapshot.json", error)) {
-    return storeFailure("fraud.old_format",
-                        "{} holds fraud_snapshot.json, the format of an older Staylab, and no {}; "
-                        "`staylab-cli rebuild` makes it from the event log",
-                        directory.string(), fraud::kFraudDatabaseName);
+  } else if (!std::filesystem::exists(path, error)) {
+    if (std::filesystem::exists(directory / "fraud_snapshot.json", error)) {
+      return storeFailure("fraud.old_format",
+                          "{} holds fraud_snapshot.json, the format of an older Staylab, and no "
+                          "{}; `staylab-cli rebuild` makes it from the event log",
+                          directory.string(), fraud::kFraudDatabaseName);
+    }
+    if (std::filesystem::is_directory(directory, error)) {
+      return storeFailure("fraud.missing",
+                          "{} is missing: fraud detection's state is never re-created by a "
+                          "command; `staylab-cli rebuild` makes it again from the event log",
+                          path.string());
+    }
   }
   fraud::SqliteFraudStateStore::Options store;
   store.path = path;

@@ -29,15 +29,13 @@ struct LinkOutcome {
   std::vector<std::string> scan_accounts;
 };
 
-// The entity graph of fraud detection: an undirected Boost.Graph adjacency_list
-// whose vertices are accounts (one per handle: a handle that is both guest and
-// host is one vertex, which makes self-dealing by handle visible) and
-// instruments (keys such as "payment:<fingerprint>", "device:<id>", "ip:<addr>",
-// in a namespace of their own), with edges only between an account and an
-// instrument it used. Edges are never removed: having used an instrument once is
-// evidence for good. Connected components are kept incrementally in a Boost
-// disjoint_sets (union by rank, path compression), with the accounts of each
-// component, so ring checks cost the size of the smaller side of a merge.
+// The entity graph of fraud detection held whole in memory, for counting: an
+// undirected Boost.Graph adjacency_list whose vertices are accounts (one per
+// handle) and instruments (keys such as "payment:<fingerprint>",
+// "device:<id>", "ip:<addr>", in a namespace of their own), with edges only
+// between an account and an instrument it used. FraudGraph keeps the live
+// graph in the store; it loads it here to count components independently of
+// its own union-find (boost::connected_components).
 //
 // Boost stays inside entity_graph.cpp (the library links it PRIVATE).
 // Thread safety: none; the owner serialises access. Not copyable, movable.
@@ -52,27 +50,18 @@ class EntityGraph {
 
   // Adds the account's vertex unless it exists.
   void addAccount(std::string_view account);
-  // Adds the edge account–instrument (and either vertex) unless it exists and
-  // merges their components. `ring_accounts` is the ring size the outcome is
-  // computed for.
-  LinkOutcome link(std::string_view account, std::string_view instrument, size_t ring_accounts);
+  // Adds the edge account–instrument (and either vertex) unless it exists.
+  void link(std::string_view account, std::string_view instrument);
 
-  // Returns the number of accounts in the component of `account`; 0 when unknown.
-  size_t componentAccountCount(std::string_view account);
-  // Returns true when both accounts are known and in one component.
-  bool connected(std::string_view first_account, std::string_view second_account);
-  // Returns the accounts and instruments of the component of `account`, each
-  // sorted; both empty when the account is unknown.
+  // The accounts and instruments of one component, each sorted.
   struct Component {
     std::vector<std::string> accounts;
     std::vector<std::string> instruments;
   };
-  Component component(std::string_view account);
 
-  // Returns counts; components are computed afresh with boost::connected_components
-  // (O(V + E)), which also cross-checks the incremental sets in debug builds.
+  // Returns counts; components are computed with boost::connected_components
+  // (O(V + E)).
   GraphStats stats() const;
-  void clear();
 
  private:
   struct Impl;

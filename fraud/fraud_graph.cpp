@@ -1,7 +1,6 @@
 #include "fraud/fraud_graph.h"
 
 #include <algorithm>
-#include <limits>
 
 namespace staylab::fraud {
 
@@ -103,8 +102,7 @@ Result<GraphStats> FraudGraph::stats() {
     graph.addAccount(account);
   }
   for (const auto& [account, instrument] : contents.edges) {
-    // No ring size: only the components matter here.
-    (void)graph.link(account, instrument, std::numeric_limits<size_t>::max());
+    graph.link(account, instrument);
   }
   GraphStats stats = graph.stats();
   // Instruments without an edge cannot exist (a vertex is added by its link).

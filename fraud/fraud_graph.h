@@ -18,9 +18,9 @@ namespace staylab::fraud {
 // vertices) are kept at the root. Nothing is loaded whole: each call reads the
 // rows it needs.
 //
-// link() reports what EntityGraph::link() reports, with the same rules (see
-// LinkOutcome), so which suspicions a detector raises does not depend on the
-// store it keeps its graph in.
+// link() reports what changed for rings by the rules of LinkOutcome, so which
+// suspicions a detector raises does not depend on the store it keeps its
+// graph in.
 //
 // Lifetime: `store` must outlive the graph. Thread safety: none.
 class FraudGraph {

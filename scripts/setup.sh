@@ -15,6 +15,7 @@ packages=(
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libsodium-dev
   libcpp-httplib-dev wrk sqlite3
   python3 python3-simpy
+  libpq-dev postgresql-15 libnats-dev nats-server
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth fonts-dejavu-core
 )
 packages_only=false

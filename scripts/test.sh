@@ -41,5 +41,14 @@ if [ -n "$STAYLAB_SANITIZE" ]; then
 fi
 build_dir=${STAYLAB_BUILD_DIR:-$repo_root/build}
 "$repo_root/scripts/setup.sh"
+# The suites of the distributed engines (labels nats and postgres) share a
+# nats-server and a PostgreSQL cluster on loopback, started here and stopped
+# when this script ends, whatever happens (scripts/servers.sh).
+servers_dir=$(mktemp -d "${TMPDIR:-/tmp}/staylab-servers-XXXXXX")
+trap '"$repo_root/scripts/servers.sh" stop "$servers_dir"' EXIT
+servers=$("$repo_root/scripts/servers.sh" start "$servers_dir")
+eval "$servers"
+export STAYLAB_NATS_URL STAYLAB_POSTGRES_URL
+echo "test.sh: nats-server at $STAYLAB_NATS_URL, PostgreSQL at $STAYLAB_POSTGRES_URL"
 cd "$build_dir"
-exec ctest --output-on-failure --no-tests=error -j "${STAYLAB_JOBS:-$(nproc)}" "${ctest_args[@]}" "$@"
+ctest --output-on-failure --no-tests=error -j "${STAYLAB_JOBS:-$(nproc)}" "${ctest_args[@]}" "$@"

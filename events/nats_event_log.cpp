@@ -1,0 +1,445 @@
+#include "events/nats_event_log.h"
+
+#include <nats/nats.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "events/memory_event_log.h"
+
+namespace staylab {
+namespace {
+
+constexpr int kMaxPartitions = 256;
+// Readers kept per partition: one per consumer reading it, and a spare.
+constexpr size_t kReadersPerPartition = 4;
+
+std::string statusText(natsStatus status) {
+  const char* detail = nats_GetLastError(nullptr);
+  std::string text = natsStatus_GetText(status);
+  if (detail != nullptr && *detail != '\0' && text != detail) {
+    text += fmt::format(" ({})", detail);
+  }
+  return text;
+}
+
+std::unexpected<Error> natsFailure(std::string_view what, std::string_view stream,
+                                   natsStatus status, jsErrCode code = static_cast<jsErrCode>(0)) {
+  if (code != 0) {
+    return storeFailure("eventlog.nats", "{} on stream {} failed: {} (JetStream error {})", what,
+                        stream, statusText(status), static_cast<int>(code));
+  }
+  return storeFailure("eventlog.nats", "{} on stream {} failed: {}", what, stream,
+                      statusText(status));
+}
+
+// 1..longest of [A-Za-z0-9_-], and with `dots`, also '.' between them (a
+// subject's token separator: none first, last or twice in a row).
+bool isName(std::string_view name, size_t longest, bool dots = false) {
+  if (name.empty() || name.size() > longest) {
+    return false;
+  }
+  for (size_t index = 0; index < name.size(); ++index) {
+    const char c = name[index];
+    if (dots && c == '.' && index > 0 && index + 1 < name.size() && name[index - 1] != '.') {
+      continue;
+    }
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+          c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A stream name cannot hold '.': a topic's dots become '_'.
+std::string streamTopic(std::string_view topic) {
+  std::string name(topic);
+  std::replace(name.begin(), name.end(), '.', '_');
+  return name;
+}
+
+Result<void> validateOptions(const NatsEventLog::Options& options) {
+  if (options.url.empty()) {
+    return invalidInput("url", "must name the NATS server, e.g. nats://127.0.0.1:4222");
+  }
+  if (!isName(options.prefix, 32)) {
+    return invalidInput("prefix", "must be 1..32 of [A-Za-z0-9_-], not '{}'", options.prefix);
+  }
+  if (options.topics.empty()) {
+    return invalidInput("topics", "must name at least one topic");
+  }
+  std::map<std::string, std::string> topic_of_stream;
+  for (const auto& [topic, partitions] : options.topics) {
+    if (!isName(topic, 64, /*dots=*/true)) {
+      return invalidInput("topics",
+                          "a topic name must be 1..64 of [A-Za-z0-9_-] with single dots between "
+                          "them, not '{}'",
+                          topic);
+    }
+    auto [other, inserted] = topic_of_stream.emplace(streamTopic(topic), topic);
+    if (!inserted) {
+      return invalidInput("topics", "topics '{}' and '{}' would share streams (a dot becomes '_')",
+                          other->second, topic);
+    }
+    if (partitions < 1 || partitions > kMaxPartitions) {
+      return invalidInput("topics", "topic '{}' must have 1..{} partitions, not {}", topic,
+                          kMaxPartitions, partitions);
+    }
+  }
+  if (options.timeout.count() <= 0) {
+    return invalidInput("timeout", "must be positive");
+  }
+  return {};
+}
+
+std::string describePartition(int partition, int partitions) {
+  return fmt::format("staylab event log: partition {} of {}", partition, partitions);
+}
+
+// The N of "partition P of N" in a stream's description, or 0.
+int partitionsIn(const char* description) {
+  if (description == nullptr) {
+    return 0;
+  }
+  std::string_view text(description);
+  const size_t of = text.rfind(" of ");
+  if (of == std::string_view::npos) {
+    return 0;
+  }
+  int count = 0;
+  auto [end, error] = std::from_chars(text.data() + of + 4, text.data() + text.size(), count);
+  return error == std::errc() && end == text.data() + text.size() ? count : 0;
+}
+
+}  // namespace
+
+// The connection, its JetStream context and their options.
+struct NatsEventLog::Connection {
+  natsOptions* options = nullptr;
+  natsConnection* connection = nullptr;
+  jsCtx* js = nullptr;
+  ~Connection() {
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(connection);
+    natsOptions_Destroy(options);
+  }
+};
+
+struct NatsEventLog::Reader {
+  natsSubscription* subscription = nullptr;
+  int64_t next_offset = 0;
+  uint64_t last_used = 0;  // NatsEventLog::m_reads when it last read.
+  ~Reader() {
+    if (subscription != nullptr) {
+      // Deletes the server's consumer now rather than after its inactivity timeout.
+      natsSubscription_Unsubscribe(subscription);
+      natsSubscription_Destroy(subscription);
+    }
+  }
+};
+
+Result<std::unique_ptr<NatsEventLog>> NatsEventLog::open(const Options& options) {
+  STAYLAB_TRY(validateOptions(options));
+  auto connection = std::make_unique<Connection>();
+  const int64_t timeout = options.timeout.count();
+  natsStatus status = natsOptions_Create(&connection->options);
+  if (status == NATS_OK) {
+    status = natsOptions_SetURL(connection->options, options.url.c_str());
+  }
+  if (status == NATS_OK) {
+    status = natsOptions_SetTimeout(connection->options, timeout);
+  }
+  // Reconnect for ever, quickly: a restarted server is used again without
+  // reopening the log; calls made meanwhile fail after `timeout`.
+  if (status == NATS_OK) {
+    status = natsOptions_SetMaxReconnect(connection->options, -1);
+  }
+  if (status == NATS_OK) {
+    status = natsOptions_SetReconnectWait(connection->options, 100);
+  }
+  if (status == NATS_OK) {
+    status = natsConnection_Connect(&connection->connection, connection->options);
+  }
+  if (status != NATS_OK) {
+    return storeFailure("eventlog.nats", "cannot connect to NATS at {}: {}", options.url,
+                        statusText(status));
+  }
+  jsOptions js_options;
+  jsOptions_Init(&js_options);
+  js_options.Wait = timeout;
+  status = natsConnection_JetStream(&connection->js, connection->connection, &js_options);
+  if (status != NATS_OK) {
+    return storeFailure("eventlog.nats", "cannot use JetStream at {}: {}", options.url,
+                        statusText(status));
+  }
+  std::unique_ptr<NatsEventLog> log(new NatsEventLog(options, std::move(connection)));
+  STAYLAB_TRY(log->openStreams());
+  return log;
+}
+
+NatsEventLog::NatsEventLog(Options options, std::unique_ptr<Connection> connection)
+    : m_options(std::move(options)), m_connection(std::move(connection)) {}
+
+NatsEventLog::~NatsEventLog() {
+  m_readers.clear();
+}
+
+std::string NatsEventLog::streamName(std::string_view topic, int partition) const {
+  return fmt::format("{}_{}_{}", m_options.prefix, streamTopic(topic), partition);
+}
+
+Result<void> NatsEventLog::openStreams() {
+  for (const auto& [topic, partitions] : m_options.topics) {
+    // One partition more than configured: finding it means the topic had more.
+    for (int partition = 0; partition <= partitions; ++partition) {
+      const std::string stream = streamName(topic, partition);
+      jsStreamInfo* info = nullptr;
+      jsErrCode code = static_cast<jsErrCode>(0);
+      natsStatus status = js_GetStreamInfo(&info, m_connection->js, stream.c_str(), nullptr, &code);
+      if (status == NATS_OK) {
+        const int recorded = partitionsIn(info->Config->Description);
+        jsStreamInfo_Destroy(info);
+        if (recorded != partitions) {
+          return std::unexpected(Error{
+              ErrorKind::InvalidInput, "eventlog.partitions_changed", "topics",
+              fmt::format("topic '{}' has {} partitions in NATS (stream {}), not {}: changing "
+                          "the count would move aggregates to other partitions",
+                          topic, recorded, stream, partitions)});
+        }
+      } else if (status != NATS_NOT_FOUND && code != JSStreamNotFoundErr) {
+        return natsFailure("stream info", stream, status, code);
+      } else if (partition == partitions) {
+        // As expected: no partition beyond the count.
+      } else if (m_options.creation == StoreCreation::OpenExisting) {
+        return storeFailure("eventlog.missing",
+                            "NATS at {} has no stream {} for partition {} of topic '{}'",
+                            m_options.url, stream, partition, topic);
+      } else {
+        const std::string subject = fmt::format("{}.{}.{}", m_options.prefix, topic, partition);
+        const char* subjects[] = {subject.c_str()};
+        const std::string description = describePartition(partition, partitions);
+        jsStreamConfig config;
+        jsStreamConfig_Init(&config);
+        config.Name = stream.c_str();
+        config.Description = description.c_str();
+        config.Subjects = subjects;
+        config.SubjectsLen = 1;
+        config.Storage = js_FileStorage;
+        config.Retention = js_LimitsPolicy;
+        config.DenyDelete = true;
+        config.DenyPurge = true;
+        status = js_AddStream(nullptr, m_connection->js, &config, nullptr, &code);
+        if (status != NATS_OK) {
+          return natsFailure("creating the stream", stream, status, code);
+        }
+      }
+      if (partition < partitions) {
+        m_last[stream] = STAYLAB_TRY(lastOf(stream));
+      }
+    }
+  }
+  return {};
+}
+
+Result<void> NatsEventLog::checkPartition(std::string_view topic, int partition) const {
+  auto it = m_options.topics.find(std::string(topic));
+  if (it == m_options.topics.end()) {
+    return invalidInput("topic", "'{}' is not a topic of this log", topic);
+  }
+  if (partition < 0 || partition >= it->second) {
+    return invalidInput("partition", "topic '{}' has partitions 0..{}, not {}", topic,
+                        it->second - 1, partition);
+  }
+  return {};
+}
+
+Result<int64_t> NatsEventLog::endOffsetOf(const std::string& stream) {
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus status = js_GetStreamInfo(&info, m_connection->js, stream.c_str(), nullptr, &code);
+  if (status != NATS_OK) {
+    return natsFailure("stream info", stream, status, code);
+  }
+  const auto end = static_cast<int64_t>(info->State.LastSeq);
+  jsStreamInfo_Destroy(info);
+  return end;
+}
+
+Result<NatsEventLog::Last> NatsEventLog::lastOf(const std::string& stream) {
+  const int64_t end = STAYLAB_TRY(endOffsetOf(stream));
+  if (end == 0) {
+    return Last{};
+  }
+  natsMsg* message = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus status = js_GetMsg(&message, m_connection->js, stream.c_str(),
+                                static_cast<uint64_t>(end), nullptr, &code);
+  if (status != NATS_OK) {
+    return natsFailure("reading the last message", stream, status, code);
+  }
+  const char* id = nullptr;
+  status = natsMsgHeader_Get(message, "Nats-Msg-Id", &id);
+  Last last{status == NATS_OK && id != nullptr ? id : "", end - 1};
+  natsMsg_Destroy(message);
+  return last;
+}
+
+Result<std::vector<LogPosition>> NatsEventLog::append(const std::vector<EventEnvelope>& events) {
+  // Everything that can reject an event happens before anything is sent.
+  std::vector<std::string> texts;
+  texts.reserve(events.size());
+  for (const EventEnvelope& event : events) {
+    texts.push_back(STAYLAB_TRY(serialiseForLog(event, m_options.topics)));
+  }
+  std::lock_guard lock(m_append_mutex);
+  // Where each partition's events stop being ones already appended: past
+  // the batch's event that is the partition's last one, if it holds it.
+  std::map<std::string, size_t> first_new;
+  std::vector<std::string> streams;
+  streams.reserve(events.size());
+  for (size_t index = 0; index < events.size(); ++index) {
+    const EventEnvelope& event = events[index];
+    streams.push_back(
+        streamName(event.aggregate_type,
+                   partitionFor(event.aggregate_id, m_options.topics.at(event.aggregate_type))));
+    first_new.try_emplace(streams.back(), 0);
+    if (event.event_id == m_last[streams.back()].event_id) {
+      first_new[streams.back()] = index + 1;
+    }
+  }
+  std::vector<LogPosition> positions(events.size());
+  // Positions of the events already appended, counted back from the last.
+  std::map<std::string, int64_t> offset_back;
+  for (size_t index = events.size(); index-- > 0;) {
+    if (index < first_new[streams[index]]) {
+      auto [it, inserted] = offset_back.try_emplace(streams[index], m_last[streams[index]].offset);
+      positions[index] =
+          LogPosition{events[index].aggregate_type,
+                      partitionFor(events[index].aggregate_id,
+                                   m_options.topics.at(events[index].aggregate_type)),
+                      it->second--};
+    }
+  }
+  for (size_t index = 0; index < events.size(); ++index) {
+    const std::string& stream = streams[index];
+    if (index < first_new[stream]) {
+      continue;
+    }
+    const EventEnvelope& event = events[index];
+    const int partition =
+        partitionFor(event.aggregate_id, m_options.topics.at(event.aggregate_type));
+    const std::string subject =
+        fmt::format("{}.{}.{}", m_options.prefix, event.aggregate_type, partition);
+    jsPubOptions publish;
+    jsPubOptions_Init(&publish);
+    publish.MsgId = event.event_id.c_str();
+    publish.ExpectStream = stream.c_str();
+    jsPubAck* ack = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    natsStatus status = js_Publish(&ack, m_connection->js, subject.c_str(), texts[index].data(),
+                                   static_cast<int>(texts[index].size()), &publish, &code);
+    if (status != NATS_OK) {
+      return natsFailure("publishing an event", stream, status, code);
+    }
+    const int64_t offset = static_cast<int64_t>(ack->Sequence) - 1;
+    jsPubAck_Destroy(ack);
+    positions[index] = LogPosition{event.aggregate_type, partition, offset};
+    m_last[stream] = Last{event.event_id, offset};
+  }
+  return positions;
+}
+
+Result<std::vector<LogRecord>> NatsEventLog::read(std::string_view topic, int partition,
+                                                  int64_t from_offset, size_t limit) {
+  STAYLAB_TRY(checkPartition(topic, partition));
+  if (from_offset < 0) {
+    return invalidInput("from_offset", "must be at least 0, not {}", from_offset);
+  }
+  const std::string stream = streamName(topic, partition);
+  const int64_t end = STAYLAB_TRY(endOffsetOf(stream));
+  std::vector<LogRecord> records;
+  if (from_offset >= end || limit == 0) {
+    return records;
+  }
+  const auto count = static_cast<size_t>(std::min<int64_t>(
+      static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)), end - from_offset));
+  records.reserve(count);
+
+  std::lock_guard lock(m_read_mutex);
+  // A partition's consumers (the projections, fraud detection) read it at
+  // different offsets: each keeps the reader that stopped where it goes on.
+  std::vector<std::unique_ptr<Reader>>& readers = m_readers[stream];
+  auto found = std::find_if(readers.begin(), readers.end(),
+                            [&](const auto& reader) { return reader->next_offset == from_offset; });
+  if (found == readers.end()) {
+    if (readers.size() >= kReadersPerPartition) {
+      readers.erase(std::min_element(
+          readers.begin(), readers.end(),
+          [](const auto& a, const auto& b) { return a->last_used < b->last_used; }));
+    }
+    auto fresh = std::make_unique<Reader>();
+    jsSubOptions subscribe;
+    jsSubOptions_Init(&subscribe);
+    subscribe.Stream = stream.c_str();
+    subscribe.Ordered = true;
+    subscribe.Config.DeliverPolicy = js_DeliverByStartSequence;
+    subscribe.Config.OptStartSeq = static_cast<uint64_t>(from_offset) + 1;
+    const std::string subject = fmt::format("{}.{}.{}", m_options.prefix, topic, partition);
+    jsErrCode code = static_cast<jsErrCode>(0);
+    natsStatus status = js_SubscribeSync(&fresh->subscription, m_connection->js, subject.c_str(),
+                                         nullptr, &subscribe, &code);
+    if (status != NATS_OK) {
+      fresh->subscription = nullptr;
+      return natsFailure("creating a consumer", stream, status, code);
+    }
+    fresh->next_offset = from_offset;
+    readers.push_back(std::move(fresh));
+    found = readers.end() - 1;
+  }
+  Reader& reader = **found;
+  reader.last_used = ++m_reads;
+  // Drops this reader after a failure: the next read starts a fresh one.
+  auto drop = [&] { readers.erase(found); };
+  while (records.size() < count) {
+    natsMsg* message = nullptr;
+    natsStatus status =
+        natsSubscription_NextMsg(&message, reader.subscription, m_options.timeout.count());
+    if (status != NATS_OK) {
+      drop();
+      return natsFailure(fmt::format("reading offset {}", from_offset + records.size()), stream,
+                         status);
+    }
+    jsMsgMetaData* meta = nullptr;
+    status = natsMsg_GetMetaData(&meta, message);
+    const int64_t offset = status == NATS_OK ? static_cast<int64_t>(meta->Sequence.Stream) - 1 : -1;
+    jsMsgMetaData_Destroy(meta);
+    auto event = EventEnvelope::fromText(std::string_view(
+        natsMsg_GetData(message), static_cast<size_t>(natsMsg_GetDataLength(message))));
+    natsMsg_Destroy(message);
+    if (offset != reader.next_offset) {
+      drop();
+      return storeFailure("eventlog.corrupt",
+                          "stream {} delivered offset {} where offset {} was due", stream, offset,
+                          from_offset + static_cast<int64_t>(records.size()));
+    }
+    if (!event) {
+      drop();
+      return storeFailure("eventlog.corrupt", "record {}/{}/{} does not parse: {}", topic,
+                          partition, offset, event.error().describe());
+    }
+    records.push_back(
+        LogRecord{LogPosition{std::string(topic), partition, offset}, std::move(*event)});
+    ++reader.next_offset;
+  }
+  return records;
+}
+
+Result<int64_t> NatsEventLog::endOffset(std::string_view topic, int partition) {
+  STAYLAB_TRY(checkPartition(topic, partition));
+  return endOffsetOf(streamName(topic, partition));
+}
+
+}  // namespace staylab

@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/platform/durable_file.h"
+
 namespace staylab::app {
 namespace {
 
@@ -253,25 +255,7 @@ Result<void> KeyRing::save(const std::vector<Stored>& keys) const {
                      {"sha256", hex(stored.digest)}});
   }
   std::string text = nlohmann::json{{"keys", items}}.dump(2) + "\n";
-  auto temporary = m_file;
-  temporary += ".tmp";
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return storeFailure("gateway.keys_write", "cannot write {}: {}", temporary.string(),
-                        std::strerror(errno));
-  }
-  bool written = ::fchmod(fd, 0600) == 0 &&
-                 ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                 ::fsync(fd) == 0;
-  ::close(fd);
-  std::error_code error;
-  if (written) {
-    std::filesystem::rename(temporary, m_file, error);
-  }
-  if (!written || error) {
-    return storeFailure("gateway.keys_write", "cannot save {}", m_file.string());
-  }
-  return {};
+  return writeFileDurably(m_file, text, 0600, "gateway.keys_write");
 }
 
 }  // namespace staylab::app

@@ -167,6 +167,15 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   auto* api_key =
       app.add_option("--api-key", global.api_key,
                      "Act as the caller this API key belongs to (default: the local admin)");
+  leftOutForDefault(global,
+                    app.add_option("--nats", global.servers.nats_url,
+                                   "Keep the event log on NATS JetStream at this URL "
+                                   "(nats://HOST:PORT) instead of in the data directory's events/; "
+                                   "a data directory keeps the engines it was initialised with"));
+  leftOutForDefault(
+      global, app.add_option("--postgres", global.servers.postgres,
+                             "Keep the booking store on PostgreSQL (a libpq connection string "
+                             "or URI) instead of in the data directory's booking.db"));
   app.set_help_all_flag("--help-all", "Show help for every command");
 
   Action action;
@@ -426,6 +435,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   options.parts =
       global.writes ? PlatformParts::all() : global.parts.value_or(PlatformParts::all());
   options.durability = global.durability;
+  options.servers = global.servers;
   options.clock = global.clock.get();
   options.random = global.random.get();
   // The caller is known and allowed before any store is opened, so a
@@ -467,7 +477,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     lock = std::move(*acquired);
   }
   if (global.log_action) {
-    auto log = Platform::openEventLog(options.data_dir);
+    auto log = Platform::openEventLog(options.data_dir, options.servers);
     if (!log) {
       return report(log.error());
     }

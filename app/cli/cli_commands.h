@@ -29,6 +29,8 @@ struct GlobalOptions {
   // The parts of the platform a command that only reads needs (see
   // PlatformParts); a command that writes, or sets none, opens them all.
   std::optional<PlatformParts> parts;
+  // The servers of --nats and --postgres (PlatformOptions::servers).
+  ServerEngines servers;
   // How the platform is opened; `seed` makes ids and times deterministic.
   Durability durability = Durability::Full;
   std::shared_ptr<ManualClock> clock;

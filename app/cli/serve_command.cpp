@@ -33,6 +33,7 @@ Result<http::ServeOptions> serveOptions(const GlobalOptions& global, const Serve
   http::ServeOptions options;
   options.data_dir =
       global.data_dir.empty() ? defaultDataDir() : std::filesystem::path(global.data_dir);
+  options.servers = global.servers;
   size_t colon = flags.listen.rfind(':');
   if (colon == std::string::npos || colon == 0) {
     return invalidInput("listen", "must be HOST:PORT (e.g. 127.0.0.1:8080), got '{}'",

@@ -113,6 +113,7 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   platform_options.data_dir = options.data_dir;
   platform_options.mode = OpenMode::InitialiseIfEmpty;
   platform_options.durability = options.durability;
+  platform_options.servers = options.servers;
   auto platform = Platform::open(platform_options);
   if (!platform) {
     return report(err, platform.error(), platform.error().kind == ErrorKind::InvalidInput ? 2 : 3);

@@ -22,6 +22,8 @@ struct ServeOptions {
   size_t max_body_bytes = 1 << 20;  // Larger bodies get 413. Default: 1 MiB.
   RateLimit rate_limit;
   std::chrono::milliseconds wait_timeout{5000};  // consistency=wait bound. Default: 5 s.
+  // The event log and booking store on servers (PlatformOptions::servers). Default: none.
+  ServerEngines servers;
 };
 
 // Serves until SIGTERM or SIGINT, then stops taking connections, finishes the

@@ -7,6 +7,7 @@
 
 #include "events/history_projection.h"
 #include "events/log_event_publisher.h"
+#include "events/nats_event_log.h"
 #include "events/rocksdb_event_log.h"
 #include "events/search_projection.h"
 #include "stores/document/sqlite_document_store.h"
@@ -44,16 +45,16 @@ class ListingPropertyDirectory final : public PropertyDirectory {
 };
 
 // What a data directory holds; the read models among them can be rebuilt.
-constexpr std::array<const char*, 6> kStoreEntries = {"listing.db", "booking.db", "events",
-                                                      "history",    "search",     "fraud"};
+constexpr std::array<const char*, 7> kStoreEntries = {
+    "listing.db", "booking.db", "events", "history", "search", "fraud", "engines.json"};
 constexpr std::array<const char*, 3> kReadModelEntries = {"history", "search", "fraud"};
 // Partitions of each dead-letter topic: one, so its letters read in the order written.
 constexpr int kDeadLetterPartitions = 1;
 
 // Adds the dead-letter topic of each topic the consumers read (PoisonHandling).
-void addDeadLetterTopics(RocksDbEventLog::Options& log) {
+void addDeadLetterTopics(std::map<std::string, int>& topics) {
   for (const char* topic : {"property", "booking"})
-    log.topics.emplace(deadLetterTopic(topic), kDeadLetterPartitions);
+    topics.emplace(deadLetterTopic(topic), kDeadLetterPartitions);
 }
 
 struct Creation {
@@ -176,19 +177,29 @@ std::vector<std::string> Platform::topicNames() {
   return names;
 }
 
-Result<std::unique_ptr<EventLog>> Platform::openEventLog(const std::filesystem::path& data_dir) {
+Result<std::unique_ptr<EventLog>> Platform::openEventLog(const std::filesystem::path& data_dir,
+                                                         const ServerEngines& servers) {
   STAYLAB_TRY(prepareDataDir(data_dir, OpenMode::Existing));
+  const EngineRecord engines =
+      STAYLAB_TRY(settleEngines(data_dir, servers, StoreCreation::OpenExisting));
+  if (engines.nats) {
+    std::map<std::string, int> topics = NatsEventLog::Options().topics;
+    addDeadLetterTopics(topics);
+    return openNatsEventLog(engines, servers, topics, StoreCreation::OpenExisting);
+  }
   RocksDbEventLog::Options log;
   log.directory = data_dir / "events";
   log.creation = StoreCreation::OpenExisting;
   // The topics open() has; those recorded by other opens (a queue's, a
   // migration's) are served too.
-  addDeadLetterTopics(log);
+  addDeadLetterTopics(log.topics);
   return std::unique_ptr<EventLog>(STAYLAB_TRY(RocksDbEventLog::open(log)));
 }
 
 Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options) {
   auto creation = STAYLAB_TRY(prepareDataDir(options.data_dir, options.mode));
+  const EngineRecord engines =
+      STAYLAB_TRY(settleEngines(options.data_dir, options.servers, creation.writes));
   std::unique_ptr<Platform> platform(new Platform());
   platform->m_data_dir = options.data_dir;
   platform->m_patterns = options.patterns;
@@ -225,29 +236,47 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
     std::unique_ptr<Port> port = std::move(engine);
     return decorator ? decorator(std::move(port)) : std::move(port);
   };
+  // A store on a server: no engine kept for verifyIntegrity().
+  auto decoratePort = [](auto port, const auto& decorator) {
+    return decorator ? decorator(std::move(port)) : std::move(port);
+  };
   // The write stores and the log first: a read model is deleted for a
   // rebuild only once they have opened.
   platform->m_listing_store = decorate(
       STAYLAB_TRY(
           SqliteDocumentStore::open({options.data_dir / "listing.db", sync, creation.writes})),
       platform->m_listing_engine, decorators.listing_store);
-  platform->m_booking_store = decorate(
-      STAYLAB_TRY(
-          SqliteBookingStore::open({options.data_dir / "booking.db", sync, creation.writes})),
-      platform->m_booking_engine, decorators.booking_store);
+  if (engines.postgres) {
+    platform->m_booking_store = decoratePort(
+        STAYLAB_TRY(openPostgresBookingStore(engines, options.servers, creation.writes)),
+        decorators.booking_store);
+  } else {
+    platform->m_booking_store = decorate(
+        STAYLAB_TRY(
+            SqliteBookingStore::open({options.data_dir / "booking.db", sync, creation.writes})),
+        platform->m_booking_engine, decorators.booking_store);
+  }
   if (parts.event_log) {
-    RocksDbEventLog::Options log;
-    log.directory = options.data_dir / "events";
+    std::map<std::string, int> topics = RocksDbEventLog::Options().topics;
     if (options.patterns.booking_intake == BookingIntake::Queued)
-      log.topics.emplace(std::string(BookingQueue::kTopic), BookingQueue::kPartitions);
-    log.creation = creation.writes;
-    log.sync = options.durability == Durability::Full ? RocksDbEventLog::Sync::Full
-                                                      : RocksDbEventLog::Sync::Normal;
+      topics.emplace(std::string(BookingQueue::kTopic), BookingQueue::kPartitions);
     for (const auto& [topic, partitions] : options.extra_topics)
-      log.topics.emplace(topic, partitions);
-    addDeadLetterTopics(log);
-    platform->m_event_log = decorate(STAYLAB_TRY(RocksDbEventLog::open(log)),
-                                     platform->m_log_engine, decorators.event_log);
+      topics.emplace(topic, partitions);
+    addDeadLetterTopics(topics);
+    if (engines.nats) {
+      platform->m_event_log = decoratePort(
+          STAYLAB_TRY(openNatsEventLog(engines, options.servers, topics, creation.writes)),
+          decorators.event_log);
+    } else {
+      RocksDbEventLog::Options log;
+      log.directory = options.data_dir / "events";
+      log.topics = topics;
+      log.creation = creation.writes;
+      log.sync = options.durability == Durability::Full ? RocksDbEventLog::Sync::Full
+                                                        : RocksDbEventLog::Sync::Normal;
+      platform->m_event_log = decorate(STAYLAB_TRY(RocksDbEventLog::open(log)),
+                                       platform->m_log_engine, decorators.event_log);
+    }
     if (decorators.consumer_log) {
       platform->m_consumer_log = decorators.consumer_log(*platform->m_event_log);
     }
@@ -442,8 +471,12 @@ std::vector<Platform::IntegrityVerdict> Platform::verifyIntegrity() {
   }
   std::vector<IntegrityVerdict> verdicts;
   verdicts.push_back({"listing.db", m_listing_engine->verifyIntegrity()});
-  verdicts.push_back({"booking.db", m_booking_engine->verifyIntegrity()});
-  verdicts.push_back({"events/", m_log_engine->verifyIntegrity()});
+  if (m_booking_engine != nullptr) {
+    verdicts.push_back({"booking.db", m_booking_engine->verifyIntegrity()});
+  }
+  if (m_log_engine != nullptr) {
+    verdicts.push_back({"events/", m_log_engine->verifyIntegrity()});
+  }
   verdicts.push_back({"history/", m_history_engine->verifyIntegrity()});
   verdicts.push_back({"search/", m_search_engine->verifyIntegrity()});
   verdicts.push_back({"fraud/fraud.db", m_fraud_store->verifyIntegrity()});

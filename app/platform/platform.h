@@ -12,6 +12,7 @@
 #include "app/platform/composed_search.h"
 #include "app/platform/gateway.h"
 #include "app/platform/pump.h"
+#include "app/platform/server_engines.h"
 #include "domain/booking/booking_saga.h"
 #include "domain/booking/booking_service.h"
 #include "domain/common/platform_patterns.h"
@@ -137,6 +138,10 @@ struct PlatformOptions {
   // or queue bookings (both append to the log), and for a rebuild. Default:
   // all.
   PlatformParts parts;
+  // Where the event log and the booking store run (ServerEngines): the data
+  // directory by default, or NATS JetStream and PostgreSQL. A data directory
+  // keeps the engines it was initialised with (engines.json). Default: none.
+  ServerEngines servers;
   // Topics the log holds besides the platform's own (topic -> partitions),
   // for parts composed around the platform that append to the log (a
   // migration's CDC topics: app/migration). Default: none.
@@ -155,6 +160,8 @@ struct PlatformOptions {
 //                                                  property.dlq, booking.dlq
 //   fraud/       fraud.db (SQLite, WAL)            fraud detection's own state
 //   api-keys.json                                  the gateway's API keys
+//   engines.json                                   with PlatformOptions::servers only: which
+//                                                  stores live on a server, by what name
 //   payment.db   payment ledger (SQLite)           Payment context (with BookingPayment only)
 //
 // A part left closed (PlatformOptions::parts) has no accessor: calling one
@@ -219,6 +226,8 @@ class Platform {
   // Runs each engine's own check: SQLite's integrity_check on listing.db and
   // booking.db, RocksDB's checksum verification on events/ and history/,
   // Xapian's check on search/. Reads every page; for `check`, not hot paths.
+  // A store on a server (PlatformOptions::servers) has no verdict here: its
+  // server checks its own data.
   std::vector<IntegrityVerdict> verifyIntegrity();
 
   // Returns a fresh context for a command issued by `caller`.
@@ -233,8 +242,9 @@ class Platform {
   // errors are open()'s with OpenMode::Existing (InvalidInput naming "data"
   // for a missing or empty one); StoreFailure naming events/ when the log is
   // missing or damaged. Every topic the log recorded is readable.
+  // With `servers`, as PlatformOptions::servers says.
   [[nodiscard]] static Result<std::unique_ptr<EventLog>> openEventLog(
-      const std::filesystem::path& data_dir);
+      const std::filesystem::path& data_dir, const ServerEngines& servers = {});
 
   // The consumers by name: "search-projection", "history-projection",
   // "fraud-detection".
@@ -288,7 +298,9 @@ class Platform {
   std::unique_ptr<RandomSource> m_owned_random;
   const Clock* m_clock = nullptr;
   RandomSource* m_random = nullptr;
-  // The engines under the (possibly decorated) ports, for verifyIntegrity().
+  // The engines under the (possibly decorated) ports, for verifyIntegrity();
+  // null for a store on a server (PlatformOptions::servers), whose server
+  // checks its own data.
   SqliteDocumentStore* m_listing_engine = nullptr;
   SqliteBookingStore* m_booking_engine = nullptr;
   RocksDbWideColumnStore* m_history_engine = nullptr;

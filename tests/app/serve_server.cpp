@@ -17,8 +17,16 @@ constexpr std::string_view kListening = "listening on http://127.0.0.1:";
 
 }  // namespace
 
-nlohmann::json cliJson(const std::filesystem::path& data_dir, std::vector<std::string> args) {
-  args.insert(args.begin(), {"--data", data_dir.string(), "--json"});
+std::vector<std::string> DataDir::arguments() const {
+  std::vector<std::string> arguments{"--data", path.string()};
+  arguments.insert(arguments.end(), engines.begin(), engines.end());
+  return arguments;
+}
+
+nlohmann::json cliJson(const DataDir& data_dir, std::vector<std::string> args) {
+  args.insert(args.begin(), "--json");
+  const std::vector<std::string> leading = data_dir.arguments();
+  args.insert(args.begin(), leading.begin(), leading.end());
   ProcessResult result = runProcess(cliUnderTest(), args);
   if (result.exit_code != 0) {
     throw std::runtime_error(
@@ -27,16 +35,15 @@ nlohmann::json cliJson(const std::filesystem::path& data_dir, std::vector<std::s
   return nlohmann::json::parse(result.out);
 }
 
-std::string addKey(const std::filesystem::path& data_dir, const std::string& caller,
-                   const std::string& role) {
+std::string addKey(const DataDir& data_dir, const std::string& caller, const std::string& role) {
   return cliJson(data_dir, {"keys", "add", "--caller", caller, "--role", role})
       .at("key")
       .get<std::string>();
 }
 
-ServerProcess::ServerProcess(const std::filesystem::path& data_dir,
-                             std::vector<std::string> extra) {
-  std::vector<std::string> args{"--data", data_dir.string(), "serve", "--listen", "127.0.0.1:0"};
+ServerProcess::ServerProcess(const DataDir& data_dir, std::vector<std::string> extra) {
+  std::vector<std::string> args = data_dir.arguments();
+  args.insert(args.end(), {"serve", "--listen", "127.0.0.1:0"});
   args.insert(args.end(), extra.begin(), extra.end());
   m_child = std::make_unique<ChildProcess>(cliUnderTest(), args);
   const auto deadline = ChildProcess::Clock::now() + std::chrono::seconds(30);

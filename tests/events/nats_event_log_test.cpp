@@ -104,6 +104,9 @@ TEST(NatsEventLog, BadOptionsNameTheirField) {
   const std::map<std::string, NatsEventLog::Options> cases = [] {
     std::map<std::string, NatsEventLog::Options> bad;
     bad["url"] = optionsFor("", "p", contractTopics());
+    bad["url "] = optionsFor("not a url", "p", contractTopics());
+    bad["url  "] = optionsFor("nats://127.0.0.1:99999", "p", contractTopics());
+    bad["url   "] = optionsFor("http://127.0.0.1:4222", "p", contractTopics());
     bad["prefix"] = optionsFor(g_server->address(), "has.dot", contractTopics());
     bad["topics"] = optionsFor(g_server->address(), "p", {{"book ing", 1}});
     return bad;
@@ -112,7 +115,7 @@ TEST(NatsEventLog, BadOptionsNameTheirField) {
     auto opened = NatsEventLog::open(options);
     ASSERT_FALSE(opened) << field;
     EXPECT_EQ(opened.error().kind, ErrorKind::InvalidInput) << field;
-    EXPECT_EQ(opened.error().field, field) << opened.error().describe();
+    EXPECT_EQ(opened.error().field, field.substr(0, field.find(' '))) << opened.error().describe();
   }
   EXPECT_EQ(
       NatsEventLog::open(optionsFor(g_server->address(), "p", {{"booking", 257}})).error().field,
@@ -289,6 +292,7 @@ TEST(NatsEventLogClientCrash, AcknowledgedAppendsSurviveSigkillOfTheClient) {
         {"--gtest_filter=NatsEventLogClientCrashChild.DISABLED_AppendsUntilKilled",
          "--gtest_also_run_disabled_tests"},
         {fmt::format("{}={}", kUrlVariable, g_server->address()),
+         fmt::format("STAYLAB_NATS_URL={}", g_server->address()),
          fmt::format("{}={}", kRoundVariable, round),
          fmt::format("{}={}", kPrefixVariable, prefix)});
     const auto deadline = testing::ChildProcess::Clock::now() + std::chrono::seconds(30);

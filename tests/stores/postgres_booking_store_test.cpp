@@ -247,6 +247,7 @@ TEST(PostgresBookingStoreClientCrash, CommittedBookingsSurviveSigkillOfTheClient
         {"--gtest_filter=PostgresBookingStoreClientCrashChild.DISABLED_BooksUntilKilled",
          "--gtest_also_run_disabled_tests"},
         {fmt::format("{}={}", kConninfoVariable, g_server->address()),
+         fmt::format("STAYLAB_POSTGRES_URL={}", g_server->address()),
          fmt::format("{}={}", kSchemaVariable, schema),
          fmt::format("{}={}", kRoundVariable, round)});
     const auto deadline = testing::ChildProcess::Clock::now() + std::chrono::seconds(60);

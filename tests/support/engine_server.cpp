@@ -2,10 +2,11 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -113,25 +114,52 @@ EngineServer::~EngineServer() {
 
 void EngineServer::start(std::vector<std::string> argv) {
   m_argv = std::move(argv);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, m_log.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  // Everything the child needs is made before fork(): between fork() and
+  // exec() it makes system calls only.
   std::vector<char*> pointers;
   for (auto& arg : m_argv) {
     pointers.push_back(arg.data());
   }
   pointers.push_back(nullptr);
-  const int failed =
-      ::posix_spawn(&m_pid, pointers[0], &actions, nullptr, pointers.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (failed != 0) {
-    m_pid = -1;
+  const int input = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const int log = ::open(m_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (input < 0 || log < 0) {
+    const int saved = errno;
+    ::close(input);
+    ::close(log);
     throw std::runtime_error(
-        fmt::format("cannot start {}: {}", m_argv.front(), std::strerror(failed)));
+        fmt::format("cannot open {}: {}", m_log.string(), std::strerror(saved)));
   }
+  const pid_t parent = ::getpid();
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::dup2(input, STDIN_FILENO);
+    ::dup2(log, STDOUT_FILENO);
+    ::dup2(log, STDERR_FILENO);
+    if (m_run_as) {
+      const gid_t group = m_run_as->second;
+      if (::setgroups(1, &group) != 0 || ::setgid(group) != 0 || ::setuid(m_run_as->first) != 0) {
+        ::_exit(126);
+      }
+    }
+    // The server dies with the test process, even when a SIGKILL ends it
+    // before the destructor could stop the server (set after setuid, which
+    // clears it).
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) {
+      ::_exit(125);
+    }
+    ::execve(pointers[0], pointers.data(), environ);
+    ::_exit(127);
+  }
+  const int saved = errno;
+  ::close(input);
+  ::close(log);
+  if (child < 0) {
+    throw std::runtime_error(
+        fmt::format("cannot start {}: fork failed: {}", m_argv.front(), std::strerror(saved)));
+  }
+  m_pid = child;
   waitUntilListening();
 }
 
@@ -215,6 +243,7 @@ PostgresServer::PostgresServer() : m_bin(postgresBinaries()), m_sockets(m_dir / 
     if (user == nullptr) {
       throw std::runtime_error("running as root, but there is no user postgres to run PostgreSQL");
     }
+    m_run_as = std::make_pair(user->pw_uid, user->pw_gid);
     for (const auto& path : {m_dir.path(), m_sockets}) {
       if (::chown(path.c_str(), user->pw_uid, user->pw_gid) != 0) {
         throw std::runtime_error(
@@ -242,10 +271,10 @@ PostgresServer::~PostgresServer() {
 }
 
 std::vector<std::string> PostgresServer::serverCommand() const {
-  return asPostgresUser({(m_bin / "postgres").string(), "-D", m_data.string(), "-p",
-                         std::to_string(m_port), "-c", "listen_addresses=127.0.0.1", "-c",
-                         "unix_socket_directories=" + m_sockets.string(), "-c",
-                         "max_connections=60", "-c", "shared_buffers=32MB", "-c", "fsync=on"});
+  return std::vector<std::string>(
+      {(m_bin / "postgres").string(), "-D", m_data.string(), "-p", std::to_string(m_port), "-c",
+       "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + m_sockets.string(), "-c",
+       "max_connections=60", "-c", "shared_buffers=32MB", "-c", "fsync=on"});
 }
 
 bool PostgresServer::isReady() const {

@@ -5,7 +5,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -41,8 +43,11 @@ class EngineServer {
 
  protected:
   EngineServer();
-  // Starts `argv` (argv[0] a path) as the server and waits until it accepts
-  // TCP connections on 127.0.0.1:port(); its output goes to `log`.
+  // Starts `argv` (argv[0] a path) as the server, as the user m_run_as when
+  // set, and waits until it accepts TCP connections on 127.0.0.1:port(); its
+  // output goes to the log file. The server gets SIGKILL when the thread
+  // that started it ends (PR_SET_PDEATHSIG), so a test process killed
+  // mid-test leaves no server behind.
   void start(std::vector<std::string> argv);
   // True once the server answers clients (after it listens). Default: true.
   virtual bool isReady() const { return true; }
@@ -51,6 +56,7 @@ class EngineServer {
   void stop(int signal);
 
   TempDir m_dir;
+  std::optional<std::pair<uid_t, gid_t>> m_run_as;  // The server's user and group.
   std::filesystem::path m_data;
   std::filesystem::path m_log;
   int m_port = 0;
@@ -75,7 +81,7 @@ class NatsServer final : public EngineServer {
 // A PostgreSQL cluster (Debian's packages: /usr/lib/postgresql/N/bin),
 // made by initdb with trust authentication for the user `staylab`, run by
 // `postgres` directly (not pg_ctl, so that kill() hits the postmaster); as
-// root, it runs as the user postgres. fsync stays on, so a killed server
+// root, both run as the user postgres. fsync stays on, so a killed server
 // recovers from its WAL as a production one would.
 class PostgresServer final : public EngineServer {
  public:

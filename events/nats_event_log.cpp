@@ -16,10 +16,11 @@ constexpr int kMaxPartitions = 256;
 // Readers kept per partition: one per consumer reading it, and a spare.
 constexpr size_t kReadersPerPartition = 4;
 
+// nats.c's text for `status`, and its thread's last error when that says more.
 std::string statusText(natsStatus status) {
   const char* detail = nats_GetLastError(nullptr);
   std::string text = natsStatus_GetText(status);
-  if (detail != nullptr && *detail != '\0' && text != detail) {
+  if (detail != nullptr && std::string_view(detail).find(text) == std::string_view::npos) {
     text += fmt::format(" ({})", detail);
   }
   return text;
@@ -62,9 +63,7 @@ std::string streamTopic(std::string_view topic) {
 }
 
 Result<void> validateOptions(const NatsEventLog::Options& options) {
-  if (options.url.empty()) {
-    return invalidInput("url", "must name the NATS server, e.g. nats://127.0.0.1:4222");
-  }
+  STAYLAB_TRY(NatsEventLog::checkUrl(options.url));
   if (!isName(options.prefix, 32)) {
     return invalidInput("prefix", "must be 1..32 of [A-Za-z0-9_-], not '{}'", options.prefix);
   }
@@ -140,6 +139,39 @@ struct NatsEventLog::Reader {
     }
   }
 };
+
+Result<void> NatsEventLog::checkUrl(std::string_view url) {
+  const auto bad = [&] {
+    return invalidInput("url",
+                        "must be nats://HOST[:PORT] or tls://HOST[:PORT] (or a comma-separated "
+                        "list of them), not '{}'",
+                        url);
+  };
+  if (url.empty()) {
+    return bad();
+  }
+  size_t start = 0;
+  while (start <= url.size()) {
+    const size_t end = std::min(url.find(',', start), url.size());
+    std::string_view item = url.substr(start, end - start);
+    size_t scheme = item.starts_with("nats://") ? 7 : item.starts_with("tls://") ? 6 : 0;
+    std::string_view rest = item.substr(scheme);
+    if (scheme == 0 || rest.empty() || rest.find_first_of(" /?#") != std::string_view::npos) {
+      return bad();
+    }
+    if (const size_t colon = rest.rfind(':'); colon != std::string_view::npos) {
+      int port = 0;
+      std::string_view digits = rest.substr(colon + 1);
+      auto [stop, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+      if (colon == 0 || error != std::errc() || stop != digits.data() + digits.size() || port < 1 ||
+          port > 65535) {
+        return bad();
+      }
+    }
+    start = end + 1;
+  }
+  return {};
+}
 
 Result<std::unique_ptr<NatsEventLog>> NatsEventLog::open(const Options& options) {
   STAYLAB_TRY(validateOptions(options));

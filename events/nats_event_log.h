@@ -73,6 +73,10 @@ class NatsEventLog final : public EventLog {
   };
 
   [[nodiscard]] static Result<std::unique_ptr<NatsEventLog>> open(const Options& options);
+  // Checks the form of a server URL (Options::url): nats:// or tls://, a
+  // host, an optional port, or a comma-separated list of such. InvalidInput
+  // "url" naming the rule otherwise.
+  [[nodiscard]] static Result<void> checkUrl(std::string_view url);
   ~NatsEventLog() override;
   NatsEventLog(const NatsEventLog&) = delete;
   NatsEventLog& operator=(const NatsEventLog&) = delete;

@@ -241,11 +241,7 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
     return decorator ? decorator(std::move(port)) : std::move(port);
   };
   // The write stores and the log first: a read model is deleted for a
-  // rebuild only once they have opened.
-  platform->m_listing_store = decorate(
-      STAYLAB_TRY(
-          SqliteDocumentStore::open({options.data_dir / "listing.db", sync, creation.writes})),
-      platform->m_listing_engine, decorators.listing_store);
+  // rebuild only once they have opened. Those on servers open first.
   if (engines.postgres) {
     platform->m_booking_store = decoratePort(
         STAYLAB_TRY(openPostgresBookingStore(engines, options.servers, creation.writes)),
@@ -281,6 +277,16 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
       platform->m_consumer_log = decorators.consumer_log(*platform->m_event_log);
     }
   }
+  // A data directory initialised on servers says so only once they answered
+  // (engines.json), and before any file of its own is made: an unreachable
+  // server leaves nothing behind that a retry would take for a data directory.
+  if (creation.writes == StoreCreation::CreateIfMissing) {
+    STAYLAB_TRY(recordEngines(options.data_dir, engines));
+  }
+  platform->m_listing_store = decorate(
+      STAYLAB_TRY(
+          SqliteDocumentStore::open({options.data_dir / "listing.db", sync, creation.writes})),
+      platform->m_listing_engine, decorators.listing_store);
   if (options.mode == OpenMode::RebuildReadModels) {
     for (const char* read_model : kReadModelEntries) {
       std::error_code error;

@@ -9,6 +9,7 @@
 
 #include "app/platform/durable_file.h"
 #include "events/nats_event_log.h"
+#include "stores/postgres/pg.h"
 #include "stores/postgres/postgres_booking_store.h"
 
 namespace staylab::app {
@@ -52,18 +53,32 @@ Result<EngineRecord> readRecord(const std::filesystem::path& file) {
 
 }  // namespace
 
+Result<void> recordEngines(const std::filesystem::path& data_dir, const EngineRecord& record) {
+  if (!record.nats && !record.postgres) {
+    return {};
+  }
+  const nlohmann::json json = {{"event_log", record.nats ? "nats" : "rocksdb"},
+                               {"booking_store", record.postgres ? "postgres" : "sqlite"},
+                               {"name", record.name}};
+  return writeFileDurably(data_dir / kEngineFileName, json.dump(2) + "\n", 0644,
+                          "platform.engines");
+}
+
 Result<EngineRecord> settleEngines(const std::filesystem::path& data_dir,
                                    const ServerEngines& servers, StoreCreation creation) {
+  if (!servers.nats_url.empty()) {
+    if (auto url = NatsEventLog::checkUrl(servers.nats_url); !url) {
+      return invalidInput("nats", "{}", url.error().message);
+    }
+  }
+  if (!servers.postgres.empty()) {
+    if (auto conninfo = pg::checkConninfo(servers.postgres); !conninfo) {
+      return invalidInput("postgres", "{}", conninfo.error().message);
+    }
+  }
   const std::filesystem::path file = data_dir / kEngineFileName;
   if (creation == StoreCreation::CreateIfMissing) {
-    EngineRecord record{!servers.nats_url.empty(), !servers.postgres.empty(), freshName()};
-    if (servers.any()) {
-      const nlohmann::json json = {{"event_log", record.nats ? "nats" : "rocksdb"},
-                                   {"booking_store", record.postgres ? "postgres" : "sqlite"},
-                                   {"name", record.name}};
-      STAYLAB_TRY(writeFileDurably(file, json.dump(2) + "\n", 0644, "platform.engines"));
-    }
-    return record;
+    return EngineRecord{!servers.nats_url.empty(), !servers.postgres.empty(), freshName()};
   }
   std::error_code error;
   EngineRecord record;

@@ -36,16 +36,24 @@ struct EngineRecord {
 inline constexpr std::string_view kEngineFileName = "engines.json";
 
 // Settles the engines of the data directory at `data_dir` with those a
-// command was given. Initialising (`creation` CreateIfMissing), it records
-// `servers` in engines.json (no file when none is used). Otherwise it reads
-// the record and requires the same engines: InvalidInput, field "nats" or
-// "postgres", when a store the directory keeps on a server is not given its
-// server, or a server is given for a store the directory keeps itself (no
-// store is ever created in the wrong place). StoreFailure
-// "platform.engines" when engines.json cannot be read or written.
+// command was given. First the servers' addresses must be well formed:
+// InvalidInput, field "nats" (a nats:// or tls:// URL, or a comma-separated
+// list of them) or "postgres" (what libpq parses), before anything is
+// opened. Initialising (`creation` CreateIfMissing), it returns a record of
+// `servers` with a fresh name, for recordEngines() once the servers have
+// answered. Otherwise it reads engines.json and requires the same engines:
+// InvalidInput, field "nats" or "postgres", when a store the directory keeps
+// on a server is not given its server, or a server is given for a store the
+// directory keeps itself (no store is ever created in the wrong place).
+// StoreFailure "platform.engines" when engines.json cannot be read.
 [[nodiscard]] Result<EngineRecord> settleEngines(const std::filesystem::path& data_dir,
                                                  const ServerEngines& servers,
                                                  StoreCreation creation);
+
+// Writes `record` to engines.json durably when it puts a store on a server
+// (nothing otherwise). StoreFailure "platform.engines" when it cannot.
+[[nodiscard]] Result<void> recordEngines(const std::filesystem::path& data_dir,
+                                         const EngineRecord& record);
 
 // Opens the event log on NATS JetStream named by `record`, with `topics`.
 [[nodiscard]] Result<std::unique_ptr<EventLog>> openNatsEventLog(

@@ -147,6 +147,21 @@ bool Connection::inTransaction() const {
   return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
 }
 
+Result<void> checkConninfo(const std::string& conninfo) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  if (options == nullptr) {
+    std::string reason = error != nullptr ? error : "out of memory";
+    PQfreemem(error);
+    while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) {
+      reason.pop_back();
+    }
+    return invalidInput("conninfo", "libpq cannot parse '{}': {}", conninfo, reason);
+  }
+  PQconninfoFree(options);
+  return {};
+}
+
 std::string textArray(const std::vector<std::string>& items) {
   std::string literal = "{";
   for (size_t index = 0; index < items.size(); ++index) {

@@ -79,6 +79,10 @@ class Connection {
   pg_conn* m_connection;
 };
 
+// Checks that libpq parses `conninfo` (a connection string or URI), without
+// connecting: InvalidInput "conninfo" with libpq's reason otherwise.
+[[nodiscard]] Result<void> checkConninfo(const std::string& conninfo);
+
 // Quotes `items` as a PostgreSQL text array literal ({"a","b"}), for one
 // parameter bound as $n::text[].
 std::string textArray(const std::vector<std::string>& items);

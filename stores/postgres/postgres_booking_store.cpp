@@ -127,6 +127,7 @@ Result<void> validateOptions(const PostgresBookingStore::Options& options) {
   if (options.conninfo.empty()) {
     return invalidInput("conninfo", "must name the PostgreSQL server and database");
   }
+  STAYLAB_TRY(pg::checkConninfo(options.conninfo));
   const std::string& schema = options.schema;
   if (schema.empty() || schema.size() > 63 || (schema[0] >= '0' && schema[0] <= '9')) {
     return invalidInput("schema", "must be 1..63 of [a-z0-9_], not starting with a digit");

@@ -103,6 +103,38 @@ TEST_F(ServerEnginesTest, ADataDirectoryKeepsTheEnginesItWasMadeWith) {
   EXPECT_NE(refused.err.find("events/"), std::string::npos) << refused.err;
 }
 
+TEST_F(ServerEnginesTest, AMalformedServerAddressIsBadInputAndMakesNothing) {
+  const fs::path path = m_dir / "data";
+  const std::vector<std::pair<std::vector<std::string>, const char*>> cases = {
+      {{"--nats", "not a url"}, "nats"},
+      {{"--nats", "http://127.0.0.1:4222"}, "nats"},
+      {{"--postgres", "garbage=1"}, "postgres"},
+      {{"--nats", g_nats->address(), "--postgres", "host='unterminated"}, "postgres"},
+  };
+  for (const auto& [engines, field] : cases) {
+    ProcessResult result = cli(DataDir(path, engines), {"--json", "seed", "--properties", "3"});
+    EXPECT_EQ(result.exit_code, 2) << result.describe();
+    EXPECT_NE(result.err.find(std::string("\"field\":\"") + field), std::string::npos)
+        << result.err;
+    EXPECT_TRUE(!fs::exists(path) || fs::is_empty(path)) << "nothing is made";
+  }
+}
+
+TEST_F(ServerEnginesTest, AnUnreachableServerAtInitialisationLeavesNothingBehind) {
+  const fs::path path = m_dir / "data";
+  const std::string nowhere =
+      fmt::format("nats://127.0.0.1:{}", staylab::testing::freeLoopbackPort());
+  ProcessResult result =
+      cli(DataDir(path, {"--nats", nowhere, "--postgres", g_postgres->address()}),
+          {"seed", "--properties", "3"});
+  EXPECT_EQ(result.exit_code, 3) << result.describe();
+  EXPECT_FALSE(fs::exists(path / "engines.json"));
+  EXPECT_FALSE(fs::exists(path / "listing.db"));
+  // So the same command, once the server is there, initialises it.
+  EXPECT_EQ(cli(onServers(), {"seed", "--properties", "3"}).exit_code, 0);
+  EXPECT_EQ(cli(onServers(), {"check"}).exit_code, 0);
+}
+
 TEST_F(ServerEnginesTest, AnUnreachableServerIsExitThreeAndChangesNothing) {
   const DataDir data = onServers();
   ASSERT_EQ(cli(data, {"seed", "--properties", "3", "--seed", "1"}).exit_code, 0);

@@ -7,53 +7,15 @@
 
 #include "domain/common/hash.h"
 #include "stores/postgres/pg.h"
+#include "stores/relational/booking_schema.h"
 
 namespace staylab {
 namespace {
 
 using booking::Booking;
 
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS bookings (
-  id               TEXT PRIMARY KEY,
-  property_id      TEXT NOT NULL,
-  guest_id         TEXT NOT NULL,
-  check_in         INTEGER NOT NULL,
-  check_out        INTEGER NOT NULL CHECK (check_out > check_in),
-  guests           INTEGER NOT NULL CHECK (guests > 0),
-  total_minor      BIGINT NOT NULL CHECK (total_minor >= 0),
-  currency         TEXT NOT NULL,
-  status           TEXT NOT NULL CHECK (status IN ('pending','confirmed','rejected','cancelled')),
-  rejection_reason TEXT NOT NULL DEFAULT '',
-  payment          TEXT NOT NULL DEFAULT '',
-  device           TEXT NOT NULL DEFAULT '',
-  ip               TEXT NOT NULL DEFAULT '',
-  created_at       BIGINT NOT NULL,
-  version          BIGINT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS bookings_by_property ON bookings (property_id, created_at);
-CREATE INDEX IF NOT EXISTS bookings_by_guest ON bookings (guest_id, created_at);
-CREATE TABLE IF NOT EXISTS booked_nights (
-  property_id TEXT NOT NULL,
-  night       INTEGER NOT NULL,
-  booking_id  TEXT NOT NULL REFERENCES bookings (id),
-  UNIQUE (property_id, night)
-);
-CREATE INDEX IF NOT EXISTS booked_nights_by_booking ON booked_nights (booking_id);
-CREATE TABLE IF NOT EXISTS idempotency_keys (
-  key         TEXT PRIMARY KEY,
-  fingerprint TEXT NOT NULL,
-  booking_id  TEXT NOT NULL,
-  status      TEXT NOT NULL,
-  reason      TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS booking_sagas (
-  booking_id TEXT PRIMARY KEY REFERENCES bookings (id),
-  step       TEXT NOT NULL CHECK (step IN ('charging','confirmed','compensated')),
-  host_id    TEXT NOT NULL DEFAULT '',
-  updated_at BIGINT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS booking_sagas_by_step ON booking_sagas (step, updated_at);
+// The outbox: a BIGSERIAL sequence, drawn under the store's advisory lock.
+constexpr const char* kOutboxTable = R"sql(
 CREATE TABLE IF NOT EXISTS outbox (
   sequence BIGSERIAL PRIMARY KEY,
   event_id TEXT NOT NULL UNIQUE,
@@ -61,11 +23,10 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 )sql";
 
-// Text orders are byte orders (COLLATE "C"), as the port's other adapters
-// give, whatever collation the database was created with.
-constexpr const char* kBookingColumns =
-    "id, property_id, guest_id, check_in, check_out, guests, total_minor, currency, status, "
-    "rejection_reason, payment, device, ip, created_at, version";
+using booking_schema::kBookingColumns;
+
+// Text orders below are byte orders (COLLATE "C"), as the port's other
+// adapters give, whatever collation the database was created with.
 
 std::string days(Date date) {
   return std::to_string(date.daysSinceEpoch());
@@ -354,7 +315,9 @@ Result<std::unique_ptr<PostgresBookingStore>> PostgresBookingStore::open(const O
     auto created = [&]() -> Result<void> {
       STAYLAB_TRY(connection->exec("SELECT pg_advisory_xact_lock($1::bigint)", {lock_key}));
       STAYLAB_TRY(connection->exec(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", options.schema)));
-      STAYLAB_TRY(connection->exec(kSchema));
+      STAYLAB_TRY(connection->exec(booking_schema::kTables));
+      STAYLAB_TRY(connection->exec(booking_schema::kSagaTable));
+      STAYLAB_TRY(connection->exec(kOutboxTable));
       return {};
     }();
     STAYLAB_TRY(connection->exec(created ? "COMMIT" : "ROLLBACK"));

@@ -4,6 +4,7 @@
 #include <exception>
 #include <set>
 
+#include "stores/relational/booking_schema.h"
 #include "stores/sqlite/sqlite_outbox.h"
 #include "support/crash_point.h"
 
@@ -15,57 +16,7 @@ using sqlite::Database;
 using sqlite::Statement;
 using sqlite::Step;
 
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS bookings (
-  id               TEXT PRIMARY KEY,
-  property_id      TEXT NOT NULL,
-  guest_id         TEXT NOT NULL,
-  check_in         INTEGER NOT NULL,
-  check_out        INTEGER NOT NULL CHECK (check_out > check_in),
-  guests           INTEGER NOT NULL CHECK (guests > 0),
-  total_minor      INTEGER NOT NULL CHECK (total_minor >= 0),
-  currency         TEXT NOT NULL,
-  status           TEXT NOT NULL CHECK (status IN ('pending','confirmed','rejected','cancelled')),
-  rejection_reason TEXT NOT NULL DEFAULT '',
-  payment          TEXT NOT NULL DEFAULT '',
-  device           TEXT NOT NULL DEFAULT '',
-  ip               TEXT NOT NULL DEFAULT '',
-  created_at       INTEGER NOT NULL,
-  version          INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS bookings_by_property ON bookings (property_id, created_at);
-CREATE INDEX IF NOT EXISTS bookings_by_guest ON bookings (guest_id, created_at);
-CREATE TABLE IF NOT EXISTS booked_nights (
-  property_id TEXT NOT NULL,
-  night       INTEGER NOT NULL,
-  booking_id  TEXT NOT NULL REFERENCES bookings (id),
-  UNIQUE (property_id, night)
-);
-CREATE INDEX IF NOT EXISTS booked_nights_by_booking ON booked_nights (booking_id);
-CREATE TABLE IF NOT EXISTS idempotency_keys (
-  key         TEXT PRIMARY KEY,
-  fingerprint TEXT NOT NULL,
-  booking_id  TEXT NOT NULL,
-  status      TEXT NOT NULL,
-  reason      TEXT NOT NULL
-);
-)sql";
-
-// The saga table, added to booking stores made before it existed when they
-// open (an empty table: no saga of theirs was ever under way).
-constexpr const char* kSagaSchema = R"sql(
-CREATE TABLE IF NOT EXISTS booking_sagas (
-  booking_id TEXT PRIMARY KEY REFERENCES bookings (id),
-  step       TEXT NOT NULL CHECK (step IN ('charging','confirmed','compensated')),
-  host_id    TEXT NOT NULL DEFAULT '',
-  updated_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS booking_sagas_by_step ON booking_sagas (step, updated_at);
-)sql";
-
-constexpr const char* kBookingColumns =
-    "id, property_id, guest_id, check_in, check_out, guests, total_minor, currency, status, "
-    "rejection_reason, payment, device, ip, created_at, version";
+using booking_schema::kBookingColumns;
 
 Result<Booking> readBooking(const Statement& row) {
   Booking booking;
@@ -275,12 +226,12 @@ Result<std::unique_ptr<SqliteBookingStore>> SqliteBookingStore::open(const Optio
   open_options.sync = options.sync;
   auto db = STAYLAB_TRY(sqlite::Database::open(open_options));
   if (options.creation == StoreCreation::CreateIfMissing) {
-    STAYLAB_TRY(db->exec(kSchema));
+    STAYLAB_TRY(db->exec(booking_schema::kTables));
     STAYLAB_TRY(sqlite::createOutboxTable(*db));
   }
   STAYLAB_TRY(db->requireTables("booking store",
                                 {"bookings", "booked_nights", "idempotency_keys", "outbox"}));
-  STAYLAB_TRY(db->exec(kSagaSchema));
+  STAYLAB_TRY(db->exec(booking_schema::kSagaTable));
   return std::unique_ptr<SqliteBookingStore>(new SqliteBookingStore(std::move(db)));
 }
 

@@ -10,7 +10,11 @@
 // event_log_contract_test.cpp, the NATS JetStream one in
 // nats_event_log_test.cpp.
 
+#include <unistd.h>
+
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -23,6 +27,7 @@
 #include <gtest/gtest.h>
 
 #include "domain/ports/event_log.h"
+#include "tests/support/result_assertions.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_events.h"
 
@@ -36,26 +41,30 @@ Topics contractTopics() {
   return Topics{{"property", 4}, {"booking", 2}};
 }
 
-template <typename T>
-std::string describe(const Result<T>& result) {
-  return result ? std::string("ok") : result.error().describe();
-}
-
-#define ASSERT_OK(expr)                                          \
-  do {                                                           \
-    const auto& assert_ok_result = (expr);                       \
-    ASSERT_TRUE(assert_ok_result) << describe(assert_ok_result); \
-  } while (false)
-
-#define EXPECT_INVALID_INPUT(expr)                                         \
-  do {                                                                     \
-    const auto& expect_invalid_result = (expr);                            \
-    ASSERT_FALSE(expect_invalid_result) << "expected InvalidInput";        \
-    EXPECT_EQ(expect_invalid_result.error().kind, ErrorKind::InvalidInput) \
-        << expect_invalid_result.error().describe();                       \
-  } while (false)
+using staylab::testing::describe;
 
 using staylab::testing::makeEvent;
+
+// For crash children: appends `events` and writes "ack <topic> <partition>
+// <offset> <event id>" for each to stdout in one write(2) of less than
+// PIPE_BUF bytes, which a reader sees whole or not at all. Exits with 3 when
+// the append fails, 4 when stdout does.
+inline void appendAndAcknowledge(EventLog& log, const std::vector<EventEnvelope>& events) {
+  auto positions = log.append(events);
+  if (!positions) {
+    std::fprintf(stderr, "crash child: %s\n", positions.error().describe().c_str());
+    std::_Exit(3);
+  }
+  std::string lines;
+  for (size_t index = 0; index < events.size(); ++index) {
+    const LogPosition& position = (*positions)[index];
+    lines += fmt::format("ack {} {} {} {}\n", position.topic, position.partition, position.offset,
+                         events[index].event_id);
+  }
+  if (::write(STDOUT_FILENO, lines.data(), lines.size()) != static_cast<ssize_t>(lines.size())) {
+    std::_Exit(4);
+  }
+}
 
 struct ImplementationName {
   template <typename Factory>

@@ -348,21 +348,7 @@ TEST(RocksDbEventLogCrashChild, DISABLED_AppendsUntilKilled) {
           nlohmann::json{{"round", round}, {"batch", batch}, {"index", index}, {"size", size}};
       events.push_back(std::move(event));
     }
-    auto positions = (*log)->append(events);
-    if (!positions) {
-      std::fprintf(stderr, "crash child: %s\n", positions.error().describe().c_str());
-      std::_Exit(3);
-    }
-    std::string lines;
-    for (size_t index = 0; index < events.size(); ++index) {
-      const LogPosition& position = (*positions)[index];
-      lines += fmt::format("ack {} {} {} {}\n", position.topic, position.partition, position.offset,
-                           events[index].event_id);
-    }
-    // One write of less than PIPE_BUF bytes: the reader sees it whole or not at all.
-    if (::write(STDOUT_FILENO, lines.data(), lines.size()) != static_cast<ssize_t>(lines.size())) {
-      std::_Exit(4);
-    }
+    contract::appendAndAcknowledge(**log, events);
   }
 }
 

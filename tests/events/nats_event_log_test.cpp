@@ -265,19 +265,7 @@ TEST(NatsEventLogClientCrashChild, DISABLED_AppendsUntilKilled) {
       event.event_id = fmt::format("r{}-b{}-i{}", round, batch, index);
       events.push_back(std::move(event));
     }
-    auto positions = (*log)->append(events);
-    if (!positions) {
-      std::fprintf(stderr, "crash child: %s\n", positions.error().describe().c_str());
-      std::_Exit(3);
-    }
-    std::string lines;
-    for (size_t index = 0; index < events.size(); ++index) {
-      lines +=
-          fmt::format("ack {} {} {} {}\n", (*positions)[index].topic, (*positions)[index].partition,
-                      (*positions)[index].offset, events[index].event_id);
-    }
-    std::fputs(lines.c_str(), stdout);
-    std::fflush(stdout);
+    contract::appendAndAcknowledge(**log, events);
   }
 }
 
@@ -286,24 +274,19 @@ TEST(NatsEventLogClientCrash, AcknowledgedAppendsSurviveSigkillOfTheClient) {
   int kills = 0;
   const std::string prefix = freshPrefix();
   for (int round = 0; round < kClientRounds; ++round) {
-    const std::string executable = std::filesystem::read_symlink("/proc/self/exe").string();
-    testing::ChildProcess child(
-        executable,
+    // Let it acknowledge a round-dependent number of events, then kill it.
+    const testing::KilledChild child = testing::killAfterLines(
+        std::filesystem::read_symlink("/proc/self/exe"),
         {"--gtest_filter=NatsEventLogClientCrashChild.DISABLED_AppendsUntilKilled",
          "--gtest_also_run_disabled_tests"},
         {fmt::format("{}={}", kUrlVariable, g_server->address()),
          fmt::format("STAYLAB_NATS_URL={}", g_server->address()),
          fmt::format("{}={}", kRoundVariable, round),
-         fmt::format("{}={}", kPrefixVariable, prefix)});
-    const auto deadline = testing::ChildProcess::Clock::now() + std::chrono::seconds(30);
-    ASSERT_TRUE(child.waitForLine("READY", deadline)) << child.describe();
-    // Let it acknowledge a round-dependent number of events, then kill it.
-    for (int seen = 0; seen < 30 + 25 * round; ++seen) {
-      ASSERT_TRUE(child.waitForLineStartingWith("ack ", deadline)) << child.describe();
-    }
-    kills += child.kill() ? 1 : 0;
-    child.wait();
-    for (const std::string& line : child.completeLines()) {
+         fmt::format("{}={}", kPrefixVariable, prefix)},
+        "ack ", 30 + 25 * round);
+    ASSERT_TRUE(child.ready) << child.description;
+    kills += child.killed_by_test ? 1 : 0;
+    for (const std::string& line : child.lines) {
       std::istringstream fields(line);
       std::string word;
       LogPosition position;

@@ -241,23 +241,18 @@ TEST(PostgresBookingStoreClientCrash, CommittedBookingsSurviveSigkillOfTheClient
   std::set<std::string> acknowledged;
   int kills = 0;
   for (int round = 0; round < kClientRounds; ++round) {
-    const std::string executable = std::filesystem::read_symlink("/proc/self/exe").string();
-    testing::ChildProcess child(
-        executable,
+    const testing::KilledChild child = testing::killAfterLines(
+        std::filesystem::read_symlink("/proc/self/exe"),
         {"--gtest_filter=PostgresBookingStoreClientCrashChild.DISABLED_BooksUntilKilled",
          "--gtest_also_run_disabled_tests"},
         {fmt::format("{}={}", kConninfoVariable, g_server->address()),
          fmt::format("STAYLAB_POSTGRES_URL={}", g_server->address()),
          fmt::format("{}={}", kSchemaVariable, schema),
-         fmt::format("{}={}", kRoundVariable, round)});
-    const auto deadline = testing::ChildProcess::Clock::now() + std::chrono::seconds(60);
-    ASSERT_TRUE(child.waitForLine("READY", deadline)) << child.describe();
-    for (int seen = 0; seen < 20 + 15 * round; ++seen) {
-      ASSERT_TRUE(child.waitForLineStartingWith("ACK ", deadline)) << child.describe();
-    }
-    kills += child.kill() ? 1 : 0;
-    child.wait();
-    for (const std::string& line : child.completeLines()) {
+         fmt::format("{}={}", kRoundVariable, round)},
+        "ACK ", 20 + 15 * round);
+    ASSERT_TRUE(child.ready) << child.description;
+    kills += child.killed_by_test ? 1 : 0;
+    for (const std::string& line : child.lines) {
       if (line.starts_with("ACK ")) {
         acknowledged.insert(line.substr(4));
       }

@@ -19,6 +19,7 @@
 #include "domain/ports/wide_column_store.h"
 #include "stores/wide_column/memory_wide_column_store.h"
 #include "stores/wide_column/rocksdb_wide_column_store.h"
+#include "tests/support/result_assertions.h"
 #include "tests/support/temp_dir.h"
 
 namespace staylab {
@@ -64,24 +65,7 @@ std::vector<std::string> summarize(const std::vector<Cell>& cells) {
   return lines;
 }
 
-template <typename T>
-std::string describe(const Result<T>& result) {
-  return result ? std::string("ok") : result.error().describe();
-}
-
-#define ASSERT_OK(expr)                                          \
-  do {                                                           \
-    const auto& assert_ok_result = (expr);                       \
-    ASSERT_TRUE(assert_ok_result) << describe(assert_ok_result); \
-  } while (false)
-
-#define EXPECT_INVALID_INPUT(expr)                                         \
-  do {                                                                     \
-    const auto& expect_invalid_result = (expr);                            \
-    ASSERT_FALSE(expect_invalid_result) << "expected InvalidInput";        \
-    EXPECT_EQ(expect_invalid_result.error().kind, ErrorKind::InvalidInput) \
-        << expect_invalid_result.error().describe();                       \
-  } while (false)
+using staylab::testing::describe;
 
 class WideColumnStoreContractTest : public ::testing::TestWithParam<StoreFactory> {
  protected:

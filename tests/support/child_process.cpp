@@ -293,4 +293,25 @@ KilledChild runUntilKilled(const std::filesystem::path& program,
   return result;
 }
 
+KilledChild killAfterLines(const std::filesystem::path& program,
+                           const std::vector<std::string>& args,
+                           const std::vector<std::string>& environment, std::string_view prefix,
+                           int count, std::chrono::milliseconds within) {
+  ChildProcess child(program, args, environment);
+  const auto deadline = ChildProcess::Clock::now() + within;
+  KilledChild result;
+  result.ready = child.waitForLine("READY", deadline);
+  for (int seen = 0; result.ready && seen < count; ++seen) {
+    if (!child.waitForLineStartingWith(prefix, deadline)) {
+      break;
+    }
+  }
+  result.killed_by_test = child.kill();
+  child.wait();
+  result.lines = child.completeLines();
+  result.died_of_sigkill = child.diedOfSigkill();
+  result.description = child.describe();
+  return result;
+}
+
 }  // namespace staylab::testing

@@ -102,4 +102,15 @@ KilledChild runUntilKilled(const std::filesystem::path& program,
                            std::chrono::milliseconds after_ready,
                            std::chrono::milliseconds ready_within = std::chrono::seconds(30));
 
+// Starts `program` with `args` and `environment` (as ChildProcess does),
+// waits for its line "READY", then for `count` more lines starting with
+// `prefix` (a child that acknowledges its work line by line), then kills it
+// with SIGKILL and returns what it said. All within `within`; a child that
+// is not READY, or says fewer lines in time, is killed all the same, and
+// `ready` or the count of lines tells.
+KilledChild killAfterLines(const std::filesystem::path& program,
+                           const std::vector<std::string>& args,
+                           const std::vector<std::string>& environment, std::string_view prefix,
+                           int count, std::chrono::milliseconds within = std::chrono::seconds(60));
+
 }  // namespace staylab::testing

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <stdexcept>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -12,6 +13,28 @@
 #include "domain/common/error.h"
 
 namespace staylab::testing {
+
+// "ok", or the error of `result`, for assertion messages.
+template <typename T>
+std::string describe(const Result<T>& result) {
+  return result ? std::string("ok") : result.error().describe();
+}
+
+// Asserts that `expr` (a Result) succeeded, naming its error otherwise.
+#define ASSERT_OK(expr)                                                              \
+  do {                                                                               \
+    const auto& assert_ok_result = (expr);                                           \
+    ASSERT_TRUE(assert_ok_result) << ::staylab::testing::describe(assert_ok_result); \
+  } while (false)
+
+// Asserts that `expr` (a Result) failed, and expects InvalidInput.
+#define EXPECT_INVALID_INPUT(expr)                                         \
+  do {                                                                     \
+    const auto& expect_invalid_result = (expr);                            \
+    ASSERT_FALSE(expect_invalid_result) << "expected InvalidInput";        \
+    EXPECT_EQ(expect_invalid_result.error().kind, ErrorKind::InvalidInput) \
+        << expect_invalid_result.error().describe();                       \
+  } while (false)
 
 // Returns the value of `result`, or throws naming `what` (gtest reports the
 // test as failed): for steps a test needs to go on at all.

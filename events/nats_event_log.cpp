@@ -20,7 +20,8 @@ constexpr size_t kReadersPerPartition = 4;
 std::string statusText(natsStatus status) {
   const char* detail = nats_GetLastError(nullptr);
   std::string text = natsStatus_GetText(status);
-  if (detail != nullptr && std::string_view(detail).find(text) == std::string_view::npos) {
+  if (detail != nullptr && *detail != '\0' &&
+      std::string_view(detail).find(text) == std::string_view::npos) {
     text += fmt::format(" ({})", detail);
   }
   return text;

@@ -11,9 +11,15 @@ commit per command: PlaceBooking through the gateway, SQLite commit, relay,
 search, history and fraud applied) and prints requests/s, p99 and the
 HTTP/in-process ratio of bookings per second.
 
+With --servers it also starts nats-server and PostgreSQL on loopback
+(scripts/servers.sh) and runs the same two wrk runs against a server whose
+event log is on NATS JetStream and booking store on PostgreSQL
+(staylab-cli --nats --postgres), and prints their ratio to the embedded
+engines' figures of the same run.
+
 Not a test: it asserts nothing about time.
 
-  benchmarks/http_benchmark.py [--build build] [--duration 10] [--connections 16]
+  benchmarks/http_benchmark.py [--build build] [--duration 10] [--connections 16] [--servers]
 """
 import argparse
 import http.client
@@ -31,9 +37,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LISTINGS = 1000
 
 
-def start_server(cli, data, extra):
+def start_server(cli, data, engines, extra):
     process = subprocess.Popen(
-        [cli, "--data", data, "serve", "--listen", "127.0.0.1:0"] + extra,
+        [cli, "--data", data] + engines + ["serve", "--listen", "127.0.0.1:0"] + extra,
         stdout=subprocess.PIPE, text=True)
     line = process.stdout.readline()
     match = re.match(r"listening on http://127\.0\.0\.1:(\d+)", line)
@@ -98,6 +104,32 @@ def in_process(build, durability):
     return float(re.search(r"one commit per command: ([\d.]+)", output).group(1))
 
 
+def drive(cli, data, engines, options):
+    """Serves `data` (on `engines`), makes the listings, runs both wrk runs."""
+    key = json.loads(subprocess.run(
+        [cli, "--data", data] + engines + ["--json", "keys", "add", "--caller", "bench", "--role",
+                                           "admin"],
+        capture_output=True, text=True, check=True).stdout)["key"]
+    server, port = start_server(
+        cli, data, engines, ["--durability", options.durability, "--rate-limit", "0"])
+    try:
+        ids = create_listings(port, key)
+        ids_file = os.path.join(os.path.dirname(data), os.path.basename(data) + "-ids.txt")
+        with open(ids_file, "w") as out:
+            out.write("\n".join(ids) + "\n")
+        first_day = int(time.time() // 86400) + 30
+        book = run_wrk(port, os.path.join(HERE, "wrk", "bookings.lua"),
+                       [ids_file, key, str(first_day), str(options.threads)],
+                       options.duration, options.connections, options.threads)
+        lag_after_bookings = pipeline_lag(port)
+        search = run_wrk(port, os.path.join(HERE, "wrk", "search.lua"), [key],
+                         options.duration, options.connections, options.threads)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(timeout=120)
+    return book, search, lag_after_bookings, code
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build", default=os.path.join(HERE, "..", "build"))
@@ -105,33 +137,29 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--durability", default="normal", choices=["normal", "full"])
+    parser.add_argument("--servers", action="store_true",
+                        help="also run on NATS JetStream and PostgreSQL (scripts/servers.sh)")
     options = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian package wrk; ./scripts/setup.sh installs it)")
     cli = os.path.join(options.build, "app", "staylab-cli")
     scratch = tempfile.mkdtemp(prefix="staylab-http-bench-")
-    data = os.path.join(scratch, "data")
+    servers_dir = os.path.join(scratch, "servers")
+    servers_script = os.path.join(HERE, "..", "scripts", "servers.sh")
     try:
-        key = json.loads(subprocess.run(
-            [cli, "--data", data, "--json", "keys", "add", "--caller", "bench", "--role", "admin"],
-            capture_output=True, text=True, check=True).stdout)["key"]
-        server, port = start_server(
-            cli, data, ["--durability", options.durability, "--rate-limit", "0"])
-        try:
-            ids = create_listings(port, key)
-            ids_file = os.path.join(scratch, "ids.txt")
-            with open(ids_file, "w") as out:
-                out.write("\n".join(ids) + "\n")
-            first_day = int(time.time() // 86400) + 30
-            book = run_wrk(port, os.path.join(HERE, "wrk", "bookings.lua"),
-                           [ids_file, key, str(first_day), str(options.threads)],
-                           options.duration, options.connections, options.threads)
-            lag_after_bookings = pipeline_lag(port)
-            search = run_wrk(port, os.path.join(HERE, "wrk", "search.lua"), [key],
-                             options.duration, options.connections, options.threads)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            code = server.wait(timeout=120)
+        book, search, lag_after_bookings, code = drive(
+            cli, os.path.join(scratch, "embedded"), [], options)
+        on_servers = None
+        if options.servers:
+            started = subprocess.run([servers_script, "start", servers_dir], capture_output=True,
+                                     text=True, check=True).stdout
+            variables = dict(line.split("=", 1) for line in started.splitlines())
+            engines = ["--nats", variables["STAYLAB_NATS_URL"],
+                       "--postgres", variables["STAYLAB_POSTGRES_URL"].strip("'")]
+            try:
+                on_servers = drive(cli, os.path.join(scratch, "servers-data"), engines, options)
+            finally:
+                subprocess.run([servers_script, "stop", servers_dir], check=False)
         local = in_process(options.build, options.durability)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -148,6 +176,16 @@ def main():
           f"(median of 3): {local:.0f}")
     print(f"HTTP/in-process bookings ratio: {book['rate'] / local:.3f} (target >= 0.7)")
     print(f"serve exited with {code} after SIGTERM")
+    if on_servers:
+        servers_book, servers_search, servers_lag, servers_code = on_servers
+        print("on NATS JetStream and PostgreSQL (staylab-cli --nats --postgres), same wrk runs:")
+        for name, run, embedded in (("POST /bookings", servers_book, book),
+                                    ("GET /search", servers_search, search)):
+            print(f"  {name:15} {run['rate']:9.0f} requests/s   p50 {run['p50'] * 1e3:7.2f} ms   "
+                  f"p99 {run['p99'] * 1e3:7.2f} ms   non-2xx {run['non2xx']}   "
+                  f"{run['rate'] / embedded['rate']:.2f} of the embedded engines")
+        print(f"  pipeline behind when the booking run ended: {servers_lag} events; "
+              f"serve exited with {servers_code}")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,12 @@ class EventLog {
   // Returns topic -> number of partitions.
   virtual std::map<std::string, int> topics() const = 0;
   // Appends `events` atomically (all or none) and durably, in order; returns
-  // their positions in the same order.
+  // their positions in the same order. An adapter on an engine without
+  // transactions across partitions (NATS JetStream) appends idempotently
+  // instead: a failed append may leave a prefix of each partition's events
+  // stored, and appending the same events again stores only the rest, at
+  // the offsets they would have had. Callers retry with the same events (the
+  // relay retries its outbox batch), so both give each event exactly once.
   [[nodiscard]] virtual Result<std::vector<LogPosition>> append(
       const std::vector<EventEnvelope>& events) = 0;
   // Returns up to `limit` records of one partition starting at `from_offset`.

@@ -144,14 +144,16 @@ def main():
         sys.exit("wrk is not installed (Debian package wrk; ./scripts/setup.sh installs it)")
     cli = os.path.join(options.build, "app", "staylab-cli")
     scratch = tempfile.mkdtemp(prefix="staylab-http-bench-")
-    servers_dir = os.path.join(scratch, "servers")
+    # Its own folder under /tmp: PostgreSQL runs as the user postgres, who
+    # cannot enter `scratch` (mkdtemp makes it 0700).
+    servers_dir = tempfile.mkdtemp(prefix="staylab-servers-")
     servers_script = os.path.join(HERE, "..", "scripts", "servers.sh")
     try:
         book, search, lag_after_bookings, code = drive(
             cli, os.path.join(scratch, "embedded"), [], options)
         on_servers = None
         if options.servers:
-            started = subprocess.run([servers_script, "start", servers_dir], capture_output=True,
+            started = subprocess.run([servers_script, "start", servers_dir], stdout=subprocess.PIPE,
                                      text=True, check=True).stdout
             variables = dict(line.split("=", 1) for line in started.splitlines())
             engines = ["--nats", variables["STAYLAB_NATS_URL"],

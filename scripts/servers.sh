@@ -59,6 +59,12 @@ start() {
 
   if [ "$(id -u)" -eq 0 ]; then
     chown postgres:postgres "$dir" "$dir/sockets"
+    if ! "${as_postgres[@]}" test -w "$dir"; then
+      echo "servers.sh: the user postgres cannot reach $dir (a parent directory is closed to" \
+        "other users); give a DIR under /tmp, for instance" >&2
+      stop
+      exit 1
+    fi
   fi
   "${as_postgres[@]}" "$pg_bin/initdb" --pgdata "$dir/postgres" --username staylab --auth trust \
     --encoding UTF8 --locale C --no-sync >"$dir/initdb.log" 2>&1 ||

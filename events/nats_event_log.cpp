@@ -95,23 +95,30 @@ Result<void> validateOptions(const NatsEventLog::Options& options) {
   return {};
 }
 
-std::string describePartition(int partition, int partitions) {
-  return fmt::format("staylab event log: partition {} of {}", partition, partitions);
+constexpr std::string_view kDescribed = "staylab event log: topic ";
+
+std::string describePartition(std::string_view topic, int partition, int partitions) {
+  return fmt::format("{}{}, partition {} of {}", kDescribed, topic, partition, partitions);
 }
 
-// The N of "partition P of N" in a stream's description, or 0.
-int partitionsIn(const char* description) {
-  if (description == nullptr) {
-    return 0;
+// The topic and N of "staylab event log: topic T, partition P of N", or
+// {"", 0} for another description.
+std::pair<std::string, int> describedTopic(const char* description) {
+  if (description == nullptr || !std::string_view(description).starts_with(kDescribed)) {
+    return {"", 0};
   }
   std::string_view text(description);
+  const size_t comma = text.find(", partition ");
   const size_t of = text.rfind(" of ");
-  if (of == std::string_view::npos) {
-    return 0;
+  if (comma == std::string_view::npos || of == std::string_view::npos || of < comma) {
+    return {"", 0};
   }
   int count = 0;
   auto [end, error] = std::from_chars(text.data() + of + 4, text.data() + text.size(), count);
-  return error == std::errc() && end == text.data() + text.size() ? count : 0;
+  if (error != std::errc() || end != text.data() + text.size()) {
+    return {"", 0};
+  }
+  return {std::string(text.substr(kDescribed.size(), comma - kDescribed.size())), count};
 }
 
 }  // namespace
@@ -132,13 +139,10 @@ struct NatsEventLog::Reader {
   natsSubscription* subscription = nullptr;
   int64_t next_offset = 0;
   uint64_t last_used = 0;  // NatsEventLog::m_reads when it last read.
-  ~Reader() {
-    if (subscription != nullptr) {
-      // Deletes the server's consumer now rather than after its inactivity timeout.
-      natsSubscription_Unsubscribe(subscription);
-      natsSubscription_Destroy(subscription);
-    }
-  }
+  // Destroy alone: the server drops an ephemeral push consumer once no one
+  // listens; Unsubscribe would also delete it, waiting for the server's
+  // answer (up to the timeout, while the server is down).
+  ~Reader() { natsSubscription_Destroy(subscription); }
 };
 
 Result<void> NatsEventLog::checkUrl(std::string_view url) {
@@ -224,36 +228,85 @@ std::string NatsEventLog::streamName(std::string_view topic, int partition) cons
   return fmt::format("{}_{}_{}", m_options.prefix, streamTopic(topic), partition);
 }
 
+Result<std::map<std::string, int>> NatsEventLog::recordedTopics() {
+  jsStreamNamesList* names = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus status = js_StreamNames(&names, m_connection->js, nullptr, &code);
+  std::map<std::string, int> recorded;
+  if (status == NATS_NOT_FOUND) {
+    return recorded;  // No stream at all on the server.
+  }
+  if (status != NATS_OK) {
+    return natsFailure("listing streams", m_options.prefix + "_*", status, code);
+  }
+  std::vector<std::string> ours;
+  for (int index = 0; index < names->Count; ++index) {
+    std::string_view name = names->List[index];
+    if (name.starts_with(m_options.prefix + "_")) {
+      ours.emplace_back(name);
+    }
+  }
+  jsStreamNamesList_Destroy(names);
+  for (const std::string& stream : ours) {
+    jsStreamInfo* info = nullptr;
+    status = js_GetStreamInfo(&info, m_connection->js, stream.c_str(), nullptr, &code);
+    if (status != NATS_OK) {
+      return natsFailure("stream info", stream, status, code);
+    }
+    auto [topic, partitions] = describedTopic(info->Config->Description);
+    jsStreamInfo_Destroy(info);
+    // Only streams named as this log names them are its own: another log's
+    // prefix may start with this one ("p" and "p_x").
+    const std::string own = fmt::format("{}_{}_", m_options.prefix, streamTopic(topic));
+    const std::string_view number =
+        std::string_view(stream).substr(std::min(own.size(), stream.size()));
+    if (partitions > 0 && stream.starts_with(own) && !number.empty() &&
+        number.find_first_not_of("0123456789") == std::string_view::npos) {
+      recorded.emplace(topic, partitions);
+    }
+  }
+  return recorded;
+}
+
 Result<void> NatsEventLog::openStreams() {
-  for (const auto& [topic, partitions] : m_options.topics) {
-    // One partition more than configured: finding it means the topic had more.
-    for (int partition = 0; partition <= partitions; ++partition) {
+  const std::map<std::string, int> recorded = STAYLAB_TRY(recordedTopics());
+  if (recorded.empty() && m_options.creation == StoreCreation::OpenExisting) {
+    return storeFailure("eventlog.missing", "NATS at {} has no stream of the log {}_*",
+                        m_options.url, m_options.prefix);
+  }
+  // Served: the topics asked for and those recorded by earlier opens.
+  m_topics = m_options.topics;
+  for (const auto& [topic, partitions] : recorded) {
+    auto [it, inserted] = m_topics.emplace(topic, partitions);
+    if (!inserted && it->second != partitions) {
+      return std::unexpected(
+          Error{ErrorKind::InvalidInput, "eventlog.partitions_changed", "topics",
+                fmt::format("topic '{}' has {} partitions in NATS (streams {}_*), not {}: changing "
+                            "the count would move aggregates to other partitions",
+                            topic, partitions, m_options.prefix, it->second)});
+    }
+  }
+  for (const auto& [topic, partitions] : m_topics) {
+    // A topic the log never had is created, even for OpenExisting (as the
+    // RocksDB log records new topics); one it had must be whole.
+    const bool known = recorded.contains(topic);
+    for (int partition = 0; partition < partitions; ++partition) {
       const std::string stream = streamName(topic, partition);
       jsStreamInfo* info = nullptr;
       jsErrCode code = static_cast<jsErrCode>(0);
       natsStatus status = js_GetStreamInfo(&info, m_connection->js, stream.c_str(), nullptr, &code);
       if (status == NATS_OK) {
-        const int recorded = partitionsIn(info->Config->Description);
         jsStreamInfo_Destroy(info);
-        if (recorded != partitions) {
-          return std::unexpected(Error{
-              ErrorKind::InvalidInput, "eventlog.partitions_changed", "topics",
-              fmt::format("topic '{}' has {} partitions in NATS (stream {}), not {}: changing "
-                          "the count would move aggregates to other partitions",
-                          topic, recorded, stream, partitions)});
-        }
       } else if (status != NATS_NOT_FOUND && code != JSStreamNotFoundErr) {
         return natsFailure("stream info", stream, status, code);
-      } else if (partition == partitions) {
-        // As expected: no partition beyond the count.
-      } else if (m_options.creation == StoreCreation::OpenExisting) {
+      } else if (known || (m_options.creation == StoreCreation::OpenExisting && partition > 0)) {
         return storeFailure("eventlog.missing",
                             "NATS at {} has no stream {} for partition {} of topic '{}'",
                             m_options.url, stream, partition, topic);
       } else {
         const std::string subject = fmt::format("{}.{}.{}", m_options.prefix, topic, partition);
         const char* subjects[] = {subject.c_str()};
-        const std::string description = describePartition(partition, partitions);
+        const std::string description = describePartition(topic, partition, partitions);
         jsStreamConfig config;
         jsStreamConfig_Init(&config);
         config.Name = stream.c_str();
@@ -269,17 +322,15 @@ Result<void> NatsEventLog::openStreams() {
           return natsFailure("creating the stream", stream, status, code);
         }
       }
-      if (partition < partitions) {
-        m_last[stream] = STAYLAB_TRY(lastOf(stream));
-      }
+      m_last[stream] = STAYLAB_TRY(lastOf(stream));
     }
   }
   return {};
 }
 
 Result<void> NatsEventLog::checkPartition(std::string_view topic, int partition) const {
-  auto it = m_options.topics.find(std::string(topic));
-  if (it == m_options.topics.end()) {
+  auto it = m_topics.find(std::string(topic));
+  if (it == m_topics.end()) {
     return invalidInput("topic", "'{}' is not a topic of this log", topic);
   }
   if (partition < 0 || partition >= it->second) {
@@ -301,6 +352,31 @@ Result<int64_t> NatsEventLog::endOffsetOf(const std::string& stream) {
   return end;
 }
 
+Result<void> NatsEventLog::verifyIntegrity() {
+  for (const auto& [topic, partitions] : m_topics) {
+    for (int partition = 0; partition < partitions; ++partition) {
+      const std::string stream = streamName(topic, partition);
+      jsStreamInfo* info = nullptr;
+      jsErrCode code = static_cast<jsErrCode>(0);
+      natsStatus status = js_GetStreamInfo(&info, m_connection->js, stream.c_str(), nullptr, &code);
+      if (status != NATS_OK) {
+        return natsFailure("stream info", stream, status, code);
+      }
+      const jsStreamState state = info->State;
+      jsStreamInfo_Destroy(info);
+      const bool dense = state.Msgs == state.LastSeq && state.NumDeleted == 0 &&
+                         (state.Msgs == 0 || state.FirstSeq == 1);
+      if (!dense) {
+        return storeFailure("eventlog.gap",
+                            "stream {} lost offsets: it holds {} messages of sequences {}..{} "
+                            "({} deleted), where every offset from 0 must be there",
+                            stream, state.Msgs, state.FirstSeq, state.LastSeq, state.NumDeleted);
+      }
+    }
+  }
+  return {};
+}
+
 Result<NatsEventLog::Last> NatsEventLog::lastOf(const std::string& stream) {
   const int64_t end = STAYLAB_TRY(endOffsetOf(stream));
   if (end == 0) {
@@ -317,6 +393,10 @@ Result<NatsEventLog::Last> NatsEventLog::lastOf(const std::string& stream) {
   status = natsMsgHeader_Get(message, "Nats-Msg-Id", &id);
   Last last{status == NATS_OK && id != nullptr ? id : "", end - 1};
   natsMsg_Destroy(message);
+  if (status != NATS_OK && status != NATS_NOT_FOUND) {
+    // Without the id, a retried batch past the duplicate window could be stored twice.
+    return natsFailure("reading the last message's id", stream, status);
+  }
   return last;
 }
 
@@ -325,9 +405,23 @@ Result<std::vector<LogPosition>> NatsEventLog::append(const std::vector<EventEnv
   std::vector<std::string> texts;
   texts.reserve(events.size());
   for (const EventEnvelope& event : events) {
-    texts.push_back(STAYLAB_TRY(serialiseForLog(event, m_options.topics)));
+    texts.push_back(STAYLAB_TRY(serialiseForLog(event, m_topics)));
   }
   std::lock_guard lock(m_append_mutex);
+  // A partition whose last publish failed may hold that event all the same
+  // (the acknowledgement, not the message, was lost): learn its tail again.
+  for (const EventEnvelope& event : events) {
+    const std::string stream = streamName(
+        event.aggregate_type, partitionFor(event.aggregate_id, m_topics.at(event.aggregate_type)));
+    if (m_stale.erase(stream) > 0) {
+      auto last = lastOf(stream);
+      if (!last) {
+        m_stale.insert(stream);
+        return std::unexpected(last.error());
+      }
+      m_last[stream] = std::move(*last);
+    }
+  }
   // Where each partition's events stop being ones already appended: past
   // the batch's event that is the partition's last one, if it holds it.
   std::map<std::string, size_t> first_new;
@@ -335,9 +429,8 @@ Result<std::vector<LogPosition>> NatsEventLog::append(const std::vector<EventEnv
   streams.reserve(events.size());
   for (size_t index = 0; index < events.size(); ++index) {
     const EventEnvelope& event = events[index];
-    streams.push_back(
-        streamName(event.aggregate_type,
-                   partitionFor(event.aggregate_id, m_options.topics.at(event.aggregate_type))));
+    streams.push_back(streamName(
+        event.aggregate_type, partitionFor(event.aggregate_id, m_topics.at(event.aggregate_type))));
     first_new.try_emplace(streams.back(), 0);
     if (event.event_id == m_last[streams.back()].event_id) {
       first_new[streams.back()] = index + 1;
@@ -349,11 +442,10 @@ Result<std::vector<LogPosition>> NatsEventLog::append(const std::vector<EventEnv
   for (size_t index = events.size(); index-- > 0;) {
     if (index < first_new[streams[index]]) {
       auto [it, inserted] = offset_back.try_emplace(streams[index], m_last[streams[index]].offset);
-      positions[index] =
-          LogPosition{events[index].aggregate_type,
-                      partitionFor(events[index].aggregate_id,
-                                   m_options.topics.at(events[index].aggregate_type)),
-                      it->second--};
+      positions[index] = LogPosition{
+          events[index].aggregate_type,
+          partitionFor(events[index].aggregate_id, m_topics.at(events[index].aggregate_type)),
+          it->second--};
     }
   }
   for (size_t index = 0; index < events.size(); ++index) {
@@ -362,8 +454,7 @@ Result<std::vector<LogPosition>> NatsEventLog::append(const std::vector<EventEnv
       continue;
     }
     const EventEnvelope& event = events[index];
-    const int partition =
-        partitionFor(event.aggregate_id, m_options.topics.at(event.aggregate_type));
+    const int partition = partitionFor(event.aggregate_id, m_topics.at(event.aggregate_type));
     const std::string subject =
         fmt::format("{}.{}.{}", m_options.prefix, event.aggregate_type, partition);
     jsPubOptions publish;
@@ -375,12 +466,16 @@ Result<std::vector<LogPosition>> NatsEventLog::append(const std::vector<EventEnv
     natsStatus status = js_Publish(&ack, m_connection->js, subject.c_str(), texts[index].data(),
                                    static_cast<int>(texts[index].size()), &publish, &code);
     if (status != NATS_OK) {
+      m_stale.insert(stream);
       return natsFailure("publishing an event", stream, status, code);
     }
     const int64_t offset = static_cast<int64_t>(ack->Sequence) - 1;
     jsPubAck_Destroy(ack);
     positions[index] = LogPosition{event.aggregate_type, partition, offset};
-    m_last[stream] = Last{event.event_id, offset};
+    // A duplicate's acknowledgement names the original, earlier offset.
+    if (offset > m_last[stream].offset) {
+      m_last[stream] = Last{event.event_id, offset};
+    }
   }
   return positions;
 }

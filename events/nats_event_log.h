@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,8 +23,12 @@ namespace staylab {
 // is its stream sequence - 1. Each message is the envelope's JSON
 // (EventEnvelope::toJson), with the event id as its Nats-Msg-Id.
 //
-// Topics: a stream's description records "partition P of N"; opening with a
-// different count for a topic is InvalidInput "eventlog.partitions_changed".
+// Topics: a stream's description records "topic T, partition P of N". The
+// log serves the topics of Options plus any its streams record (an earlier
+// open's); a topic it never had is created, also for OpenExisting, as the
+// RocksDB log records new topics, but one it had must keep all its streams
+// (StoreFailure "eventlog.missing") and its count (InvalidInput
+// "eventlog.partitions_changed").
 //
 // Appends are idempotent by event id, not atomic across partitions:
 // JetStream has no multi-stream transaction, so a failed append (the server
@@ -65,8 +70,9 @@ class NatsEventLog final : public EventLog {
     // that differ only by '.' against '_' are refused. Default: property 4,
     // booking 4, fraud 2.
     std::map<std::string, int> topics = {{"property", 4}, {"booking", 4}, {"fraud", 2}};
-    // Default: OpenExisting: a missing stream is StoreFailure
-    // "eventlog.missing". CreateIfMissing creates the streams.
+    // Default: OpenExisting: a log with no stream at all, or a recorded
+    // topic missing a stream, is StoreFailure "eventlog.missing".
+    // CreateIfMissing creates the log.
     StoreCreation creation = StoreCreation::OpenExisting;
     // How long one request to the server may take. Default: 5 s.
     std::chrono::milliseconds timeout{5000};
@@ -81,12 +87,19 @@ class NatsEventLog final : public EventLog {
   NatsEventLog(const NatsEventLog&) = delete;
   NatsEventLog& operator=(const NatsEventLog&) = delete;
 
-  std::map<std::string, int> topics() const override { return m_options.topics; }
+  std::map<std::string, int> topics() const override { return m_topics; }
   [[nodiscard]] Result<std::vector<LogPosition>> append(
       const std::vector<EventEnvelope>& events) override;
   [[nodiscard]] Result<std::vector<LogRecord>> read(std::string_view topic, int partition,
                                                     int64_t from_offset, size_t limit) override;
   [[nodiscard]] Result<int64_t> endOffset(std::string_view topic, int partition) override;
+
+  // Checks that every partition's stream still holds each offset it gave:
+  // its messages are sequences 1..last, none deleted or purged (the streams
+  // deny both, so a gap means data lost on the server or a stream changed
+  // behind the log's back). StoreFailure "eventlog.gap" naming the stream
+  // otherwise; "eventlog.nats" when the server does not answer.
+  [[nodiscard]] Result<void> verifyIntegrity();
 
   // The stream that holds a partition.
   std::string streamName(std::string_view topic, int partition) const;
@@ -103,16 +116,22 @@ class NatsEventLog final : public EventLog {
   struct Reader;
 
   NatsEventLog(Options options, std::unique_ptr<Connection> connection);
+  // Creates what is missing of the topics asked for; fills m_topics.
   Result<void> openStreams();
+  // The topics this log's streams record (their descriptions), by name.
+  Result<std::map<std::string, int>> recordedTopics();
   Result<void> checkPartition(std::string_view topic, int partition) const;
   Result<int64_t> endOffsetOf(const std::string& stream);
   Result<Last> lastOf(const std::string& stream);
 
   const Options m_options;
   std::unique_ptr<Connection> m_connection;
+  std::map<std::string, int> m_topics;  // Served: asked for and recorded. Fixed at open.
 
   std::mutex m_append_mutex;
   std::map<std::string, Last> m_last;  // By stream. GUARDED_BY(m_append_mutex)
+  // Streams whose last publish failed: m_last is read again before the next.
+  std::set<std::string> m_stale;  // GUARDED_BY(m_append_mutex)
 
   std::mutex m_read_mutex;
   // By stream: the readers of a partition, at the offsets they read next.

@@ -18,6 +18,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <nats/nats.h>
+
 #include "events/nats_event_log.h"
 #include "tests/events/event_log_contract.h"
 #include "tests/support/child_process.h"
@@ -90,6 +92,22 @@ TEST(NatsEventLog, ReopeningWithAChangedPartitionCountIsRefused) {
   EXPECT_TRUE(NatsEventLog::open(optionsFor(g_server->address(), prefix, {{"booking", 2}})));
 }
 
+// As the RocksDB log does: a topic the log never had is created when an open
+// asks for it, and a later open serves every topic the log recorded.
+TEST(NatsEventLog, NewTopicsAreAddedAndRecordedTopicsServed) {
+  const std::string prefix = freshPrefix();
+  ASSERT_TRUE(NatsEventLog::open(optionsFor(g_server->address(), prefix, {{"booking", 2}})));
+  auto options = optionsFor(g_server->address(), prefix, {{"booking", 2}, {"booking.dlq", 1}});
+  options.creation = StoreCreation::OpenExisting;
+  auto widened = NatsEventLog::open(options);
+  ASSERT_TRUE(widened) << describe(widened);
+  ASSERT_OK((*widened)->append({makeEvent("booking.dlq", "b", 1)}));
+  options.topics = {{"booking", 2}};
+  auto reopened = NatsEventLog::open(options).value();
+  EXPECT_EQ(reopened->topics(), (Topics{{"booking", 2}, {"booking.dlq", 1}}));
+  EXPECT_EQ(readAll(*reopened, "booking.dlq", 0).size(), 1u);
+}
+
 TEST(NatsEventLog, OpenExistingWithoutStreamsCreatesNothing) {
   auto options = optionsFor(g_server->address(), freshPrefix(), contractTopics());
   options.creation = StoreCreation::OpenExisting;
@@ -159,6 +177,41 @@ TEST(NatsEventLog, RetryingABatchAppendsOnlyWhatIsMissing) {
     }
   }
   EXPECT_EQ(total, batch.size());
+}
+
+// A stream that lost a message fails the log's integrity check. The log's
+// streams deny deletes, and nats-server keeps that for good, so the test
+// makes the partition's stream itself beforehand, as an operator could,
+// without the denial, and deletes the middle one of three messages.
+TEST(NatsEventLog, IntegrityCheckFindsAnOffsetTheServerLost) {
+  const std::string prefix = freshPrefix();
+  const std::string stream = prefix + "_booking_0";
+  const std::string subject = prefix + ".booking.0";
+  natsConnection* connection = nullptr;
+  ASSERT_EQ(natsConnection_ConnectTo(&connection, g_server->address().c_str()), NATS_OK);
+  jsCtx* js = nullptr;
+  ASSERT_EQ(natsConnection_JetStream(&js, connection, nullptr), NATS_OK);
+  const char* subjects[] = {subject.c_str()};
+  jsStreamConfig config;
+  jsStreamConfig_Init(&config);
+  config.Name = stream.c_str();
+  config.Description = "staylab event log: partition 0 of 1";
+  config.Subjects = subjects;
+  config.SubjectsLen = 1;
+  config.Storage = js_FileStorage;
+  ASSERT_EQ(js_AddStream(nullptr, js, &config, nullptr, nullptr), NATS_OK);
+  auto log = NatsEventLog::open(optionsFor(g_server->address(), prefix, {{"booking", 1}})).value();
+  ASSERT_OK(log->append(
+      {makeEvent("booking", "b", 1), makeEvent("booking", "b", 2), makeEvent("booking", "b", 3)}));
+  ASSERT_OK(log->verifyIntegrity());
+
+  ASSERT_EQ(js_DeleteMsg(js, stream.c_str(), 2, nullptr, nullptr), NATS_OK);
+  auto damaged = log->verifyIntegrity();
+  ASSERT_FALSE(damaged);
+  EXPECT_EQ(damaged.error().code, "eventlog.gap") << damaged.error().describe();
+  EXPECT_NE(damaged.error().message.find(stream), std::string::npos);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(connection);
 }
 
 // Reads follow each other on one consumer, and a read elsewhere starts anew.

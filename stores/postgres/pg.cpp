@@ -60,6 +60,11 @@ std::string_view Rows::text(int row, int column) const {
           static_cast<size_t>(PQgetlength(m_result.get(), row, column))};
 }
 
+std::string_view Rows::commandTag() const {
+  const char* tag = m_result ? PQcmdStatus(m_result.get()) : nullptr;
+  return tag != nullptr ? tag : "";
+}
+
 Result<int64_t> Rows::integer(int row, int column) const {
   std::string_view value = text(row, column);
   int64_t number = 0;
@@ -101,9 +106,16 @@ Result<void> Connection::reconnectIfLost() {
 }
 
 Result<Rows> Connection::exec(std::string_view sql, const std::vector<std::string>& parameters) {
-  if (!inTransaction()) {
-    // Inside a transaction a lost connection lost the transaction too: the
-    // statement fails, and the caller's rollback and retry reconnect.
+  if (m_transaction_lost) {
+    if (sql == "ROLLBACK") {
+      m_transaction_lost = false;
+      return Rows(nullptr);
+    }
+    return storeFailure("postgres.connection",
+                        "the connection was lost inside this transaction, which is gone with it");
+  }
+  const bool in_transaction = inTransaction();
+  if (!in_transaction) {
     STAYLAB_TRY(reconnectIfLost());
   }
   for (const auto& parameter : parameters) {
@@ -127,7 +139,10 @@ Result<Rows> Connection::exec(std::string_view sql, const std::vector<std::strin
   Rows rows(raw);
   const ExecStatusType status = raw == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(raw);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    return statementError(m_connection, raw, sql);
+    auto error = statementError(m_connection, raw, sql);
+    // A later statement must not run in autocommit on a fresh session.
+    m_transaction_lost = in_transaction && error.error().code == "postgres.connection";
+    return error;
   }
   return rows;
 }

@@ -21,6 +21,8 @@ class Rows {
  public:
   int size() const;
   std::string_view text(int row, int column) const;
+  // The command tag ("COMMIT", "ROLLBACK", "INSERT 0 1", ...).
+  std::string_view commandTag() const;
   // The column as a 64-bit integer; StoreFailure "postgres.corrupt_row" when
   // it is not one.
   Result<int64_t> integer(int row, int column) const;
@@ -42,9 +44,12 @@ class Rows {
 //     "postgres.serialization";
 //   - 55P03 (lock_not_available, a lock_timeout ran out): StoreFailure
 //     "postgres.lock_timeout";
-//   - a lost connection: StoreFailure "postgres.connection", and the next
-//     exec() reconnects first (with the same parameters), so a restarted
-//     server is used again without reopening the adapter;
+//   - a lost connection: StoreFailure "postgres.connection". Outside a
+//     transaction the next exec() reconnects first (with the same
+//     parameters), so a restarted server is used again without reopening
+//     the adapter. Inside one the transaction died with the connection:
+//     every statement but ROLLBACK fails the same way until ROLLBACK, which
+//     then only ends it (there is nothing left to roll back);
 //   - any other: StoreFailure "postgres.error", with the SQLSTATE and
 //     PostgreSQL's message.
 // Thread safety: none; the adapters guard their connection with a mutex.
@@ -77,6 +82,7 @@ class Connection {
   Result<void> reconnectIfLost();
 
   pg_conn* m_connection;
+  bool m_transaction_lost = false;  // The connection died inside a transaction.
 };
 
 // Checks that libpq parses `conninfo` (a connection string or URI), without

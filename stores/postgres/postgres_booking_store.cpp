@@ -172,7 +172,7 @@ class PostgresBookingTransaction final : public BookingTransaction {
         "INSERT INTO booked_nights (property_id, night, booking_id) SELECT $1, night, $2 FROM "
         "generate_series($3::integer, $4::integer - 1) AS night",
         {booking.property_id, booking.id, days(booking.check_in), days(booking.check_out)});
-    if (!taken && taken.error().kind == ErrorKind::Conflict) {
+    if (!taken && taken.error().code == "postgres.unique_violation") {
       return std::unexpected(
           Error{ErrorKind::Conflict, "booking.night_taken", "",
                 fmt::format("the store refused the nights of property {} from {} to {}: one is "
@@ -273,6 +273,11 @@ PostgresBookingStore::Lease::~Lease() {
   if (m_connection == nullptr) {
     return;  // Moved from.
   }
+  if (m_connection->inTransaction()) {
+    // Left by an exception past the store's own handling: the next lease
+    // must not inherit its lock and its writes.
+    (void)m_connection->exec("ROLLBACK");
+  }
   {
     std::lock_guard lock(m_store->m_pool_mutex);
     m_store->m_idle.push_back(std::move(m_connection));
@@ -338,7 +343,9 @@ Result<std::unique_ptr<PostgresBookingStore>> PostgresBookingStore::open(const O
 }
 
 Result<void> PostgresBookingStore::begin(pg::Connection& connection) {
-  STAYLAB_TRY(connection.execRepeatable("BEGIN"));
+  // READ COMMITTED whatever the server's default: each statement then sees
+  // what the previous holder of the lock committed.
+  STAYLAB_TRY(connection.execRepeatable("BEGIN ISOLATION LEVEL READ COMMITTED"));
   auto locked = connection.exec("SELECT pg_advisory_xact_lock($1::bigint)", {m_lock_key});
   if (!locked) {
     (void)connection.exec("ROLLBACK");
@@ -353,6 +360,13 @@ Result<void> PostgresBookingStore::finish(pg::Connection& connection, Result<voi
     return result;
   }
   auto committed = connection.exec("COMMIT");
+  if (committed && committed->commandTag() != "COMMIT") {
+    // COMMIT of a transaction a failed statement aborted rolls it back.
+    return storeFailure("postgres.rolled_back",
+                        "a statement of the transaction had failed, so PostgreSQL rolled it back "
+                        "at COMMIT ({})",
+                        committed->commandTag());
+  }
   if (!committed) {
     if (committed.error().code == "postgres.connection") {
       return storeFailure("postgres.commit_unknown",
@@ -483,6 +497,31 @@ Result<size_t> PostgresBookingStore::outboxSize() {
   auto connection = STAYLAB_TRY(lease());
   auto rows = STAYLAB_TRY(connection->execRepeatable("SELECT count(*) FROM outbox"));
   return static_cast<size_t>(STAYLAB_TRY(rows.integer(0, 0)));
+}
+
+Result<void> PostgresBookingStore::verifyIntegrity() {
+  auto connection = STAYLAB_TRY(lease());
+  auto tables = STAYLAB_TRY(connection->execRepeatable(
+      "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND "
+      "tablename IN ('bookings', 'booked_nights', 'idempotency_keys', 'booking_sagas', 'outbox')"));
+  if (STAYLAB_TRY(tables.integer(0, 0)) != 5) {
+    return storeFailure("postgres.schema_damaged",
+                        "the schema lacks some of the booking store's five tables");
+  }
+  // A valid unique index whose keys are exactly (property_id, night).
+  auto unique = STAYLAB_TRY(connection->execRepeatable(
+      "SELECT count(*) FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class t ON t.oid = "
+      "i.indrelid JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = "
+      "current_schema() AND t.relname = 'booked_nights' AND i.indisunique AND i.indisvalid AND "
+      "i.indnkeyatts = 2 AND (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM "
+      "unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) JOIN pg_catalog.pg_attribute a ON "
+      "a.attrelid = t.oid AND a.attnum = k.attnum) = ARRAY['property_id', 'night']"));
+  if (STAYLAB_TRY(unique.integer(0, 0)) == 0) {
+    return storeFailure("postgres.schema_damaged",
+                        "booked_nights has no valid unique index on (property_id, night): "
+                        "PostgreSQL no longer refuses a second booking of a night");
+  }
+  return {};
 }
 
 Result<void> PostgresBookingStore::testDropSchema() {

@@ -80,6 +80,12 @@ class PostgresBookingStore final : public BookingStore {
   Result<void> removeOutbox(int64_t up_to_sequence) override;
   Result<size_t> outboxSize() override;
 
+  // Checks that the guarantees the schema carries are in place: the five
+  // tables, and booked_nights' unique index on (property_id, night), valid
+  // (the store's refusal of double bookings). StoreFailure
+  // "postgres.schema_damaged" naming what is missing otherwise.
+  [[nodiscard]] Result<void> verifyIntegrity();
+
   // Drops the schema and everything in it (for tests that want a clean
   // database); the store is unusable afterwards.
   [[nodiscard]] Result<void> testDropSchema();

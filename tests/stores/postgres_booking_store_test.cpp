@@ -99,6 +99,38 @@ TEST(PostgresBookingStore, UniqueConstraintHoldsEvenForRawSql) {
   EXPECT_EQ(store->bookedNights().value().size(), 3u);
 }
 
+TEST(PostgresBookingStore, IntegrityCheckFindsTheUniqueIndexOnNightsGone) {
+  const std::string schema = freshSchema();
+  auto store = PostgresBookingStore::open(optionsFor(g_server->address(), schema)).value();
+  ASSERT_TRUE(store->verifyIntegrity()) << store->verifyIntegrity().error().describe();
+  auto raw = pg::Connection::open(g_server->address(), "-c search_path=" + schema).value();
+  ASSERT_TRUE(
+      raw->exec("ALTER TABLE booked_nights DROP CONSTRAINT "
+                "booked_nights_property_id_night_key"));
+  auto damaged = store->verifyIntegrity();
+  ASSERT_FALSE(damaged);
+  EXPECT_EQ(damaged.error().code, "postgres.schema_damaged") << damaged.error().describe();
+  EXPECT_NE(damaged.error().message.find("(property_id, night)"), std::string::npos);
+}
+
+// PostgreSQL aborts a transaction at its first failed statement; a body that
+// swallows that failure and returns success is told that nothing committed.
+TEST(PostgresBookingStore, ABodyThatSwallowsAFailedStatementCommitsNothing) {
+  auto store = PostgresBookingStore::open(optionsFor(g_server->address(), freshSchema())).value();
+  ASSERT_TRUE(bookFirstNights(*store, "b1"));
+  auto swallowed = store->transact([](BookingTransaction& tx) -> Result<void> {
+    STAYLAB_TRY(tx.appendOutbox({makeEvent("e-lost")}));
+    auto taken = tx.insertBooking(
+        makeBooking("b2", "p1", "2027-03-02", "2027-03-03", BookingStatus::Confirmed));
+    EXPECT_FALSE(taken);
+    return {};  // As if the refusal did not matter.
+  });
+  ASSERT_FALSE(swallowed);
+  EXPECT_EQ(swallowed.error().code, "postgres.rolled_back") << swallowed.error().describe();
+  EXPECT_EQ(store->outboxSize().value(), 1u) << "only b1's event";
+  EXPECT_FALSE(store->find("b2").value());
+}
+
 TEST(PostgresBookingStore, OpeningASchemaWithoutTheTablesCreatesNothing) {
   auto options = optionsFor(g_server->address(), freshSchema());
   options.creation = StoreCreation::OpenExisting;

@@ -13,6 +13,7 @@
 #include "stores/document/sqlite_document_store.h"
 #include "stores/payment/sandbox_payment_provider.h"
 #include "stores/payment/sqlite_payment_ledger.h"
+#include "stores/postgres/postgres_booking_store.h"
 #include "stores/relational/sqlite_booking_store.h"
 #include "stores/text/xapian_text_index.h"
 #include "stores/wide_column/rocksdb_wide_column_store.h"
@@ -185,7 +186,8 @@ Result<std::unique_ptr<EventLog>> Platform::openEventLog(const std::filesystem::
   if (engines.nats) {
     std::map<std::string, int> topics = NatsEventLog::Options().topics;
     addDeadLetterTopics(topics);
-    return openNatsEventLog(engines, servers, topics, StoreCreation::OpenExisting);
+    return std::unique_ptr<EventLog>(
+        STAYLAB_TRY(openNatsEventLog(engines, servers, topics, StoreCreation::OpenExisting)));
   }
   RocksDbEventLog::Options log;
   log.directory = data_dir / "events";
@@ -202,6 +204,7 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
       STAYLAB_TRY(settleEngines(options.data_dir, options.servers, creation.writes));
   std::unique_ptr<Platform> platform(new Platform());
   platform->m_data_dir = options.data_dir;
+  platform->m_engine_name = engines.name;
   platform->m_patterns = options.patterns;
   // Initialising creates every store, so that later opens find them all; a
   // dual write and a queue append to the log; a rebuild makes every read model.
@@ -236,16 +239,12 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
     std::unique_ptr<Port> port = std::move(engine);
     return decorator ? decorator(std::move(port)) : std::move(port);
   };
-  // A store on a server: no engine kept for verifyIntegrity().
-  auto decoratePort = [](auto port, const auto& decorator) {
-    return decorator ? decorator(std::move(port)) : std::move(port);
-  };
   // The write stores and the log first: a read model is deleted for a
   // rebuild only once they have opened. Those on servers open first.
   if (engines.postgres) {
-    platform->m_booking_store = decoratePort(
-        STAYLAB_TRY(openPostgresBookingStore(engines, options.servers, creation.writes)),
-        decorators.booking_store);
+    platform->m_booking_store =
+        decorate(STAYLAB_TRY(openPostgresBookingStore(engines, options.servers, creation.writes)),
+                 platform->m_postgres_engine, decorators.booking_store);
   } else {
     platform->m_booking_store = decorate(
         STAYLAB_TRY(
@@ -260,9 +259,9 @@ Result<std::unique_ptr<Platform>> Platform::open(const PlatformOptions& options)
       topics.emplace(topic, partitions);
     addDeadLetterTopics(topics);
     if (engines.nats) {
-      platform->m_event_log = decoratePort(
-          STAYLAB_TRY(openNatsEventLog(engines, options.servers, topics, creation.writes)),
-          decorators.event_log);
+      platform->m_event_log =
+          decorate(STAYLAB_TRY(openNatsEventLog(engines, options.servers, topics, creation.writes)),
+                   platform->m_nats_engine, decorators.event_log);
     } else {
       RocksDbEventLog::Options log;
       log.directory = options.data_dir / "events";
@@ -482,6 +481,14 @@ std::vector<Platform::IntegrityVerdict> Platform::verifyIntegrity() {
   }
   if (m_log_engine != nullptr) {
     verdicts.push_back({"events/", m_log_engine->verifyIntegrity()});
+  }
+  if (m_postgres_engine != nullptr) {
+    verdicts.push_back({fmt::format("bookings on PostgreSQL (schema {})", m_engine_name),
+                        m_postgres_engine->verifyIntegrity()});
+  }
+  if (m_nats_engine != nullptr) {
+    verdicts.push_back({fmt::format("events on NATS (streams {}_*)", m_engine_name),
+                        m_nats_engine->verifyIntegrity()});
   }
   verdicts.push_back({"history/", m_history_engine->verifyIntegrity()});
   verdicts.push_back({"search/", m_search_engine->verifyIntegrity()});

@@ -36,6 +36,8 @@ class SqliteBookingStore;
 class RocksDbWideColumnStore;
 class XapianTextIndex;
 class RocksDbEventLog;
+class NatsEventLog;
+class PostgresBookingStore;
 class LogEventPublisher;
 class SqlitePaymentLedger;
 }  // namespace staylab
@@ -226,8 +228,9 @@ class Platform {
   // Runs each engine's own check: SQLite's integrity_check on listing.db and
   // booking.db, RocksDB's checksum verification on events/ and history/,
   // Xapian's check on search/. Reads every page; for `check`, not hot paths.
-  // A store on a server (PlatformOptions::servers) has no verdict here: its
-  // server checks its own data.
+  // A store on a server (PlatformOptions::servers) is checked for what the
+  // platform relies on: the event log's streams hold every offset, the
+  // booking schema keeps its unique index on (property_id, night).
   std::vector<IntegrityVerdict> verifyIntegrity();
 
   // Returns a fresh context for a command issued by `caller`.
@@ -306,6 +309,9 @@ class Platform {
   RocksDbWideColumnStore* m_history_engine = nullptr;
   XapianTextIndex* m_search_engine = nullptr;
   RocksDbEventLog* m_log_engine = nullptr;
+  NatsEventLog* m_nats_engine = nullptr;              // With PlatformOptions::servers.
+  PostgresBookingStore* m_postgres_engine = nullptr;  // With PlatformOptions::servers.
+  std::string m_engine_name;                          // Their name on the servers.
   std::unique_ptr<DocumentStore> m_listing_store;
   std::unique_ptr<BookingStore> m_booking_store;
   std::unique_ptr<WideColumnStore> m_history_store;

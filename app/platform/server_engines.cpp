@@ -109,26 +109,26 @@ Result<EngineRecord> settleEngines(const std::filesystem::path& data_dir,
   return record;
 }
 
-Result<std::unique_ptr<EventLog>> openNatsEventLog(const EngineRecord& record,
-                                                   const ServerEngines& servers,
-                                                   const std::map<std::string, int>& topics,
-                                                   StoreCreation creation) {
+Result<std::unique_ptr<NatsEventLog>> openNatsEventLog(const EngineRecord& record,
+                                                       const ServerEngines& servers,
+                                                       const std::map<std::string, int>& topics,
+                                                       StoreCreation creation) {
   NatsEventLog::Options options;
   options.url = servers.nats_url;
   options.prefix = record.name;
   options.topics = topics;
   options.creation = creation;
-  return std::unique_ptr<EventLog>(STAYLAB_TRY(NatsEventLog::open(options)));
+  return NatsEventLog::open(options);
 }
 
-Result<std::unique_ptr<BookingStore>> openPostgresBookingStore(const EngineRecord& record,
-                                                               const ServerEngines& servers,
-                                                               StoreCreation creation) {
+Result<std::unique_ptr<PostgresBookingStore>> openPostgresBookingStore(const EngineRecord& record,
+                                                                       const ServerEngines& servers,
+                                                                       StoreCreation creation) {
   PostgresBookingStore::Options options;
   options.conninfo = servers.postgres;
   options.schema = record.name;
   options.creation = creation;
-  return std::unique_ptr<BookingStore>(STAYLAB_TRY(PostgresBookingStore::open(options)));
+  return PostgresBookingStore::open(options);
 }
 
 }  // namespace staylab::app

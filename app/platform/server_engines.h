@@ -10,6 +10,11 @@
 #include "domain/ports/booking_store.h"
 #include "domain/ports/event_log.h"
 
+namespace staylab {
+class NatsEventLog;
+class PostgresBookingStore;
+}  // namespace staylab
+
 namespace staylab::app {
 
 // Where the event log and the booking store run: in the data directory (the
@@ -56,12 +61,12 @@ inline constexpr std::string_view kEngineFileName = "engines.json";
                                          const EngineRecord& record);
 
 // Opens the event log on NATS JetStream named by `record`, with `topics`.
-[[nodiscard]] Result<std::unique_ptr<EventLog>> openNatsEventLog(
+[[nodiscard]] Result<std::unique_ptr<NatsEventLog>> openNatsEventLog(
     const EngineRecord& record, const ServerEngines& servers,
     const std::map<std::string, int>& topics, StoreCreation creation);
 
 // Opens the booking store on PostgreSQL named by `record`.
-[[nodiscard]] Result<std::unique_ptr<BookingStore>> openPostgresBookingStore(
+[[nodiscard]] Result<std::unique_ptr<PostgresBookingStore>> openPostgresBookingStore(
     const EngineRecord& record, const ServerEngines& servers, StoreCreation creation);
 
 }  // namespace staylab::app

@@ -9,9 +9,13 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "stores/postgres/pg.h"
 #include "tests/app/serve_crash_run.h"
 #include "tests/support/cli_under_test.h"
 #include "tests/support/engine_server.h"
@@ -63,6 +67,9 @@ TEST_F(ServerEnginesTest, CommandsKeepTheLogAndTheBookingsOnTheServers) {
 
   ProcessResult check = cli(data, {"check"});
   EXPECT_EQ(check.exit_code, 0) << check.describe();
+  EXPECT_NE(check.out.find("bookings on PostgreSQL (schema staylab_"), std::string::npos)
+      << check.out;
+  EXPECT_NE(check.out.find("events on NATS (streams staylab_"), std::string::npos) << check.out;
   ProcessResult audit = cli(data, {"--json", "audit", "--caller", "admin"});
   EXPECT_EQ(audit.exit_code, 0) << audit.describe();
   EXPECT_NE(audit.out.find(booked.at("booking_id").get<std::string>()), std::string::npos);
@@ -71,6 +78,22 @@ TEST_F(ServerEnginesTest, CommandsKeepTheLogAndTheBookingsOnTheServers) {
   EXPECT_TRUE(fs::exists(data.path / "listing.db"));
   EXPECT_FALSE(fs::exists(data.path / "events")) << "the log is on NATS";
   EXPECT_FALSE(fs::exists(data.path / "booking.db")) << "the bookings are on PostgreSQL";
+}
+
+TEST_F(ServerEnginesTest, CheckFailsWhenPostgresNoLongerRefusesADoubleBooking) {
+  const DataDir data = onServers();
+  ASSERT_EQ(cli(data, {"seed", "--properties", "3", "--seed", "1"}).exit_code, 0);
+  const auto record = nlohmann::json::parse(std::ifstream(data.path / "engines.json"));
+  auto raw = pg::Connection::open(g_postgres->address(),
+                                  "-c search_path=" + record.at("name").get<std::string>())
+                 .value();
+  ASSERT_TRUE(
+      raw->exec("ALTER TABLE booked_nights DROP CONSTRAINT "
+                "booked_nights_property_id_night_key"));
+  ProcessResult check = cli(data, {"check"});
+  EXPECT_EQ(check.exit_code, 1) << check.describe();
+  EXPECT_NE(check.out.find("no valid unique index on (property_id, night)"), std::string::npos)
+      << check.out;
 }
 
 TEST_F(ServerEnginesTest, ADataDirectoryKeepsTheEnginesItWasMadeWith) {

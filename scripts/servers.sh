@@ -75,10 +75,20 @@ start() {
     -c max_connections=100 -c shared_buffers=32MB >"$dir/postgres.log" 2>&1 &
   echo $! >"$dir/postgres.pid"
   wait_for_port postgres "$pg_port" "$dir/postgres.log"
+  local ready=false
   for _ in $(seq 1 300); do
-    "$pg_bin/pg_isready" --quiet --host 127.0.0.1 --port "$pg_port" && break
+    if "$pg_bin/pg_isready" --quiet --host 127.0.0.1 --port "$pg_port"; then
+      ready=true
+      break
+    fi
     sleep 0.1
   done
+  if ! $ready; then
+    echo "servers.sh: PostgreSQL did not accept sessions within 30 s; it wrote:" >&2
+    cat "$dir/postgres.log" >&2
+    stop
+    exit 1
+  fi
 
   echo "STAYLAB_NATS_URL=nats://127.0.0.1:$nats_port"
   echo "STAYLAB_POSTGRES_URL='host=127.0.0.1 port=$pg_port user=staylab dbname=postgres connect_timeout=10'"

@@ -169,10 +169,15 @@ void EngineServer::waitUntilListening() {
     int status = 0;
     if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
       m_pid = -1;
-      throw std::runtime_error(fmt::format("{} ended before it listened on port {}; it wrote:\n{}",
-                                           m_argv.front(), m_port, readFile(m_log)));
+      // 125: the test process died first; 126: setuid failed; 127: exec failed.
+      throw std::runtime_error(
+          fmt::format("{} ended ({}) before it listened on port {}; it wrote:\n{}", m_argv.front(),
+                      WIFEXITED(status) ? fmt::format("exit {}", WEXITSTATUS(status))
+                                        : fmt::format("signal {}", WTERMSIG(status)),
+                      m_port, readFile(m_log)));
     }
     if (Clock::now() > deadline) {
+      kill();  // Not left running behind a failed start.
       throw std::runtime_error(
           fmt::format("{} did not listen on port {} within 30 s; it wrote:\n{}", m_argv.front(),
                       m_port, readFile(m_log)));

@@ -78,8 +78,25 @@ Result<int64_t> Rows::integer(int row, int column) const {
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo,
                                                      const std::string& options) {
+  // Ours come after any run-time options the connection string carries, so
+  // that both apply (a later "options" keyword would replace theirs).
+  std::string all_options = options;
+  std::string application = "staylab";
+  if (PQconninfoOption* given = PQconninfoParse(conninfo.c_str(), nullptr)) {
+    for (PQconninfoOption* option = given; option->keyword != nullptr; ++option) {
+      if (option->val == nullptr || *option->val == '\0') {
+        continue;
+      }
+      if (std::string_view(option->keyword) == "options") {
+        all_options = std::string(option->val) + " " + options;
+      } else if (std::string_view(option->keyword) == "application_name") {
+        application = option->val;
+      }
+    }
+    PQconninfoFree(given);
+  }
   const char* keywords[] = {"dbname", "options", "application_name", nullptr};
-  const char* values[] = {conninfo.c_str(), options.c_str(), "staylab", nullptr};
+  const char* values[] = {conninfo.c_str(), all_options.c_str(), application.c_str(), nullptr};
   PGconn* connection = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (connection == nullptr || PQstatus(connection) != CONNECTION_OK) {
     std::string message = connectionError(connection);

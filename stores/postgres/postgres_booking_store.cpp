@@ -1,6 +1,7 @@
 #include "stores/postgres/postgres_booking_store.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 
 #include <fmt/format.h>
@@ -470,8 +471,9 @@ Result<std::vector<std::string>> PostgresBookingStore::bookedAmong(
 
 Result<std::vector<OutboxEntry>> PostgresBookingStore::peekOutbox(size_t limit) {
   auto connection = STAYLAB_TRY(lease());
-  auto rows = STAYLAB_TRY(connection->execRepeatable(
-      "SELECT sequence, envelope FROM outbox ORDER BY sequence LIMIT $1", {std::to_string(limit)}));
+  auto rows = STAYLAB_TRY(
+      connection->execRepeatable("SELECT sequence, envelope FROM outbox ORDER BY sequence LIMIT $1",
+                                 {std::to_string(std::min<size_t>(limit, INT64_MAX))}));
   std::vector<OutboxEntry> entries;
   entries.reserve(static_cast<size_t>(rows.size()));
   for (int row = 0; row < rows.size(); ++row) {

@@ -131,6 +131,17 @@ TEST(PostgresBookingStore, ABodyThatSwallowsAFailedStatementCommitsNothing) {
   EXPECT_FALSE(store->find("b2").value());
 }
 
+// The run-time options of a user's connection string apply beside the
+// store's own (search_path, lock_timeout).
+TEST(PostgresConnection, OptionsInTheConnectionStringApplyBesideTheStoresOwn) {
+  auto connection =
+      pg::Connection::open(g_server->address() + " options='-c statement_timeout=4321'",
+                           "-c search_path=somewhere")
+          .value();
+  EXPECT_EQ(connection->exec("SHOW statement_timeout").value().text(0, 0), "4321ms");
+  EXPECT_EQ(connection->exec("SHOW search_path").value().text(0, 0), "somewhere");
+}
+
 TEST(PostgresBookingStore, OpeningASchemaWithoutTheTablesCreatesNothing) {
   auto options = optionsFor(g_server->address(), freshSchema());
   options.creation = StoreCreation::OpenExisting;

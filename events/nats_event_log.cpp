@@ -253,8 +253,16 @@ Result<std::map<std::string, int>> NatsEventLog::recordedTopics() {
     if (status != NATS_OK) {
       return natsFailure("stream info", stream, status, code);
     }
+    const std::string description =
+        info->Config->Description != nullptr ? info->Config->Description : "";
     auto [topic, partitions] = describedTopic(info->Config->Description);
     jsStreamInfo_Destroy(info);
+    if (partitions == 0) {
+      return storeFailure("eventlog.corrupt",
+                          "stream {} is named as a stream of the log {}_* but its description "
+                          "'{}' does not say which topic and partition it holds",
+                          stream, m_options.prefix, description);
+    }
     // Only streams named as this log names them are its own: another log's
     // prefix may start with this one ("p" and "p_x").
     const std::string own = fmt::format("{}_{}_", m_options.prefix, streamTopic(topic));

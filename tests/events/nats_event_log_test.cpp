@@ -195,7 +195,7 @@ TEST(NatsEventLog, IntegrityCheckFindsAnOffsetTheServerLost) {
   jsStreamConfig config;
   jsStreamConfig_Init(&config);
   config.Name = stream.c_str();
-  config.Description = "staylab event log: partition 0 of 1";
+  config.Description = "staylab event log: topic booking, partition 0 of 1";
   config.Subjects = subjects;
   config.SubjectsLen = 1;
   config.Storage = js_FileStorage;

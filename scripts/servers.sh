@@ -49,6 +49,8 @@ start() {
     echo "servers.sh: no PostgreSQL under /usr/lib/postgresql (scripts/setup.sh installs it)" >&2
     exit 1
   fi
+  # Whatever fails from here on, what started is stopped.
+  trap 'echo "servers.sh: start failed; stopping what started" >&2; stop' ERR
   mkdir -p "$dir/nats" "$dir/sockets"
   local nats_port pg_port
   nats_port=$(free_port)
@@ -68,7 +70,7 @@ start() {
   fi
   "${as_postgres[@]}" "$pg_bin/initdb" --pgdata "$dir/postgres" --username staylab --auth trust \
     --encoding UTF8 --locale C --no-sync >"$dir/initdb.log" 2>&1 ||
-    { cat "$dir/initdb.log" >&2; exit 1; }
+    { cat "$dir/initdb.log" >&2; stop; exit 1; }
   pg_port=$(free_port)
   "${as_postgres[@]}" "$pg_bin/postgres" -D "$dir/postgres" -p "$pg_port" \
     -c listen_addresses=127.0.0.1 -c "unix_socket_directories=$dir/sockets" \

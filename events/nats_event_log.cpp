@@ -139,10 +139,16 @@ struct NatsEventLog::Reader {
   natsSubscription* subscription = nullptr;
   int64_t next_offset = 0;
   uint64_t last_used = 0;  // NatsEventLog::m_reads when it last read.
-  // Destroy alone: the server drops an ephemeral push consumer once no one
-  // listens; Unsubscribe would also delete it, waiting for the server's
-  // answer (up to the timeout, while the server is down).
-  ~Reader() { natsSubscription_Destroy(subscription); }
+  // Unsubscribe first: it stops the ordered consumer's own machinery
+  // (heartbeat checks, resets) and deletes the server's consumer; Destroy
+  // alone left a later delivery to corrupt the heap (seen in a test loop).
+  // While the server is down the deletion waits for up to the timeout.
+  ~Reader() {
+    if (subscription != nullptr) {
+      natsSubscription_Unsubscribe(subscription);
+      natsSubscription_Destroy(subscription);
+    }
+  }
 };
 
 Result<void> NatsEventLog::checkUrl(std::string_view url) {

@@ -110,8 +110,7 @@ Result<std::vector<CheckResult>> checkInvariants(Platform& platform) {
   // as whatever the drain or a later check makes of its contents.
   for (auto& verdict : platform.verifyIntegrity()) {
     results.push_back({fmt::format("{} intact", verdict.store), verdict.result.has_value(),
-                       verdict.result ? std::string("the engine's own check found no damage")
-                                      : verdict.result.error().message});
+                       verdict.result ? verdict.checked : verdict.result.error().message});
   }
   if (std::any_of(results.begin(), results.end(), [](const auto& r) { return !r.passed; })) {
     return results;  // Draining into a damaged store could only spread the damage.

@@ -484,11 +484,13 @@ std::vector<Platform::IntegrityVerdict> Platform::verifyIntegrity() {
   }
   if (m_postgres_engine != nullptr) {
     verdicts.push_back({fmt::format("bookings on PostgreSQL (schema {})", m_engine_name),
-                        m_postgres_engine->verifyIntegrity()});
+                        m_postgres_engine->verifyIntegrity(),
+                        "its five tables and the unique index on (property_id, night)"});
   }
   if (m_nats_engine != nullptr) {
     verdicts.push_back({fmt::format("events on NATS (streams {}_*)", m_engine_name),
-                        m_nats_engine->verifyIntegrity()});
+                        m_nats_engine->verifyIntegrity(),
+                        "every stream holds each offset it gave, none deleted"});
   }
   verdicts.push_back({"history/", m_history_engine->verifyIntegrity()});
   verdicts.push_back({"search/", m_search_engine->verifyIntegrity()});

@@ -224,6 +224,8 @@ class Platform {
   struct IntegrityVerdict {
     std::string store;    // The store's file or folder in the data directory.
     Result<void> result;  // StoreFailure describing the damage, when damaged.
+    // What a passing check looked at, for `check`'s detail.
+    std::string checked = "the engine's own check found no damage";
   };
   // Runs each engine's own check: SQLite's integrity_check on listing.db and
   // booking.db, RocksDB's checksum verification on events/ and history/,

@@ -230,6 +230,10 @@ NatsEventLog::~NatsEventLog() {
   m_readers.clear();
 }
 
+std::string NatsEventLog::subjectName(std::string_view topic, int partition) const {
+  return fmt::format("{}.{}.{}", m_options.prefix, topic, partition);
+}
+
 std::string NatsEventLog::streamName(std::string_view topic, int partition) const {
   return fmt::format("{}_{}_{}", m_options.prefix, streamTopic(topic), partition);
 }
@@ -318,7 +322,7 @@ Result<void> NatsEventLog::openStreams() {
                             "NATS at {} has no stream {} for partition {} of topic '{}'",
                             m_options.url, stream, partition, topic);
       } else {
-        const std::string subject = fmt::format("{}.{}.{}", m_options.prefix, topic, partition);
+        const std::string subject = subjectName(topic, partition);
         const char* subjects[] = {subject.c_str()};
         const std::string description = describePartition(topic, partition, partitions);
         jsStreamConfig config;
@@ -421,12 +425,19 @@ Result<std::vector<LogPosition>> NatsEventLog::append(const std::vector<EventEnv
   for (const EventEnvelope& event : events) {
     texts.push_back(STAYLAB_TRY(serialiseForLog(event, m_topics)));
   }
+  // Each event's partition and stream, worked out once.
+  std::vector<int> partitions;
+  std::vector<std::string> streams;
+  partitions.reserve(events.size());
+  streams.reserve(events.size());
+  for (const EventEnvelope& event : events) {
+    partitions.push_back(partitionFor(event.aggregate_id, m_topics.at(event.aggregate_type)));
+    streams.push_back(streamName(event.aggregate_type, partitions.back()));
+  }
   std::lock_guard lock(m_append_mutex);
   // A partition whose last publish failed may hold that event all the same
   // (the acknowledgement, not the message, was lost): learn its tail again.
-  for (const EventEnvelope& event : events) {
-    const std::string stream = streamName(
-        event.aggregate_type, partitionFor(event.aggregate_id, m_topics.at(event.aggregate_type)));
+  for (const std::string& stream : streams) {
     if (m_stale.erase(stream) > 0) {
       auto last = lastOf(stream);
       if (!last) {
@@ -439,15 +450,10 @@ Result<std::vector<LogPosition>> NatsEventLog::append(const std::vector<EventEnv
   // Where each partition's events stop being ones already appended: past
   // the batch's event that is the partition's last one, if it holds it.
   std::map<std::string, size_t> first_new;
-  std::vector<std::string> streams;
-  streams.reserve(events.size());
   for (size_t index = 0; index < events.size(); ++index) {
-    const EventEnvelope& event = events[index];
-    streams.push_back(streamName(
-        event.aggregate_type, partitionFor(event.aggregate_id, m_topics.at(event.aggregate_type))));
-    first_new.try_emplace(streams.back(), 0);
-    if (event.event_id == m_last[streams.back()].event_id) {
-      first_new[streams.back()] = index + 1;
+    first_new.try_emplace(streams[index], 0);
+    if (events[index].event_id == m_last[streams[index]].event_id) {
+      first_new[streams[index]] = index + 1;
     }
   }
   std::vector<LogPosition> positions(events.size());
@@ -456,10 +462,7 @@ Result<std::vector<LogPosition>> NatsEventLog::append(const std::vector<EventEnv
   for (size_t index = events.size(); index-- > 0;) {
     if (index < first_new[streams[index]]) {
       auto [it, inserted] = offset_back.try_emplace(streams[index], m_last[streams[index]].offset);
-      positions[index] = LogPosition{
-          events[index].aggregate_type,
-          partitionFor(events[index].aggregate_id, m_topics.at(events[index].aggregate_type)),
-          it->second--};
+      positions[index] = LogPosition{events[index].aggregate_type, partitions[index], it->second--};
     }
   }
   for (size_t index = 0; index < events.size(); ++index) {
@@ -468,9 +471,8 @@ Result<std::vector<LogPosition>> NatsEventLog::append(const std::vector<EventEnv
       continue;
     }
     const EventEnvelope& event = events[index];
-    const int partition = partitionFor(event.aggregate_id, m_topics.at(event.aggregate_type));
-    const std::string subject =
-        fmt::format("{}.{}.{}", m_options.prefix, event.aggregate_type, partition);
+    const int partition = partitions[index];
+    const std::string subject = subjectName(event.aggregate_type, partition);
     jsPubOptions publish;
     jsPubOptions_Init(&publish);
     publish.MsgId = event.event_id.c_str();
@@ -529,7 +531,7 @@ Result<std::vector<LogRecord>> NatsEventLog::read(std::string_view topic, int pa
     subscribe.Ordered = true;
     subscribe.Config.DeliverPolicy = js_DeliverByStartSequence;
     subscribe.Config.OptStartSeq = static_cast<uint64_t>(from_offset) + 1;
-    const std::string subject = fmt::format("{}.{}.{}", m_options.prefix, topic, partition);
+    const std::string subject = subjectName(topic, partition);
     jsErrCode code = static_cast<jsErrCode>(0);
     natsStatus status = js_SubscribeSync(&fresh->subscription, m_connection->js, subject.c_str(),
                                          nullptr, &subscribe, &code);

@@ -121,6 +121,8 @@ class NatsEventLog final : public EventLog {
   // The topics this log's streams record (their descriptions), by name.
   Result<std::map<std::string, int>> recordedTopics();
   Result<void> checkPartition(std::string_view topic, int partition) const;
+  // The subject a partition's stream holds: `<prefix>.<topic>.<partition>`.
+  std::string subjectName(std::string_view topic, int partition) const;
   Result<int64_t> endOffsetOf(const std::string& stream);
   Result<Last> lastOf(const std::string& stream);
 
